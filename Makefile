@@ -1,0 +1,45 @@
+# hudong — two commands on a fresh machine (only python3 and make needed):
+#   make demo   set up, then build the demo workspace, its scorecard and report
+#   make test   set up, then run ruff and the test suite (what CI runs)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.hudong-installed
+
+.PHONY: setup sysdeps demo test lint bench docs clean
+
+setup: $(STAMP) sysdeps
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test,spark]"
+	touch $(STAMP)
+
+# CJK fonts so Chinese renders in PDFs; poppler-utils to check PDFs in tests.
+# Installed with apt when missing and we are root (CI, fresh machines); otherwise we say what to install.
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+demo: setup
+	$(BIN)/hudong demo --force
+
+test: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+docs: setup
+	$(BIN)/hudong schema --markdown > docs/schema.md
+	$(BIN)/python -m hudong.metrics.docs > docs/metrics.md
+	$(BIN)/python -m hudong.decide.docs > docs/scorecard.md
+
+bench: setup
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_metrics.py
+
+clean:
+	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# System packages hudong needs beyond Python wheels: CJK fonts (Chinese in PDFs and screenshots),
+# libharfbuzz-subset0 (fast font subsetting in PDFs) and poppler-utils (pdftotext/pdftoppm, used by the report tests).
+set -euo pipefail
+need=()
+fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# weasyprint subsets fonts with harfbuzz when it can; without it a CJK PDF takes ~10x longer.
+ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages: ${need[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "note: install these system packages for full output: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+fi

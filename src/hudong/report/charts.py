@@ -1,0 +1,420 @@
+"""Every chart of hudong as a Vega-Lite spec built from a metric DataFrame (one module: the report and the
+web dashboard draw the same specs). ``to_svg`` renders a spec offline with vl-convert (no browser).
+
+Each function takes the DataFrame ``ws.metric(...)`` returns (dimension columns, then ``value``) and a
+language; labels come from ``hudong.report.i18n``. Data is inlined in the spec, so a spec is self-contained.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+
+from .i18n import platform_name, t
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica Neue, Arial, sans-serif"
+INK = "#1f2937"
+MUTED = "#6b7280"
+GRID = "#eef0f3"
+ACCENT = "#4f46e5"
+PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#14b8a6", "#64748b"]
+WIDTH = 560
+
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "white",
+    "view": {"stroke": None},
+    "axis": {
+        "labelColor": MUTED,
+        "titleColor": MUTED,
+        "titleFontWeight": "normal",
+        "labelFontSize": 10,
+        "titleFontSize": 11,
+        "gridColor": GRID,
+        "domainColor": "#d1d5db",
+        "tickColor": "#d1d5db",
+    },
+    "legend": {"labelColor": INK, "titleColor": MUTED, "titleFontWeight": "normal", "orient": "bottom"},
+    "title": {"color": INK, "fontSize": 13, "fontWeight": 600, "anchor": "start"},
+    "range": {"category": PALETTE},
+    "line": {"strokeWidth": 2},
+}
+
+
+def _json_value(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, pd.Timestamp | dt.datetime | dt.date):
+        return v.isoformat()[:10] if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v.isoformat()
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """DataFrame rows as JSON-safe dicts (dates as ISO strings, NaN as null)."""
+    return [{k: _json_value(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _base(title: str, data: pd.DataFrame, **kw: Any) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "width": WIDTH,
+        "height": 200,
+        "config": CONFIG,
+        "data": {"values": records(data)},
+        **kw,
+    }
+
+
+def _with_platform_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    df = df.copy()
+    df["platform"] = [platform_name(p, lang) for p in df["platform"]]
+    return df
+
+
+def _date_axis(field: str, title: str, unit: str = "yearmonthdate") -> dict[str, Any]:
+    return {"field": field, "type": "temporal", "timeUnit": unit, "title": title, "axis": {"format": "%m-%d"}}
+
+
+def engagement_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Weekly engagement rate per platform (``engagement_rate_followers`` by platform, week)."""
+    data = _with_platform_names(df.dropna(subset=["value"]), lang)
+    return _base(
+        t("er_trend", lang),
+        data,
+        mark={"type": "line", "point": {"size": 18}},
+        encoding={
+            "x": _date_axis("week", t("week", lang)),
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": t("er_followers", lang),
+                "axis": {"format": ".2%"},
+            },
+            "color": {"field": "platform", "type": "nominal", "title": t("platform", lang)},
+            "tooltip": [{"field": "platform"}, {"field": "week"}, {"field": "value", "format": ".3%"}],
+        },
+    )
+
+
+def active_users(dau: pd.DataFrame, mau: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+    """DAU per day (line, left axis) and MAU per month (steps, right axis): their scales differ tenfold."""
+    layers: list[dict[str, Any]] = [
+        {
+            "data": {"values": records(dau[["day", "value"]])},
+            "mark": {"type": "line", "color": ACCENT, "strokeWidth": 1.5},
+            "encoding": {
+                "x": _date_axis("day", t("day", lang)),
+                "y": {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": t("dau", lang),
+                    "axis": {"titleColor": ACCENT},
+                },
+            },
+        }
+    ]
+    if mau is not None and len(mau):
+        layers.append(
+            {
+                "data": {"values": records(mau[["month", "value"]])},
+                "mark": {"type": "bar", "color": "#0ea5e9", "opacity": 0.18},
+                "encoding": {
+                    "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth"},
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": t("mau", lang),
+                        "axis": {"titleColor": "#0ea5e9", "orient": "right"},
+                    },
+                },
+            }
+        )
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": t("active_users", lang),
+        "width": WIDTH,
+        "height": 200,
+        "config": CONFIG,
+        "layer": layers[::-1],  # bars behind the line
+    }
+    if len(layers) > 1:
+        spec["resolve"] = {"scale": {"y": "independent"}}
+    return spec
+
+
+def ugc_weekly(volume: pd.DataFrame, share: pd.DataFrame | None, lang: str) -> dict[str, Any]:
+    """UGC posts per week (bars) and UGC share of brand-related posts (line, right axis)."""
+    data = volume[["week", "value"]].rename(columns={"value": "volume"})
+    if share is not None and len(share):
+        data = data.merge(share[["week", "value"]].rename(columns={"value": "share"}), on="week", how="outer")
+    layers: list[dict[str, Any]] = [
+        {
+            # A fixed bar width: bars on a time axis are otherwise one day wide.
+            "mark": {"type": "bar", "color": "#c7d2fe", "size": max(2, int(WIDTH / max(len(data), 1) * 0.6))},
+            "encoding": {"y": {"field": "volume", "type": "quantitative", "title": t("ugc_volume", lang)}},
+        }
+    ]
+    if "share" in data.columns:
+        layers.append(
+            {
+                "mark": {"type": "line", "color": ACCENT, "point": {"size": 16, "color": ACCENT}},
+                "encoding": {
+                    "y": {
+                        "field": "share",
+                        "type": "quantitative",
+                        "title": t("ugc_share", lang),
+                        "axis": {"format": ".0%"},
+                    },
+                },
+            }
+        )
+    spec = _base(
+        t("ugc_weekly", lang),
+        data,
+        encoding={"x": _date_axis("week", t("week", lang))},
+        layer=layers,
+    )
+    if len(layers) > 1:
+        spec["resolve"] = {"scale": {"y": "independent"}}
+    return spec
+
+
+ORBIT_ORDER = (4, 3, 2, 1)  # widest (Exploring) at the top of the funnel
+
+
+def orbit_funnel(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Members per Orbit level (``orbit_levels`` by level): a horizontal funnel from Exploring to Leading."""
+    data = df.copy()
+    data["label"] = [t(f"orbit_{int(lv)}", lang) if _is_level(lv) else str(lv) for lv in data["level"]]
+    order = [t(f"orbit_{lv}", lang) for lv in ORBIT_ORDER]
+    return _base(
+        t("orbit", lang),
+        data,
+        height=140,
+        mark={"type": "bar", "cornerRadiusEnd": 3, "color": ACCENT},
+        encoding={
+            "y": {"field": "label", "type": "nominal", "sort": order, "title": None},
+            "x": {"field": "value", "type": "quantitative", "title": t("members", lang)},
+            "tooltip": [{"field": "label"}, {"field": "value"}],
+        },
+    )
+
+
+def _is_level(v: Any) -> bool:
+    try:
+        return int(v) in ORBIT_ORDER
+    except (TypeError, ValueError):
+        return False
+
+
+MAX_COHORTS = 16
+MAX_PERIODS = 12
+
+
+def retention_heatmap(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Cohort × period retention (``retention`` by cohort, period) as a heatmap with the rate in each cell.
+
+    Shows the latest ``MAX_COHORTS`` cohorts and periods 0…``MAX_PERIODS`` so the chart fits a page.
+    """
+    data = df.dropna(subset=["value"])
+    recent = sorted(data["cohort"].unique())[-MAX_COHORTS:]
+    data = data[data["cohort"].isin(recent) & (data["period"] <= MAX_PERIODS)].copy()
+    data["cohort"] = [str(_json_value(c))[:10] for c in data["cohort"]]
+    enc_x = {"field": "period", "type": "ordinal", "title": t("period_n", lang), "axis": {"labelAngle": 0}}
+    enc_y = {"field": "cohort", "type": "ordinal", "title": t("cohort", lang)}
+    n_cohorts = data["cohort"].nunique()
+    return _base(
+        t("retention", lang),
+        data,
+        height=max(120, min(16 * n_cohorts, 420)),
+        encoding={"x": enc_x, "y": enc_y},
+        layer=[
+            {
+                "mark": {"type": "rect"},
+                "encoding": {
+                    "color": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": t("retained", lang),
+                        "scale": {
+                            "type": "threshold",
+                            "domain": [0.05, 0.1, 0.2, 0.3, 0.5],
+                            "range": ["#eff6ff", "#dbeafe", "#bfdbfe", "#93c5fd", "#60a5fa", "#2563eb"],
+                        },
+                        "legend": {"format": ".0%"},
+                    },
+                    "tooltip": [{"field": "cohort"}, {"field": "period"}, {"field": "value", "format": ".1%"}],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 8},
+                "encoding": {
+                    "text": {"field": "value", "type": "quantitative", "format": ".0%"},
+                    "color": {"condition": {"test": "datum.value > 0.5", "value": "white"}, "value": INK},
+                },
+            },
+        ],
+    )
+
+
+def nps_interval(nps: float, ci_low: float, ci_high: float, lang: str) -> dict[str, Any]:
+    """NPS as a point with its 95% interval on the −100…100 scale, over the 0/30/50 reference bands."""
+    bands = pd.DataFrame(
+        [
+            {"from": -100, "to": 0, "band": "#fde2e2"},
+            {"from": 0, "to": 30, "band": "#fef3c7"},
+            {"from": 30, "to": 50, "band": "#dcfce7"},
+            {"from": 50, "to": 100, "band": "#bbf7d0"},
+        ]
+    )
+    point = pd.DataFrame([{"nps": nps, "lo": ci_low, "hi": ci_high}])
+    x = {"type": "quantitative", "scale": {"domain": [-100, 100]}, "title": "NPS"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": t("nps_interval", lang),
+        "width": WIDTH,
+        "height": 50,
+        "config": CONFIG,
+        "layer": [
+            {
+                "data": {"values": records(bands)},
+                "mark": {"type": "rect", "opacity": 0.9},
+                "encoding": {
+                    "x": {"field": "from", **x},
+                    "x2": {"field": "to"},
+                    "color": {"field": "band", "type": "nominal", "scale": None},
+                },
+            },
+            {
+                "data": {"values": records(point)},
+                "mark": {"type": "rule", "strokeWidth": 3, "color": INK},
+                "encoding": {"x": {"field": "lo", **x}, "x2": {"field": "hi"}},
+            },
+            {
+                "data": {"values": records(point)},
+                "mark": {"type": "point", "filled": True, "size": 140, "color": ACCENT, "opacity": 1},
+                "encoding": {"x": {"field": "nps", **x}},
+            },
+            {
+                "data": {"values": records(point)},
+                "mark": {"type": "text", "dy": -18, "fontSize": 12, "fontWeight": 600, "color": INK},
+                "encoding": {"x": {"field": "nps", **x}, "text": {"field": "nps", "format": ".1f"}},
+            },
+        ],
+    }
+
+
+def response_times(df: pd.DataFrame, lang: str, sla_minutes: float = 240) -> dict[str, Any]:
+    """Median first-response minutes (business hours) per platform and week, with the 4 h reference line."""
+    data = _with_platform_names(df.dropna(subset=["value"]), lang)
+    return _base(
+        t("first_response", lang),
+        data,
+        layer=[
+            {
+                "mark": {"type": "line", "point": {"size": 18}},
+                "encoding": {
+                    "x": _date_axis("week", t("week", lang)),
+                    "y": {"field": "value", "type": "quantitative", "title": t("minutes", lang)},
+                    "color": {"field": "platform", "type": "nominal", "title": t("platform", lang)},
+                },
+            },
+            {
+                "data": {"values": [{"sla": sla_minutes, "label": t("sla_line", lang)}]},
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#ef4444"},
+                "encoding": {"y": {"field": "sla", "type": "quantitative"}},
+            },
+        ],
+    )
+
+
+def response_rate(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Response rate per platform (``response_rate`` by platform)."""
+    data = _with_platform_names(df.dropna(subset=["value"]), lang)
+    return _base(
+        t("response_rate", lang),
+        data,
+        height=max(60, 26 * len(data)),
+        mark={"type": "bar", "cornerRadiusEnd": 3, "color": ACCENT},
+        encoding={
+            "y": {"field": "platform", "type": "nominal", "title": None, "sort": "-x"},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": t("response_rate", lang),
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": ".0%"},
+            },
+        },
+    )
+
+
+def best_hours_heatmap(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Engagement rate by weekday × hour (``best_posting_hours`` by hour, weekday)."""
+    data = df.dropna(subset=["value"]).copy()
+    data["day_label"] = [t(f"wd_{int(w)}", lang) for w in data["weekday"]]
+    order = [t(f"wd_{i}", lang) for i in range(1, 8)]
+    return _base(
+        t("best_hours_heat", lang),
+        data,
+        height=170,
+        mark={"type": "rect", "cornerRadius": 2},
+        encoding={
+            "x": {
+                "field": "hour",
+                "type": "ordinal",
+                "title": t("hour", lang),
+                "axis": {"labelAngle": 0},
+                "scale": {"domain": list(range(24))},
+            },
+            "y": {"field": "day_label", "type": "ordinal", "title": None, "sort": order},
+            # Quantile classes: a slot with one lucky post must not wash out the rest of the map.
+            "color": {
+                "field": "value",
+                "type": "quantitative",
+                "title": t("er", lang),
+                "scale": {"type": "quantile", "scheme": "purples"},
+                "legend": {"type": "symbol", "symbolType": "square", "format": ".2%", "orient": "right"},
+            },
+            "tooltip": [{"field": "day_label"}, {"field": "hour"}, {"field": "value", "format": ".3%"}],
+        },
+    )
+
+
+def share_of_voice(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Share of voice by brand (``share_of_voice`` by brand)."""
+    data = df.dropna(subset=["value"])
+    return _base(
+        t("share_of_voice", lang),
+        data,
+        height=max(60, 24 * len(data)),
+        mark={"type": "bar", "cornerRadiusEnd": 3, "color": "#0ea5e9"},
+        encoding={
+            "y": {"field": "brand", "type": "nominal", "title": None, "sort": "-x"},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": t("share_of_voice", lang),
+                "axis": {"format": ".0%"},
+            },
+        },
+    )
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """Render a spec to a standalone SVG string (offline; fonts from the system, e.g. Noto Sans CJK)."""
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(spec)
+    # Drop the XML prolog so the SVG can be inlined in HTML.
+    if svg.startswith("<?xml"):
+        svg = svg[svg.index("?>") + 2 :].lstrip()
+    return svg

@@ -1,0 +1,209 @@
+"""Gather what the report shows: the scorecard, recommendations, charts (as SVG) and tables.
+
+Every metric goes through one ``MetricCache`` so it is computed once even when the scorecard and a
+chart both need it. A chart whose metric is unavailable becomes a note with the reason instead.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from hudong.decide.evidence import MetricCache, Missing
+from hudong.decide.recommendations import Recommendation, recommend_for
+from hudong.decide.scorecard import Scorecard, build_scorecard
+
+from . import charts
+from . import fmt as F
+from .i18n import media_name, platform_name, t
+
+TOP_POSTS = 10
+TEXT_CHARS = 80
+
+
+@dataclass
+class Chart:
+    key: str
+    svg: str | None = None
+    note: str = ""  # why there is no chart
+
+
+@dataclass
+class ReportContent:
+    lang: str
+    scorecard: Scorecard
+    recommendations: list[Recommendation]
+    charts: dict[str, Chart] = field(default_factory=dict)
+    kpis: list[tuple[str, str]] = field(default_factory=list)
+    top_posts: list[dict[str, str]] = field(default_factory=list)
+    nps: dict[str, Any] | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:
+    try:
+        df = cache.get(name, by)
+    except Missing as m:
+        return m.zh if lang == "zh" else m.en
+    return t("no_data", lang) if len(df) == 0 else ""
+
+
+def _chart(
+    cache: MetricCache, key: str, lang: str, needs: list[tuple[str, list[str]]], build: Callable[..., dict[str, Any]]
+) -> Chart:
+    frames = [cache.frame(name, by) for name, by in needs]
+    if frames[0] is None:
+        return Chart(key, note=_reason(cache, *needs[0], lang) or t("no_data", lang))
+    try:
+        return Chart(key, svg=charts.to_svg(build(*frames)))
+    except (KeyError, ValueError) as e:  # a metric with an unexpected shape must not sink the whole report
+        return Chart(key, note=f"{t('no_data', lang)} ({type(e).__name__}: {e})")
+
+
+def _latest(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Rows of the latest period (e.g. the Orbit levels as of the last month)."""
+    return df[df[col] == df[col].max()]
+
+
+def build_charts(cache: MetricCache, lang: str, sla_minutes: float) -> dict[str, Chart]:
+    specs: list[tuple[str, list[tuple[str, list[str]]], Callable[..., dict[str, Any]]]] = [
+        (
+            "engagement_trend",
+            [("engagement_rate_followers", ["platform", "week"])],
+            lambda df: charts.engagement_trend(df, lang),
+        ),
+        ("active_users", [("dau", ["day"]), ("mau", ["month"])], lambda d, m: charts.active_users(d, m, lang)),
+        ("share_of_voice", [("share_of_voice", ["brand"])], lambda df: charts.share_of_voice(df, lang)),
+        ("ugc_weekly", [("ugc_volume", ["week"]), ("ugc_share", ["week"])], lambda v, s: charts.ugc_weekly(v, s, lang)),
+        ("orbit", [("orbit_levels", ["month", "level"])], lambda df: charts.orbit_funnel(_latest(df, "month"), lang)),
+        ("retention", [("retention", ["cohort", "period"])], lambda df: charts.retention_heatmap(df, lang)),
+        (
+            "first_response",
+            [("first_response_minutes", ["platform", "week"])],
+            lambda df: charts.response_times(df, lang, sla_minutes),
+        ),
+        ("response_rate", [("response_rate", ["platform"])], lambda df: charts.response_rate(df, lang)),
+        ("best_hours", [("best_posting_hours", ["hour", "weekday"])], lambda df: charts.best_hours_heatmap(df, lang)),
+    ]
+    return {key: _chart(cache, key, lang, needs, build) for key, needs, build in specs}
+
+
+def _scalar(cache: MetricCache, name: str) -> float | None:
+    df = cache.frame(name)
+    if df is None or pd.isna(df["value"].iloc[0]):
+        return None
+    return float(df["value"].iloc[0])
+
+
+def kpis(cache: MetricCache, card: Scorecard, lang: str) -> list[tuple[str, str]]:
+    mau = cache.frame("mau", ["month"])
+    latest_mau = float(mau.sort_values("month")["value"].iloc[-1]) if mau is not None else None
+    nps_value = _scalar(cache, "nps")
+    return [
+        (t("kpi_posts", lang), F.number(_scalar(cache, "posts"), lang)),
+        (t("kpi_engagements", lang), F.number(_scalar(cache, "engagements"), lang)),
+        (t("kpi_er", lang), F.percent(card.values.get("er_reach"))),
+        (t("kpi_ugc", lang), F.number(_scalar(cache, "ugc_volume"), lang)),
+        (t("kpi_mau", lang), F.number(latest_mau, lang)),
+        (t("kpi_nps", lang), f"{nps_value:+.0f}" if nps_value is not None else "—"),
+        (t("kpi_response", lang), F.minutes(card.values.get("first_response_minutes"), lang)),
+    ]
+
+
+def nps_block(cache: MetricCache, lang: str) -> dict[str, Any] | None:
+    df = cache.frame("nps")
+    if df is None or pd.isna(df["value"].iloc[0]):
+        return None
+    row = df.iloc[0]
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    svg = None
+    if lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi):
+        svg = charts.to_svg(charts.nps_interval(float(row["value"]), float(lo), float(hi), lang))
+    counts = t(
+        "nps_counts",
+        lang,
+        p=F.number(row.get("promoters"), lang),
+        pa=F.number(row.get("passives"), lang),
+        d=F.number(row.get("detractors"), lang),
+        n=F.number(row.get("n"), lang),
+    )
+    interval = f"[{float(lo):.1f}, {float(hi):.1f}]" if svg else "—"
+    return {"value": f"{float(row['value']):+.1f}", "interval": interval, "counts": counts, "svg": svg}
+
+
+def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int = TOP_POSTS) -> list[dict[str, str]]:
+    """The organization's own posts with the most engagements (likes + comments + reposts + saves)."""
+    import ibis
+
+    from hudong.metrics.common import _parse_time
+
+    posts = ws.table("posts")
+    own = ws.table("accounts").filter(lambda a: a.is_own)
+    p = posts.semi_join(own, [posts.platform == own.platform, posts.account_id == own.account_id])
+    lo, hi = _parse_time(start, end=False), _parse_time(end, end=True)
+    if lo is not None:
+        p = p.filter(p.created_at >= ibis.timestamp(lo))
+    if hi is not None:
+        p = p.filter(p.created_at < ibis.timestamp(hi))
+    eng = sum(p[c].fill_null(0) for c in ("likes", "comments", "reposts", "saves"))
+    p = p.mutate(eng=eng)
+    p = p.order_by([ibis.desc("eng"), "created_at"]).limit(limit)
+    df = ws.ibis.to_pyarrow(
+        p.select(
+            "platform",
+            "created_at",
+            "text",
+            "media_type",
+            "likes",
+            "comments",
+            "reposts",
+            "impressions",
+            "author_followers",
+            "eng",
+        )
+    ).to_pandas()
+    rows = []
+    for r in df.to_dict(orient="records"):
+        text = (r["text"] or "").replace("\n", " ")
+        denom = r["impressions"] if r["platform"] == "douyin" else r["author_followers"]
+        er = r["eng"] / denom if denom and not pd.isna(denom) and denom > 0 else None
+        rows.append(
+            {
+                "posted": pd.Timestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
+                "platform": platform_name(r["platform"], lang),
+                "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
+                "format": media_name(r["media_type"], lang),
+                "engagements": F.number(r["eng"], lang),
+                "likes": F.number(r["likes"], lang),
+                "comments": F.number(r["comments"], lang),
+                "reposts": F.number(r["reposts"], lang),
+                "impressions": F.number(r["impressions"], lang),
+                "er": F.percent(er),
+            }
+        )
+    return rows
+
+
+def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None) -> ReportContent:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cache = MetricCache(ws, start=start, end=end)
+    card = build_scorecard(ws, self_assessment=self_assessment, start=start, end=end, cache=cache)
+    timings["scorecard"] = time.perf_counter() - t0
+    recs = recommend_for(card)
+    t1 = time.perf_counter()
+    sla = float(ws.setting("business_hours.sla_minutes", 240) or 240)
+    content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla))
+    timings["charts"] = time.perf_counter() - t1
+    content.kpis = kpis(cache, card, lang)
+    content.nps = nps_block(cache, lang)
+    t2 = time.perf_counter()
+    content.top_posts = top_posts(ws, lang, start, end)
+    timings["top_posts"] = time.perf_counter() - t2
+    timings.update({f"metric:{k}": v for k, v in cache.timings.items()})
+    content.timings = timings
+    return content

@@ -1,0 +1,94 @@
+"""Number formatting for the report: %, 万/亿 for large Chinese numbers, K/M in English, durations."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _ok(x: Any) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(x: Any, lang: str, digits: int = 0) -> str:
+    """12345 → "1.23万" (zh) / "12,345" (en); 1.2e8 → "1.2亿" / "120M"."""
+    if not _ok(x):
+        return "—"
+    v = float(x)
+    a = abs(v)
+    if lang == "zh":
+        if a >= 1e8:
+            return f"{v / 1e8:.3g}亿"
+        if a >= 1e4:
+            return f"{v / 1e4:.3g}万"
+        return f"{v:,.{digits}f}"
+    if a >= 1e9:
+        return f"{v / 1e9:.3g}B"
+    if a >= 1e6:
+        return f"{v / 1e6:.3g}M"
+    return f"{v:,.{digits}f}"
+
+
+def percent(x: Any, digits: int | None = None) -> str:
+    """A fraction as a percentage with enough digits to show small rates (0.00035 → "0.035%")."""
+    if not _ok(x):
+        return "—"
+    p = float(x) * 100
+    if p == 0:
+        return "0%"
+    if digits is None:
+        a = abs(p)
+        digits = 1 if a >= 1 else 2 if a >= 0.1 else 3
+    return f"{p:.{digits}f}%"
+
+
+def minutes(x: Any, lang: str) -> str:
+    """Minutes as a readable duration: 45 → "45 分钟" / "45 min"; 150 → "2.5 小时" / "2.5 h"."""
+    if not _ok(x):
+        return "—"
+    m = float(x)
+    if m < 90:
+        return f"{m:.0f} 分钟" if lang == "zh" else f"{m:.0f} min"
+    h = m / 60
+    if h < 48:
+        return f"{h:.1f} 小时" if lang == "zh" else f"{h:.1f} h"
+    return f"{h / 24:.1f} 天" if lang == "zh" else f"{h / 24:.1f} d"
+
+
+def evidence_value(x: Any, unit: str, lang: str) -> str:
+    """An evidence value in its unit (see rules.toml ``unit``)."""
+    if not _ok(x):
+        return "—"
+    if unit == "percent":
+        return percent(x)
+    if unit == "index":
+        return f"{float(x):.2f}×"
+    if unit == "minutes":
+        return minutes(x, lang)
+    if unit == "answer":
+        return f"{float(x):.0f} / 4"
+    if unit == "score":
+        return f"{float(x):+.1f}"
+    return number(x, lang, 0 if float(x).is_integer() else 2)
+
+
+def score(x: Any) -> str:
+    return "—" if not _ok(x) else f"{float(x):.0f}"
+
+
+def mapping(points: list[list[float]], unit: str, lang: str) -> str:
+    """A piecewise mapping as "0%→0 · 10%→40 · …" (knot values without the padding of measured values)."""
+
+    def knot(x: float) -> str:
+        if unit == "percent":
+            return f"{x * 100:g}%"
+        if unit == "index":
+            return f"{x:g}×"
+        if unit == "minutes":
+            return minutes(x, lang)
+        return f"{x:g}"
+
+    return " · ".join(f"{knot(x)}→{y:.0f}" for x, y in points)

@@ -1,0 +1,429 @@
+"""The unified schema: the single source of truth for hudong's tables.
+
+Everything else derives from these declarations: the DuckDB DDL (``ddl()``), the Ibis
+schemas used by metrics (``ibis_schema()``), the Arrow schemas the importer casts to
+(``arrow_schema()``), the mapping-file validator and the schema section of the docs
+(``markdown()``).
+
+Conventions
+- Every row is keyed by ``(platform, <native id>)``; re-importing the same row is a no-op.
+- Every row carries provenance: ``source_file``, ``importer`` (the format name) and ``batch_id``.
+- User identifiers (``user_id``, ``actor_id``, ``author_id`` …) hold pseudonyms (keyed hashes)
+  unless the workspace opts in to raw ids; see ``hudong.ingest.privacy``.
+- Timestamps are ``TIMESTAMP`` in UTC-naive local time of the workspace (``timezone`` in the config);
+  importers convert offsets they see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+# Allowed values of enumerated columns (validated at import, documented once here).
+INTERACTION_TYPES = (
+    "like",
+    "comment",
+    "repost",
+    "share",
+    "click",
+    "view",
+    "impression",
+    "follow",
+    "unfollow",
+    "mention",
+    "dm",
+    "save",
+    "reply",
+)
+PLATFORMS = (
+    "weibo",
+    "wechat",
+    "xiaohongshu",
+    "douyin",
+    "twitter",
+    "mastodon",
+    "bluesky",
+    "reddit",
+    "shop",
+    "survey",
+    "other",
+)
+MEDIA_TYPES = ("text", "image", "video", "link", "live", "article", "audio", "other")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB/Ibis-compatible SQL type: VARCHAR, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP, VARCHAR[]
+    en: str
+    zh: str
+    nullable: bool = True
+    user_id: bool = False  # holds a user identifier: pseudonymised at ingest, erased by `forget`
+    free_text: bool = False  # user-written text: PII-redacted at ingest
+    enum: tuple[str, ...] | None = None
+    # For user ids: the column naming the platform the id belongs to (its pseudonym is keyed by it).
+    # Orders and surveys set it so a buyer known by a WeChat/Douyin id links to the same fan.
+    id_platform: str = "platform"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    en: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    provenance: bool = True  # adds source_file/importer/batch_id
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        return self.columns + (PROVENANCE if self.provenance else ())
+
+    def column(self, name: str) -> Column:
+        for c in self.all_columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"table {self.name!r} has no column {name!r}")
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.all_columns]
+
+    @property
+    def user_id_columns(self) -> list[str]:
+        return [c.name for c in self.all_columns if c.user_id]
+
+    @property
+    def text_columns(self) -> list[str]:
+        return [c.name for c in self.all_columns if c.free_text]
+
+
+def _c(name: str, type_: str, en: str, zh: str, **kw) -> Column:
+    return Column(name, type_, en, zh, **kw)
+
+
+PLATFORM = _c("platform", "VARCHAR", "Platform", "平台", nullable=False, enum=PLATFORMS)
+
+PROVENANCE = (
+    _c("source_file", "VARCHAR", "File the row was imported from", "来源文件", nullable=False),
+    _c("importer", "VARCHAR", "Import format (mapping) used", "导入格式", nullable=False),
+    _c("batch_id", "VARCHAR", "Import batch", "导入批次", nullable=False),
+)
+
+# Where the shop or survey tool knows the person's social account, the platform of that id;
+# empty means the id belongs to the row's own platform (a shop-only customer).
+_USER_PLATFORM = _c(
+    "user_platform", "VARCHAR", "Platform of user_id when it is a social account id (links orders to fans)",
+    "用户ID所属平台(用于关联粉丝与订单)", enum=PLATFORMS,
+)
+
+TABLES: dict[str, Table] = {}
+
+
+def _table(t: Table) -> Table:
+    TABLES[t.name] = t
+    return t
+
+
+ACCOUNTS = _table(
+    Table(
+        "accounts",
+        "Accounts the organization watches: its own and competitors'",
+        "监测的账号(自有与竞品)",
+        (
+            PLATFORM,
+            _c("account_id", "VARCHAR", "Platform account id", "账号ID", nullable=False),
+            _c("name", "VARCHAR", "Display name", "账号名称"),
+            _c("brand", "VARCHAR", "Brand the account speaks for", "所属品牌"),
+            _c("is_own", "BOOLEAN", "Owned by the organization", "是否自有账号", nullable=False),
+            _c("aliases", "VARCHAR[]", "Names and keywords that mention the brand", "品牌别名/关键词"),
+            _c("followers", "BIGINT", "Followers at the latest snapshot", "最新粉丝数"),
+            _c("created_at", "TIMESTAMP", "Account creation time", "注册时间"),
+        ),
+        key=("platform", "account_id"),
+    )
+)
+
+USERS = _table(
+    Table(
+        "users",
+        "People seen on the platforms (fans, customers, commenters), pseudonymised",
+        "平台用户(粉丝、顾客、评论者),已假名化",
+        (
+            PLATFORM,
+            _c("user_id", "VARCHAR", "User id (pseudonym)", "用户ID(假名)", nullable=False, user_id=True),
+            _c("name", "VARCHAR", "Display name (pseudonymised unless opted in)", "昵称", user_id=True),
+            _c("followers", "BIGINT", "Followers", "粉丝数"),
+            _c("following", "BIGINT", "Accounts followed", "关注数"),
+            _c("posts_count", "BIGINT", "Posts written", "发帖数"),
+            _c("verified", "BOOLEAN", "Verified by the platform", "是否认证"),
+            _c("gender", "VARCHAR", "Gender as given by the platform", "性别"),
+            _c("location", "VARCHAR", "Location as given by the platform", "地区"),
+            _c("created_at", "TIMESTAMP", "Account creation time", "注册时间"),
+            _c("is_staff", "BOOLEAN", "Works for the organization (excluded from community measures)", "是否员工"),
+            _c("description", "VARCHAR", "Profile text", "简介", free_text=True),
+        ),
+        key=("platform", "user_id"),
+    )
+)
+
+POSTS = _table(
+    Table(
+        "posts",
+        "Posts: the organization's, users' (UGC), competitors', with reposts and replies",
+        "帖子:自有、用户原创(UGC)、竞品,含转发与回复",
+        (
+            PLATFORM,
+            _c("post_id", "VARCHAR", "Platform post id", "帖子ID", nullable=False),
+            _c("author_id", "VARCHAR", "Author (pseudonym, or account id for owned accounts)", "作者", user_id=True),
+            _c("account_id", "VARCHAR", "Watched account that published it, if any", "发布账号"),
+            _c("created_at", "TIMESTAMP", "Publication time", "发布时间", nullable=False),
+            _c("text", "VARCHAR", "Text (PII redacted)", "正文(已脱敏)", free_text=True),
+            _c("media_type", "VARCHAR", "Format", "内容形式", enum=MEDIA_TYPES),
+            _c("topics", "VARCHAR[]", "Topic tags and hashtags", "话题标签"),
+            _c("campaign_id", "VARCHAR", "Campaign it belongs to", "所属活动"),
+            _c("parent_id", "VARCHAR", "Post it reposts or replies to", "转发/回复的上级帖子"),
+            _c("root_id", "VARCHAR", "Original post at the root of its cascade", "传播链根帖子"),
+            _c("is_ugc", "BOOLEAN", "Written by a user about the brand (user-generated content)", "是否用户原创内容"),
+            _c("likes", "BIGINT", "Like count reported by the platform", "点赞数"),
+            _c("comments", "BIGINT", "Comment count reported by the platform", "评论数"),
+            _c("reposts", "BIGINT", "Repost/share count reported by the platform", "转发数"),
+            _c("saves", "BIGINT", "Save/collect count", "收藏数"),
+            _c("clicks", "BIGINT", "Link clicks", "点击数"),
+            _c("impressions", "BIGINT", "Impressions/views", "曝光/阅读数"),
+            _c("reach", "BIGINT", "Unique accounts reached", "触达人数"),
+            _c("author_followers", "BIGINT", "Author's followers when posted", "发布时作者粉丝数"),
+            _c("url", "VARCHAR", "Link to the post", "链接"),
+        ),
+        key=("platform", "post_id"),
+    )
+)
+
+INTERACTIONS = _table(
+    Table(
+        "interactions",
+        "Individual interactions: likes, comments, reposts, clicks, views, follows, mentions, DMs, saves",
+        "单条互动:点赞、评论、转发、点击、浏览、关注、提及、私信、收藏",
+        (
+            PLATFORM,
+            _c("interaction_id", "VARCHAR", "Platform id, or a content hash when none", "互动ID", nullable=False),
+            _c("type", "VARCHAR", "Kind of interaction", "互动类型", nullable=False, enum=INTERACTION_TYPES),
+            _c("actor_id", "VARCHAR", "Who acted (pseudonym)", "行为人", nullable=False, user_id=True),
+            _c("target_post_id", "VARCHAR", "Post acted on", "目标帖子"),
+            _c("target_user_id", "VARCHAR", "User or account acted on (follow, mention, dm)", "目标用户", user_id=True),
+            _c("created_at", "TIMESTAMP", "When", "时间", nullable=False),
+            _c("dwell_seconds", "DOUBLE", "Time spent (views, clicks)", "停留时长(秒)"),
+            _c("text", "VARCHAR", "Comment/DM text (PII redacted)", "评论/私信内容(已脱敏)", free_text=True),
+            _c("parent_id", "VARCHAR", "Interaction it replies to (comment threads, DM replies)", "回复的上级互动"),
+            _c("is_inbound", "BOOLEAN", "Addressed to the organization (needs an answer)", "是否需回复的来信"),
+            _c("by_staff", "BOOLEAN", "Written by the organization's staff (a reply)", "是否官方回复"),
+            _c("is_automated", "BOOLEAN", "Automatic reply (excluded from response time)", "是否自动回复"),
+        ),
+        key=("platform", "interaction_id"),
+    )
+)
+
+FOLLOWS = _table(
+    Table(
+        "follows",
+        "Follow relationships (snapshot edges)",
+        "关注关系",
+        (
+            PLATFORM,
+            _c("follower_id", "VARCHAR", "Follower (pseudonym)", "关注者", nullable=False, user_id=True),
+            _c("followee_id", "VARCHAR", "Followed user or account", "被关注者", nullable=False, user_id=True),
+            _c("created_at", "TIMESTAMP", "Since", "关注时间"),
+        ),
+        key=("platform", "follower_id", "followee_id"),
+    )
+)
+
+ORDERS = _table(
+    Table(
+        "orders",
+        "Orders, linked to users where the shop knows their social identity",
+        "订单(可关联社交身份)",
+        (
+            PLATFORM,
+            _c("order_id", "VARCHAR", "Order id", "订单号", nullable=False),
+            _c("user_id", "VARCHAR", "Customer (pseudonym)", "顾客", nullable=False, user_id=True,
+               id_platform="user_platform"),
+            _USER_PLATFORM,
+            _c("created_at", "TIMESTAMP", "Order time", "下单时间", nullable=False),
+            _c("amount", "DOUBLE", "Amount", "金额"),
+            _c("currency", "VARCHAR", "Currency", "币种"),
+            _c("product", "VARCHAR", "Product", "商品"),
+            _c("campaign_id", "VARCHAR", "Attributed campaign", "归因活动"),
+        ),
+        key=("platform", "order_id"),
+    )
+)
+
+SURVEY_RESPONSES = _table(
+    Table(
+        "survey_responses",
+        "Survey answers, including Net Promoter Score",
+        "问卷回答(含净推荐值NPS)",
+        (
+            PLATFORM,
+            _c("response_id", "VARCHAR", "Response id", "答卷ID", nullable=False),
+            _c("survey_id", "VARCHAR", "Survey", "问卷", nullable=False),
+            _c("user_id", "VARCHAR", "Respondent (pseudonym)", "答题人", user_id=True, id_platform="user_platform"),
+            _USER_PLATFORM,
+            _c("created_at", "TIMESTAMP", "Answered at", "答题时间", nullable=False),
+            _c("nps_score", "BIGINT", "How likely to recommend, 0–10", "推荐意愿(0–10)"),
+            _c("comment", "VARCHAR", "Free-text answer (PII redacted)", "开放回答(已脱敏)", free_text=True),
+        ),
+        key=("platform", "response_id"),
+    )
+)
+
+CAMPAIGNS = _table(
+    Table(
+        "campaigns",
+        "Campaigns (activities, challenges, launches) with budget for ROI",
+        "营销活动(含预算,用于ROI)",
+        (
+            PLATFORM,
+            _c("campaign_id", "VARCHAR", "Campaign id", "活动ID", nullable=False),
+            _c("name", "VARCHAR", "Name", "活动名称"),
+            _c("start_at", "TIMESTAMP", "Start", "开始时间"),
+            _c("end_at", "TIMESTAMP", "End", "结束时间"),
+            _c("budget", "DOUBLE", "Budget", "预算"),
+            _c("goal", "VARCHAR", "Goal (awareness, UGC, sales …)", "目标"),
+        ),
+        key=("platform", "campaign_id"),
+    )
+)
+
+IMPORT_BATCHES = _table(
+    Table(
+        "import_batches",
+        "One row per import: what was read, stored, updated and quarantined",
+        "导入批次记录",
+        (
+            _c("batch_id", "VARCHAR", "Batch id", "批次ID", nullable=False),
+            _c("source_file", "VARCHAR", "File imported", "文件", nullable=False),
+            _c("file_sha256", "VARCHAR", "Content hash of the file", "文件哈希"),
+            _c("importer", "VARCHAR", "Format (mapping) used", "导入格式", nullable=False),
+            _c("started_at", "TIMESTAMP", "Start", "开始时间", nullable=False),
+            _c("finished_at", "TIMESTAMP", "End", "结束时间"),
+            _c("status", "VARCHAR", "ok or failed", "状态", nullable=False),
+            _c("rows_read", "BIGINT", "Rows read", "读取行数"),
+            _c("rows_stored", "BIGINT", "New rows stored", "新增行数"),
+            _c("rows_updated", "BIGINT", "Existing rows changed", "更新行数"),
+            _c("rows_unchanged", "BIGINT", "Rows already present unchanged", "未变化行数"),
+            _c("rows_quarantined", "BIGINT", "Rows quarantined", "隔离行数"),
+            _c("redactions", "VARCHAR", "PII redaction counts (JSON)", "脱敏计数(JSON)"),
+            _c("message", "VARCHAR", "Error or note", "说明"),
+        ),
+        key=("batch_id",),
+        provenance=False,
+    )
+)
+
+QUARANTINE = _table(
+    Table(
+        "quarantine",
+        "Rows that failed validation, with where and why",
+        "未通过校验的隔离行",
+        (
+            _c("batch_id", "VARCHAR", "Batch", "批次", nullable=False),
+            _c("source_file", "VARCHAR", "File", "文件", nullable=False),
+            _c("row_number", "BIGINT", "Row in the file (1 = first data row)", "行号", nullable=False),
+            _c("column_name", "VARCHAR", "Column at fault", "出错列"),
+            _c("reason", "VARCHAR", "Why it was rejected", "原因", nullable=False),
+            _c("raw", "VARCHAR", "The row as read (JSON)", "原始内容(JSON)"),
+            _c("target_table", "VARCHAR", "Table it was meant for", "目标表"),
+        ),
+        key=("batch_id", "row_number", "target_table"),
+        provenance=False,
+    )
+)
+
+# Tables that hold imported facts (not bookkeeping).
+FACT_TABLES = ("accounts", "users", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns")
+
+
+def ddl(table: Table) -> str:
+    cols = []
+    for c in table.all_columns:
+        cols.append(f'"{c.name}" {c.type}' + ("" if c.nullable else " NOT NULL"))
+    cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in table.key) + ")")
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+_ARROW_TYPES = {
+    "VARCHAR": "string",
+    "BIGINT": "int64",
+    "DOUBLE": "float64",
+    "BOOLEAN": "bool",
+    "TIMESTAMP": "timestamp_us",
+    "VARCHAR[]": "list_string",
+}
+
+
+def arrow_schema(table: Table):
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "timestamp_us": pa.timestamp("us"),
+        "list_string": pa.list_(pa.string()),
+    }
+    return pa.schema(
+        [pa.field(c.name, types[_ARROW_TYPES[c.type]], nullable=c.nullable) for c in table.all_columns]
+    )
+
+
+def ibis_schema(table: Table):
+    import ibis
+
+    types = {
+        "VARCHAR": "string",
+        "BIGINT": "int64",
+        "DOUBLE": "float64",
+        "BOOLEAN": "boolean",
+        "TIMESTAMP": "timestamp",
+        "VARCHAR[]": "array<string>",
+    }
+    return ibis.schema({c.name: types[c.type] for c in table.all_columns})
+
+
+def markdown(lang: str = "en") -> str:
+    """The schema as Markdown tables (used by docs/schema.md, regenerated by `hudong schema --markdown`)."""
+    out = [f"# hudong schema (version {SCHEMA_VERSION})\n"]
+    for t in TABLES.values():
+        out.append(f"## `{t.name}` — {t.en if lang == 'en' else t.zh}\n")
+        out.append(f"Key: ({', '.join(t.key)})\n")
+        out.append("| column | type | required | meaning | 含义 |")
+        out.append("|---|---|---|---|---|")
+        for c in t.all_columns:
+            notes = []
+            if c.user_id:
+                notes.append("pseudonymised")
+            if c.free_text:
+                notes.append("PII-redacted")
+            if c.enum:
+                notes.append("one of: " + ", ".join(c.enum))
+            extra = f" ({'; '.join(notes)})" if notes else ""
+            out.append(f"| `{c.name}` | {c.type} | {'yes' if not c.nullable else ''} | {c.en}{extra} | {c.zh} |")
+        out.append("")
+    return "\n".join(out)
+
+
+@dataclass
+class Migration:
+    """A schema change from ``version - 1`` to ``version``: SQL statements run in one transaction."""
+
+    version: int
+    description: str
+    statements: list[str] = field(default_factory=list)
+
+
+# Append a Migration here whenever SCHEMA_VERSION is bumped; `hudong.store.workspace` applies them in order.
+MIGRATIONS: list[Migration] = []

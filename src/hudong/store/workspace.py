@@ -1,0 +1,260 @@
+"""A workspace: one directory with a DuckDB file, a config file and the pseudonymisation key.
+
+    DIR/
+      hudong.toml     settings (time zone, business hours, brand, privacy, engine)
+      hudong.duckdb   the store: every table of ``hudong.store.schema``
+      .hudong-key     secret key for pseudonyms (keyed hashes); never share it
+
+``Workspace.upsert`` is the only write path for imported facts: it keys rows by the table's
+key, counts new / updated / unchanged rows and never touches an identical row (so a
+re-import changes nothing, not even provenance).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from hudong.errors import HudongError
+from hudong.store import schema as S
+
+CONFIG_NAME = "hudong.toml"
+DB_NAME = "hudong.duckdb"
+KEY_NAME = ".hudong-key"
+
+DEFAULT_CONFIG = """\
+# hudong workspace settings. 工作区设置。
+name = "{name}"
+timezone = "Asia/Shanghai"
+language = "{language}"   # zh | en: default language of reports and the UI
+engine = "duckdb"         # duckdb | spark
+
+[brand]
+name = ""                 # your brand, e.g. "山茶社"
+aliases = []              # other names people use for it; used for share of voice
+
+[privacy]
+raw_ids = false           # true keeps platform user ids as they are (opt-in); default stores keyed pseudonyms
+redact_text = true        # redact phone numbers, e-mail addresses and ID-card numbers from stored text
+
+[business_hours]          # the response-time clock runs only inside these hours
+start = "09:00"
+end = "18:00"
+days = [1, 2, 3, 4, 5]    # ISO weekdays, 1 = Monday
+sla_minutes = 240         # target first-response time
+
+[scorecard]
+self_assessment = ""      # optional TOML file with answers the data cannot give (strategy, organization)
+"""
+
+
+@dataclass
+class ImportCounts:
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: ImportCounts) -> ImportCounts:
+        self.stored += other.stored
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+class Workspace:
+    """An open workspace. Use ``hudong.open(DIR)`` or ``Workspace.open(DIR)``."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, config: dict[str, Any]):
+        self.path = path
+        self.con = con
+        self.config = config
+        self._ibis = None
+
+    # ---- life cycle -------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | os.PathLike, *, name: str | None = None, language: str = "zh") -> Workspace:
+        p = Path(path)
+        if (p / DB_NAME).exists():
+            raise HudongError(f"{p} is already a hudong workspace (found {DB_NAME})")
+        p.mkdir(parents=True, exist_ok=True)
+        (p / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(name=name or p.resolve().name, language=language))
+        key_path = p / KEY_NAME
+        key_path.write_text(secrets.token_hex(32))
+        key_path.chmod(0o600)
+        ws = cls.open(p)
+        return ws
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Workspace:
+        p = Path(path)
+        if not (p / CONFIG_NAME).exists():
+            raise HudongError(f"{p} is not a hudong workspace (no {CONFIG_NAME}); create one with `hudong init {p}`")
+        try:
+            config = tomllib.loads((p / CONFIG_NAME).read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise HudongError(f"{p / CONFIG_NAME}: {e}") from None
+        try:
+            con = duckdb.connect(str(p / DB_NAME), read_only=read_only)
+        except duckdb.IOException as e:
+            raise HudongError(f"cannot open {p / DB_NAME}: {e}") from None
+        ws = cls(p, con, config)
+        if not read_only:
+            ws._migrate()
+        return ws
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- schema & migrations ------------------------------------------------------------------
+    def _migrate(self) -> None:
+        con = self.con
+        con.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        row = con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            con.execute("BEGIN")
+            for t in S.TABLES.values():
+                con.execute(S.ddl(t))
+            con.execute("INSERT INTO _meta VALUES ('schema_version', ?)", [str(S.SCHEMA_VERSION)])
+            con.execute("COMMIT")
+            return
+        version = int(row[0])
+        if version > S.SCHEMA_VERSION:
+            raise HudongError(
+                f"{self.path} uses schema version {version}, newer than this hudong ({S.SCHEMA_VERSION}); upgrade hudong"
+            )
+        for m in S.MIGRATIONS:
+            if m.version <= version:
+                continue
+            con.execute("BEGIN")
+            try:
+                for stmt in m.statements:
+                    con.execute(stmt)
+                con.execute("UPDATE _meta SET value = ? WHERE key = 'schema_version'", [str(m.version)])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()[0])
+
+    # ---- settings -----------------------------------------------------------------------------
+    @property
+    def key(self) -> bytes:
+        """The secret key for pseudonyms."""
+        return bytes.fromhex((self.path / KEY_NAME).read_text().strip())
+
+    def setting(self, dotted: str, default: Any = None) -> Any:
+        node: Any = self.config
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    # ---- reading ------------------------------------------------------------------------------
+    @property
+    def ibis(self):
+        """The Ibis backend over this workspace's DuckDB connection (metrics are Ibis expressions)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str):
+        """An Ibis table expression for one schema table."""
+        if name not in S.TABLES:
+            raise HudongError(f"unknown table {name!r}; tables: {', '.join(S.TABLES)}")
+        return self.ibis.table(name)
+
+    def metric(self, name: str, by: str | list[str] | tuple[str, ...] = (), *, output: str = "pandas", **filters: Any):
+        """Compute a registered metric, grouped by dimensions (e.g. ``by=["platform", "week"]``).
+
+        ``filters``: ``start``/``end`` (dates), ``platform``, ``account``, ``campaign`` (a value or a list).
+        ``output``: ``"pandas"`` (default), ``"arrow"`` or ``"polars"``.
+        """
+        from hudong.metrics import compute
+
+        result: pa.Table = compute(self, name, by=by, **filters)
+        if output == "arrow":
+            return result
+        if output == "polars":
+            import polars as pl
+
+            return pl.from_arrow(result)
+        if output == "pandas":
+            return result.to_pandas()
+        raise HudongError(f"unknown output {output!r}: use pandas, arrow or polars")
+
+    def scorecard(self, **kw: Any):
+        """The social-media maturity scorecard (see ``hudong.decide.scorecard``)."""
+        from hudong.decide.scorecard import build_scorecard
+
+        return build_scorecard(self, **kw)
+
+    def count(self, name: str) -> int:
+        return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+
+    # ---- writing ------------------------------------------------------------------------------
+    def upsert(self, table: str, rows: pa.Table) -> ImportCounts:
+        """Insert-or-update ``rows`` (unique by the table's key) into ``table``; call inside a transaction.
+
+        Rows whose non-provenance content equals the stored row are left untouched (counted as unchanged).
+        """
+        t = S.TABLES[table]
+        rows = rows.select(t.column_names).cast(S.arrow_schema(t))
+        if rows.num_rows == 0:
+            return ImportCounts()
+        con = self.con
+        name = f"_staged_{table}"
+        con.register(name, rows)
+        try:
+            on = " AND ".join(f's."{k}" = t."{k}"' for k in t.key)
+            content = [c.name for c in t.columns if c.name not in t.key]
+            differs = " OR ".join(f's."{c}" IS DISTINCT FROM t."{c}"' for c in content) or "FALSE"
+            n_existing, n_changed = con.execute(
+                f'SELECT count(*), count(*) FILTER (WHERE {differs}) FROM {name} s JOIN "{table}" t ON {on}'
+            ).fetchone()
+            if n_changed:
+                con.execute(
+                    f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM {name} s WHERE {on} AND ({differs}))'
+                )
+            cols = ", ".join(f'"{c}"' for c in t.column_names)
+            con.execute(
+                f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {name} s '
+                f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE {on})'
+            )
+        finally:
+            con.unregister(name)
+        return ImportCounts(stored=rows.num_rows - n_existing, updated=n_changed, unchanged=n_existing - n_changed)
+
+    def append(self, table: str, rows: pa.Table) -> None:
+        """Append bookkeeping rows (import_batches, quarantine) without key checks."""
+        t = S.TABLES[table]
+        rows = rows.select(t.column_names).cast(S.arrow_schema(t))
+        name = f"_append_{table}"
+        self.con.register(name, rows)
+        try:
+            cols = ", ".join(f'"{c}"' for c in t.column_names)
+            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {name}')
+        finally:
+            self.con.unregister(name)
+
+
+def open_workspace(path: str | os.PathLike, **kw: Any) -> Workspace:
+    return Workspace.open(path, **kw)
