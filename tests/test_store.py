@@ -92,3 +92,10 @@ def test_schema_markdown_lists_every_table_and_column():
             assert f"`{c.name}`" in md
     # Pseudonymised and redacted columns are flagged for readers of the docs.
     assert "pseudonymised" in md and "PII-redacted" in md
+
+
+def test_docs_schema_md_is_generated_from_the_schema():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
+    assert doc.read_text(encoding="utf-8").strip() == S.markdown().strip(), "run `make docs` to regenerate docs/schema.md"
