@@ -60,3 +60,37 @@ def test_init_import_quarantine_metrics_forget_round_trip(tmp_path):
     assert "erased" in f.stdout and "survey_responses=1" in f.stdout
     m2 = hudong("-w", str(ws), "metrics", "nps", "--format", "json")
     assert '"n":1' in m2.stdout.replace(" ", "")
+
+
+def _survey_csv(path, rows):
+    path.write_text("platform,response_id,survey_id,user_id,created_at,nps_score\n" + "".join(
+        f"survey,r{i},s1,u{i},2026-06-0{1 + i % 5} 10:00:00,{score}\n" for i, score in rows), encoding="utf-8")  # fmt: skip
+    return path
+
+
+def test_export_lake_then_imports_keep_it_in_step(tmp_path):
+    from hudong.store.engines import connect
+
+    ws_dir, lake = tmp_path / "ws", tmp_path / "lake"
+    assert hudong("init", str(ws_dir)).returncode == 0
+    first = _survey_csv(tmp_path / "a.csv", [(0, 10), (1, 9), (2, 3)])
+    assert hudong("-w", str(ws_dir), "import", str(first), "--as", "generic-survey_responses").returncode == 0
+    r = hudong("-w", str(ws_dir), "export", "--lake", str(lake))
+    assert r.returncode == 0, r.stderr
+    assert "survey_responses=3" in r.stdout
+    second = _survey_csv(tmp_path / "b.csv", [(3, 8), (4, 0)])
+    assert hudong("-w", str(ws_dir), "import", str(second), "--as", "generic-survey_responses").returncode == 0
+    with connect("duckdb", lake=lake) as tables:
+        assert tables["survey_responses"].count().execute() == 5  # the import reached the lake too
+
+
+def test_metrics_on_spark_equal_duckdb_from_the_cli(tmp_path):
+    pytest.importorskip("pyspark", reason="the Spark engine needs the extra: pip install 'hudong[spark]'")
+    ws_dir = tmp_path / "ws"
+    assert hudong("init", str(ws_dir), "--lake", str(tmp_path / "lake")).returncode == 0
+    csv = _survey_csv(tmp_path / "a.csv", [(0, 10), (1, 9), (2, 3), (3, 7)])
+    assert hudong("-w", str(ws_dir), "import", str(csv), "--as", "generic-survey_responses").returncode == 0
+    duck = hudong("-w", str(ws_dir), "metrics", "nps", "--format", "csv")
+    spark = hudong("-w", str(ws_dir), "metrics", "nps", "--format", "csv", "--engine", "spark")
+    assert spark.returncode == 0, spark.stderr
+    assert duck.stdout == spark.stdout and "25.0" in duck.stdout  # (2 promoters − 1 detractor) / 4

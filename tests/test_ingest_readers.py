@@ -7,7 +7,6 @@ import gzip
 import json
 import lzma
 import os
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -127,18 +126,15 @@ def test_wrong_declared_encoding_names_file_and_first_bad_line(workspace, tmp_pa
     body = "platform,post_id,created_at,text\n" + "".join(f"weibo,p{i},2024-06-01,ok\n" for i in range(5))
     f.write_bytes((body + "weibo,p9,2024-06-01,中文内容\n").encode("gbk"))
     mapping = tmp_path / "m.toml"
-    base = Path(_builtin("generic-posts")).read_text(encoding="utf-8")
-    mapping.write_text(base.replace('format = "auto"', 'format = "csv"\nencoding = "utf-8"'), encoding="utf-8")
+    mapping.write_text(
+        '[reader]\nformat = "csv"\nencoding = "utf-8"\n[[targets]]\ntable = "posts"\n[targets.columns]\n'
+        'platform = "platform"\npost_id = "post_id"\ncreated_at = "created_at"\ntext = "text"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(HudongError, match=r"gbk\.csv: not valid utf-8 text at line 7"):
         import_file(workspace, f, str(mapping))
     assert workspace.count("posts") == 0
     assert workspace.con.execute("SELECT status FROM import_batches").fetchall() == [("failed",)]
-
-
-def _builtin(name: str) -> str:
-    from hudong.ingest.mapping import mappings_dir
-
-    return str(mappings_dir() / f"{name}.toml")
 
 
 def test_undecodable_file_is_refused_with_its_name(tmp_path):

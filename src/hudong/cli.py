@@ -29,6 +29,23 @@ def _open(ctx: click.Context, read_only: bool = False):
     return Workspace.open(_workspace_dir(ctx.obj.get("workspace")), read_only=read_only)
 
 
+def engine_options(f):
+    """--engine / --spark-master: compute on DuckDB (default) or Spark over the workspace's Parquet lake."""
+    f = click.option("--spark-master", metavar="URL", help="Spark master, e.g. spark://host:7077 (default: local[2]).")(f)
+    return click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
+                        help="Engine (default: the workspace's `engine` setting).")(f)  # fmt: skip
+
+
+def _open_on_engine(ctx: click.Context, engine: str | None, spark_master: str | None):
+    ws = _open(ctx, read_only=True)
+    try:
+        ws.use_engine(engine, spark_master=spark_master)
+    except BaseException:
+        ws.close()
+        raise
+    return ws
+
+
 def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
@@ -54,14 +71,40 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report/UI language.")
 @click.option("--name", help="Workspace name (default: the directory name).")
-def init(directory: str, lang: str, name: str | None) -> None:
+@click.option("--lake", metavar="PATH", help="Also keep the tables as a partitioned Parquet lake at PATH (for Spark).")
+def init(directory: str, lang: str, name: str | None, lake: str | None) -> None:
     """Create a workspace: a DuckDB store, a config file (hudong.toml) and a pseudonym key."""
+    from hudong.store.lake import enable_lake, export_lake
     from hudong.store.workspace import Workspace
 
     ws = Workspace.init(directory, name=name, language=lang)
-    click.echo(f"created workspace {ws.path} (schema v{ws.schema_version}); edit {ws.path / 'hudong.toml'} to set")
-    click.echo("your brand, business hours and privacy options.")
-    ws.close()
+    try:
+        if lake:
+            enable_lake(ws, lake)
+            export_lake(ws, lake)
+            click.echo(f"lake: {lake} (imports keep it in step)")
+        click.echo(f"created workspace {ws.path} (schema v{ws.schema_version}); edit {ws.path / 'hudong.toml'} to "
+                   "set your brand, business hours and privacy options.")  # fmt: skip
+    finally:
+        ws.close()
+
+
+@cli.command()
+@click.option("--lake", metavar="PATH", required=True, help="Directory (or object-store URL) of the Parquet lake.")
+@click.option("--keep/--no-keep", default=True, show_default=True, help="Record the lake in hudong.toml so imports update it.")
+@click.pass_context
+def export(ctx: click.Context, lake: str, keep: bool) -> None:
+    """Export the workspace's tables to a Parquet lake partitioned by platform and month (incremental)."""
+    from hudong.store.lake import enable_lake, export_lake
+
+    ws = _open(ctx)
+    try:
+        rows = export_lake(ws, lake)
+        if keep:
+            enable_lake(ws, lake)
+    finally:
+        ws.close()
+    click.echo(f"lake {lake}: " + ", ".join(f"{t}={n:,}" for t, n in rows.items()))
 
 
 @cli.command()
@@ -182,9 +225,11 @@ def forget(ctx: click.Context, user: str, platform: str | None) -> None:
 @click.option("--campaign", help="Only these campaigns (comma-separated).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
+@engine_options
 @click.pass_context
 def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, end: str | None, platform: str | None,
-            account: str | None, campaign: str | None, fmt: str, lang: str) -> None:
+            account: str | None, campaign: str | None, fmt: str, lang: str, engine: str | None,
+            spark_master: str | None) -> None:
     """Compute a metric (grouped --by dimensions), or list the metrics when NAME is omitted."""
     from hudong.metrics import list_metrics
     from hudong.metrics.registry import REGISTRY
@@ -200,7 +245,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
         if value:
             vals = _split(value)
             filters[key] = vals if len(vals) > 1 else vals[0]
-    ws = _open(ctx, read_only=True)
+    ws = _open_on_engine(ctx, engine, spark_master)
     try:
         df = ws.metric(name, by=_split(by), **filters)
     finally:
@@ -248,10 +293,12 @@ def _fmt(v) -> str:
 @click.option("--self-assessment", type=click.Path(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
+@engine_options
 @click.pass_context
-def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None) -> None:
+def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None, engine: str | None,
+              spark_master: str | None) -> None:
     """The social-media maturity scorecard: five dimensions 0–100, their evidence, benchmarks and advice."""
-    ws = _open(ctx, read_only=True)
+    ws = _open_on_engine(ctx, engine, spark_master)
     try:
         card = ws.scorecard(self_assessment=Path(self_assessment) if self_assessment else None)
         lang = lang or ws.setting("language", "zh")
@@ -268,12 +315,14 @@ def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, la
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
 @click.option("--out", type=click.Path(file_okay=False), help="Output directory (default: WORKSPACE/reports).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
+@engine_options
 @click.pass_context
-def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool) -> None:
+def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, engine: str | None,
+           spark_master: str | None) -> None:
     """Write the report: one self-contained offline HTML file and a PDF."""
     from hudong.report import write_report
 
-    ws = _open(ctx, read_only=True)
+    ws = _open_on_engine(ctx, engine, spark_master)
     try:
         lang = lang or ws.setting("language", "zh")
         out_dir = Path(out) if out else ws.path / "reports"
@@ -326,6 +375,79 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool) -> Non
     for kind, p in paths.items():
         click.echo(f"{kind}: {p}")
     click.echo(f"done in {time.perf_counter() - t0:.1f} s. Next: hudong -w {d} metrics")
+
+
+# ---- web (issue #5) -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, directory: str | None, host: str, port: int) -> None:
+    """Serve the web workspace (overview, engagement, reply inbox) and the REST API (/api, /docs)."""
+    import uvicorn
+
+    from hudong.web.app import create_app
+
+    d = Path(directory) if directory else _workspace_dir(ctx.obj.get("workspace"))
+    app = create_app(d)
+    click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@cli.group()
+def user() -> None:
+    """Web users: add them, list them, issue API tokens (stop `hudong serve` first: it holds the workspace)."""
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "analyst", "responder", "viewer"]), default="viewer",
+              show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Create a web user (the password is asked for, or read with --password-stdin)."""
+    from hudong.web.auth import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    ws = _open(ctx)
+    try:
+        u = add_user(ws.con, name, role, password)
+    finally:
+        ws.close()
+    click.echo(f"added user {u.name} ({u.role})")
+
+
+@user.command(name="list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    """List web users and their roles."""
+    from hudong.web.auth import list_users
+
+    ws = _open(ctx)
+    try:
+        for u in list_users(ws.con):
+            click.echo(f"{u['name']}\t{u['role']}\t{'token' if u['has_token'] else '-'}")
+    finally:
+        ws.close()
+
+
+@user.command(name="token")
+@click.argument("name")
+@click.pass_context
+def user_token(ctx: click.Context, name: str) -> None:
+    """Issue a new API token for NAME (replaces the old one; shown once): Authorization: Bearer TOKEN."""
+    from hudong.web.auth import new_token
+
+    ws = _open(ctx)
+    try:
+        click.echo(new_token(ws.con, name))
+    finally:
+        ws.close()
 
 
 def main() -> None:

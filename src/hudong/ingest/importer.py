@@ -521,7 +521,21 @@ def import_file(ws: Workspace, path: str | Path, fmt: str, *, progress: bool = F
         raise HudongError(message) from e
     finally:
         ws.con.execute(f"SET enable_progress_bar = {'true' if duck_bar else 'false'}")
+    _sync_lake(ws)
     return summary
+
+
+def _sync_lake(ws: Workspace) -> None:
+    """Keep a configured Parquet lake in step with the store (incremental; each table swapped in atomically).
+
+    The DuckDB file stays the system of record: if this fails, the next import or `hudong export --lake`
+    catches the lake up.
+    """
+    from hudong.store.lake import export_lake, lake_path
+
+    path = lake_path(ws)
+    if path:
+        export_lake(ws, path)
 
 
 def _note(summary: ImportSummary) -> str:

@@ -363,4 +363,5 @@ def business_clock(ts: ir.TimestampValue, start: str, end: str, days: Sequence[i
 
 
 def wall_minutes(t0: ir.TimestampValue, t1: ir.TimestampValue) -> ir.FloatingValue:
-    return (t1.epoch_seconds() - t0.epoch_seconds()).cast("float64") / 60.0
+    # Whole seconds on every engine: DuckDB's epoch_seconds keeps fractions, Spark's drops them.
+    return (t1.truncate("s").epoch_seconds() - t0.truncate("s").epoch_seconds()).cast("float64") / 60.0

@@ -45,7 +45,7 @@ def pd_engagement_rate_impressions(f: Frames) -> pd.DataFrame:
     imp = best("impressions", p.view + p.impression)
     p["r"] = np.where(imp > 0, e / np.where(imp > 0, imp, 1), np.nan)
     ts = p.created_at
-    p["week"] = (ts.dt.normalize() - pd.to_timedelta(ts.dt.weekday, unit="D")).dt.date
+    p["week"] = (ts.dt.normalize() - pd.to_timedelta(ts.dt.day_of_week, unit="D")).dt.date
     return p.groupby(["platform", "week"]).r.mean().rename("value").reset_index()
 
 
@@ -82,11 +82,11 @@ def pd_retention(f: Frames) -> pd.DataFrame:
     first = ev.groupby(["platform", "user"]).ts.min().rename("first").reset_index()
     e = ev.merge(first, on=["platform", "user"])
     fd = e["first"].dt.normalize()
-    e["cohort"] = fd - pd.to_timedelta(fd.dt.weekday, unit="D")
+    e["cohort"] = fd - pd.to_timedelta(fd.dt.day_of_week, unit="D")
     e["period"] = (e.ts.dt.normalize() - fd).dt.days // 7
     active = e.drop_duplicates(["platform", "user", "period"]).groupby(["cohort", "period"]).size().rename("active")
     fd0 = first["first"].dt.normalize()
-    first["cohort"] = fd0 - pd.to_timedelta(fd0.dt.weekday, unit="D")
+    first["cohort"] = fd0 - pd.to_timedelta(fd0.dt.day_of_week, unit="D")
     size = first.groupby("cohort").size().rename("cohort_size")
     last_day = ev.ts.max().normalize()
     rows = []

@@ -43,10 +43,12 @@ ZOOM = "ZoomSphere (clock from the client's latest unanswered message)"
 SPROUT = "Sprout Social Team Report, support.sproutsocial.com 208762436 (median; business vs all hours)"
 
 
-def turns(t: Tables, q: Query) -> ir.Table:
-    """One row per inbound turn: platform, ts (clock start), answered_at, business/wall minutes.
+def messages(t: Tables) -> ir.Table:
+    """One row per conversation message (inbound or human staff reply) over the whole history.
 
-    Built on the whole history (a reply may fall after ``end``); ``q`` filters turns by their clock start.
+    Columns: platform, interaction_id, type, actor_id, text, conv (conversation key), ts, staff, and
+    answered_at = the next staff reply in the conversation at or after the message (null: unanswered).
+    Used by ``turns`` and by the web reply inbox, so both follow the same conversation rule.
     """
     i = t["interactions"]
     msgs = i.filter(i.type.isin(CONVERSATION_TYPES), ~is_true(i.is_automated))
@@ -59,10 +61,19 @@ def turns(t: Tables, q: Query) -> ir.Table:
     lo = ibis.least(m.actor_id, m.target_user_id)
     hi = ibis.greatest(m.actor_id, m.target_user_id)
     conv = ibis.ifelse(m.type == "dm", "dm:" + lo.fill_null("") + "|" + hi.fill_null(""), "thread:" + thread)
-    m = m.select(platform=m.platform, conv=conv, ts=m.created_at, staff=m.staff)
+    m = m.select(platform=m.platform, interaction_id=m.interaction_id, type=m.type, actor_id=m.actor_id,
+                 text=m.text, conv=conv, ts=m.created_at, staff=m.staff)
     # Next staff reply at or after each message (rows frame from the current row onwards).
     w = ibis.window(group_by=[m.platform, m.conv], order_by=[m.ts, m.staff.desc()], preceding=0, following=None)
-    m = m.mutate(answered_at=ibis.ifelse(m.staff, m.ts, ibis.null("timestamp")).min().over(w))
+    return m.mutate(answered_at=ibis.ifelse(m.staff, m.ts, ibis.null("timestamp")).min().over(w))
+
+
+def turns(t: Tables, q: Query) -> ir.Table:
+    """One row per inbound turn: platform, ts (clock start), answered_at, business/wall minutes.
+
+    Built on the whole history (a reply may fall after ``end``); ``q`` filters turns by their clock start.
+    """
+    m = messages(t)
     inbound = m.filter(~m.staff)
     tr = inbound.group_by(["platform", "conv", "answered_at"]).aggregate(ts=inbound.ts.max(), first_ts=inbound.ts.min())
     bh = dict(start=str(q.setting("business_hours.start")), end=str(q.setting("business_hours.end")),

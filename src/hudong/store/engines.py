@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from hudong.errors import HudongError
 from hudong.store import lake as L
 from hudong.store import schema as S
+from hudong.store.workspace import lookup
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -95,12 +96,7 @@ class Tables(Mapping[str, "ir.Table"]):
         return self.backend
 
     def setting(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self.config
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
+        return lookup(self.config, dotted, default)
 
     def close(self) -> None:
         """Release the tables; the shared Spark session stays up for the next ``connect`` (see ``stop_spark``)."""

@@ -68,6 +68,16 @@ class ImportCounts:
         return self
 
 
+def lookup(config: dict[str, Any], dotted: str, default: Any = None) -> Any:
+    """A setting by dotted name (``business_hours.start``) from a parsed hudong.toml."""
+    node: Any = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
 class Workspace:
     """An open workspace. Use ``hudong.open(DIR)`` or ``Workspace.open(DIR)``."""
 
@@ -76,6 +86,7 @@ class Workspace:
         self.con = con
         self.config = config
         self._ibis = None
+        self._tables: Any = None  # set by use_engine(): metrics then run on that engine
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -159,12 +170,7 @@ class Workspace:
         return bytes.fromhex((self.path / KEY_NAME).read_text().strip())
 
     def setting(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self.config
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return node
+        return lookup(self.config, dotted, default)
 
     # ---- reading ------------------------------------------------------------------------------
     @property
@@ -190,7 +196,7 @@ class Workspace:
         """
         from hudong.metrics import compute
 
-        result: pa.Table = compute(self, name, by=by, **filters)
+        result: pa.Table = compute(self._tables if self._tables is not None else self, name, by=by, **filters)
         if output == "arrow":
             return result
         if output == "polars":
@@ -207,7 +213,27 @@ class Workspace:
 
         return build_scorecard(self, **kw)
 
+    def use_engine(self, engine: str | None = None, *, spark_master: str | None = None) -> None:
+        """Compute metrics (and so the scorecard and report) on ``engine``: duckdb (this file) or spark (the lake).
+
+        Default: the ``engine`` setting of hudong.toml. Spark reads the workspace's Parquet lake
+        (`hudong export --lake PATH`); see docs/spark.md.
+        """
+        engine = engine or self.setting("engine", "duckdb")
+        if engine == "duckdb" and spark_master is None:
+            self._tables = None
+            return
+        from hudong.store.engines import connect
+
+        self._tables = connect(engine, workspace=self, spark_master=spark_master)
+
+    @property
+    def engine(self) -> str:
+        return "duckdb" if self._tables is None else self._tables.engine
+
     def count(self, name: str) -> int:
+        if self._tables is not None:
+            return int(self._tables[name].count().execute())
         return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
 
     # ---- writing ------------------------------------------------------------------------------
