@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # System packages hudong needs beyond Python wheels: CJK fonts (Chinese in PDFs and screenshots),
-# libharfbuzz-subset0 (fast font subsetting in PDFs) and poppler-utils (pdftotext/pdftoppm, used by the report tests).
+# libharfbuzz-subset0 (fast font subsetting in PDFs), poppler-utils (pdftotext/pdftoppm, used by the report tests)
+# and chromium (the web UI browser test).
 set -euo pipefail
 need=()
 fc-list :lang=zh 2>/dev/null | grep -qi "noto" || need+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 # weasyprint subsets fonts with harfbuzz when it can; without it a CJK PDF takes ~10x longer.
 ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need+=(libharfbuzz-subset0)
+# The web browser test drives Debian chromium through Playwright (never `playwright install`).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing system packages: ${need[*]}"

@@ -18,6 +18,7 @@ from hudong.metrics import testing as T
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = [
+    "net_sentiment",
     "posts",
     "engagements",
     "engagement_rate_impressions",
@@ -101,6 +102,9 @@ def ws(tmp_path_factory):
         orders=[dict(order_id="o", user_id="f", created_at=D(2024, 1, 1))],
         survey_responses=[dict(response_id="s", survey_id="s", created_at=D(2024, 1, 1), nps_score=9)],
     )
+    from hudong.text.sentiment import score_workspace
+
+    score_workspace(ws)  # net_sentiment reads the text_sentiment table
     yield ws
     ws.close()
 
@@ -116,7 +120,9 @@ def test_declaration_complete(m):
     for field in ("label_en", "label_zh", "formula", "source", "unit", "grain"):
         assert getattr(m, field).strip(), f"{m.name}.{field} empty"
     assert m.doc, f"{m.name} has no docstring"
-    assert m.module in ("engagement", "ugc", "community", "relationship", "voice", "responsiveness", "timing")
+    assert m.module in (
+        "engagement", "ugc", "community", "relationship", "voice", "sentiment", "responsiveness", "timing"
+    )
     assert set(m.dimensions) <= {
         "hour",
         "weekday",
@@ -242,7 +248,7 @@ def test_every_metric_compiles_for_spark(m, monkeypatch):
 
         monkeypatch.setattr(ibis.options, "pyspark", PySparkOptions())
 
-    tables = {name: ibis.table(S.ibis_schema(S.TABLES[name]), name=name) for name in S.FACT_TABLES}
+    tables = {name: ibis.table(S.ibis_schema(t), name=name) for name, t in S.TABLES.items()}
     free = [d for d in m.dimensions if d not in m.implicit_dims]
     dims = [d for d in free if d in ("hour", "weekday", "day", "week", "month")][:1]
     dims += [d for d in free if d not in ("hour", "weekday", "day", "week", "month")][:1]

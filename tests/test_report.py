@@ -118,7 +118,7 @@ def test_english_pdf(reports):
 def test_report_shows_evidence_benchmarks_recommendations_and_missing(reports):
     html = reports["en"]["html"].read_text(encoding="utf-8")
     assert "Rival IQ" in html and "Sprout Social Index" in html  # benchmarks with sources
-    assert "sentiment analysis (text intelligence) is not available yet" in html  # missing, with reason
+    assert "sentiment has not been scored yet: run `hudong text sentiment` first" in html  # missing, with reason
     assert "no self-assessment file" in html
     assert "Because" in html and "threshold" in html  # recommendations cite their evidence
     assert "95% CI" in html

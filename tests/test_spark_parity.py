@@ -250,29 +250,19 @@ def test_comparison_catches_differences():
         assert_same_result(a, b.slice(0, 1), ["week"])
 
 
-class _WorkspaceOnEngine:
-    """A workspace whose metrics and counts come from ``tables`` (``build_scorecard`` takes a workspace only)."""
-
-    def __init__(self, ws: Workspace, tables):
-        self._ws, self._tables = ws, tables
-
-    def __getattr__(self, name: str):
-        return getattr(self._ws, name)
-
-    def metric(self, name: str, by=(), *, output: str = "pandas", **filters):
-        result = metrics.compute(self._tables, name, by=by, **filters)
-        return result.to_pandas() if output == "pandas" else result
-
-    def count(self, name: str) -> int:
-        return int(self._tables[name].count().to_pyarrow().as_py())
-
-
-def test_scorecard_parity(parity_data, duck, spark):
-    """The scorecard's evidence computed on Spark equals DuckDB's (the few raw-SQL look-ups stay on DuckDB)."""
+def test_scorecard_parity(parity_data, spark):
+    """The scorecard on Spark over the lake (``Workspace.use_engine``) equals the scorecard on the DuckDB file."""
     scorecard = pytest.importorskip("hudong.decide.scorecard", reason="hudong.decide.scorecard not available")
-    ws = parity_data[0]
-    a = scorecard.build_scorecard(_WorkspaceOnEngine(ws, duck))
-    b = scorecard.build_scorecard(_WorkspaceOnEngine(ws, spark))
+    ws, lake, _ = parity_data
+    a = scorecard.build_scorecard(ws)
+    ws.config.setdefault("lake", {})["path"] = str(lake)  # as `hudong export --lake` records it
+    try:
+        ws.use_engine("spark")
+        assert ws.engine == "spark"
+        b = scorecard.build_scorecard(ws)
+    finally:
+        ws.use_engine("duckdb")
+        del ws.config["lake"]["path"]
     assert a.values, "the scorecard computed no evidence"
     assert sorted(a.values) == sorted(b.values), "evidence keys differ"
     diffs = [

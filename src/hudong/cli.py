@@ -283,10 +283,47 @@ def _print_table(df, title: str = "") -> None:
 
 def _fmt(v) -> str:
     if isinstance(v, float):
-        return "" if v != v else f"{v:.6g}"
+        return "" if v != v else f"{v:.4g}"
     if hasattr(v, "strftime"):
         return v.strftime("%Y-%m-%d") if getattr(v, "hour", 0) == 0 and getattr(v, "minute", 0) == 0 else str(v)
     return "" if v is None else str(v)
+
+
+@cli.command()
+@click.option("--top", default=20, show_default=True, help="Show the N largest cascades.")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.pass_context
+def cascades(ctx: click.Context, top: int, platform: str | None) -> None:
+    """Repost cascades: size (unique users), depth, max breadth, structural virality, growth and data repairs."""
+    from hudong.graph import cascades_table
+
+    ws = _open(ctx, read_only=True)
+    try:
+        df = cascades_table(ws, platform=_split(platform) or None, generations=False)
+    finally:
+        ws.close()
+    # Short headers so the table fits a terminal; the full frame is `hudong.graph.cascades_table(ws)`.
+    cols = {"platform": "platform", "root_post_id": "root post", "size": "users", "n_posts": "posts", "depth": "depth",
+            "max_breadth": "breadth", "structural_virality": "virality", "t_users_10": "t10 min",
+            "half_life": "half-life min", "several_parents": "multi-parent", "missing_parents": "orphans"}
+    _print_table(df[list(cols)].head(top).rename(columns=cols),
+                 title=f"cascades: {len(df):,} (times in minutes since the root post)")  # fmt: skip
+
+
+@cli.command()
+@click.option("--top", default=20, show_default=True, help="Show the N best candidates.")
+@click.pass_context
+def koc(ctx: click.Context, top: int) -> None:
+    """KOC candidates: nano/micro tier, engagement above peers, customer evidence; ranked by reshares triggered."""
+    from hudong.graph import koc_candidates
+
+    ws = _open(ctx, read_only=True)
+    try:
+        df = koc_candidates(ws)
+    finally:
+        ws.close()
+    cols = ["platform", "user_id", "koc_score", "evidence"]
+    _print_table(df[cols].head(top), title=f"KOC candidates: {len(df):,} (see docs/propagation.md)")
 
 
 @cli.command()
@@ -384,7 +421,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool) -> Non
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.pass_context
 def serve(ctx: click.Context, directory: str | None, host: str, port: int) -> None:
-    """Serve the web workspace (overview, engagement, reply inbox) and the REST API (/api, /docs)."""
+    """Serve the web workspace (overview, engagement, reply inbox) and the REST API (/api, /openapi.json)."""
     import uvicorn
 
     from hudong.web.app import create_app
@@ -467,6 +504,35 @@ def main() -> None:
             raise
         click.echo(f"error: {type(e).__name__}: {e} (set HUDONG_DEBUG=1 for details)", err=True)
         sys.exit(2)
+
+
+# ---- text intelligence (issue #4) ---------------------------------------------------------------
+@cli.group()
+def text() -> None:
+    """Text intelligence: sentiment of posts and comments (zh / en)."""
+
+
+@text.command("sentiment")
+@click.pass_context
+def text_sentiment(ctx: click.Context) -> None:
+    """Score every post and interaction with text; writes the text_sentiment table (used by net_sentiment)."""
+    from hudong.text.sentiment import score_workspace
+
+    ws = _open(ctx)
+    try:
+        s = score_workspace(ws)
+    finally:
+        ws.close()
+    versions = ", ".join(f"{k} {v}" for k, v in s.model_versions.items())
+    click.echo(
+        f"scored {s.rows:,} texts ({s.by_kind['post']:,} posts, {s.by_kind['interaction']:,} interactions) "
+        f"in {s.seconds:.1f} s — {s.texts_per_second:,.0f} texts/s; models: {versions}"
+    )
+    click.echo("language: " + ", ".join(f"{k} {v:,}" for k, v in s.by_lang.most_common()))
+    pol = {k or "not scored": v for k, v in s.by_polarity.items()}
+    click.echo(
+        "polarity: " + ", ".join(f"{k} {pol.get(k, 0):,}" for k in ("positive", "neutral", "negative", "not scored"))
+    )
 
 
 if __name__ == "__main__":

@@ -277,6 +277,17 @@ def net_sentiment(cache: MetricCache) -> Observation:
             "情感分析（文本智能）尚未实现，口碑暂无法计算",
             "sentiment analysis (text intelligence) is not available yet, so word of mouth cannot be computed",
         )
+    try:
+        from hudong.text.sentiment import has_scores
+
+        scored = has_scores(cache.ws.con)
+    except Exception:  # noqa: BLE001 - no DuckDB connection (e.g. another engine): let the metric decide
+        scored = True
+    if not scored:
+        raise Missing(
+            "尚未计算情感：请先运行 `hudong text sentiment`",
+            "sentiment has not been scored yet: run `hudong text sentiment` first",
+        )
     return scalar(cache, "net_sentiment", what_zh="没有评论文本", what_en="no comment text")
 
 

@@ -212,6 +212,13 @@ def build(
             result.summaries.append(summary)
             say(f"imported {path.name}: {summary.rows_read:,} rows, {summary.quarantined:,} quarantined, "
                 f"{result.seconds[path.name]:.1f} s")  # fmt: skip
+        # Read what people wrote, as `hudong text sentiment` would: word of mouth needs it.
+        from hudong.text.sentiment import score_workspace
+
+        t1 = time.perf_counter()
+        scored = score_workspace(ws)
+        result.seconds["sentiment"] = time.perf_counter() - t1
+        say(f"scored sentiment of {scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
     finally:
         ws.close()
     return result

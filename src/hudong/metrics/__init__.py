@@ -24,6 +24,7 @@ from hudong.metrics import (  # noqa: F401  (importing registers the metrics)
     engagement,
     relationship,
     responsiveness,
+    sentiment,
     timing,
     ugc,
     voice,
@@ -35,7 +36,7 @@ from hudong.store import schema as S
 __all__ = ["REGISTRY", "Metric", "compute", "expr", "get", "list_metrics", "tables_of"]
 
 
-MODULE_ORDER = ("engagement", "ugc", "community", "relationship", "voice", "responsiveness", "timing")
+MODULE_ORDER = ("engagement", "ugc", "community", "relationship", "voice", "sentiment", "responsiveness", "timing")
 
 
 def list_metrics() -> list[Metric]:

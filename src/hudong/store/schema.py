@@ -342,6 +342,26 @@ QUARANTINE = _table(
     )
 )
 
+TEXT_SENTIMENT = _table(
+    Table(
+        "text_sentiment",
+        "Sentiment of each post and comment/DM, with the model that scored it (written by `hudong text sentiment`)",
+        "每条帖子与评论/私信的情感(含模型版本)",
+        (
+            PLATFORM,
+            _c("kind", "VARCHAR", "What was scored", "文本类别", nullable=False, enum=("post", "interaction")),
+            _c("id", "VARCHAR", "posts.post_id or interactions.interaction_id", "帖子或互动ID", nullable=False),
+            _c("lang", "VARCHAR", "Language detected", "语言", enum=("zh", "en", "other")),
+            _c("polarity", "VARCHAR", "positive, neutral or negative (null: language not scored)", "情感极性",
+               enum=("positive", "neutral", "negative")),
+            _c("score", "DOUBLE", "P(positive) − P(negative), in [−1, 1]", "情感分值"),
+            _c("model_version", "VARCHAR", "Model that produced the score", "模型版本"),
+        ),
+        key=("platform", "kind", "id"),
+        provenance=False,
+    )
+)
+
 # Tables that hold imported facts (not bookkeeping).
 FACT_TABLES = ("accounts", "users", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns")
 

@@ -1,0 +1,103 @@
+"""KOC (key opinion consumer) candidates — our operational definition (metrics-reference §4; docs/propagation.md).
+
+A user is a candidate when all hold:
+1. tier: nano or micro by followers (tiers configurable, default Mediakix/STIM; ``graph.tiers`` in hudong.toml);
+2. engagement: their engagement rate by followers — mean over their posts of (likes + comments + reposts + saves)
+   ÷ followers — is above the median of their peers (same platform, same tier, users with posts);
+3. customer evidence: at least one order linked to them (``orders.user_platform`` + pseudonymous ``user_id``)
+   or one user-generated post about the brand (``posts.is_ugc``); ``require_customer=False`` drops this gate.
+Candidates are ranked by the reshares they trigger (cascade out-degree summed over cascades), then downstream
+reach, then engagement rate. ``koc_score`` is that reshare count; every gate's evidence is a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hudong.graph.cascades import load_cascades
+from hudong.graph.influence import cascade_influence, follower_tier, graph_influence, interaction_edges
+
+KOC_TIERS = ("nano", "micro")
+
+
+def _frame(source: Any, table: str, cols: list[str]) -> pd.DataFrame:
+    from hudong.metrics import tables_of
+
+    t = tables_of(source)[table]
+    return t.select(*cols).to_pyarrow().to_pandas()
+
+
+def _tiers(source: Any, tiers: Mapping[str, int] | None) -> Mapping[str, int] | None:
+    if tiers is not None:
+        return tiers
+    setting = getattr(source, "setting", None)
+    return setting("graph.tiers", None) if callable(setting) else None
+
+
+def user_engagement(source: Any) -> pd.DataFrame:
+    """Per (platform, user_id) of users' own posts (not the watched accounts'): posts, UGC posts, engagement
+    and engagement rate by followers."""
+    posts = _frame(source, "posts", ["platform", "author_id", "account_id", "likes", "comments", "reposts",
+                                     "saves", "author_followers", "is_ugc"])
+    posts = posts[posts["account_id"].isna() & posts["author_id"].notna()]
+    eng = posts[["likes", "comments", "reposts", "saves"]].fillna(0).sum(axis=1)
+    df = pd.DataFrame({"platform": posts["platform"], "user_id": posts["author_id"], "engagement": eng,
+                       "ugc": posts["is_ugc"].fillna(False).astype(bool),
+                       "author_followers": posts["author_followers"]})
+    g = df.groupby(["platform", "user_id"], sort=False)
+    return g.agg(posts=("engagement", "size"), ugc_posts=("ugc", "sum"), engagement=("engagement", "sum"),
+                 author_followers=("author_followers", "max")).reset_index()
+
+
+def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int] | None = None,
+                   require_customer: bool = True, platform: str | None = None) -> pd.DataFrame:
+    """KOC candidates with the evidence for each gate, best first (see the module docstring)."""
+    users = _frame(source, "users", ["platform", "user_id", "name", "followers", "is_staff"])
+    users = users[~users["is_staff"].fillna(False).astype(bool)]
+    eng = user_engagement(source)
+    df = eng.merge(users, on=["platform", "user_id"], how="left")
+    df["followers"] = df["followers"].fillna(df["author_followers"])
+    df["tier"] = follower_tier(df["followers"], _tiers(source, tiers))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["er_followers"] = np.where(df["followers"] > 0, df["engagement"] / df["posts"] / df["followers"], np.nan)
+    df["peer_median_er"] = df.groupby(["platform", "tier"])["er_followers"].transform("median")
+    orders = _frame(source, "orders", ["user_id", "user_platform", "platform", "amount"])
+    orders["user_platform"] = orders["user_platform"].fillna(orders["platform"])
+    o = orders.groupby(["user_platform", "user_id"]).agg(orders=("amount", "size"), order_amount=("amount", "sum"))
+    o = o.reset_index().rename(columns={"user_platform": "platform"})
+    df = df.merge(o, on=["platform", "user_id"], how="left")
+    df[["orders", "order_amount"]] = df[["orders", "order_amount"]].fillna(0)
+    sc = load_cascades(source, platform)
+    ci = cascade_influence(sc)
+    df = df.merge(ci, on=["platform", "user_id"], how="left")
+    for c in ("cascades", "cascades_started", "reshares_sum", "reach_sum"):
+        df[c] = df[c].fillna(0).astype(np.int64)
+    gi = graph_influence(interaction_edges(source, platform=platform))[["platform", "user_id", "pagerank", "coreness"]]
+    df = df.merge(gi, on=["platform", "user_id"], how="left")
+    gate_tier = df["tier"].isin(KOC_TIERS)
+    gate_er = df["er_followers"] > df["peer_median_er"]
+    gate_customer = (df["orders"] > 0) | (df["ugc_posts"] > 0)
+    keep = gate_tier & gate_er & (gate_customer if require_customer else True)
+    if platform:
+        keep &= df["platform"] == platform
+    out = df[keep].copy()
+    out["koc_score"] = out["reshares_sum"]
+    out["evidence"] = [
+        f"{t} tier ({int(f):,} followers); ER {er:.4f} > peer median {med:.4f}; "
+        f"{int(no)} orders ({amt:,.0f}); {int(u)} UGC posts; triggered {int(r)} reshares, reach {int(rc)}"
+        for t, f, er, med, no, amt, u, r, rc in zip(out["tier"], out["followers"], out["er_followers"],
+                                                     out["peer_median_er"], out["orders"], out["order_amount"],
+                                                     out["ugc_posts"], out["reshares_sum"], out["reach_sum"],
+                                                     strict=True)
+    ]
+    out = out.sort_values(["koc_score", "reach_sum", "er_followers", "user_id"],
+                          ascending=[False, False, False, True], kind="stable")
+    cols = ["platform", "user_id", "name", "tier", "followers", "posts", "ugc_posts", "er_followers",
+            "peer_median_er", "orders", "order_amount", "cascades", "reshares_sum", "reshares_median", "reach_sum",
+            "reach_median", "pagerank", "coreness", "koc_score", "evidence"]
+    out = out[cols].reset_index(drop=True)
+    return out.head(top) if top else out

@@ -1,0 +1,139 @@
+"""The REST API under /api (OpenAPI at /openapi.json). Every endpoint needs a user; errors are JSON
+``{"error": "..."}`` with the HTTP status (401 no/bad token, 403 role, 404 unknown, 400/422 bad input)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from hudong.errors import HudongError
+from hudong.metrics import REGISTRY, list_metrics
+from hudong.report.charts import records
+
+from . import inbox
+from .app import check_csrf, require, state_of
+from .auth import User
+
+router = APIRouter(prefix="/api", tags=["api"])
+Reader = Annotated[User, Depends(require("read"))]
+Responder = Annotated[User, Depends(require("inbox"))]
+
+
+class ActionIn(BaseModel):
+    action: str = Field(description="assign | replied | ignore | escalate | reopen")
+    assignee: str | None = Field(default=None, description="user name, for assign")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def parse_date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise HudongError(f"{name} must be a date like 2026-06-01, got {value!r}") from None
+
+
+def split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@router.get("/me", summary="The authenticated user")
+def me(user: Reader) -> dict[str, str]:
+    return {"name": user.name, "role": user.role}
+
+
+@router.get("/metrics", summary="Every registered metric with its definition")
+def metrics_list(user: Reader) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": m.name,
+            "label_zh": m.label_zh,
+            "label_en": m.label_en,
+            "unit": m.unit,
+            "formula": m.formula,
+            "source": m.source,
+            "dimensions": list(m.dimensions),
+            "filters": ["start", "end", *m.filters],
+            "higher_is_better": m.higher_is_better,
+        }
+        for m in list_metrics()
+    ]
+
+
+@router.get("/metrics/{name}", summary="Compute one metric, grouped by dimensions")
+def metric_values(
+    request: Request,
+    name: str,
+    user: Reader,
+    by: Annotated[str | None, Query(description="comma-separated dimensions, e.g. platform,week")] = None,
+    start: Annotated[str | None, Query(description="from this date (inclusive)")] = None,
+    end: Annotated[str | None, Query(description="up to this date (exclusive)")] = None,
+    platform: Annotated[str | None, Query(description="only these platforms (comma-separated)")] = None,
+) -> Any:
+    if name not in REGISTRY:
+        return JSONResponse({"error": f"unknown metric {name!r}", "metrics": sorted(REGISTRY)}, status_code=404)
+    dims = split_list(by)
+    filters: dict[str, Any] = {"start": parse_date(start, "start"), "end": parse_date(end, "end")}
+    if platform:
+        filters["platform"] = split_list(platform)
+    with state_of(request).db() as ws:
+        df = ws.metric(name, by=dims, **filters)
+    m = REGISTRY[name]
+    return {
+        "metric": name,
+        "label_zh": m.label_zh,
+        "label_en": m.label_en,
+        "unit": m.unit,
+        "by": dims,
+        "rows": records(df),
+    }
+
+
+@router.get("/scorecard", summary="The maturity scorecard with its evidence")
+def scorecard(request: Request, user: Reader) -> dict[str, Any]:
+    return state_of(request).scorecard().to_dict()
+
+
+@router.get("/inbox", summary="Inbound messages waiting for a staff reply, oldest first")
+def inbox_list(
+    request: Request,
+    user: Reader,
+    platform: str | None = None,
+    over_sla: Annotated[bool, Query(description="only items past the SLA (business minutes)")] = False,
+    status: Annotated[str, Query(description="open | closed | all")] = "open",
+    limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    st = state_of(request)
+    q = inbox.InboxQuery(platform=platform or None, over_sla=over_sla, status=status, limit=limit, offset=offset)
+    with st.db() as ws:
+        out = inbox.list_items(ws, q, now=st.now())
+    out["now"] = out["now"].isoformat()
+    for r in out["items"]:
+        for k in ("ts", "first_ts"):
+            r[k] = r[k].isoformat() if r[k] is not None else None
+    return out
+
+
+@router.get("/inbox/{item_id:path}/history", summary="Actions recorded on one inbox item")
+def inbox_history(request: Request, item_id: str, user: Reader) -> list[dict[str, Any]]:
+    with state_of(request).db() as ws:
+        return inbox.history(ws, item_id)
+
+
+@router.post("/inbox/{item_id:path}/action", summary="Assign, mark replied, ignore, escalate or reopen an item")
+def inbox_action(
+    request: Request,
+    item_id: str,
+    body: ActionIn,
+    user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    check_csrf(request, x_csrf_token)
+    with state_of(request).db() as ws:
+        return inbox.record_action(ws, item_id, body.action, user.name, assignee=body.assignee, note=body.note)

@@ -1,0 +1,213 @@
+"""The reply inbox: inbound messages still waiting for a human staff reply, and the actions taken on them.
+
+An item is the latest inbound message of an unanswered turn (conversation rule and business-hours clock of
+``hudong.metrics.responsiveness``: the same ``messages`` table the response-time metrics are built on).
+Actions (assign, replied, ignore, escalate, reopen) are appended to ``inbox_actions`` (who, when, what);
+``replied`` and ``ignore`` close an item until ``reopen``, or until a new inbound message starts a new item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import ibis
+
+from hudong.errors import HudongError
+from hudong.metrics import tables_of
+from hudong.metrics.common import business_clock
+from hudong.metrics.responsiveness import messages
+
+ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen")
+STATUSES = ("open", "closed", "all")
+CLOSING = ("replied", "ignore")
+MAX_LIMIT = 500
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS inbox_actions (
+  platform VARCHAR NOT NULL,
+  interaction_id VARCHAR NOT NULL,
+  action VARCHAR NOT NULL,
+  assignee VARCHAR,
+  note VARCHAR,
+  by_user VARCHAR NOT NULL,
+  acted_at TIMESTAMP NOT NULL
+)""",
+)
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in DDL:
+        con.execute(stmt)
+
+
+@dataclass
+class InboxQuery:
+    platform: str | None = None
+    over_sla: bool = False
+    status: str = "open"
+    limit: int = 100
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise HudongError(f"unknown status {self.status!r}; statuses: {', '.join(STATUSES)}")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise HudongError(f"limit must be between 1 and {MAX_LIMIT}")
+        if self.offset < 0:
+            raise HudongError("offset must be >= 0")
+
+
+def item_id(platform: str, interaction_id: str) -> str:
+    return f"{platform}:{interaction_id}"
+
+
+def split_id(item: str) -> tuple[str, str]:
+    platform, sep, iid = item.partition(":")
+    if not sep or not platform or not iid:
+        raise HudongError(f"bad inbox item id {item!r}: expected PLATFORM:INTERACTION_ID")
+    return platform, iid
+
+
+def _business_settings(ws: Any) -> dict[str, Any]:
+    return dict(
+        start=str(ws.setting("business_hours.start", "09:00")),
+        end=str(ws.setting("business_hours.end", "18:00")),
+        days=list(ws.setting("business_hours.days", [1, 2, 3, 4, 5])),
+    )
+
+
+def local_now(ws: Any) -> dt.datetime:
+    """Now in the workspace time zone, naive (stored timestamps are naive local times)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(str(ws.setting("timezone", "Asia/Shanghai")))).replace(tzinfo=None)
+
+
+def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
+    m = messages(tables_of(ws))
+    waiting = m.filter(~m.staff, m.answered_at.isnull())
+    if q.platform is not None:
+        waiting = waiting.filter(waiting.platform == q.platform)
+    # One item per unanswered turn: its latest inbound message (the clock start), with the turn's size.
+    w_last = ibis.window(
+        group_by=[waiting.platform, waiting.conv], order_by=[waiting.ts.desc(), waiting.interaction_id.desc()]
+    )
+    w_all = ibis.window(group_by=[waiting.platform, waiting.conv])
+    waiting = waiting.mutate(
+        rank=ibis.row_number().over(w_last),
+        first_ts=waiting.ts.min().over(w_all),
+        n_messages=waiting.ts.count().over(w_all),
+    )
+    items = waiting.filter(waiting.rank == 0)
+    bh = _business_settings(ws)
+    items = items.mutate(business_minutes=business_clock(ibis.timestamp(now), **bh) - business_clock(items.ts, **bh))
+    a = ws.ibis.table("inbox_actions")
+    acts = (
+        a.group_by(["platform", "interaction_id"])
+        .aggregate(
+            last_state=a.action.argmax(a.acted_at, where=a.action.isin([*CLOSING, "reopen"])),
+            assignee=a.assignee.argmax(a.acted_at, where=a.action == "assign"),
+            escalated=(a.action == "escalate").any(),
+            n_actions=a.action.count(),
+        )
+        .rename(a_platform="platform", a_id="interaction_id")
+    )
+    j = items.left_join(acts, [items.platform == acts.a_platform, items.interaction_id == acts.a_id])
+    closed = j.last_state.fill_null("reopen").isin(CLOSING)
+    j = j.mutate(
+        status=ibis.ifelse(closed, j.last_state, "open"), closed=closed, escalated=j.escalated.fill_null(False)
+    )
+    if q.status == "open":
+        j = j.filter(~j.closed)
+    elif q.status == "closed":
+        j = j.filter(j.closed)
+    sla = float(ws.setting("business_hours.sla_minutes", 240))
+    j = j.mutate(over_sla=j.business_minutes > sla)
+    if q.over_sla:
+        j = j.filter(j.over_sla)
+    return j.select(
+        "platform",
+        "interaction_id",
+        "type",
+        "actor_id",
+        "text",
+        "ts",
+        "first_ts",
+        "n_messages",
+        "business_minutes",
+        "over_sla",
+        "status",
+        "assignee",
+        "escalated",
+    )
+
+
+def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Inbox items, oldest clock start first: ``{"total", "items", "sla_minutes", "now"}``."""
+    now = now or local_now(ws)
+    e = _items_expr(ws, q, now)
+    # One query: the total rides along as a window count (compiling an Ibis query costs more than running it).
+    e = e.mutate(total=e.interaction_id.count().over(ibis.window()))
+    page = e.order_by([e.ts, e.platform, e.interaction_id]).limit(q.limit, offset=q.offset)
+    rows = ws.ibis.to_pyarrow(page).to_pylist()
+    total = int(rows[0]["total"]) if rows else 0
+    if not rows and q.offset:  # a page past the end: count on its own
+        total = int(ws.ibis.to_pyarrow(e.count()).as_py())
+    for r in rows:
+        del r["total"]
+        r["id"] = item_id(r["platform"], r["interaction_id"])
+        r["business_minutes"] = round(float(r["business_minutes"]), 1)
+    return {
+        "total": total,
+        "items": rows,
+        "sla_minutes": float(ws.setting("business_hours.sla_minutes", 240)),
+        "now": now,
+    }
+
+
+def record_action(
+    ws: Any,
+    item: str,
+    action: str,
+    by_user: str,
+    *,
+    assignee: str | None = None,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Append one action on an inbound message; HudongError if the action or the message is unknown."""
+    if action not in ACTIONS:
+        raise HudongError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)}")
+    platform, iid = split_id(item)
+    found = ws.con.execute(
+        "SELECT 1 FROM interactions WHERE platform = ? AND interaction_id = ? AND is_inbound", [platform, iid]
+    ).fetchone()
+    if not found:
+        raise LookupError(f"no inbound message {item!r}")
+    if action == "assign":
+        if not assignee:
+            raise HudongError("assign needs an assignee (a user name)")
+        if not ws.con.execute("SELECT 1 FROM web_users WHERE name = ?", [assignee]).fetchone():
+            raise HudongError(f"no user {assignee!r} to assign to")
+    else:
+        assignee = None
+    if note is not None and len(note) > 2000:
+        raise HudongError("note is longer than 2000 characters")
+    at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ws.con.execute(
+        "INSERT INTO inbox_actions VALUES (?, ?, ?, ?, ?, ?, ?)", [platform, iid, action, assignee, note, by_user, at]
+    )
+    return {"id": item, "action": action, "assignee": assignee, "note": note, "by": by_user, "at": at.isoformat()}
+
+
+def history(ws: Any, item: str) -> list[dict[str, Any]]:
+    platform, iid = split_id(item)
+    rows = ws.con.execute(
+        "SELECT action, assignee, note, by_user, acted_at FROM inbox_actions WHERE platform = ? AND interaction_id = ? "
+        "ORDER BY acted_at",
+        [platform, iid],
+    ).fetchall()
+    return [dict(action=r[0], assignee=r[1], note=r[2], by=r[3], at=r[4].isoformat()) for r in rows]

@@ -1,0 +1,524 @@
+"""The web workspace (hudong.web): authentication, roles, CSRF, the reply inbox, the REST API, XSS and SQL
+injection. Real app, real DuckDB workspace, real HTTP through FastAPI's TestClient — no mocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import warnings
+
+import pyarrow as pa
+import pytest
+from markupsafe import escape
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from hudong.store.workspace import Workspace  # noqa: E402
+from hudong.web import auth  # noqa: E402
+from hudong.web.app import SESSION_COOKIE, create_app  # noqa: E402
+
+NOW = dt.datetime(2026, 6, 10, 12, 0)  # a Wednesday; business hours 09:00–18:00 Mon–Fri, SLA 240 min
+PASSWORD = "correct horse battery"
+
+XSS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "<svg/onload=alert('xss')>",
+    "'><script>alert(document.cookie)</script>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    "<body onload=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "<input autofocus onfocus=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<div style="background:url(javascript:alert(1))">',
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    '" onmouseover="alert(1)',
+    "' onfocus='alert(1)' autofocus='",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<object data=javascript:alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    "{{7*7}}<b>bold</b>",
+    "<ScRiPt>alert(String.fromCharCode(88,83,83))</ScRiPt>",
+]
+XSS_USER = '<img src=x onerror=alert("u")>'
+
+
+def _row(
+    iid: str,
+    type_: str,
+    ts: str,
+    *,
+    platform: str = "weibo",
+    actor: str = "u1",
+    parent: str | None = None,
+    inbound: bool = True,
+    staff: bool = False,
+    automated: bool = False,
+    text: str = "",
+    target_user: str | None = None,
+) -> dict:
+    return dict(
+        platform=platform,
+        interaction_id=iid,
+        type=type_,
+        actor_id=actor,
+        target_post_id="p1",
+        target_user_id=target_user,
+        created_at=dt.datetime.fromisoformat(ts),
+        dwell_seconds=None,
+        text=text,
+        parent_id=parent,
+        is_inbound=inbound,
+        by_staff=staff,
+        is_automated=automated,
+        source_file="test",
+        importer="test",
+        batch_id="b1",
+    )
+
+
+ROWS = [
+    # answered comment: not in the inbox
+    _row("c1", "comment", "2026-06-01 10:00", text="已回复的问题"),
+    _row("r1", "reply", "2026-06-01 11:00", parent="c1", inbound=False, staff=True, actor="brand", text="您好"),
+    # unanswered two-message turn: the item is its latest message c2b, clock from 06-08 10:30
+    _row("c2", "comment", "2026-06-08 10:00", actor="u2", text="什么时候发货？"),
+    _row("c2b", "reply", "2026-06-08 10:30", parent="c2", actor="u2", text="还没有收到"),
+    # unanswered DM, 60 business minutes old: within SLA
+    _row("d1", "dm", "2026-06-10 11:00", actor="u9", target_user="brand", text="在吗"),
+    # unanswered mention on douyin: 06-09 09:00 → 540 + 180 business minutes
+    _row("m1", "mention", "2026-06-09 09:00", platform="douyin", actor="u3", text="@山茶社 好喝"),
+    # only an automated reply: still waiting
+    _row("c3", "comment", "2026-06-05 17:00", actor="u4", text="有优惠吗"),
+    _row(
+        "a3",
+        "reply",
+        "2026-06-05 17:01",
+        parent="c3",
+        inbound=False,
+        staff=True,
+        automated=True,
+        actor="brand",
+        text="自动回复：稍后回复您",
+    ),
+    # not a conversation type
+    _row("l1", "like", "2026-06-08 09:00", actor="u5"),
+]
+ROWS += [_row(f"x{i}", "comment", f"2026-06-0{1 + i % 5} 0{i % 9}:{i:02d}", actor=p, text=p) for i, p in enumerate(XSS)]
+N_OPEN = 4 + len(XSS)  # c2b, d1, m1, c3 + the payload comments
+
+
+@pytest.fixture(scope="module")
+def template_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("webws") / "ws"
+    ws = Workspace.init(d)
+    cfg = (d / "hudong.toml").read_text()
+    cfg = cfg.replace('[brand]\nname = ""', f"[brand]\nname = {json.dumps(XSS[2])}")
+    (d / "hudong.toml").write_text(cfg)
+    ws.con.execute("BEGIN")
+    ws.upsert("interactions", pa.Table.from_pylist(ROWS))
+    ws.con.execute("COMMIT")
+    for name, role in (
+        ("admin", "admin"),
+        ("ana", "analyst"),
+        ("rita", "responder"),
+        ("vic", "viewer"),
+        (XSS_USER, "responder"),
+    ):
+        auth.add_user(ws.con, name, role, PASSWORD)
+    ws.close()
+    return d
+
+
+@pytest.fixture
+def ws_dir(template_dir, tmp_path):
+    d = tmp_path / "ws"
+    shutil.copytree(template_dir, d)
+    return d
+
+
+@pytest.fixture
+def app(ws_dir):
+    """A fresh app over a fresh copy of the workspace, for tests that change it."""
+    a = create_app(ws_dir, now=NOW)
+    yield a
+    a.state.web.ws.close()
+
+
+@pytest.fixture(scope="module")
+def ro_app(template_dir, tmp_path_factory):
+    """One app shared by the tests that only read (and by their failed writes, which must record nothing)."""
+    d = tmp_path_factory.mktemp("ro") / "ws"
+    shutil.copytree(template_dir, d)
+    a = create_app(d, now=NOW)
+    yield a
+    a.state.web.ws.close()
+
+
+def client(app, **kw) -> TestClient:
+    return TestClient(app, base_url="http://testserver", **kw)
+
+
+def csrf_in(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, "no CSRF field in the page"
+    return m.group(1)
+
+
+def login(app, name: str, password: str = PASSWORD, **kw) -> TestClient:
+    c = client(app, **kw)
+    r = c.post(
+        "/login",
+        data={"username": name, "password": password, "csrf": csrf_in(c.get("/login").text), "next": "/inbox"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return c
+
+
+def page_csrf(c: TestClient) -> str:
+    return csrf_in(c.get("/inbox").text)
+
+
+def actions_count(app) -> int:
+    return app.state.web.ws.con.execute("SELECT count(*) FROM inbox_actions").fetchone()[0]
+
+
+# ---- authentication -------------------------------------------------------------------------------
+def test_wrong_password_is_rejected_and_starts_no_session(ro_app):
+    c = client(ro_app)
+    r = c.post(
+        "/login",
+        data={"username": "ana", "password": "wrong password", "csrf": csrf_in(c.get("/login").text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.text
+    assert c.get("/", follow_redirects=False).status_code == 303
+    r = c.post(
+        "/login",
+        data={"username": "nobody", "password": PASSWORD, "csrf": csrf_in(c.get("/login").text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 401
+
+
+def test_no_session_redirects_pages_and_401s_the_api(ro_app):
+    c = client(ro_app)
+    for path in ("/", "/engagement", "/inbox?platform=weibo", "/users"):
+        r = c.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
+    for path in ("/api/metrics", "/api/scorecard", "/api/inbox", "/api/metrics/dau"):
+        r = c.get(path)
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert "not authenticated" in r.json()["error"]
+    assert c.post("/api/inbox/weibo:d1/action", json={"action": "replied"}).status_code == 401
+    assert c.get("/api/inbox", headers={"Authorization": "Bearer hd_not-a-token"}).status_code == 401
+
+
+def test_session_cookie_is_signed_httponly_samesite(ro_app):
+    c = client(ro_app)
+    r = c.post(
+        "/login",
+        data={"username": "ana", "password": PASSWORD, "csrf": csrf_in(c.get("/login").text)},
+        follow_redirects=False,
+    )
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(SESSION_COOKIE + "=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert c.get("/", follow_redirects=False).status_code == 200
+    # A forged cookie (someone else's name, no valid signature) is no session.
+    forged = client(ro_app)
+    forged.cookies.set(SESSION_COOKIE, c.cookies[SESSION_COOKIE].replace("ana", "admin", 1) + "x")
+    assert forged.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_needs_csrf_and_never_redirects_offsite(ro_app):
+    c = client(ro_app)
+    c.get("/login")
+    r = c.post("/login", data={"username": "ana", "password": PASSWORD}, follow_redirects=False)
+    assert r.status_code == 403
+    r = c.post(
+        "/login",
+        data={
+            "username": "ana",
+            "password": PASSWORD,
+            "csrf": csrf_in(c.get("/login").text),
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_post_without_or_with_wrong_csrf_is_403_and_records_nothing(app):
+    c = login(app, "rita")
+    for data in (
+        {"item": "weibo:d1", "action": "replied"},
+        {"item": "weibo:d1", "action": "replied", "csrf": "forged"},
+    ):
+        r = c.post("/inbox/action", data=data, follow_redirects=False)
+        assert r.status_code == 403 and "CSRF" in r.text
+    r = c.post("/api/inbox/weibo:d1/action", json={"action": "replied"})
+    assert r.status_code == 403 and "CSRF" in r.json()["error"]
+    assert actions_count(app) == 0
+    r = c.post("/api/inbox/weibo:d1/action", json={"action": "replied"}, headers={"X-CSRF-Token": page_csrf(c)})
+    assert r.status_code == 200 and actions_count(app) == 1
+
+
+def test_viewer_reads_but_cannot_act(ro_app):
+    c = login(ro_app, "vic")
+    assert c.get("/").status_code == 200 and c.get("/engagement").status_code == 200
+    html = c.get("/inbox").text
+    assert "只读角色" in html and "act-replied" not in html
+    r = c.post(
+        "/inbox/action", data={"item": "weibo:d1", "action": "replied", "csrf": page_csrf(c)}, follow_redirects=False
+    )
+    assert r.status_code == 403
+    r = c.post("/api/inbox/weibo:d1/action", json={"action": "replied"}, headers={"X-CSRF-Token": page_csrf(c)})
+    assert r.status_code == 403 and "viewer" in r.json()["error"]
+    assert actions_count(ro_app) == 0
+    assert c.get("/users").status_code == 403
+
+
+def test_roles_for_user_admin_and_inbox(app):
+    for name, users_ok in (("admin", True), ("ana", False), ("rita", False)):
+        c = login(app, name)
+        assert (c.get("/users").status_code == 200) is users_ok, name
+        r = c.post(
+            "/inbox/action",
+            data={"item": "douyin:m1", "action": "escalate", "csrf": page_csrf(c)},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303, name
+    c = login(app, "rita")
+    r = c.post("/users", data={"name": "eve", "role": "admin", "password": PASSWORD, "csrf": page_csrf(c)})
+    assert r.status_code == 403
+    assert auth.get_user(app.state.web.ws.con, "eve") is None
+
+
+def test_admin_adds_users_and_issues_tokens_for_the_api(app):
+    c = login(app, "admin")
+    r = c.post(
+        "/users",
+        data={"name": "new", "role": "viewer", "password": PASSWORD, "csrf": page_csrf(c)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    r = c.post("/users/token", data={"name": "new", "csrf": page_csrf(c)})
+    token = re.search(r'id="token">([^<]+)<', r.text).group(1)
+    api = client(app)
+    hdr = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/me", headers=hdr).json() == {"name": "new", "role": "viewer"}
+    assert api.post("/api/inbox/weibo:d1/action", json={"action": "replied"}, headers=hdr).status_code == 403
+    token_r = auth.new_token(app.state.web.ws.con, "rita")
+    r = api.post(
+        "/api/inbox/weibo:d1/action",
+        json={"action": "replied", "note": "phoned"},
+        headers={"Authorization": f"Bearer {token_r}"},
+    )
+    assert r.status_code == 200 and r.json()["by"] == "rita"  # token clients need no CSRF token
+    assert api.get("/api/me", headers=hdr).status_code == 200
+    assert api.get("/api/me", headers={"Authorization": f"Bearer {token}x"}).status_code == 401
+
+
+def test_cli_user_add_reads_password_from_stdin(ws_dir):
+    from click.testing import CliRunner
+
+    from hudong.cli import cli
+
+    r = CliRunner().invoke(
+        cli,
+        ["-w", str(ws_dir), "user", "add", "zoe", "--role", "analyst", "--password-stdin"],
+        input="a long password\n",
+    )
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(cli, ["-w", str(ws_dir), "user", "add", "tim", "--password-stdin"], input="short\n")
+    assert r.exit_code != 0 and "at least 8" in str(r.exception)
+    with Workspace.open(ws_dir) as ws:
+        assert auth.authenticate(ws.con, "zoe", "a long password") == auth.User("zoe", "analyst")
+        assert auth.authenticate(ws.con, "zoe", "a long passworD") is None
+        stored = ws.con.execute("SELECT password_hash FROM web_users WHERE name = 'zoe'").fetchone()[0]
+        assert stored.startswith("$argon2") and "a long password" not in stored
+
+
+# ---- inbox ------------------------------------------------------------------------------------------
+def test_inbox_follows_the_conversation_rule_and_business_clock(ro_app):
+    c = login(ro_app, "ana")
+    out = c.get("/api/inbox", params={"limit": 500}).json()
+    ids = [i["id"] for i in out["items"]]
+    assert out["total"] == N_OPEN == len(ids)
+    assert "weibo:c1" not in ids and "weibo:l1" not in ids  # answered; not a message
+    assert "weibo:c2" not in ids and "weibo:c2b" in ids  # one item per turn: its latest message
+    assert "weibo:c3" in ids  # an automated reply is no answer
+    times = [i["ts"] for i in out["items"]]
+    assert times == sorted(times)  # oldest clock start first
+    by_id = {i["id"]: i for i in out["items"]}
+    assert by_id["weibo:c2b"]["n_messages"] == 2
+    assert by_id["weibo:c2b"]["business_minutes"] == 450 + 540 + 180  # Mon 10:30–18, Tue, Wed 9–12
+    assert by_id["weibo:d1"]["business_minutes"] == 60 and not by_id["weibo:d1"]["over_sla"]
+    assert by_id["douyin:m1"]["business_minutes"] == 720 and by_id["douyin:m1"]["over_sla"]
+    late = c.get("/api/inbox", params={"over_sla": "true", "limit": 500}).json()
+    assert "weibo:d1" not in [i["id"] for i in late["items"]] and late["total"] == N_OPEN - 1
+    dy = c.get("/api/inbox", params={"platform": "douyin"}).json()
+    assert [i["id"] for i in dy["items"]] == ["douyin:m1"]
+    html = c.get("/inbox?platform=douyin").text
+    assert "12 小时 0 分" in html and "抖音" in html
+
+
+def test_inbox_actions_are_recorded_and_change_status(app):
+    c = login(app, "rita")
+    tok = page_csrf(c)
+    for action, extra in (("assign", {"assignee": "ana"}), ("escalate", {}), ("replied", {})):
+        r = c.post(
+            "/inbox/action", data={"item": "weibo:c3", "action": action, "csrf": tok, **extra}, follow_redirects=False
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith(f"saved={action}")
+    rows = app.state.web.ws.con.execute(
+        "SELECT action, assignee, by_user, acted_at FROM inbox_actions ORDER BY acted_at"
+    ).fetchall()
+    assert [(a, s, u) for a, s, u, _ in rows] == [
+        ("assign", "ana", "rita"),
+        ("escalate", None, "rita"),
+        ("replied", None, "rita"),
+    ]
+    assert all(isinstance(r[3], dt.datetime) for r in rows)
+    open_ids = [i["id"] for i in c.get("/api/inbox", params={"limit": 500}).json()["items"]]
+    assert "weibo:c3" not in open_ids and len(open_ids) == N_OPEN - 1
+    closed = c.get("/api/inbox", params={"status": "closed"}).json()["items"]
+    assert [(i["id"], i["status"], i["assignee"], i["escalated"]) for i in closed] == [
+        ("weibo:c3", "replied", "ana", True)
+    ]
+    r = c.post("/api/inbox/weibo:c3/action", json={"action": "reopen"}, headers={"X-CSRF-Token": tok})
+    assert r.status_code == 200
+    assert c.get("/api/inbox", params={"limit": 500}).json()["total"] == N_OPEN
+    assert [h["action"] for h in c.get("/api/inbox/weibo:c3/history").json()] == [
+        "assign",
+        "escalate",
+        "replied",
+        "reopen",
+    ]
+
+
+def test_inbox_action_errors_are_clear_json(ro_app):
+    c = login(ro_app, "ana")
+    hdr = {"X-CSRF-Token": page_csrf(c)}
+    r = c.post("/api/inbox/weibo:c3/action", json={"action": "delete"}, headers=hdr)
+    assert r.status_code == 400 and "assign, replied, ignore, escalate, reopen" in r.json()["error"]
+    r = c.post("/api/inbox/weibo:nope/action", json={"action": "replied"}, headers=hdr)
+    assert r.status_code == 404 and "no inbound message" in r.json()["error"]
+    r = c.post("/api/inbox/weibo:r1/action", json={"action": "replied"}, headers=hdr)  # a staff reply
+    assert r.status_code == 404
+    r = c.post("/api/inbox/weibo:c3/action", json={"action": "assign", "assignee": "ghost"}, headers=hdr)
+    assert r.status_code == 400 and "ghost" in r.json()["error"]
+    r = c.post("/api/inbox/weibo:c3/action", json={}, headers=hdr)
+    assert r.status_code == 422 and r.json()["error"] == "invalid request"
+    assert actions_count(ro_app) == 0
+
+
+# ---- API --------------------------------------------------------------------------------------------
+def test_metrics_api_lists_computes_and_explains_errors(ro_app):
+    c = login(ro_app, "vic")
+    names = [m["name"] for m in c.get("/api/metrics").json()]
+    assert "response_rate" in names and "first_response_minutes" in names
+    r = c.get("/api/metrics/response_rate", params={"by": "platform"})
+    assert r.status_code == 200
+    rows = {x["platform"]: x for x in r.json()["rows"]}
+    assert rows["weibo"]["turns"] == 2 + 1 + 1 + len(XSS) and rows["weibo"]["answered"] == 1
+    r = c.get("/api/metrics/no_such_metric")
+    assert r.status_code == 404 and "no_such_metric" in r.json()["error"] and "response_rate" in r.json()["metrics"]
+    r = c.get("/api/metrics/response_rate", params={"by": "colour"})
+    assert r.status_code == 400 and "dimensions" in r.json()["error"]
+    r = c.get("/api/metrics/response_rate", params={"start": "yesterday"})
+    assert r.status_code == 400 and "date" in r.json()["error"]
+    card = c.get("/api/scorecard").json()
+    assert len(card["dimensions"]) == 5 and card["brand"] == XSS[2]
+    spec = client(ro_app).get("/openapi.json").json()
+    assert {
+        "/api/metrics",
+        "/api/metrics/{name}",
+        "/api/scorecard",
+        "/api/inbox",
+        "/api/inbox/{item_id}/action",
+    } <= set(spec["paths"])
+
+
+# ---- XSS ----------------------------------------------------------------------------------------------
+def _assert_escaped(html: str, payloads: list[str]) -> None:
+    for p in payloads:
+        assert p not in html, f"raw payload in page: {p}"
+        assert str(escape(p)) in html, f"escaped payload missing: {p}"
+    low = html.lower()
+    assert "<script>alert" not in low and "<img src=x" not in low and "<svg onload" not in low
+
+
+def test_xss_payloads_in_messages_users_and_brand_are_escaped(app):
+    c = login(app, XSS_USER)
+    # The payload user assigns an item to themself, so the name shows in the inbox too.
+    c.post("/inbox/action", data={"item": "weibo:d1", "action": "assign", "assignee": XSS_USER, "csrf": page_csrf(c)})
+    inbox_html = c.get("/inbox", params={"platform": "weibo"}).text
+    _assert_escaped(inbox_html, [*XSS, XSS_USER])
+    overview = c.get("/").text
+    _assert_escaped(overview, [XSS[2], XSS_USER])  # brand name and user name
+    assert (
+        "Content-Security-Policy" in c.get("/").headers
+        and "script-src 'self'" in c.get("/").headers["content-security-policy"]
+    )
+    data = c.get("/api/inbox", params={"limit": 500}).json()
+    assert set(XSS) <= {i["text"] for i in data["items"]}  # the API returns the data itself, as JSON
+
+
+# ---- SQL injection -------------------------------------------------------------------------------------
+SQLI = [
+    "weibo' OR 1=1 --",
+    "weibo' OR '1'='1",
+    "'; DROP TABLE interactions; --",
+    'weibo" OR 1=1 --',
+    "weibo') OR ('a'='a",
+    "weibo%' OR 1=1 --",
+    "1 UNION SELECT name, password_hash FROM web_users --",
+]
+
+
+def test_sql_injection_in_filters_returns_nothing_extra_and_no_500(ro_app):
+    c = login(ro_app, "ana", raise_server_exceptions=False)
+    n = ro_app.state.web.ws.count("interactions")
+    hdr = {"X-CSRF-Token": page_csrf(c)}
+    for s in SQLI:
+        r = c.get("/api/inbox", params={"platform": s})
+        assert r.status_code == 200 and r.json()["total"] == 0 and r.json()["items"] == [], s
+        r = c.get("/inbox", params={"platform": s})
+        assert r.status_code == 200 and 'data-id="' not in r.text, s
+        r = c.get("/api/metrics/response_rate", params={"by": "platform", "platform": s})
+        assert r.status_code == 200 and r.json()["rows"] == [], s
+        assert c.get("/engagement", params={"platform": s}).status_code == 400
+        r = c.post("/api/inbox/" + s + "/action", json={"action": "replied"}, headers=hdr)
+        assert r.status_code in (400, 404), s
+    s = SQLI[0]
+    for params in ({"status": s}, {"limit": s}, {"over_sla": s}, {"offset": s}):
+        assert c.get("/api/inbox", params=params).status_code in (400, 422), params
+    assert c.get("/api/metrics/response_rate", params={"by": s}).status_code == 400
+    assert c.get("/api/metrics/response_rate", params={"start": s}).status_code == 400
+    assert ro_app.state.web.ws.count("interactions") == n
+    assert c.get("/api/inbox", params={"limit": 500}).json()["total"] == N_OPEN
+
+
+# ---- pages ---------------------------------------------------------------------------------------------
+def test_pages_render_in_chinese_by_default_and_switch_to_english(ro_app):
+    c = login(ro_app, "vic")
+    zh = c.get("/").text
+    assert "成熟度评分" in zh and 'lang="zh-CN"' in zh
+    en = c.get("/?lang=en").text
+    assert "Maturity scorecard" in en and 'lang="en"' in en
+    assert "Inbox" in c.get("/inbox").text  # the choice is remembered
+    assert "待回复" in c.get("/inbox?lang=zh").text
+    r = c.get("/engagement", params={"start": "2026-06-01", "end": "2026-06-30"})
+    assert r.status_code == 200 and "<svg" in r.text  # response-rate chart from report/charts.py specs
+    assert client(ro_app).get("/static/app.css").status_code == 200
