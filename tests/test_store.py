@@ -30,8 +30,8 @@ def _posts(ids, likes, batch="b1"):
 def test_init_creates_every_schema_table_with_its_key(tmp_path):
     ws = Workspace.init(tmp_path / "w")
     tables = {r[0] for r in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    assert set(S.TABLES) <= tables
-    for t in S.TABLES.values():
+    assert set(S.TABLES) | set(S.APP_TABLES) <= tables
+    for t in [*S.TABLES.values(), *S.APP_TABLES.values()]:
         cols = [r[0] for r in ws.con.execute(f"DESCRIBE {t.name}").fetchall()]
         assert cols == t.column_names
     assert ws.schema_version == S.SCHEMA_VERSION

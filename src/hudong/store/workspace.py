@@ -136,7 +136,7 @@ class Workspace:
         row = con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             con.execute("BEGIN")
-            for t in S.TABLES.values():
+            for t in [*S.TABLES.values(), *S.APP_TABLES.values()]:
                 con.execute(S.ddl(t))
             con.execute("INSERT INTO _meta VALUES ('schema_version', ?)", [str(S.SCHEMA_VERSION)])
             con.execute("COMMIT")

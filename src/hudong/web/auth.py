@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from hudong.errors import HudongError
+from hudong.store import schema as S
 
 ROLES = ("viewer", "responder", "analyst", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -35,16 +36,7 @@ MIN_PASSWORD = 8
 MAX_NAME = 64
 TOKEN_PREFIX = "hd_"
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS web_users (
-  name VARCHAR PRIMARY KEY,
-  role VARCHAR NOT NULL,
-  password_hash VARCHAR NOT NULL,
-  token_hash VARCHAR,
-  created_at TIMESTAMP NOT NULL,
-  disabled BOOLEAN NOT NULL DEFAULT FALSE
-)""",
-)
+DDL = (S.ddl(S.APP_TABLES["web_users"]),)  # declared in store/schema.py
 
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as long as a wrong password.

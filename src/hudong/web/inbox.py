@@ -19,23 +19,14 @@ from hudong.errors import HudongError
 from hudong.metrics import tables_of
 from hudong.metrics.common import business_clock
 from hudong.metrics.responsiveness import messages
+from hudong.store import schema as S
 
 ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen")
 STATUSES = ("open", "closed", "all")
 CLOSING = ("replied", "ignore")
 MAX_LIMIT = 500
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS inbox_actions (
-  platform VARCHAR NOT NULL,
-  interaction_id VARCHAR NOT NULL,
-  action VARCHAR NOT NULL,
-  assignee VARCHAR,
-  note VARCHAR,
-  by_user VARCHAR NOT NULL,
-  acted_at TIMESTAMP NOT NULL
-)""",
-)
+DDL = (S.ddl(S.APP_TABLES["inbox_actions"]),)  # declared in store/schema.py
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
