@@ -289,3 +289,16 @@ def test_net_sentiment_compiles_for_spark(monkeypatch):
     for by in ([], ["month", "platform"]):
         sql = ibis.to_sql(metrics.expr(tables, "net_sentiment", by=by, start="2024-01-01"), dialect="pyspark")
         assert "SELECT" in sql
+
+
+def test_model_save_load_round_trip_is_exact(tmp_path):
+    import numpy as np
+
+    from hudong.text.sentiment import SentimentModel, load_model
+
+    model = load_model("zh")
+    model.save(tmp_path / "m.npz")
+    again = SentimentModel.load(tmp_path / "m.npz", "zh")
+    texts = ["太难吃了，再也不买了", "包装精美，茶香浓郁，推荐！", "一般般"]
+    assert again.version == model.version
+    assert np.array_equal(again.scores(texts)[0], model.scores(texts)[0])

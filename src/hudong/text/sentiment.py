@@ -49,6 +49,18 @@ TABLE = "text_sentiment"
 IBIS_SCHEMA = S.ibis_schema(S.TABLES[TABLE])
 
 
+def _save_npz_lzma(path: str | Path, **arrays: np.ndarray) -> None:
+    """Like ``np.savez_compressed`` but LZMA-compressed (a third smaller); ``np.load`` reads it as usual."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as zf:
+        for name, arr in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asanyarray(arr), allow_pickle=False)
+            zf.writestr(f"{name}.npy", buf.getvalue())
+
+
 @dataclass(frozen=True)
 class Sentiment:
     lang: str
@@ -95,7 +107,7 @@ class SentimentModel:
     def save(self, path: str | Path) -> None:
         vocab = sorted(self.index, key=self.index.__getitem__)
         lex = sorted(self.lexicon)
-        np.savez_compressed(
+        _save_npz_lzma(
             path,
             vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
             weights=self.weights.astype(np.float16),
