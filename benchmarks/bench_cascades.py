@@ -3,13 +3,15 @@ straightforward networkx per-tree version computing the same numbers (checked eq
 
     .venv/bin/python benchmarks/bench_cascades.py [--data /work/shared/data]
 
-Times cover building the repaired trees and computing size, depth, max breadth and structural virality (Wiener
-index) — parsing the files is shared and not timed.
+Times cover building the repaired trees (same repair rules on both sides) and the full metric set: size, depth,
+max breadth, generation sizes, mean offspring, Wiener index and structural virality, time to the 10th/100th/1000th
+user, time to depth 2/5/10, half-life and duration. Reading the files is shared and not timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -19,84 +21,170 @@ import pandas as pd
 
 from hudong.graph import build_forest, cascade_metrics, read_twitter1516_trees, twitter1516_forest
 
+COMPARED = ["size", "depth", "max_breadth", "wiener_index", "structural_virality", "mean_offspring",
+            "generation_sizes", "t_users_10", "t_users_100", "t_users_1000", "t_depth_2", "t_depth_5", "t_depth_10",
+            "half_life", "duration"]
+
+
+def nx_metrics(g: nx.DiGraph, root, times: dict) -> tuple:
+    """The full metric set of one tree with networkx: BFS from the root, subtree sizes in reverse BFS order,
+    Wiener index Σ_edges s(n − s), growth times from the sorted user times (relative to the root's)."""
+    depth = nx.single_source_shortest_path_length(g, root)  # BFS order
+    order = list(depth)
+    n = len(order)
+    sub = dict.fromkeys(order, 1)
+    for v in reversed(order[1:]):
+        sub[next(iter(g.pred[v]))] += sub[v]
+    wiener = sum(s * (n - s) for v, s in sub.items() if v != root)
+    gens = np.bincount(list(depth.values())).tolist()
+    internal = sum(1 for v in order if g.out_degree(v))
+    t0 = times[root]
+    rel = sorted(times[v] - t0 for v in order)
+    first_at = {}
+    for v, d in depth.items():
+        first_at[d] = min(first_at.get(d, np.inf), times[v] - t0)
+    return (n, len(gens) - 1, max(gens), wiener, 2 * wiener / (n * (n - 1)) if n > 1 else 0.0,
+            (n - 1) / internal if internal else 0.0, gens,
+            *[rel[k - 1] if k <= n else np.nan for k in (10, 100, 1000)],
+            *[first_at.get(k, np.nan) for k in (2, 5, 10)], rel[(n + 1) // 2 - 1], rel[-1])
+
 
 def nx_twitter(edges: pd.DataFrame) -> pd.DataFrame:
-    """Per tree with networkx: reference rules (first listed parent, self-loops dropped, BFS from the root)."""
+    """Per tree with networkx: reference rules (first listed parent, self-loops and edges into the root dropped,
+    users reachable from the root kept); a user's time is their smallest delay as a child (else as a parent)."""
     out = []
     for _, e in edges.groupby("tree_id", sort=False):
         root = e.loc[e["parent_uid"] == "ROOT", "child_uid"].iloc[0]
+        times = dict(e.groupby("child_uid")["child_delay"].min())
+        for u, t in e.groupby("parent_uid")["parent_delay"].min().items():
+            times.setdefault(u, t)
         g = nx.DiGraph()
         g.add_node(root)
         for p, c in zip(e["parent_uid"], e["child_uid"], strict=True):
             if p == "ROOT" or p == c or c == root or (c in g and g.in_degree(c)):
                 continue
             g.add_edge(p, c)
-        out.append(_nx_stats(g, root))
-    return pd.DataFrame(out, columns=["size", "depth", "max_breadth", "wiener_index"])
-
-
-def _nx_stats(g: nx.DiGraph, root) -> tuple[int, int, int, int]:
-    lengths = nx.single_source_shortest_path_length(g, root)
-    t = g.subgraph(lengths).to_undirected()
-    levels = np.bincount(list(lengths.values()))
-    return len(lengths), int(levels.size - 1), int(levels.max()), int(nx.wiener_index(t))
+        out.append(nx_metrics(g, root, times))
+    return pd.DataFrame(out, columns=COMPARED)
 
 
 def read_ced(data: Path) -> pd.DataFrame:
-    return pd.read_csv(data / "weibo_ced_rumor_cascades" / "ced_reposts.tsv.xz", sep="\t", dtype=str,
-                       keep_default_na=False, usecols=["event_id", "mid", "parent", "uid"])
+    """The CED repost rows with ``minutes`` (since the epoch). 74 dates are in Weibo's relative form
+    ``MM月DD日 HH:MM`` (SOURCE.md): they take the year of their event's earliest full date."""
+    df = pd.read_csv(data / "weibo_ced_rumor_cascades" / "ced_reposts.tsv.xz", sep="\t", dtype=str,
+                     keep_default_na=False, usecols=["event_id", "mid", "parent", "uid", "date"])
+    d = pd.to_datetime(df["date"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    bad = d.isna()
+    year = d.groupby(df["event_id"]).transform("min").dt.year[bad]
+    d[bad] = pd.to_datetime(year.astype("Int64").astype(str) + "年" + df.loc[bad, "date"],
+                            format="%Y年%m月%d日 %H:%M", errors="coerce")
+    if d.isna().any():
+        row = int(np.flatnonzero(d.isna())[0])
+        raise ValueError(f"ced_reposts.tsv.xz row {row + 2}: unreadable date {df['date'].iloc[row]!r}")
+    df["minutes"] = d.to_numpy(dtype="datetime64[s]").astype(np.int64) / 60.0
+    return df
 
 
 def ced_forest(df: pd.DataFrame):
-    """User-level CED trees: node = (event, uid); parent = author of the parent repost (or the source author);
-    first listed row wins, missing parents hang from the root."""
+    """User-level CED trees: node = (event, uid); parent = author of the parent repost (or the source author,
+    from the event id); the first listed row wins, missing parents hang from the root; a user's time = their
+    first repost, the root's = the event's first repost (minutes). Also returns the node keys for networkx.
+    Strings are turned into integer codes once; everything after is integer arrays."""
     ev_codes, events = pd.factorize(df["event_id"])
-    src_uid = events.str.rsplit("_", n=1).str[1].to_numpy(dtype=object)
-    mid_index = pd.Index(df["event_id"] + "\x1f" + df["mid"]).drop_duplicates()
-    pk = (df["event_id"] + "\x1f" + df["parent"]).to_numpy(dtype=object)
-    pos = mid_index.get_indexer(pk)
-    first_uid = df.drop_duplicates(["event_id", "mid"])["uid"].to_numpy(dtype=object)
-    parent_uid = np.where(df["parent"].to_numpy() == "", src_uid[ev_codes], None)
-    has = (df["parent"].to_numpy() != "") & (pos >= 0)
-    parent_uid[has] = first_uid[pos[has]]
-    ucodes, _ = pd.factorize(np.concatenate([df["uid"].to_numpy(dtype=object), parent_uid.astype(object),
-                                             src_uid]), use_na_sentinel=True)
     m, C = len(df), len(events)
-    U = int(ucodes.max()) + 1
-    kc = ev_codes * U + ucodes[:m]
-    kp = np.where(ucodes[m : 2 * m] >= 0, ev_codes * U + ucodes[m : 2 * m], -1)
-    kr = np.arange(C) * U + ucodes[2 * m :]
+    mid_codes, mids = pd.factorize(pd.concat([df["mid"], df["parent"]], ignore_index=True))
+    M = len(mids)
+    row_key = ev_codes * M + mid_codes[:m]
+    uniq_rows, first_row = np.unique(row_key, return_index=True)  # a mid listed twice: its first row counts
+    direct = df["parent"].to_numpy() == ""
+    pos = np.searchsorted(uniq_rows, ev_codes * M + mid_codes[m:])
+    pos = np.minimum(pos, len(uniq_rows) - 1)
+    found = ~direct & (uniq_rows[pos] == ev_codes * M + mid_codes[m:])
+    src_uid = events.str.rsplit("_", n=1).str[1]
+    ucodes, users = pd.factorize(pd.concat([df["uid"], pd.Series(src_uid)], ignore_index=True))
+    U = len(users)
+    uid_row, uid_src = ucodes[:m], ucodes[m:]
+    parent_uid = np.full(m, -1, dtype=np.int64)
+    parent_uid[direct] = uid_src[ev_codes[direct]]
+    parent_uid[found] = uid_row[first_row[pos[found]]]
+    kc = ev_codes * U + uid_row
+    kp = np.where(parent_uid >= 0, ev_codes * U + parent_uid, -1)
+    kr = np.arange(C) * U + uid_src
     uniq, inv = np.unique(np.concatenate([kr, kc, kp[kp >= 0]]), return_inverse=True)
     child = inv[C : C + m]
     parent = np.full(m, -1, dtype=np.int64)
     parent[kp >= 0] = inv[C + m :]
     node_cascade = uniq // U
-    return build_forest(node_cascade, np.zeros(len(uniq)), inv[:C], child, parent, np.arange(m)), kc, kp, kr
+    minutes = df["minutes"].to_numpy()
+    first = np.full(C, np.inf)
+    np.minimum.at(first, ev_codes, minutes)
+    node_time = np.full(len(uniq), np.inf)
+    np.minimum.at(node_time, child, minutes)
+    node_time[inv[:C]] = first
+    forest = build_forest(node_cascade, node_time, inv[:C], child, parent, np.arange(m))
+    return forest, kc, kp, kr, minutes, U
 
 
-def nx_ced(kc: np.ndarray, kp: np.ndarray, kr: np.ndarray, U: int) -> pd.DataFrame:
+def nx_ced(kc: np.ndarray, kp: np.ndarray, kr: np.ndarray, minutes: np.ndarray, U: int) -> pd.DataFrame:
+    """Per event with networkx, the rules of build_forest: first usable parent edge wins, self-loops and edges
+    into the root dropped, users without a usable parent hang from the root, then each cycle's earliest user."""
     out = []
-    order = np.argsort(kc // U, kind="stable")
-    ev = (kc // U)[order]
-    bounds = np.searchsorted(ev, np.arange(len(kr) + 1))
+    ev = kc // U
+    order = np.argsort(ev, kind="stable")
+    bounds = np.searchsorted(ev[order], np.arange(len(kr) + 1))
     for c in range(len(kr)):
         idx = order[bounds[c] : bounds[c + 1]]
         root = int(kr[c])
         g = nx.DiGraph()
         g.add_node(root)
-        for ch, p in zip(kc[idx].tolist(), kp[idx].tolist(), strict=True):
-            if ch in (root, p) or (ch in g and g.in_degree(ch)):
+        times = {root: float(minutes[idx].min())}
+        for ch, p, t in zip(kc[idx].tolist(), kp[idx].tolist(), minutes[idx].tolist(), strict=True):
+            if ch == root:
                 continue
-            if p < 0:
-                g.add_node(ch)
-            else:
+            times[ch] = min(times.get(ch, np.inf), t)
+            g.add_node(ch)
+            if ch != p and p >= 0 and not g.in_degree(ch):
                 g.add_edge(p, ch)
-        # orphans (parent never attached below the root) hang from the root, as in build_forest
-        reached = nx.descendants(g, root) | {root}
-        for v in [v for v in g if v not in reached and g.in_degree(v) == 0]:
+        for v in [v for v in g if v != root and not g.in_degree(v)]:
             g.add_edge(root, v)
-        out.append(_nx_stats(g, root))
-    return pd.DataFrame(out, columns=["size", "depth", "max_breadth", "wiener_index"])
+        reached = nx.descendants(g, root) | {root}
+        while len(reached) < len(g):
+            v = next(v for v in g if v not in reached)
+            cycle = []
+            while v not in cycle:  # follow parents back until a node repeats: that loop is the cycle
+                cycle.append(v)
+                v = next(iter(g.pred[v]))
+            head = min(cycle[cycle.index(v) :], key=lambda u: (times[u], u))
+            g.remove_edge(next(iter(g.pred[head])), head)
+            g.add_edge(root, head)
+            reached = nx.descendants(g, root) | {root}
+        out.append(nx_metrics(g, root, times))
+    return pd.DataFrame(out, columns=COMPARED)
+
+
+def check_equal(ours: pd.DataFrame, ref: pd.DataFrame, what: str) -> None:
+    for c in COMPARED:
+        a, b = ours[c], ref[c]
+        same = (a.map(tuple) == b.map(tuple)).all() if c == "generation_sizes" else np.allclose(
+            a.to_numpy(float), b.to_numpy(float), rtol=1e-12, atol=1e-9, equal_nan=True)
+        assert same, f"{what}: {c} differs from networkx"
+
+
+def timed(fn, *args):
+    """(result, wall seconds, CPU seconds of this process): on a shared machine the CPU time is the steadier."""
+    w, c = time.perf_counter(), time.process_time()
+    out = fn(*args)
+    return out, time.perf_counter() - w, time.process_time() - c
+
+
+def hudong_twitter(edges: pd.DataFrame) -> pd.DataFrame:
+    forest, _ = twitter1516_forest(edges)
+    return cascade_metrics(forest).assign(_users=int(forest.kept.sum()))
+
+
+def hudong_ced(ced: pd.DataFrame) -> tuple[pd.DataFrame, tuple]:
+    forest, *keys = ced_forest(ced)
+    return cascade_metrics(forest).assign(_users=int(forest.kept.sum())), keys
 
 
 def main() -> None:
@@ -104,33 +192,25 @@ def main() -> None:
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     args = ap.parse_args()
     data = Path(args.data)
-    cols = ["size", "depth", "max_breadth", "wiener_index"]
     edges = read_twitter1516_trees(data / "twitter15_16_propagation" / "trees.tar.gz")
     edges["tree_id"] = edges["subset"] + "/" + edges["tree_id"]
-    t0 = time.perf_counter()
-    forest, _ = twitter1516_forest(edges)
-    ours = cascade_metrics(forest)
-    t_ours = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ref = nx_twitter(edges)
-    t_ref = time.perf_counter() - t0
-    assert (ours[cols].to_numpy() == ref[cols].to_numpy()).all(), "Twitter15/16: results differ"
-    print(f"Twitter15+16: {len(ours):,} trees, {forest.kept.sum():,} nodes — hudong {t_ours:.2f} s, "
-          f"networkx {t_ref:.2f} s, {t_ref / t_ours:.0f}×")
     ced = read_ced(data)
-    t0 = time.perf_counter()
-    f2, kc, kp, kr = ced_forest(ced)
-    ours2 = cascade_metrics(f2)
-    t_ours2 = time.perf_counter() - t0
-    U = int(max(kc.max(), kr.max())) + 1
-    t0 = time.perf_counter()
-    ref2 = nx_ced(kc, kp, kr, U)
-    t_ref2 = time.perf_counter() - t0
-    assert (ours2[cols].to_numpy() == ref2[cols].to_numpy()).all(), "CED: results differ"
-    print(f"CED: {len(ours2):,} cascades, {f2.kept.sum():,} nodes — hudong {t_ours2:.2f} s, networkx {t_ref2:.2f} s, "
-          f"{t_ref2 / t_ours2:.0f}×")
-    tot_o, tot_r = t_ours + t_ours2, t_ref + t_ref2
-    print(f"total: hudong {tot_o:.2f} s, networkx {tot_r:.2f} s, {tot_r / tot_o:.0f}×")
+    rows = []
+    ours, w1, c1 = timed(hudong_twitter, edges)
+    ref, w2, c2 = timed(nx_twitter, edges)
+    check_equal(ours, ref, "Twitter15/16")
+    rows.append(("Twitter15+16", len(ours), ours["_users"].iloc[0], w1, w2, c1, c2))
+    (ours, keys), w1, c1 = timed(hudong_ced, ced)
+    ref, w2, c2 = timed(nx_ced, *keys)
+    check_equal(ours, ref, "CED")
+    rows.append(("CED (Weibo)", len(ours), ours["_users"].iloc[0], w1, w2, c1, c2))
+    rows.append(("total", *[sum(r[i] for r in rows) for i in range(1, 7)]))
+    print(f"full metric set ({len(COMPARED)} columns, checked equal to networkx per tree); seconds, wall and CPU")
+    print(f"{'data':<14}{'cascades':>9}{'users':>11}{'hudong':>9}{'networkx':>10}{'ratio':>7}"
+          f"{'hudong cpu':>12}{'nx cpu':>8}{'ratio':>7}")
+    for name, c, n, a, b, ca, cb in rows:
+        print(f"{name:<14}{c:>9,}{n:>11,}{a:>9.2f}{b:>10.2f}{b / a:>6.1f}×{ca:>12.2f}{cb:>8.2f}{cb / ca:>6.1f}×")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

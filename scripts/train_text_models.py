@@ -1,6 +1,7 @@
-"""Train hudong's shipped sentiment models and evaluate them next to SnowNLP, VADER and the majority class.
+"""Train hudong's shipped text models; evaluate sentiment next to SnowNLP, VADER and the majority class.
 
-    python scripts/train_text_models.py                 # train both, evaluate, write src/hudong/text/models/
+    python scripts/train_text_models.py                 # train all (sentiment, emotion, toxicity; zh, en), evaluate
+    python scripts/train_text_models.py --task emotion --task toxicity   # only these (then run eval_text_models.py)
     python scripts/train_text_models.py --eval-only     # evaluate the shipped models
     python scripts/train_text_models.py --no-snownlp    # skip the slow SnowNLP baseline (~400 texts/s)
 
@@ -11,6 +12,9 @@ Training data — only what its licence allows us to ship a model derived from:
   stack notes), joy/optimism → positive, anger/sadness → negative; plus two dense features from the VADER
   lexicon (MIT; word valences, emoji valued by their descriptions' words), shipped inside the model. Binary. The TweetEval *sentiment* task is not trained on: its
   train/test splits are absent from the snapshot and its validation split is the English evaluation.
+- emotion zh: no data (a hand-written cue lexicon, ``ZH_EMOTION_CUES``); emotion en: TweetEval emotion train only.
+- toxicity zh: COLD train (Apache-2.0); toxicity en: Davidson et al. 2017 (MIT), 80% (seeded), the rest held out.
+Emotion and toxicity are evaluated by ``scripts/eval_text_models.py``.
 Evaluation — shared sets never used for training (research-use licences: read in place, never copied):
 waimai_10k, weibo_osm_comments_sentiment (evl), SMP2020-EWECT (usual/virus eval),
 TweetEval sentiment validation. ChnSentiCorp_htl_all is NOT evaluated: 2,307 of its 7,765 reviews are
@@ -33,15 +37,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.optimize
-import scipy.sparse as sp
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from hudong.text.features import FEATURES, TOKENS, lexicon_features  # noqa: E402
+from hudong.text.classifier import TextClassifier  # noqa: E402
+from hudong.text.emotion import EMOTIONS, EmotionModel  # noqa: E402
+from hudong.text.features import zh_units  # noqa: E402
 from hudong.text.sentiment import SentimentModel, load_model  # noqa: E402
 from hudong.text.tokenize import strip_entities  # noqa: E402
+from hudong.text.toxicity import ToxicityModel  # noqa: E402
 
 SHARED = Path(os.environ.get("HUDONG_SHARED_DATA", REPO.parent / "shared" / "data"))
 MODELS = REPO / "src" / "hudong" / "text" / "models"
@@ -127,48 +132,21 @@ def weibo_osm() -> Labelled:
 SMP = {"happy": "positive", "neutral": "neutral", "angry": "negative", "sad": "negative", "fear": "negative"}
 
 
-def smp2020(domain: str) -> Labelled:
+def smp2020(domain: str, mapping: dict[str, str] | None = SMP) -> Labelled:
+    """SMP2020-EWECT eval split of ``domain``; labels mapped by ``mapping`` (labels it lacks dropped), or the six
+    emotions as they are when ``mapping`` is None."""
     texts, labels = [], []
     with gzip.open(SHARED / "smp2020_ewect_weibo_emotion" / "smp2020_ewect.jsonl.gz", "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
-            if r["domain"] == domain and r["split"] == "eval" and r["label"] in SMP and r["content"].strip():
+            keep = mapping is None or r["label"] in mapping
+            if r["domain"] == domain and r["split"] == "eval" and keep and r["content"].strip():
                 texts.append(r["content"])
-                labels.append(SMP[r["label"]])
+                labels.append(r["label"] if mapping is None else mapping[r["label"]])
     return texts, labels
 
 
 # ---- training ------------------------------------------------------------------------------------
-def design(feats: Sequence[set[str]], vocab: dict[str, int]) -> sp.csr_matrix:
-    rows, cols = [], []
-    for i, fs in enumerate(feats):
-        js = [vocab[f] for f in fs if f in vocab]
-        rows.extend([i] * len(js))
-        cols.extend(js)
-    return sp.csr_matrix((np.ones(len(cols), np.float64), (rows, cols)), shape=(len(feats), len(vocab)))
-
-
-def fit_softmax(x: sp.csr_matrix, y: np.ndarray, k: int, l2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression, L2 on the weights (not the bias), L-BFGS."""
-    n, v = x.shape
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1.0
-    xt = x.T.tocsr()
-
-    def f(w: np.ndarray) -> tuple[float, np.ndarray]:
-        wm, b = w[: v * k].reshape(v, k), w[v * k :]
-        z = x @ wm + b
-        z -= z.max(axis=1, keepdims=True)
-        lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
-        logp = z - lse
-        loss = -(logp * onehot).sum() / n + 0.5 * l2 * (wm * wm).sum()
-        g = (np.exp(logp) - onehot) / n
-        return loss, np.concatenate([(xt @ g + l2 * wm).ravel(), g.sum(axis=0)])
-
-    res = scipy.optimize.minimize(f, np.zeros(v * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    return res.x[: v * k].reshape(v, k), res.x[v * k :]
-
-
 def train(
     lang: str,
     texts: list[str],
@@ -179,30 +157,9 @@ def train(
     l2: float,
     meta: dict,
     lexicon: dict[str, float] | None = None,
-) -> SentimentModel:
-    if lexicon:
-        tokens, ngrams = TOKENS[lang]
-        toks = [tokens(t) for t in texts]
-        feats = [ngrams(tk) for tk in toks]
-        dense = np.array([lexicon_features(tk, lexicon) for tk in toks])
-    else:
-        feats = [FEATURES[lang](t) for t in texts]
-        dense = np.zeros((len(texts), 0))
-    df: dict[str, int] = {}
-    for fs in feats:
-        for f in fs:
-            df[f] = df.get(f, 0) + 1
-    vocab_list = sorted(f for f, c in df.items() if c >= min_df)
-    vocab = {f: i for i, f in enumerate(vocab_list)}
-    x = sp.hstack([design(feats, vocab), sp.csr_matrix(dense)]).tocsr()
-    y = np.array([classes.index(lb) for lb in labels])
-    w, b = fit_softmax(x, y, len(classes), l2)
-    v = len(vocab_list)
-    keep = np.abs(w[:v]).max(axis=1) >= 1e-3  # drop features the regulariser zeroed out
-    vocab_kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
-    weights = np.vstack([w[:v][keep], w[v:]])
-    meta = {**meta, "n_features": len(vocab_kept) + dense.shape[1], "min_df": min_df, "l2": l2}
-    return SentimentModel(lang, vocab_kept, weights, b, classes, meta, lexicon)
+    cls: type[TextClassifier] = SentimentModel,
+) -> TextClassifier:
+    return cls.fit(lang, texts, labels, classes=classes, min_df=min_df, l2=l2, meta=meta, lexicon=lexicon)
 
 
 def split_dev(texts: list[str], labels: list[str], frac: float = 0.1, seed: int = 13):
@@ -221,12 +178,13 @@ def choose_l2(
     min_df: int,
     lexicon: dict[str, float] | None = None,
     grid: Sequence[float] = (1e-4, 3e-4, 1e-3, 3e-3),
+    cls: type[TextClassifier] = SentimentModel,
 ) -> float:
     """Pick L2 on a 10% dev split of the training data (never on evaluation data)."""
     tr_x, tr_y, dv_x, dv_y = split_dev(texts, labels)
     best = (-1.0, 0.0)
     for l2 in grid:
-        m = train(lang, tr_x, tr_y, classes, min_df=min_df, l2=l2, meta={"version": "dev"}, lexicon=lexicon)
+        m = train(lang, tr_x, tr_y, classes, min_df=min_df, l2=l2, meta={"version": "dev"}, lexicon=lexicon, cls=cls)
         pred = [m.classes[i] for i in m.proba(dv_x).argmax(axis=1)]
         f1 = scores(dv_y, pred, classes)["macro_f1"]
         print(f"  {lang} l2={l2:g}: dev macro-F1 {f1:.3f}", flush=True)
@@ -241,15 +199,23 @@ def sha(texts: list[str], labels: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def train_all(langs: Sequence[str] = ("zh", "en")) -> None:
+TASKS = ("sentiment", "emotion", "toxicity")
+
+
+def train_all(langs: Sequence[str] = ("zh", "en"), tasks: Sequence[str] = TASKS) -> None:
     MODELS.mkdir(parents=True, exist_ok=True)
-    if "zh" in langs:
+    if "sentiment" in tasks and "zh" in langs:
         train_zh()
-    if "en" in langs:
+    if "sentiment" in tasks and "en" in langs:
         train_en()
-    for lang in langs:
-        p = MODELS / f"sentiment-{lang}.npz"
-        print(f"wrote {p.relative_to(REPO)} ({p.stat().st_size / 1e6:.2f} MB)")
+    if "emotion" in tasks:
+        train_emotion(langs)
+    if "toxicity" in tasks:
+        train_toxicity(langs)
+    for task in tasks:
+        for lang in langs:
+            p = MODELS / f"{task}-{lang}.npz"
+            print(f"wrote {p.relative_to(REPO)} ({p.stat().st_size / 1e6:.2f} MB)")
 
 
 def train_zh() -> None:
@@ -298,6 +264,169 @@ def train_en() -> None:
         },
     )
     m.save(MODELS / "sentiment-en.npz")
+
+
+# ---- emotion and toxicity ------------------------------------------------------------------------
+# Hand-written for hudong (no third-party lexicon, so no licence constraint): Chinese emotion cues in the
+# SMP2020-EWECT scheme — words (≤ 3 characters), Weibo emoticon codes and emoji. Written a priori from general
+# usage, never fitted to an evaluation set. A text without a cue stays neutral.
+ZH_EMOTION_CUES = {
+    "happy": "开心 高兴 快乐 幸福 喜欢 哈哈 嘻嘻 嘿嘿 笑死 可爱 好棒 太棒 棒棒 爱了 爱你 感谢 谢谢 感恩 满意 美好 期待 "
+    "加油 祝福 愉快 兴奋 好吃 好看 好喝 美滋滋 舒服 欣慰 自豪 恭喜 庆祝 哇塞 温暖 感动 享受 "
+    "[哈哈] [嘻嘻] [爱你] [心] [太开心] [鼓掌] [赞] [good] [耶] [偷笑] [憧憬] [亲亲] [可爱] [给力] [笑cry] [酷] "
+    "😀 😁 😂 🤣 😄 😊 😍 🥰 ❤ 👍 🎉 😘 ☺ 💕 🌹",
+    "angry": "生气 气死 愤怒 恼火 可恶 讨厌 恶心 垃圾 滚 妈的 他妈 尼玛 烦死 烦人 无耻 混蛋 王八蛋 傻逼 脑残 活该 凭什么 "
+    "受够 气愤 火大 骗子 坑人 差评 投诉 太差 有病 神经病 鄙视 畜生 人渣 无语 "
+    "[怒] [怒骂] [抓狂] [哼] [鄙视] [吐] [左哼哼] [右哼哼] [NO] [微笑] 😠 😡 🤬 👎 💢 🖕",
+    "sad": "难过 伤心 悲伤 心疼 哭 泪 想哭 失望 遗憾 痛苦 郁闷 委屈 孤独 心碎 难受 可怜 惋惜 悲哀 哀悼 走好 怀念 想念 "
+    "思念 唉 无奈 好累 绝望 崩溃 抑郁 心酸 "
+    "[泪] [悲伤] [伤心] [失望] [衰] [可怜] [委屈] [蜡烛] [心碎] [哭] 😢 😭 💔 😞 😔 🕯",
+    "fear": "害怕 恐惧 担心 担忧 可怕 恐怖 吓人 吓死 好怕 怕 不敢 紧张 焦虑 恐慌 危险 惊恐 不安 心慌 发抖 "
+    "[惊恐] [害怕] 😨 😱 😰 😧",
+    "surprise": "惊讶 震惊 竟然 居然 没想到 天哪 天啊 我的天 卧槽 我去 什么鬼 意外 惊呆 吃惊 不敢信 "
+    "[吃惊] [震惊] [疑问] [what] [费解] 😮 😲 😯 😳",
+}
+# Negated cues outweigh the cue they contain: (cue, {class: weight}).
+ZH_EMOTION_NEGATIONS = {
+    "不开心": {"sad": 3.0, "happy": -1.5},
+    "不高兴": {"angry": 3.0, "happy": -1.5},
+    "不喜欢": {"angry": 3.0, "happy": -1.5},
+    "不满意": {"angry": 3.0, "happy": -1.5},
+    "不好吃": {"angry": 3.0, "happy": -1.5},
+    "不好看": {"angry": 3.0, "happy": -1.5},
+    "不怕": {"fear": -1.5},
+    "别怕": {"fear": -1.5},
+    "不担心": {"fear": -1.5},
+    "不难过": {"sad": -1.5},
+    "不生气": {"angry": -1.5},
+}
+ZH_CUE_WEIGHT = 1.5  # one cue beats neutral: logit 1.5 − 1.0 = 0.5 > 0
+ZH_EMOTION_BIAS = -1.0  # every emotion but neutral
+EN_NEUTRAL_BELOW = 0.5  # en emotion: neutral unless one class has P ≥ 0.5 (a priori; the data has no neutral)
+EMOTION_VERSIONS = {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-1"}
+TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-1", "en": "en-toxicity-lr-1"}
+
+
+def _cue_feature(cue: str) -> str:
+    """The one n-gram feature that is the whole cue (1–3 units: Han characters, emoticon codes, emoji)."""
+    units = zh_units(cue)
+    if not 1 <= len(units) <= 3:
+        raise ValueError(f"cue {cue!r} has {len(units)} units; 1–3 fit the model's n-grams")
+    return "\x1f".join(units)
+
+
+def zh_emotion_model() -> EmotionModel:
+    """The cue lexicon as a TextClassifier: weight ZH_CUE_WEIGHT for the cue's class, biases favour neutral."""
+    classes = EMOTIONS
+    rows: dict[str, np.ndarray] = {}
+    for emo, cues in ZH_EMOTION_CUES.items():
+        for cue in cues.split():
+            f = _cue_feature(cue)
+            if f in rows:
+                raise ValueError(f"cue {cue!r} is listed twice")
+            rows[f] = np.zeros(len(classes))
+            rows[f][classes.index(emo)] = ZH_CUE_WEIGHT
+    for cue, weights in ZH_EMOTION_NEGATIONS.items():
+        f = _cue_feature(cue)
+        rows[f] = np.zeros(len(classes))
+        for emo, w in weights.items():
+            rows[f][classes.index(emo)] = w
+    bias = np.array([0.0 if c == "neutral" else ZH_EMOTION_BIAS for c in classes])
+    vocab = sorted(rows)
+    n_cues = sum(len(c.split()) for c in ZH_EMOTION_CUES.values())
+    meta = {
+        "version": EMOTION_VERSIONS["zh"],
+        "n_train": 0,
+        "n_features": len(vocab),
+        "train_data": f"none: {n_cues} hand-written cues (words, Weibo emoticon codes, emoji) + "
+        f"{len(ZH_EMOTION_NEGATIONS)} negated cues, written for hudong (scripts/train_text_models.py)",
+    }
+    return EmotionModel("zh", vocab, np.array([rows[f] for f in vocab]), bias, classes, meta)
+
+
+TWEETEVAL_EMOTION = {"0": "angry", "1": "happy", "2": "happy", "3": "sad"}  # anger, joy, optimism, sadness
+
+
+def tweeteval_task(task: str, split: str, mapping: dict[str, str]) -> Labelled:
+    d = SHARED / "tweeteval" / task
+    texts = (d / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = [mapping[x.strip()] for x in (d / f"{split}_labels.txt").read_text().splitlines()]
+    return texts, labels
+
+
+def train_emotion(langs: Sequence[str]) -> None:
+    if "zh" in langs:
+        zh_emotion_model().save(MODELS / "emotion-zh.npz")
+    if "en" in langs:
+        # train only: val is the English emotion evaluation (the snapshot has no test split)
+        x, y = tweeteval_task("emotion", "train", TWEETEVAL_EMOTION)
+        classes, lex = ("angry", "happy", "sad"), vader_lexicon()
+        l2 = choose_l2("en", x, y, classes, min_df=1, lexicon=lex, grid=(1e-4, 3e-4, 1e-3, 3e-3), cls=EmotionModel)
+        meta = {
+            "version": EMOTION_VERSIONS["en"],
+            "neutral_below": EN_NEUTRAL_BELOW,
+            "train_data": "TweetEval emotion train (cardiffnlp/tweeteval 4fbd22c; anger → angry, joy/optimism "
+            "→ happy, sadness → sad); VADER lexicon features (vaderSentiment 3.3.2, MIT)",
+            "train_sha": sha(x, y),
+        }
+        train("en", x, y, classes, min_df=1, l2=l2, meta=meta, lexicon=lex, cls=EmotionModel).save(
+            MODELS / "emotion-en.npz"
+        )
+
+
+def cold(split: str) -> Labelled:
+    """COLD (Apache-2.0) ``train`` or ``dev`` (the shared snapshot has no test.csv): label 1 → toxic."""
+    with open(SHARED / "cold_chinese_offensive" / f"{split}.csv", encoding="utf-8-sig") as f:
+        rows = [r for r in csv.DictReader(f) if (r["TEXT"] or "").strip()]
+    return [r["TEXT"] for r in rows], ["toxic" if r["label"] == "1" else "ok" for r in rows]
+
+
+def davidson() -> tuple[Labelled, Labelled]:
+    """Davidson et al. 2017 (MIT): hate (0) / offensive (1) → toxic, neither (2) → ok; (train 80%, held-out 20%)
+    by a fixed shuffle (seed 2017)."""
+    with open(SHARED / "davidson_hate_offensive_tweets" / "labeled_data.csv", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if (r["tweet"] or "").strip()]
+    idx = list(range(len(rows)))
+    random.Random(2017).shuffle(idx)
+    cut = len(idx) // 5
+    pick = [(rows[i]["tweet"], "ok" if rows[i]["class"] == "2" else "toxic") for i in idx]
+    held, train_ = pick[:cut], pick[cut:]
+    return ([t for t, _ in train_], [y for _, y in train_]), ([t for t, _ in held], [y for _, y in held])
+
+
+def balanced_weights(labels: Sequence[str]) -> list[float]:
+    """Inverse class frequency (each class weighs the same in the loss)."""
+    counts = {c: labels.count(c) for c in set(labels)}
+    return [len(labels) / (len(counts) * counts[y]) for y in labels]
+
+
+def train_toxicity(langs: Sequence[str]) -> None:
+    classes = ("ok", "toxic")
+    sets = {
+        "zh": (cold("train"), 2, "COLD train.csv (thu-coai/COLDataset a0c55a9, Apache-2.0), label 1 → toxic", False),
+        "en": (
+            davidson()[0],
+            2,
+            "Davidson et al. 2017 labeled_data.csv (t-davidson/hate-speech-and-offensive-language cb50f7e, MIT), hate+offensive → toxic, "
+            "80% (seeded shuffle 2017; the other 20% held out for evaluation), classes weighted equally",
+            True,
+        ),
+    }
+    for lang in langs:
+        (x, y), min_df, source, balance = sets[lang]
+        l2 = choose_l2(lang, x, y, classes, min_df=min_df, cls=ToxicityModel)
+        meta = {"version": TOXICITY_VERSIONS[lang], "threshold": 0.5, "train_data": source, "train_sha": sha(x, y)}
+        m = ToxicityModel.fit(
+            lang,
+            x,
+            y,
+            classes=classes,
+            min_df=min_df,
+            l2=l2,
+            meta=meta,
+            sample_weight=balanced_weights(y) if balance else None,
+        )
+        m.save(MODELS / f"toxicity-{lang}.npz")
 
 
 # ---- evaluation ----------------------------------------------------------------------------------
@@ -439,13 +568,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--eval-only", action="store_true")
     ap.add_argument("--lang", action="append", choices=("zh", "en"), help="train only this language (repeatable)")
+    ap.add_argument("--task", action="append", choices=TASKS, help="train only this task (repeatable)")
     ap.add_argument("--no-snownlp", action="store_true", help="skip the SnowNLP baseline (slow)")
     ap.add_argument("--table", type=Path, help="also write the markdown table to this file")
     a = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"shared data not found at {SHARED} (set HUDONG_SHARED_DATA)")
     if not a.eval_only:
-        train_all(a.lang or ("zh", "en"))
+        train_all(a.lang or ("zh", "en"), a.task or TASKS)
+    if a.task and "sentiment" not in a.task:
+        return  # emotion and toxicity are evaluated by scripts/eval_text_models.py
     table = markdown(evaluate(with_snownlp=not a.no_snownlp))
     print(table)
     if a.table:

@@ -19,6 +19,10 @@ from hudong.metrics import testing as T
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = [
     "net_sentiment",
+    "share_of_positive_voice",
+    "emotion_mix",
+    "toxicity_rate",
+    "ugc_quality_text",
     "posts",
     "engagements",
     "engagement_rate_impressions",
@@ -134,6 +138,7 @@ def test_declaration_complete(m):
         "campaign",
         "media_type",
         "brand",
+        "emotion",
         "cohort",
         "period",
         "level",

@@ -111,6 +111,10 @@ ROWS = [
     ),
     # not a conversation type
     _row("l1", "like", "2026-06-08 09:00", actor="u5"),
+    # abusive: kept out of the inbox, listed in the triage queue
+    _row("t1", "comment", "2026-06-09 10:00", actor="troll", text="你这个傻逼客服"),
+    # abusive by the toxicity model only (text_signals.toxic), no listed word
+    _row("t2", "dm", "2026-06-09 11:00", actor="u7", target_user="brand", text="你们全家都不得好死"),
 ]
 ROWS += [_row(f"x{i}", "comment", f"2026-06-0{1 + i % 5} 0{i % 9}:{i:02d}", actor=p, text=p) for i, p in enumerate(XSS)]
 N_OPEN = 4 + len(XSS)  # c2b, d1, m1, c3 + the payload comments
@@ -126,6 +130,14 @@ def template_dir(tmp_path_factory):
     ws.con.execute("BEGIN")
     ws.upsert("interactions", pa.Table.from_pylist(ROWS))
     ws.con.execute("COMMIT")
+    ws.con.execute(
+        "INSERT INTO text_sentiment VALUES ('weibo', 'interaction', 'c2b', 'zh', 'negative', -0.8, 'test'), "
+        "('weibo', 'interaction', 'd1', 'zh', 'positive', 0.7, 'test')"
+    )
+    ws.con.execute(
+        "INSERT INTO text_signals (platform, kind, id, toxicity, toxic) VALUES ('weibo', 'interaction', 't2', 0.9, true), "
+        "('weibo', 'interaction', 'd1', 0.1, false)"
+    )
     for name, role in (
         ("admin", "admin"),
         ("ana", "analyst"),
@@ -431,7 +443,7 @@ def test_metrics_api_lists_computes_and_explains_errors(ro_app):
     r = c.get("/api/metrics/response_rate", params={"by": "platform"})
     assert r.status_code == 200
     rows = {x["platform"]: x for x in r.json()["rows"]}
-    assert rows["weibo"]["turns"] == 2 + 1 + 1 + len(XSS) and rows["weibo"]["answered"] == 1
+    assert rows["weibo"]["turns"] == 2 + 1 + 1 + 2 + len(XSS) and rows["weibo"]["answered"] == 1  # + 2 abusive
     r = c.get("/api/metrics/no_such_metric")
     assert r.status_code == 404 and "no_such_metric" in r.json()["error"] and "response_rate" in r.json()["metrics"]
     r = c.get("/api/metrics/response_rate", params={"by": "colour"})
@@ -522,3 +534,191 @@ def test_pages_render_in_chinese_by_default_and_switch_to_english(ro_app):
     r = c.get("/engagement", params={"start": "2026-06-01", "end": "2026-06-30"})
     assert r.status_code == 200 and "<svg" in r.text  # response-rate chart from report/charts.py specs
     assert client(ro_app).get("/static/app.css").status_code == 200
+
+
+# ---- inbox: statuses, order, filters, triage, templates and drafts -------------------------------------
+def _ids(c: TestClient, **params) -> list[str]:
+    r = c.get("/api/inbox", params={"limit": 500, **params})
+    assert r.status_code == 200, r.text
+    return [i["id"] for i in r.json()["items"]]
+
+
+def test_inbox_statuses_order_and_filters(app):
+    c = login(app, "rita")
+    hdr = {"X-CSRF-Token": page_csrf(c)}
+    for item, body in (
+        ("weibo:c3", {"action": "assign", "assignee": "rita"}),
+        ("douyin:m1", {"action": "assign", "assignee": "ana"}),
+        ("douyin:m1", {"action": "escalate"}),
+        ("weibo:c2b", {"action": "ignore"}),
+    ):
+        assert c.post(f"/api/inbox/{item}/action", json=body, headers=hdr).status_code == 200
+    items = {i["id"]: i for i in c.get("/api/inbox", params={"limit": 500, "status": "all"}).json()["items"]}
+    assert [items[k]["status"] for k in ("weibo:c3", "douyin:m1", "weibo:c2b", "weibo:d1")] == [
+        "assigned",
+        "escalated",
+        "ignored",
+        "new",
+    ]
+    assert _ids(c, status="assigned") == ["weibo:c3"] and _ids(c, status="escalated") == ["douyin:m1"]
+    assert _ids(c, status="ignored") == ["weibo:c2b"] and "weibo:c2b" not in _ids(c)
+    assert _ids(c, mine="true") == ["weibo:c3"]  # assigned to rita, who is asking
+    newest = _ids(c, order="newest")
+    assert newest[0] == "weibo:d1" and newest == list(reversed(_ids(c)))
+    assert _ids(c, sentiment="positive") == ["weibo:d1"]
+    assert _ids(c, sentiment="negative", status="all") == ["weibo:c2b"]
+    assert "weibo:d1" not in _ids(c, sentiment="unscored")
+    html = c.get("/inbox", params={"mine": "true"}).text
+    assert html.count('class="item') == 1 and 'data-id="weibo:c3"' in html and "已指派" in html
+    for bad in ({"order": "sideways"}, {"sentiment": "angry"}, {"status": "lost"}):
+        r = c.get("/api/inbox", params=bad)
+        assert r.status_code == 400 and list(bad)[0] in r.json()["error"]
+
+
+def test_abusive_messages_go_to_a_triage_queue_for_allowed_roles_only(app):
+    from hudong.web.inbox import is_abusive
+
+    assert is_abusive("你这个傻逼客服") and is_abusive("you IDIOT") and not is_abusive("idiotic plot, 好喝")
+    for name in ("rita", "vic"):
+        c = login(app, name)
+        assert "weibo:t1" not in _ids(c) and "weibo:t2" not in _ids(c)  # the main inbox hides them
+        assert c.get("/triage").status_code == 403
+        assert c.get("/api/inbox", params={"toxicity": "abusive"}).status_code == 403
+        assert "weibo:t1" not in c.get("/inbox", params={"toxicity": "any"}).text  # silently clean for them
+    c = login(app, "ana")
+    assert _ids(c, toxicity="abusive") == ["weibo:t1", "weibo:t2"] and "weibo:t1" in _ids(c, toxicity="any")
+    html = c.get("/triage").text
+    assert html.count('class="item') == 2 and '<span class="blurred">你这个傻逼客服</span>' in html
+    r = c.post(
+        "/inbox/action",
+        data={"item": "weibo:t1", "action": "ignore", "csrf": csrf_in(html), "back": "/triage"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/triage?saved=ignore"
+    assert c.get("/api/inbox/weibo:t1/history").json()[0]["by"] == "ana"
+    assert _ids(c, toxicity="abusive") == ["weibo:t2"]
+
+
+def test_reply_templates_seeded_managed_and_used_for_drafts(app):
+    c = login(app, "rita")
+    tpl = c.get("/api/templates").json()
+    assert {("thanks", "zh"), ("thanks", "en"), ("delivery", "zh"), ("delivery", "en")} <= {
+        (t["name"], t["lang"]) for t in tpl
+    }
+    tok = page_csrf(c)
+    assert c.post("/templates", data={"name": "x", "lang": "zh", "body": "y", "csrf": tok}).status_code == 403
+    r = c.post("/inbox/draft", data={"item": "weibo:c2b", "template": "delivery", "csrf": tok}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("saved=draft")
+    item = {i["id"]: i for i in c.get("/api/inbox", params={"limit": 500}).json()["items"]}["weibo:c2b"]
+    assert item["draft"].startswith("u2 您好") and item["draft_by"] == "rita" and item["status"] == "new"
+    assert item["draft_at"] is not None
+    hist = c.get("/api/inbox/weibo:c2b/history").json()
+    assert [(h["action"], h["by"]) for h in hist] == [("draft", "rita")] and hist[0]["note"] == item["draft"]
+    # A written draft wins over the template; an empty draft is an error.
+    c.post("/inbox/draft", data={"item": "weibo:c2b", "template": "thanks", "text": "马上处理", "csrf": tok})
+    assert {i["id"]: i for i in c.get("/api/inbox").json()["items"]}["weibo:c2b"]["draft"] == "马上处理"
+    assert c.post("/inbox/draft", data={"item": "weibo:c2b", "csrf": tok}).status_code == 400
+    assert "马上处理" in c.get("/inbox").text
+    # An analyst manages templates; placeholders other than {user} {brand} {platform} stay literal.
+    a = login(app, "ana")
+    tok = page_csrf(a)
+    body = "Hi {user} on {platform}: {user.__class__} {0}"
+    r = a.post("/templates", data={"name": "probe", "lang": "en", "body": body, "csrf": tok}, follow_redirects=False)
+    assert r.status_code == 303
+    a.get("/inbox?lang=en")
+    a.post("/inbox/draft", data={"item": "douyin:m1", "template": "probe", "csrf": tok})
+    drafted = {i["id"]: i for i in a.get("/api/inbox").json()["items"]}["douyin:m1"]["draft"]
+    assert drafted == "Hi u3 on douyin: {user.__class__} {0}"
+    a.post("/templates", data={"name": "probe", "lang": "en", "delete": "1", "csrf": tok})
+    assert "probe" not in [t["name"] for t in a.get("/api/templates").json()]
+    r = a.post("/inbox/draft", data={"item": "douyin:m1", "template": "probe", "csrf": tok})
+    assert r.status_code == 404
+
+
+# ---- upload and imports --------------------------------------------------------------------------------
+REPLY_CSV = (
+    "platform,interaction_id,type,actor_id,target_post_id,created_at,text,parent_id,is_inbound,by_staff,is_automated\n"
+    "weibo,r3,reply,brand,p1,2026-06-08 09:30:00,您好，已为您申请优惠,c3,false,true,false\n"
+    "weibo,r4,reply,brand,p1,not a date,坏行,c2b,false,true,false\n"
+)
+
+
+def wait_job(c: TestClient, job_id: str) -> dict:
+    import time
+
+    for _ in range(300):
+        j = c.get(f"/api/imports/jobs/{job_id}").json()
+        if j["state"] in ("done", "failed"):
+            return j
+        time.sleep(0.1)
+    raise AssertionError("import job did not finish")
+
+
+def test_upload_imports_staff_replies_closes_items_and_quarantines_bad_rows(app, ws_dir):
+    c = login(app, "ana")
+    tok = page_csrf(c)
+    assert "weibo:c3" in _ids(c)
+    r = c.post(
+        "/upload",
+        data={"format": "generic-interactions", "csrf": tok},
+        files={"file": ("../../etc/回复 <b>.csv", REPLY_CSV.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/upload/")
+    job = wait_job(c, r.headers["location"].rsplit("/", 1)[1])
+    assert job["state"] == "done", job
+    assert job["summary"]["rows_read"] == 2 and job["summary"]["quarantined"] == 1
+    assert job["file_name"] == "回复 <b>.csv"  # display text only
+    stored = list((ws_dir / "uploads").glob("*/*"))
+    assert [p.name for p in stored] == ["data.csv"]  # the browser's name is never a path
+    # The imported staff reply answers c3: the item leaves the inbox; the bad row is quarantined.
+    assert "weibo:c3" not in _ids(c) and "weibo:c2b" in _ids(c)
+    html = c.get(r.headers["location"]).text
+    assert 'id="rows-quarantined">1<' in html and "created_at" in html and "not a date" in html
+    assert "回复 &lt;b&gt;.csv" in html
+    q = c.get(f"/api/imports/{job['batch_id']}/quarantine").json()
+    assert q["total"] == 1 and q["rows"][0]["row"] == 2 and q["rows"][0]["column"] == "created_at"
+    hist = c.get("/api/imports").json()
+    assert hist[0]["batch_id"] == job["batch_id"] and hist[0]["uploaded_by"] == "ana"
+    assert hist[0]["file"] == "回复 <b>.csv" and hist[0]["rows_quarantined"] == 1
+    assert job["batch_id"] in c.get("/imports").text
+    # Retry the stored upload with another format: a failed batch with a clear error, recorded in the history.
+    r = c.post(
+        "/imports/retry",
+        data={"upload_id": job["upload_id"], "format": "generic-posts", "csrf": tok},
+        follow_redirects=False,
+    )
+    again = wait_job(c, r.headers["location"].rsplit("/", 1)[1])
+    assert again["state"] == "failed" and "missing required column" in again["error"]
+    assert str(ws_dir) not in again["error"]  # the stored path is not shown
+    assert [b["status"] for b in c.get("/api/imports").json()[:2]] == ["failed", "ok"]
+
+
+def test_upload_rejects_wrong_roles_types_formats_and_sizes(app):
+    files = {"file": ("a.csv", REPLY_CSV.encode(), "text/csv")}
+    r_c = login(app, "rita")
+    assert r_c.get("/upload").status_code == 403
+    r = r_c.post(
+        "/api/uploads", data={"format": "generic-interactions"}, files=files, headers={"X-CSRF-Token": page_csrf(r_c)}
+    )
+    assert r.status_code == 403
+    c = login(app, "ana")
+    hdr = {"X-CSRF-Token": page_csrf(c)}
+    assert c.post("/api/uploads", data={"format": "generic-interactions"}, files=files).status_code == 403  # CSRF
+    for name, fmt, needle in (
+        ("a.exe", "generic-interactions", "unsupported file type"),
+        ("a.csv", "/etc/passwd", "unknown format"),
+        ("a.csv", "../mappings/weibo-export", "unknown format"),
+    ):
+        r = c.post("/api/uploads", data={"format": fmt}, files={"file": (name, b"x", "text/csv")}, headers=hdr)
+        assert r.status_code == 400 and needle in r.json()["error"], (name, fmt)
+    r = c.post(
+        "/api/uploads",
+        files={"file": ("a.csv", REPLY_CSV.encode(), "text/csv"), "mapping": ("m.toml", b"not = [toml", "text")},
+        headers=hdr,
+    )
+    assert r.status_code == 400 and "m.toml" in r.json()["error"] and "invalid TOML" in r.json()["error"]
+    app.state.web.ws.config.setdefault("web", {})["max_upload_mb"] = 0.0001  # ≈100 bytes
+    r = c.post("/api/uploads", data={"format": "generic-interactions"}, files=files, headers=hdr)
+    assert r.status_code == 400 and "larger than" in r.json()["error"]
+    assert not list((app.state.web.ws.path / "uploads").glob("*/*"))  # nothing left behind

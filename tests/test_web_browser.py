@@ -4,6 +4,7 @@ Playwright (never `playwright install`). Screenshots go to test-artifacts/ (giti
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -52,6 +53,7 @@ def server(tmp_path_factory):
     demo.build(d, scale=0.02, progress=False)
     with Workspace.open(d) as ws:
         auth.add_user(ws.con, "小李", "responder", PASSWORD)
+        auth.add_user(ws.con, "小王", "analyst", PASSWORD)
     port = _free_port()
     hudong = shutil.which("hudong", path=str(Path(sys.executable).parent)) or "hudong"
     proc = subprocess.Popen(
@@ -117,5 +119,125 @@ def test_operator_logs_in_reads_scorecard_switches_language_and_answers_inbox(se
             expect(page.locator("figure.chart svg").first).to_be_visible()
             assert page.locator("figure.chart svg").count() == 3
             page.screenshot(path=str(ARTIFACTS / "web-engagement-zh.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+def test_interactive_chart_renders_offline_under_the_csp(server):
+    """vega-embed (served by the app) turns the spec block into a live SVG view; nothing is fetched from
+    outside localhost and the CSP (no eval, no inline script) raises no violation."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(server + "/login?next=%2Fcommunity")
+            page.fill("input[name=username]", "小李")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("#login-form button[type=submit]")
+            expect(page.locator("h1")).to_contain_text("社群")
+            live = page.locator("#chart-retention[data-live='1'] .vega-live svg")
+            expect(live).to_be_visible(timeout=20_000)
+            # Interactive: vega-embed's view has marks with tooltips (the static SVG is gone).
+            assert page.locator("#chart-retention .vega-live svg .mark-rect path").count() > 10
+            page.screenshot(path=str(ARTIFACTS / "web-community-interactive-zh.png"), full_page=True)
+            outside = [u for u in requested if not u.startswith(server) and not u.startswith("data:")]
+            assert outside == [], outside
+            assert not [m for m in problems if "Content Security Policy" in m or "unsafe-eval" in m], problems
+        finally:
+            browser.close()
+
+
+BAD_ROW_CSV = (
+    "platform,interaction_id,type,actor_id,target_post_id,created_at,text,is_inbound,by_staff\n"
+    "weibo,web-up-1,comment,fan1,p1,2026-06-01 10:00:00,上传的评论,true,false\n"
+    "weibo,web-up-2,comment,fan2,p1,昨天下午,日期坏了,true,false\n"
+)
+
+
+def _sign_in(page, server: str, name: str, path: str = "/") -> None:
+    page.goto(server + "/login?next=" + path.replace("/", "%2F"))
+    page.fill("input[name=username]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+
+
+def test_analyst_filters_and_works_the_inbox_then_uploads_a_file_with_a_bad_row(server):
+    """Filter the inbox, assign, draft a reply from a template, mark replied; then upload a CSV through the
+    browser (progress page, static/upload.js) and see its one bad row quarantined with the reason."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            _sign_in(page, server, "小王", "/inbox")
+            expect(page.locator("h1")).to_contain_text("待回复")
+            # Filter: weibo only, newest first.
+            page.select_option("#inbox-filters select[name=platform]", "weibo")
+            page.select_option("#inbox-filters select[name=order]", "newest")
+            page.click("#filter")
+            expect(page).to_have_url(re.compile(r".*platform=weibo.*order=newest.*"))
+            rows = page.locator("tr.item")
+            assert rows.count() > 0
+            assert all(
+                i.startswith("weibo:") for i in (rows.nth(k).get_attribute("data-id") for k in range(rows.count()))
+            )
+            times = [rows.nth(k).locator("td").first.inner_text() for k in range(rows.count())]
+            assert times == sorted(times, reverse=True)
+            item = rows.first.get_attribute("data-id")
+            row = page.locator(f'tr.item[data-id="{item}"]')
+            # Assign to a teammate.
+            row.locator("select.assignee").select_option("小李")
+            row.locator("button.act-assign").click()
+            expect(page.locator("#saved")).to_contain_text("已记录")
+            expect(row.locator("td.status")).to_contain_text("已指派")
+            expect(row.locator("td.status")).to_contain_text("小李")
+            # Draft a reply from a template: the author's name is filled in.
+            row.locator("select.template").select_option("delivery")
+            row.locator("button.act-draft").click()
+            expect(row.locator(".draft-text")).to_contain_text("很抱歉让您久等了")
+            page.screenshot(path=str(ARTIFACTS / "web-inbox-draft-zh.png"), full_page=False)
+            # Mark replied: the item leaves the open list.
+            row.locator("button.act-replied").click()
+            expect(page.locator("#saved")).to_contain_text("已记录")
+            assert page.locator(f'tr.item[data-id="{item}"]').count() == 0
+            history = page.request.get(f"{server}/api/inbox/{item}/history").json()
+            assert [(h["action"], h["by"]) for h in history] == [
+                ("assign", "小王"),
+                ("draft", "小王"),
+                ("replied", "小王"),
+            ]
+            # Upload a CSV with one bad row.
+            page.click("#nav-imports")
+            page.click("a[href='/upload']")
+            page.set_input_files(
+                "#file", files=[{"name": "评论.csv", "mimeType": "text/csv", "buffer": BAD_ROW_CSV.encode()}]
+            )
+            page.select_option("#format", "generic-interactions")
+            page.click("#upload-submit")
+            expect(page.locator("#rows-quarantined")).to_have_text("1", timeout=30_000)
+            expect(page.locator("#rows-read")).to_have_text("2")
+            qrow = page.locator("#quarantine-table tr.qrow")
+            assert qrow.count() == 1
+            expect(qrow.locator("td").nth(1)).to_have_text("2")  # row 2 = the second data row (1 = first)
+            expect(qrow.locator("td").nth(2)).to_have_text("created_at")
+            expect(qrow.locator("td.reason")).not_to_be_empty()
+            expect(qrow.locator("td").first).to_have_text("评论.csv")
+            page.screenshot(path=str(ARTIFACTS / "web-upload-quarantine-zh.png"), full_page=True)
+            page.click("#nav-imports")
+            expect(page.locator("#imports-table tr.batch").first).to_contain_text("评论.csv")
+            page.screenshot(path=str(ARTIFACTS / "web-imports-zh.png"))
+            assert problems == [], problems
         finally:
             browser.close()

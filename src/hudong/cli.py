@@ -311,6 +311,44 @@ def cascades(ctx: click.Context, top: int, platform: str | None) -> None:
 
 
 @cli.command()
+@click.option("--interval", default="auto", show_default=True,
+              help="Coordination interval in seconds, or auto (estimated per kind as CooRnet does).")
+@click.option("--min-repetition", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Co-shares a pair needs (CooRTweet min_participation).")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.pass_context
+def coordination(ctx: click.Context, interval: str, min_repetition: int, platform: str | None) -> None:
+    """Coordinated co-sharing groups with evidence, bot-like accounts, and KPIs raw vs adjusted (flagged excluded)."""
+    from hudong.graph import coordination as C
+
+    if interval != "auto":
+        try:
+            seconds: float | None = float(interval)
+        except ValueError:
+            raise HudongError(f"--interval must be auto or a number of seconds, got {interval!r}") from None
+    else:
+        seconds = None
+    ws = _open(ctx, read_only=True)
+    try:
+        res = C.detect_coordination(ws, interval=seconds, min_repetition=min_repetition,
+                                    platform=_split(platform) or None)
+        bots = C.bot_signals(ws, platform=_split(platform) or None)
+        flagged = C.flagged_accounts(ws, res, bots)
+        kpis = C.kpis_raw_adjusted(ws, flagged)
+    finally:
+        ws.close()
+    ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.interval.items())
+    _print_table(res.groups[["group", "platform", "n_accounts", "items", "evidence"]],
+                 title=f"coordinated groups: {len(res.groups):,} (interval {ivs}; edge ≥ {res.edge_threshold:g})")
+    ev = res.evidence.assign(ts=res.evidence["ts"].astype(str))
+    _print_table(ev.head(40), title=f"evidence (first 40 of {len(ev):,} shares; full: coordination.detect_coordination)")
+    b = bots[bots["bot_like"]]
+    _print_table(b[["platform", "user_id", "n_actions", "burstiness", "hour_entropy", "fast_share"]],
+                 title=f"bot-like timing: {len(b):,} accounts")
+    _print_table(kpis, title=f"KPIs raw vs adjusted ({len(flagged):,} flagged accounts excluded)")
+
+
+@cli.command()
 @click.option("--top", default=20, show_default=True, help="Show the N best candidates.")
 @click.pass_context
 def koc(ctx: click.Context, top: int) -> None:
@@ -324,6 +362,113 @@ def koc(ctx: click.Context, top: int) -> None:
         ws.close()
     cols = ["platform", "user_id", "koc_score", "evidence"]
     _print_table(df[cols].head(top), title=f"KOC candidates: {len(df):,} (see docs/propagation.md)")
+
+
+# ---- forecast / rumour (models trained at run time from the user's copy of the research data) ---------------
+CORPUS_HELP = "Training corpus: twitter15, twitter16 (size forecast only: no labels shipped) or ced."
+DATA_HELP = "Folder holding twitter15_16_propagation/ and/or weibo_ced_rumor_cascades/ (or one of them)."
+
+
+def _model_path(ctx: click.Context, name: str) -> Path:
+    return _workspace_dir(ctx.obj.get("workspace")) / "models" / name
+
+
+@cli.group()
+def forecast() -> None:
+    """Early size forecast: from a cascade's first N minutes, its final size class (small/medium/large)."""
+
+
+@forecast.command(name="train")
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False), help=DATA_HELP)
+@click.option("--corpus", default="twitter15", show_default=True, help=CORPUS_HELP)
+@click.option("--minutes", default=60.0, show_default=True, help="Observation window N (minutes).")
+@click.pass_context
+def forecast_train(ctx: click.Context, data: str, corpus: str, minutes: float) -> None:
+    """Train on a labelled corpus and save the model into the workspace (models/forecast-N.pkl)."""
+    from hudong.graph.forecast import SizeForecaster, read_corpus
+
+    model = SizeForecaster(minutes=minutes).fit(read_corpus(data, corpus, labels=False))
+    path = model.save(_model_path(ctx, f"forecast-{minutes:g}.pkl"))
+    edges = ", ".join(f"{e:g}" for e in model.edges)
+    click.echo(f"saved {path} (trained on {model.trained_on}; class edges in users: {edges})")
+
+
+@forecast.command(name="score")
+@click.option("--minutes", default=60.0, show_default=True, help="Window of the trained model to use.")
+@click.option("--top", default=20, show_default=True, help="Show N cascades, most likely large first.")
+@click.pass_context
+def forecast_score(ctx: click.Context, minutes: float, top: int) -> None:
+    """Predict the final size class of the workspace's cascades from their first N minutes."""
+    from hudong.graph.forecast import SizeForecaster, workspace_cascades
+
+    model = SizeForecaster.load(_model_path(ctx, f"forecast-{minutes:g}.pkl"))
+    ws = _open(ctx, read_only=True)
+    try:
+        df = model.predict(workspace_cascades(ws))
+    finally:
+        ws.close()
+    df = df.sort_values(f"p_{model.classes[-1]}", ascending=False, kind="stable")
+    _print_table(df.head(top), title=f"size forecast from the first {minutes:g} minutes: {len(df):,} cascades")
+
+
+@cli.group()
+def rumour() -> None:
+    """Rumour / misinformation risk flag for cascades (structure, timing, participants, source text)."""
+
+
+@rumour.command(name="train")
+@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False), help=DATA_HELP)
+@click.option("--corpus", default="ced", show_default=True, help="twitter15 (4 classes) or ced (rumour or not).")
+@click.option("--minutes", type=float, default=None, help="Observe only each cascade's first N minutes.")
+@click.pass_context
+def rumour_train(ctx: click.Context, data: str, corpus: str, minutes: float | None) -> None:
+    """Train on a labelled corpus and save the model into the workspace (models/rumour.pkl)."""
+    from hudong.graph.forecast import read_corpus
+    from hudong.graph.rumour import RumourFlagger, classes_of
+
+    lc = read_corpus(data, corpus)
+    model = RumourFlagger(lang=str(lc.info["lang"].iloc[0]), classes=classes_of(lc), minutes=minutes).fit(lc)
+    path = model.save(_model_path(ctx, "rumour.pkl"))
+    classes = ", ".join(model.classes)
+    click.echo(f"saved {path} (trained on {model.trained_on}: {len(lc.info):,} cascades, classes {classes})")
+
+
+@rumour.command(name="score")
+@click.option("--top", default=20, show_default=True, help="Show the N riskiest cascades.")
+@click.pass_context
+def rumour_score(ctx: click.Context, top: int) -> None:
+    """Risk of each workspace cascade (summed probability of false/unverified/rumour), riskiest first."""
+    from hudong.graph.forecast import workspace_cascades
+    from hudong.graph.rumour import RumourFlagger
+
+    model = RumourFlagger.load(_model_path(ctx, "rumour.pkl"))
+    ws = _open(ctx, read_only=True)
+    try:
+        df = model.score(workspace_cascades(ws))
+    finally:
+        ws.close()
+    _print_table(df.head(top), title=f"rumour risk ({model.trained_on} model): {len(df):,} cascades")
+
+
+@cli.command()
+@click.option("--top", default=10, show_default=True, help="Show the N largest communities.")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--seed", default=42, show_default=True, help="Random seed of the Leiden algorithm.")
+@click.pass_context
+def communities(ctx: click.Context, top: int, platform: str | None, seed: int) -> None:
+    """Communities of the interaction graph (Leiden, modularity): size, key members and bridges."""
+    from hudong.graph import communities as detect
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = detect(ws, platform=_split(platform) or None, seed=seed, top_members=3)
+    finally:
+        ws.close()
+    df = res.table.head(top).copy()
+    for col in ("key_members", "bridges"):
+        df[col] = df[col].map(lambda users: ", ".join(map(str, users)))
+    _print_table(df[["platform", "community", "size", "internal_weight", "external_weight", "key_members",
+                     "bridges"]], title=f"communities: {len(res.table):,} over {len(res.members):,} users")
 
 
 @cli.command()
@@ -509,18 +654,21 @@ def main() -> None:
 # ---- text intelligence (issue #4) ---------------------------------------------------------------
 @cli.group()
 def text() -> None:
-    """Text intelligence: sentiment of posts and comments (zh / en)."""
+    """Text intelligence: sentiment, keywords and topics, bursts, brand mentions, crisis alerts (zh / en)."""
 
 
 @text.command("sentiment")
 @click.pass_context
 def text_sentiment(ctx: click.Context) -> None:
-    """Score every post and interaction with text; writes the text_sentiment table (used by net_sentiment)."""
+    """Score sentiment, emotion and toxicity of every post and interaction with text, in one pass (alias:
+    `hudong text score`); writes the text_sentiment and text_signals tables (net_sentiment, emotion_mix, …)."""
+    from hudong.text.adapt import workspace_models
     from hudong.text.sentiment import score_workspace
 
     ws = _open(ctx)
     try:
-        s = score_workspace(ws)
+        with workspace_models(ws):  # the workspace's adapted models (`hudong text train`), if any
+            s = score_workspace(ws)
     finally:
         ws.close()
     versions = ", ".join(f"{k} {v}" for k, v in s.model_versions.items())
@@ -533,7 +681,196 @@ def text_sentiment(ctx: click.Context) -> None:
     click.echo(
         "polarity: " + ", ".join(f"{k} {pol.get(k, 0):,}" for k in ("positive", "neutral", "negative", "not scored"))
     )
+    emo = {k or "not scored": v for k, v in s.by_emotion.items()}
+    click.echo("emotion: " + ", ".join(f"{k} {v:,}" for k, v in sorted(emo.items(), key=lambda kv: -kv[1])))
+    click.echo(f"toxic: {s.toxic:,}; models: " + "; ".join(
+        f"{task} " + ", ".join(f"{k} {v}" for k, v in vs.items()) for task, vs in s.signal_versions.items()
+    ))
 
+
+text.add_command(text_sentiment, name="score")
+
+
+@text.command("train")
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False), help="CSV: text,label[,lang].")
+@click.option("--task", type=click.Choice(["sentiment", "emotion", "toxicity"]), default="sentiment", show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of every row (default: per row).")
+@click.option("--holdout", type=float, default=0.2, show_default=True, help="Share of labels held out to evaluate.")
+@click.option("--reset", is_flag=True, help="Remove the workspace's adapted model(s) of --task: back to the shipped one.")
+@click.pass_context
+def text_train(ctx: click.Context, labels_file, task, lang, holdout, reset) -> None:
+    """Adapt a text model to this workspace's own labelled comments; prints before/after on held-out labels.
+
+    The adapted model is saved in <workspace>/models/ and used by `hudong text sentiment` from then on."""
+    from hudong.text import adapt
+
+    ws = _open(ctx)
+    try:
+        if reset:
+            removed = adapt.reset(ws, task)
+            click.echo("removed adapted model(s): " + (", ".join(removed) or "none") + "; shipped models in use")
+            return
+        if not labels_file:
+            raise click.UsageError("give --labels FILE.csv (or --reset)")
+        texts, labels, langs = adapt.read_labels(labels_file)
+        results = adapt.train(ws, texts, labels, task=task, lang=lang, langs=langs, holdout=holdout)
+    finally:
+        ws.close()
+    for lg, why in results[0].skipped.items():
+        click.echo(f"{task} {lg}: not adapted ({why})")
+    for r in results:
+        click.echo(f"{r.task} {r.lang}: trained on {r.n_train:,}, held out {r.n_heldout:,}; "
+                   f"{r.base_version} → {r.version} ({r.path})")
+        for name, sc in (("before", r.before), ("after", r.after)):
+            f1 = ", ".join(f"{c} {v:.3f}" for c, v in sc["f1"].items())
+            click.echo(f"  {name:6}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f}; F1 {f1}")
+
+
+def text_filters(f):
+    """--platform / --start / --end / --campaign / --format for the `text` analyses."""
+    for opt in reversed([
+        click.option("--platform", help="Only these platforms (comma-separated)."),
+        click.option("--start", help="From this date (YYYY-MM-DD)."),
+        click.option("--end", help="Up to this date, inclusive."),
+        click.option("--campaign", help="Only posts of these campaigns (comma-separated)."),
+        click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True),
+    ]):  # fmt: skip
+        f = opt(f)
+    return f
+
+
+def _text_posts(ctx: click.Context, platform, start, end, campaign):
+    from hudong.text.keywords import load_posts
+
+    ws = _open(ctx, read_only=True)
+    try:
+        return ws, load_posts(ws, platform=_split(platform) or None, start=start, end=end,
+                              campaign=_split(campaign) or None)  # fmt: skip
+    except BaseException:
+        ws.close()
+        raise
+
+
+def _emit(df, fmt: str, title: str) -> None:
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+    elif fmt == "json":
+        click.echo(df.to_json(orient="records", date_format="iso", force_ascii=False))
+    else:
+        _print_table(df, title=title)
+
+
+_GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
+
+
+@text.command("topics")
+@text_filters
+@click.option("--by", "by", type=click.Choice(["all", "day", "week", "month", "platform", "campaign"]), default="all",
+              show_default=True, help="Keywords per group.")
+@click.option("--distinctive", is_flag=True, help="Rank terms that set each group apart (log-odds, informative prior).")
+@click.option("--clusters", is_flag=True, help="Co-occurrence topics (hashtag + keyword clusters) instead.")
+@click.option("--top", default=15, show_default=True, help="Terms per group.")
+@click.pass_context
+def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, distinctive, clusters, top) -> None:
+    """Keywords (TF-IDF, hashtags first-class), distinctive terms per segment, or co-occurrence topics."""
+    from hudong.text import keywords as K
+
+    ws, posts = _text_posts(ctx, platform, start, end, campaign)
+    ws.close()
+    posts = posts[posts["parent_id"].isna()]  # reposts repeat their root's words
+    if by in _GRAINS:
+        posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
+    elif by == "campaign":
+        posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))
+    group = None if by == "all" else by
+    if clusters:
+        table, _ = K.topics(posts)
+        table = table.assign(terms=table["terms"].map(" ".join))
+        _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({len(posts):,} posts)")
+    elif distinctive:
+        if group is None:
+            raise HudongError("--distinctive needs --by (the groups to compare)")
+        _emit(K.distinctive(posts, group, top=top), fmt, f"Distinctive terms by {by} (z of the log-odds ratio)")
+    else:
+        _emit(K.keywords(posts, group, top=top), fmt, f"Keywords (TF-IDF) by {by} ({len(posts):,} posts)")
+
+
+@text.command("bursts")
+@text_filters
+@click.option("--grain", type=click.Choice(list(_GRAINS)), default="day", show_default=True)
+@click.option("--hashtags", "hashtags_only", is_flag=True, help="Only hashtags.")
+@click.option("--window", default=7, show_default=True, help="Baseline periods for the rising-now ranking.")
+@click.option("--top", default=20, show_default=True)
+@click.option("--gamma", default=1.0, show_default=True, help="Kleinberg transition cost γ (higher: fewer bursts).")
+@click.pass_context
+def text_bursts(ctx: click.Context, platform, start, end, campaign, fmt, grain, hashtags_only, window, top,
+                gamma) -> None:  # fmt: skip
+    """What is rising now against its own baseline, and Kleinberg bursts of terms and hashtags."""
+    from hudong.text.bursts import detect_bursts, rising, term_series
+
+    ws, posts = _text_posts(ctx, platform, start, end, campaign)
+    ws.close()
+    posts = posts[posts["parent_id"].isna()]
+    if posts.empty:
+        raise HudongError("no posts with text match the filters")
+    wide, totals = term_series(posts, _GRAINS[grain], hashtags_only=hashtags_only)
+    up = rising(wide, window=window, top=top)
+    b = detect_bursts(wide, totals, gamma=gamma).head(top)
+    if fmt == "json":
+        click.echo(json.dumps({"rising": json.loads(up.to_json(orient="records", force_ascii=False)),
+                               "bursts": json.loads(b.to_json(orient="records", date_format="iso",
+                                                              force_ascii=False))}, ensure_ascii=False))  # fmt: skip
+        return
+    last = wide.index[-1].date() if len(wide) else "-"
+    _emit(up, fmt, f"Rising now ({grain} of {last} vs the {window} before)")
+    if fmt == "table":
+        _emit(b, fmt, "Kleinberg bursts (two-state, batched), by weight")
+
+
+@text.command("mentions")
+@text_filters
+@click.option("--grain", type=click.Choice(list(_GRAINS)), default="month", show_default=True)
+@click.pass_context
+def text_mentions(ctx: click.Context, platform, start, end, campaign, fmt, grain) -> None:
+    """Brand and competitor mentions per period (aliases from hudong.toml and accounts) with share of voice."""
+    from hudong.text.mentions import brands_from_workspace, mention_counts, mentions_frame
+
+    ws, posts = _text_posts(ctx, platform, start, end, campaign)
+    try:
+        brands = brands_from_workspace(ws)
+    finally:
+        ws.close()
+    counts = mention_counts(mentions_frame(posts, brands), _GRAINS[grain], brands)
+    _emit(counts, fmt, f"Brand mentions per {grain} (share = share of voice among the watched brands)")
+
+
+@text.command("alerts")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--start", help="From this date (YYYY-MM-DD).")
+@click.option("--end", help="Up to this date, inclusive.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--posts", "n_posts", default=5, show_default=True, help="Driving posts shown per alert.")
+@click.pass_context
+def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts) -> None:
+    """Crisis alerts: days when negative (or toxic) talk about the brand jumps above its own baseline."""
+    from hudong.text.alerts import find_alerts
+
+    ws = _open(ctx, read_only=True)
+    try:
+        alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts)
+    finally:
+        ws.close()
+    if fmt == "json":
+        click.echo(json.dumps([a.to_dict() for a in alerts], ensure_ascii=False, default=str))
+        return
+    if not alerts:
+        click.echo("no crisis alerts: negative/toxic talk about the brand stayed within its baseline")
+        return
+    for a in alerts:
+        click.echo(f"ALERT {a.signal}: {a.start.date()} … {a.end.date()} (peak {a.peak.date()}): {a.flagged} of "
+                   f"{a.texts} brand posts; share {a.share:.0%} vs baseline {a.baseline_share:.0%}, z = {a.z:.1f}"
+                   f"{', Kleinberg burst' if a.kleinberg_burst else ''}")  # fmt: skip
+        _print_table(a.posts.assign(text=a.posts["text"].str.slice(0, 60)), title="posts that drove it (by reach)")
 
 if __name__ == "__main__":
     main()

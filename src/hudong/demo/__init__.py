@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hudong.demo import activity, cascades, commerce, content, conversations, network, tables
+from hudong.demo import activity, cascades, commerce, content, conversations, integrity, network, tables
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
 from hudong.demo.people import ActorSampler, make_people
 from hudong.demo.writer import write
@@ -45,6 +45,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     base = content.Posts.concat([
         content.account_posts(_rng(seed, "account-posts"), scale),
         content.user_posts(_rng(seed, "user-posts"), people, actors, scale),
+        content.crisis_posts(_rng(seed, "crisis"), people, actors, scale),
     ])  # fmt: skip
     posts = content.Posts.concat([base, cascades.grow(_rng(seed, "cascades"), base, people, actors, scale)])
 
@@ -60,6 +61,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
         activity.reposts_and_mentions(posts),
         activity.follows(_rng(seed, "follows"), posts, actors, scale),
         activity.staff_likes(_rng(seed, "staff-likes"), posts, people),
+        integrity.activity(_rng(seed, "integrity"), posts, people, scale),  # a planted ring and bots to detect
     ])  # fmt: skip
 
     shop = commerce.orders(_rng(seed, "orders"), people, scale)
@@ -212,13 +214,13 @@ def build(
             result.summaries.append(summary)
             say(f"imported {path.name}: {summary.rows_read:,} rows, {summary.quarantined:,} quarantined, "
                 f"{result.seconds[path.name]:.1f} s")  # fmt: skip
-        # Read what people wrote, as `hudong text sentiment` would: word of mouth needs it.
+        # Read what people wrote, as `hudong text score` would (sentiment, emotion, toxicity in one pass).
         from hudong.text.sentiment import score_workspace
 
         t1 = time.perf_counter()
         scored = score_workspace(ws)
         result.seconds["sentiment"] = time.perf_counter() - t1
-        say(f"scored sentiment of {scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
+        say(f"scored sentiment, emotion and toxicity of {scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
     finally:
         ws.close()
     return result

@@ -191,6 +191,28 @@ def user_posts(rng: np.random.Generator, people: People, actors: ActorSampler, s
     return Posts.concat(blocks)
 
 
+def crisis_posts(rng: np.random.Generator, people: People, actors: ActorSampler, scale: float) -> Posts:
+    """The planted crisis: complaints about mouldy tea pile up on weibo and xiaohongshu for three days."""
+    start, end = T.ts(X.CRISIS_DAYS[0]), T.ts(X.CRISIS_DAYS[1])
+    n = max(40, round(160 * scale))
+    day = rng.choice(3, size=n, p=[0.2, 0.5, 0.3])
+    t = np.minimum(start + day * T.DAY + rng.integers(7 * 3600, 24 * 3600, size=n), end - 1)
+    p = np.where(rng.random(n) < 0.7, WEIBO, XHS).astype(np.int8)
+    author = np.empty(n, np.int64)
+    for code in (WEIBO, XHS):
+        at = p == code
+        author[at] = actors(code, t[at], alpha=0.9)
+    name = draw.pick(rng, BRAND_ALIASES[:1] * 4 + BRAND_ALIASES[3:4], n)
+    prod = draw.pick(rng, ["明前龙井", "新春茶礼盒", "安吉白茶", "茶样尝鲜装"], n)
+    text = draw.cat(draw.fill(rng, X.CRISIS_ZH, n, {"b": name, "p": prod}), " #", X.CRISIS_TAG, "#")
+    appeal = rng.lognormal(-0.2, 1.1, size=n) * (people.followers[author] / 300.0) ** 0.45
+    return _block(
+        n, platform=p, time=t, kind=np.full(n, UGC, np.int8), author_row=author, text=text,
+        media=draw.pick(rng, ["image", "text"], n, [0.7, 0.3]), topics=_topics(np.full(n, X.CRISIS_TAG, dtype=object)),
+        appeal=appeal, is_ugc=np.ones(n, bool),
+    )  # fmt: skip
+
+
 def _user_block(
     rng: np.random.Generator,
     people: People,

@@ -5,13 +5,16 @@ graph (igraph), follower tiers. See docs/propagation.md and metrics-reference §
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.graph.cascades import MISSING_ROOT_AUTHOR, StoreCascades
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 # Mediakix / STIM tiers (metrics-reference §4): lower bound of each tier, in followers. A tier runs up to the next
 # one's lower bound (exclusive); "mega" is > 1M, so its lower bound is 1,000,001. Below nano: "none".
@@ -69,20 +72,34 @@ def pagerank(src: np.ndarray, dst: np.ndarray, n: int, weights: np.ndarray | Non
     return np.asarray(g.pagerank(damping=damping, directed=directed, weights=w), dtype=np.float64)
 
 
+def _simple(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The distinct non-loop pairs (src, dst), and whether the input was already that (no loop, no repeat)."""
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    key = src[src != dst] * max(n, 1) + dst[src != dst]
+    uniq = np.unique(key)
+    return uniq // max(n, 1), uniq % max(n, 1), len(uniq) == len(src)
+
+
 def coreness(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
     """k-core (k-shell) index of each node: degree = in + out over the simple graph (no self-loops, parallel edges
     merged), as networkx ``core_number`` on a DiGraph."""
-    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
-    keep = src != dst
-    pairs = np.unique(np.column_stack([src[keep], dst[keep]]), axis=0) if keep.any() else np.empty((0, 2), np.int64)
-    g = _graph(pairs[:, 0], pairs[:, 1], n, directed=True)
-    return np.asarray(g.coreness(mode="all"), dtype=np.int64)
+    a, b, _ = _simple(src, dst, n)
+    return np.asarray(_graph(a, b, n, directed=True).coreness(mode="all"), dtype=np.int64)
 
 
-def interaction_edges(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
-                      platform: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Edges actor → author (of the target post; for mentions without a post, the mentioned user), counted:
-    columns platform, src, dst, weight. Self-loops are dropped."""
+def _igraph_influence(src: np.ndarray, dst: np.ndarray, n: int, w: np.ndarray,
+                      damping: float) -> tuple[np.ndarray, np.ndarray]:
+    """PageRank and coreness with one graph build when the edges are already simple (the usual case)."""
+    g = _graph(src, dst, n, directed=True)
+    pr = np.asarray(g.pagerank(damping=damping, directed=True, weights=w.tolist()), dtype=np.float64)
+    a, b, simple = _simple(src, dst, n)
+    core_graph = g if simple else _graph(a, b, n, directed=True)
+    return pr, np.asarray(core_graph.coreness(mode="all"), dtype=np.int64)
+
+
+def interaction_edges_expr(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
+                           platform: str | Sequence[str] | None = None) -> ir.Table:
+    """``interaction_edges`` as an unexecuted Ibis expression on the source's engine (DuckDB or Spark)."""
     from hudong.metrics import tables_of
 
     t = tables_of(source)
@@ -96,28 +113,71 @@ def interaction_edges(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPE
     dst = (j.type == "mention").ifelse(j.target_user_id.coalesce(j.author_id), j.author_id.coalesce(j.target_user_id))
     e = j.select(platform=j.platform, src=j.actor_id, dst=dst)
     e = e.filter(e.dst.notnull() & (e.src != e.dst))
-    e = e.group_by(["platform", "src", "dst"]).agg(weight=e.count())
-    return e.to_pyarrow().to_pandas().sort_values(["platform", "src", "dst"], kind="stable").reset_index(drop=True)
+    return e.group_by(["platform", "src", "dst"]).agg(weight=e.count())
 
 
-def graph_influence(edges: pd.DataFrame, damping: float = 0.85) -> pd.DataFrame:
+def interaction_edges(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
+                      platform: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Edges actor → author (of the target post; for mentions without a post, the mentioned user), counted:
+    columns platform, src, dst, weight. Self-loops are dropped."""
+    e = interaction_edges_expr(source, types, platform).to_pyarrow().to_pandas()
+    return e.sort_values(["platform", "src", "dst"], kind="stable").reset_index(drop=True)
+
+
+ENGINES = ("igraph", "duckdb", "spark")
+
+
+def _portable_backend(engine: str, con: Any) -> tuple[Any, bool]:
+    """(Ibis backend, whether we opened it) for the portable form: ``con`` if given, else a fresh in-memory
+    DuckDB, or the process's Spark session (``hudong.store.engines.spark_session``)."""
+    import ibis
+
+    if con is not None:
+        return con, False
+    if engine == "duckdb":
+        return ibis.duckdb.connect(), True
+    from hudong.store.engines import spark_session
+
+    return ibis.pyspark.connect(spark_session()), False
+
+
+def graph_influence(edges: pd.DataFrame, damping: float = 0.85, engine: str = "igraph", con: Any = None) -> pd.DataFrame:
     """Per (platform, user_id) on each platform's interaction graph: PageRank (weighted by interaction counts),
-    k-core index, weighted in-degree (interactions received) and out-degree."""
+    k-core index, weighted in-degree (interactions received) and out-degree.
+
+    ``engine``: ``"igraph"`` (local, default) or the portable Ibis form (``hudong.graph.portable``) on
+    ``"duckdb"`` or ``"spark"`` — same numbers (PageRank to ~1e-12, coreness exact); ``con`` runs the portable
+    form on a given Ibis backend."""
+    if engine not in ENGINES:
+        raise HudongError(f"unknown graph engine {engine!r}: use {', '.join(ENGINES)}")
+    backend, owned = (None, False) if engine == "igraph" else _portable_backend(engine, con)
     frames = []
-    for plat, e in edges.groupby("platform", sort=True):
-        codes, users = pd.factorize(pd.concat([e["src"], e["dst"]], ignore_index=True))
-        m = len(e)
-        src, dst = codes[:m], codes[m:]
-        n = len(users)
-        w = e["weight"].to_numpy(dtype=np.float64)
-        frames.append(pd.DataFrame({
-            "platform": plat,
-            "user_id": np.asarray(users, dtype=object),
-            "pagerank": pagerank(src, dst, n, weights=w, damping=damping),
-            "coreness": coreness(src, dst, n),
-            "in_weight": np.bincount(dst, weights=w, minlength=n).astype(np.int64),
-            "out_weight": np.bincount(src, weights=w, minlength=n).astype(np.int64),
-        }))
+    try:
+        for plat, e in edges.groupby("platform", sort=True):
+            codes, users = pd.factorize(pd.concat([e["src"], e["dst"]], ignore_index=True))
+            m = len(e)
+            src, dst = codes[:m], codes[m:]
+            n = len(users)
+            w = e["weight"].to_numpy(dtype=np.float64)
+            if backend is None:
+                pr, core = _igraph_influence(src, dst, n, w, damping)
+            else:
+                from hudong.graph.portable import influence
+
+                res = influence(pd.DataFrame({"src": src, "dst": dst, "weight": w}), backend, damping=damping)
+                res = res.set_index("node").reindex(np.arange(n))
+                pr, core = res["pagerank"].to_numpy(), res["coreness"].to_numpy(dtype=np.int64)
+            frames.append(pd.DataFrame({
+                "platform": plat,
+                "user_id": np.asarray(users, dtype=object),
+                "pagerank": pr,
+                "coreness": core,
+                "in_weight": np.bincount(dst, weights=w, minlength=n).astype(np.int64),
+                "out_weight": np.bincount(src, weights=w, minlength=n).astype(np.int64),
+            }))
+    finally:
+        if owned:
+            backend.disconnect()
     if not frames:
         return pd.DataFrame({"platform": [], "user_id": [], "pagerank": [], "coreness": [], "in_weight": [],
                              "out_weight": []})

@@ -67,7 +67,8 @@ def pseudonymise_array(
 
 
 def redact_text(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, dict[str, int]]:
-    """Replace phone numbers, e-mail addresses and ID-card numbers by tokens; return (array, counts per kind).
+    """Replace PII (``hudong.text.pii.KINDS``: e-mail, ID-card, bank-card and phone numbers, street addresses) by
+    tokens; return (array, counts per kind: ``email``, ``id_card``, ``bank_card``, ``phone``, ``address``).
 
     A pyarrow RE2 scan finds candidate rows; only those are redacted in Python (exact patterns, ID check digit).
     """

@@ -418,3 +418,122 @@ def to_svg(spec: dict[str, Any]) -> str:
     if svg.startswith("<?xml"):
         svg = svg[svg.index("?>") + 2 :].lstrip()
     return svg
+
+
+# ---- propagation (issue #3): cascade tree, growth curves, structural virality --------------------------------
+def cascade_tree(nodes: pd.DataFrame, edges: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """A tidy tree drawing: ``nodes`` (x, y = depth, arrived = time band label) and ``edges`` (x, y, x2, y2), positions
+    computed beforehand (hudong.report.propagation.tree_layout); rules for the edges, points for the users."""
+    rules = edges.assign(layer="edge")
+    points = nodes.assign(layer="node")
+    data = pd.concat([rules, points], ignore_index=True)
+    depth = int(nodes["y"].max()) if len(nodes) else 0
+    bands = [t(f"prop_arrived_{i}", lang) for i in range(5)]
+    x = {"field": "x", "type": "quantitative", "axis": None}
+    y = {"field": "y", "type": "quantitative", "title": t("prop_depth", lang), "scale": {"reverse": True},
+         "axis": {"tickMinStep": 1, "values": list(range(depth + 1))}}
+    return _base(t("prop_tree", lang), data, height=max(160, 28 * (depth + 1)), layer=[
+        {"transform": [{"filter": "datum.layer == 'edge'"}], "mark": {"type": "rule", "color": "#cbd5e1"},
+         "encoding": {"x": x, "y": y, "x2": {"field": "x2"}, "y2": {"field": "y2"}}},
+        {"transform": [{"filter": "datum.layer == 'node'"}], "mark": {"type": "circle", "size": 18, "opacity": 0.9},
+         "encoding": {"x": x, "y": y, "color": {"field": "arrived", "type": "ordinal", "sort": bands,
+                                                  "scale": {"scheme": "purples", "reverse": True},
+                                                  "title": t("prop_arrived", lang)}}},
+    ])  # fmt: skip
+
+
+def growth_curves(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Cumulative users vs minutes since the root post (log; ≥ 1), one line per cascade (cascade, minutes, users)."""
+    return _base(t("prop_growth", lang), df, mark={"type": "line", "interpolate": "step-after"}, encoding={
+        "x": {"field": "minutes", "type": "quantitative", "scale": {"type": "log"}, "title": t("prop_minutes_log", lang)},
+        "y": {"field": "users", "type": "quantitative", "title": t("prop_users", lang)},
+        "color": {"field": "cascade", "type": "nominal", "title": None},
+    })  # fmt: skip
+
+
+def virality_distribution(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Structural virality: histogram, and log size vs SV scatter (columns size, structural_virality)."""
+    sv = {"field": "structural_virality", "type": "quantitative", "title": t("prop_sv", lang)}
+    spec = _base(t("prop_sv_title", lang), df)
+    spec.pop("width"), spec.pop("height")
+    spec["hconcat"] = [
+        {"width": WIDTH // 2 - 30, "height": 180, "mark": {"type": "bar", "color": ACCENT},
+         "encoding": {"x": {**sv, "bin": {"maxbins": 30}}, "y": {"aggregate": "count", "title": t("prop_cascades", lang)}}},
+        {"width": WIDTH // 2 - 30, "height": 180, "mark": {"type": "circle", "size": 14, "opacity": 0.5, "color": ACCENT},
+         "encoding": {"x": {"field": "size", "type": "quantitative", "scale": {"type": "log"}, "title": t("prop_size", lang)},
+                      "y": sv}},
+    ]  # fmt: skip
+    return spec
+
+
+# ---- text intelligence (issue #4): emotion mix -----------------------------------------------------------------
+EMOTION_COLORS = {"neutral": "#94a3b8", "happy": "#10b981", "angry": "#ef4444", "sad": "#3b82f6",
+                  "fear": "#8b5cf6", "surprise": "#f59e0b"}  # fmt: skip
+
+
+def emotion_mix(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Share of each emotion in word of mouth, one stacked bar per platform (``emotion_mix`` by platform)."""
+    data = _with_platform_names(df.dropna(subset=["value"]), lang)
+    order = [e for e in EMOTION_COLORS if e in set(data["emotion"])]
+    data["emotion_label"] = [t(f"emo_{e}", lang) for e in data["emotion"]]
+    data["order"] = [order.index(e) for e in data["emotion"]]
+    return _base(
+        t("emotion_mix", lang),
+        data,
+        height=max(60, 28 * data["platform"].nunique()),
+        mark={"type": "bar"},
+        encoding={
+            "y": {"field": "platform", "type": "nominal", "title": None},
+            "x": {"field": "value", "type": "quantitative", "stack": "normalize", "title": t("emotion_share", lang),
+                  "axis": {"format": ".0%"}},
+            "color": {"field": "emotion_label", "type": "nominal", "title": None,
+                      "scale": {"domain": [t(f"emo_{e}", lang) for e in order],
+                                "range": [EMOTION_COLORS[e] for e in order]}},
+            "order": {"field": "order"},
+            "tooltip": [{"field": "platform"}, {"field": "emotion_label"}, {"field": "value", "format": ".1%"},
+                        {"field": "texts"}],
+        },
+    )  # fmt: skip
+
+
+# ---- text intelligence (issue #4): sentiment over time, keyword bars, rising topics ---------------------------
+POLARITY_COLORS = {"positive": "#10b981", "neutral": "#94a3b8", "negative": "#ef4444"}
+
+
+def sentiment_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """Weekly polarity mix of word-of-mouth posts (columns week, polarity, texts), stacked to 100%."""
+    order = [p for p in POLARITY_COLORS if p in set(df["polarity"])]
+    data = df.assign(
+        label=[t(f"pol_{p}", lang) for p in df["polarity"]], order=[order.index(p) for p in df["polarity"]]
+    )
+    return _base(
+        t("sentiment_trend", lang),
+        data,
+        mark={"type": "area", "interpolate": "monotone"},
+        encoding={
+            "x": _date_axis("week", t("week", lang)),
+            "y": {"field": "texts", "type": "quantitative", "stack": "normalize", "title": t("emotion_share", lang),
+                  "axis": {"format": ".0%"}},
+            "color": {"field": "label", "type": "nominal", "title": None,
+                      "scale": {"domain": [t(f"pol_{p}", lang) for p in order],
+                                "range": [POLARITY_COLORS[p] for p in order]}},
+            "order": {"field": "order"},
+            "tooltip": [{"field": "week", "type": "temporal"}, {"field": "label"}, {"field": "texts"}],
+        },
+    )  # fmt: skip
+
+
+def term_bars(df: pd.DataFrame, lang: str, *, value: str, title_key: str, axis_key: str,
+              color: str = "#4f46e5") -> dict[str, Any]:  # fmt: skip
+    """Horizontal bars of terms (keywords by TF-IDF, rising topics by their ratio to the baseline)."""
+    return _base(
+        t(title_key, lang),
+        df,
+        height=max(60, 18 * len(df)),
+        mark={"type": "bar", "cornerRadiusEnd": 3, "color": color},
+        encoding={
+            "y": {"field": "term", "type": "nominal", "title": None, "sort": "-x"},
+            "x": {"field": value, "type": "quantitative", "title": t(axis_key, lang)},
+            "tooltip": [{"field": "term"}, {"field": value, "format": ".2f"}, {"field": "docs"}],
+        },
+    )

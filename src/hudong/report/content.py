@@ -41,6 +41,8 @@ class ReportContent:
     kpis: list[tuple[str, str]] = field(default_factory=list)
     top_posts: list[dict[str, str]] = field(default_factory=list)
     nps: dict[str, Any] | None = None
+    propagation: Any = None  # hudong.report.propagation.Propagation
+    text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -88,6 +90,7 @@ def build_charts(cache: MetricCache, lang: str, sla_minutes: float) -> dict[str,
         ),
         ("response_rate", [("response_rate", ["platform"])], lambda df: charts.response_rate(df, lang)),
         ("best_hours", [("best_posting_hours", ["hour", "weekday"])], lambda df: charts.best_hours_heatmap(df, lang)),
+        ("emotion_mix", [("emotion_mix", ["platform"])], lambda df: charts.emotion_mix(df, lang)),
     ]
     return {key: _chart(cache, key, lang, needs, build) for key, needs, build in specs}
 
@@ -204,6 +207,17 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)
     timings["top_posts"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    from .propagation import gather_propagation
+
+    content.propagation = gather_propagation(ws, lang)
+    timings["propagation"] = time.perf_counter() - t3
+    t4 = time.perf_counter()
+    from .text_sections import gather_text
+
+    content.text = gather_text(ws, lang, start, end)
+    content.charts.update(content.text.charts)
+    timings["text"] = time.perf_counter() - t4
     timings.update({f"metric:{k}": v for k, v in cache.timings.items()})
     content.timings = timings
     return content

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -364,6 +364,30 @@ TEXT_SENTIMENT = _table(
     )
 )
 
+TEXT_SIGNALS = _table(
+    Table(
+        "text_signals",
+        "Emotion and toxicity of each post and comment/DM, with the models that scored them (written with "
+        "text_sentiment by `hudong text score`)",
+        "每条帖子与评论/私信的情绪与攻击性(含模型版本)",
+        (
+            PLATFORM,
+            _c("kind", "VARCHAR", "What was scored", "文本类别", nullable=False, enum=("post", "interaction")),
+            _c("id", "VARCHAR", "posts.post_id or interactions.interaction_id", "帖子或互动ID", nullable=False),
+            _c("lang", "VARCHAR", "Language detected", "语言", enum=("zh", "en", "other")),
+            _c("emotion", "VARCHAR", "Emotion, SMP2020-EWECT scheme (null: language not scored)", "情绪",
+               enum=("neutral", "happy", "angry", "sad", "fear", "surprise")),
+            _c("emotion_score", "DOUBLE", "Probability of that emotion", "情绪概率"),
+            _c("emotion_model_version", "VARCHAR", "Model that produced the emotion", "情绪模型版本"),
+            _c("toxicity", "DOUBLE", "P(toxic): offensive, abusive or hateful language", "攻击性概率"),
+            _c("toxic", "BOOLEAN", "toxicity ≥ the model's threshold (0.5)", "是否攻击性"),
+            _c("toxicity_model_version", "VARCHAR", "Model that produced the toxicity", "攻击性模型版本"),
+        ),
+        key=("platform", "kind", "id"),
+        provenance=False,
+    )
+)
+
 WEB_USERS = _table(
     Table(
         "web_users",
@@ -391,13 +415,54 @@ INBOX_ACTIONS = _table(
         (
             PLATFORM,
             _c("interaction_id", "VARCHAR", "Message acted on", "消息", nullable=False),
-            _c("action", "VARCHAR", "assign, replied, ignore, escalate, reopen", "操作", nullable=False),
+            _c("action", "VARCHAR", "assign, replied, ignore, escalate, reopen, draft (the note is the draft)", "操作",
+               nullable=False),
             _c("assignee", "VARCHAR", "Teammate assigned", "指派给"),
             _c("note", "VARCHAR", "Note", "备注"),
             _c("by_user", "VARCHAR", "Web user who acted", "操作人", nullable=False),
             _c("acted_at", "TIMESTAMP", "When", "时间", nullable=False),
         ),
         key=(),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+REPLY_TEMPLATES = _table(
+    Table(
+        "reply_templates",
+        "Reply templates for the inbox: a body with placeholders {user}, {brand}, {platform}",
+        "回复模板(正文可含占位符 {user}、{brand}、{platform})",
+        (
+            _c("name", "VARCHAR", "Template name", "模板名称", nullable=False),
+            _c("lang", "VARCHAR", "Language of the body", "语言", nullable=False, enum=("zh", "en")),
+            _c("body", "VARCHAR", "Text with placeholders", "正文", nullable=False),
+            _c("updated_by", "VARCHAR", "Web user who last saved it", "最后修改人", nullable=False),
+            _c("updated_at", "TIMESTAMP", "When", "修改时间", nullable=False),
+        ),
+        key=("name", "lang"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+WEB_UPLOADS = _table(
+    Table(
+        "web_uploads",
+        "Files uploaded through the web workspace (stored under uploads/; the import batches name the stored path)",
+        "通过网页上传的文件(保存在 uploads/ 目录;导入批次记录保存路径)",
+        (
+            _c("upload_id", "VARCHAR", "Upload id", "上传ID", nullable=False),
+            _c("original_name", "VARCHAR", "File name as sent by the browser (display only)", "原文件名",
+               nullable=False),
+            _c("stored_path", "VARCHAR", "Where it is stored (the batches' source_file)", "保存路径",
+               nullable=False),
+            _c("size_bytes", "BIGINT", "Size", "大小", nullable=False),
+            _c("file_sha256", "VARCHAR", "Content hash", "文件哈希", nullable=False),
+            _c("uploaded_by", "VARCHAR", "Web user", "上传人", nullable=False),
+            _c("uploaded_at", "TIMESTAMP", "When", "上传时间", nullable=False),
+        ),
+        key=("upload_id",),
         provenance=False,
     ),
     APP_TABLES,
@@ -489,4 +554,6 @@ class Migration:
 
 
 # Append a Migration here whenever SCHEMA_VERSION is bumped; `hudong.store.workspace` applies them in order.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [
+    Migration(2, "text_signals: emotion and toxicity per post/comment (issue #4)", [ddl(TEXT_SIGNALS)]),
+]

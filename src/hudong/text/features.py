@@ -35,9 +35,14 @@ def _prep(text: str) -> str:
     return MENTION.sub(" ", URL.sub(" ", text or ""))
 
 
-def zh_features(text: str) -> set[str]:
+def zh_units(text: str) -> list[str]:
+    """The units the Chinese features are n-grams of (see the module docstring)."""
     units = [u.lower() if u[0].isascii() else u for u in _ZH_UNITS.findall(_prep(text))]
-    units = ["0" if u[0].isdigit() else u for u in units]
+    return ["0" if u[0].isdigit() else u for u in units]
+
+
+def zh_features(text: str) -> set[str]:
+    units = zh_units(text)
     feats = set(units)
     feats.update(a + "\x1f" + b for a, b in zip(units, units[1:], strict=False))
     feats.update(a + "\x1f" + b + "\x1f" + c for a, b, c in zip(units, units[1:], units[2:], strict=False))

@@ -14,25 +14,23 @@ Text in other languages (or with no letters) gets no polarity.
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from hudong.errors import HudongError
 from hudong.store import schema as S
-from hudong.text.features import FEATURES, TOKENS, lexicon_features
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
 from hudong.text.tokenize import detect_lang
 
 __all__ = [
     "IBIS_SCHEMA",
+    "SIGNALS_TABLE",
     "TABLE",
     "Sentiment",
     "SentimentModel",
@@ -43,22 +41,12 @@ __all__ = [
     "score_workspace",
 ]
 
-LANGS = ("zh", "en")
 TABLE = "text_sentiment"
 # The table is declared in store/schema.py (single source of truth); its Ibis schema for unbound expressions:
 IBIS_SCHEMA = S.ibis_schema(S.TABLES[TABLE])
-
-
-def _save_npz_lzma(path: str | Path, **arrays: np.ndarray) -> None:
-    """Like ``np.savez_compressed`` but LZMA-compressed (a third smaller); ``np.load`` reads it as usual."""
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as zf:
-        for name, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asanyarray(arr), allow_pickle=False)
-            zf.writestr(f"{name}.npy", buf.getvalue())
+SIGNALS_TABLE = "text_signals"  # emotion and toxicity, written in the same pass
+SIGNALS_IBIS_SCHEMA = S.ibis_schema(S.TABLES[SIGNALS_TABLE])
+MODELS_DIR = resources.files("hudong.text") / "models"  # where the shipped models live (tests read the files)
 
 
 @dataclass(frozen=True)
@@ -69,110 +57,16 @@ class Sentiment:
     model_version: str | None
 
 
-class SentimentModel:
-    """One language's model: vocabulary → row of ``weights`` (n_features × n_classes), ``bias``.
+class SentimentModel(TextClassifier):
+    """A ``TextClassifier`` whose classes include positive and negative (and maybe neutral)."""
 
-    With a ``lexicon`` (token → valence), the last two rows of ``weights`` belong to the dense lexicon features.
-    """
-
-    def __init__(
-        self,
-        lang: str,
-        vocab: Sequence[str],
-        weights: np.ndarray,
-        bias: np.ndarray,
-        classes: Sequence[str],
-        meta: dict[str, Any],
-        lexicon: dict[str, float] | None = None,
-    ):
-        self.lang = lang
-        self.index = {f: i for i, f in enumerate(vocab)}
-        self.weights = np.asarray(weights, dtype=np.float32)
-        self.bias = np.asarray(bias, dtype=np.float32)
-        self.classes = tuple(classes)
-        self.meta = meta
-        self.version = str(meta["version"])
-        self.neutral_margin = float(meta.get("neutral_margin", 0.0))
-        self._features = FEATURES[lang]
-        self.lexicon = dict(lexicon or {})
-        if self.lexicon and lang not in TOKENS:
-            raise ValueError(f"lexicon features are not defined for {lang}")
-        n_dense = 2 if self.lexicon else 0
-        if self.weights.shape[0] != len(self.index) + n_dense:
-            raise ValueError("weights do not match the vocabulary")
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.neutral_margin = float(self.meta.get("neutral_margin", 0.0))
+        if not {"positive", "negative"} <= set(self.classes):
+            raise ValueError(f"a sentiment model needs positive and negative classes, not {self.classes}")
         self._pos = self.classes.index("positive")
         self._neg = self.classes.index("negative")
-
-    # ---- persistence --------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        vocab = sorted(self.index, key=self.index.__getitem__)
-        lex = sorted(self.lexicon)
-        _save_npz_lzma(
-            path,
-            vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
-            weights=self.weights.astype(np.float16),
-            bias=self.bias.astype(np.float32),
-            classes=np.array(self.classes),
-            meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
-            lexicon_words=np.frombuffer("\n".join(lex).encode("utf-8"), dtype=np.uint8),
-            lexicon_valence=np.array([self.lexicon[w] for w in lex], dtype=np.float32),
-        )
-
-    @classmethod
-    def load(cls, path: str | Path, lang: str) -> SentimentModel:
-        with np.load(path, allow_pickle=False) as z:
-            vocab = z["vocab"].tobytes().decode("utf-8").split("\n")
-            lexicon = None
-            if "lexicon_words" in z.files and z["lexicon_valence"].size:
-                words = z["lexicon_words"].tobytes().decode("utf-8").split("\n")
-                lexicon = dict(zip(words, z["lexicon_valence"].tolist(), strict=True))
-            return cls(
-                lang,
-                vocab,
-                z["weights"].astype(np.float32),
-                z["bias"],
-                [str(c) for c in z["classes"]],
-                json.loads(str(z["meta"])),
-                lexicon,
-            )
-
-    # ---- inference ----------------------------------------------------------------------------
-    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Sparse rows (feature indices ``flat`` split by ``indptr``) and the dense lexicon features (or None)."""
-        get = self.index.get
-        flat: list[int] = []
-        indptr = [0]
-        dense: list[tuple[float, float]] | None = None
-        if self.lexicon:
-            tokens, ngrams = TOKENS[self.lang]
-            dense = []
-            for t in texts:
-                toks = tokens(t)
-                flat.extend(i for i in map(get, ngrams(toks)) if i is not None)
-                indptr.append(len(flat))
-                dense.append(lexicon_features(toks, self.lexicon))
-        else:
-            for t in texts:
-                flat.extend(i for i in map(get, self._features(t)) if i is not None)
-                indptr.append(len(flat))
-        d = np.asarray(dense, dtype=np.float32).reshape(-1, 2) if dense is not None else None
-        return np.asarray(flat, dtype=np.int64), np.asarray(indptr, dtype=np.int64), d
-
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities, one row per text (rows without known features get the prior)."""
-        flat, indptr, dense = self.encode(texts)
-        n, k = len(texts), len(self.classes)
-        logits = np.tile(self.bias, (n, 1)).astype(np.float64) if n else np.zeros((0, k))
-        if flat.size:
-            rows = np.repeat(np.arange(n), np.diff(indptr))
-            w = self.weights[flat]
-            for c in range(k):
-                logits[:, c] += np.bincount(rows, weights=w[:, c], minlength=n)
-        if dense is not None and n:
-            logits += dense @ self.weights[len(self.index) :]
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """(score in [−1, 1], polarity) for each text."""
@@ -186,45 +80,29 @@ class SentimentModel:
         return score, pol
 
 
-_MODELS: dict[str, SentimentModel] = {}
-_LOCK = threading.Lock()
-
-
 def load_model(lang: str) -> SentimentModel:
     """The shipped model for ``lang`` (zh or en), loaded once."""
     if lang not in LANGS:
         raise HudongError(f"no sentiment model for language {lang!r}; languages: {', '.join(LANGS)}")
-    if lang not in _MODELS:
-        with _LOCK:
-            if lang not in _MODELS:
-                ref = resources.files("hudong.text") / "models" / f"sentiment-{lang}.npz"
-                if not ref.is_file():
-                    raise HudongError(f"sentiment model {ref} is missing; run scripts/train_text_models.py")
-                with resources.as_file(ref) as p:
-                    _MODELS[lang] = SentimentModel.load(p, lang)
-    return _MODELS[lang]
+    return load_shipped("sentiment", lang, SentimentModel)
 
 
 def model_versions() -> dict[str, str]:
     return {lang: load_model(lang).version for lang in LANGS}
 
 
-def predict(texts: Iterable[str | None], lang: str | None = None) -> list[Sentiment]:
-    """Sentiment of each text; ``lang`` forces the model, otherwise it is detected per text."""
-    texts = [t or "" for t in texts]
-    langs = [lang] * len(texts) if lang else [detect_lang(t) for t in texts]
-    out: list[Sentiment | None] = [None] * len(texts)
-    for lg in set(langs):
-        idx = [i for i, x in enumerate(langs) if x == lg]
-        if lg not in LANGS:
-            for i in idx:
-                out[i] = Sentiment(lg, None, None, None)
-            continue
+def predict(
+    texts: Iterable[str | None], lang: str | None = None, *, langs: Sequence[str] | None = None
+) -> list[Sentiment]:
+    """Sentiment of each text; ``lang`` forces the model, ``langs`` gives each text's language, otherwise it
+    is detected per text."""
+
+    def run(lg: str, xs: list[str]) -> list[Sentiment]:
         model = load_model(lg)
-        score, pol = model.scores([texts[i] for i in idx])
-        for j, i in enumerate(idx):
-            out[i] = Sentiment(lg, pol[j], float(score[j]), model.version)
-    return out  # type: ignore[return-value]
+        score, pol = model.scores(xs)
+        return [Sentiment(lg, p, float(s), model.version) for s, p in zip(score, pol, strict=True)]
+
+    return per_language(texts, lang, langs, run, lambda lg: Sentiment(lg, None, None, None))
 
 
 # ---- the workspace table ------------------------------------------------------------------------
@@ -235,7 +113,11 @@ class ScoreSummary:
     by_kind: Counter = field(default_factory=Counter)  # kind → rows
     by_lang: Counter = field(default_factory=Counter)  # lang → rows
     by_polarity: Counter = field(default_factory=Counter)  # polarity (None = not scored) → rows
-    model_versions: dict[str, str] = field(default_factory=dict)
+    by_emotion: Counter = field(default_factory=Counter)  # emotion (None = not scored) → rows
+    toxic: int = 0  # rows flagged toxic
+    model_versions: dict[str, str] = field(default_factory=dict)  # lang → sentiment model
+    # task (emotion, toxicity) → lang → model
+    signal_versions: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def texts_per_second(self) -> float:
@@ -249,47 +131,77 @@ _SOURCES = {
 }
 
 
-def score_workspace(ws: Any, *, batch_size: int = 100_000) -> ScoreSummary:
-    """Score every post and interaction with text and replace the ``text_sentiment`` table's rows.
+def _insert(con: Any, table: str, rows: Any) -> None:
+    con.register("_text_batch", rows)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({", ".join(rows.column_names)}) SELECT * FROM _text_batch')
+    finally:
+        con.unregister("_text_batch")
 
-    One transaction: the table holds either the previous run or this one. Returns counts and throughput.
+
+def score_workspace(ws: Any, *, batch_size: int = 100_000, signals: bool = True) -> ScoreSummary:
+    """Score every post and interaction with text — sentiment into ``text_sentiment`` and (``signals``) emotion
+    and toxicity into ``text_signals`` — replacing both tables' rows.
+
+    One pass (each text's language detected once, each batch read once) and one transaction: the tables
+    hold either the previous run or this one. Returns counts and throughput.
     """
     import pyarrow as pa
 
+    from hudong.text import emotion, toxicity
+
     con = ws.con
     summary = ScoreSummary(model_versions=model_versions())
+    if signals:
+        summary.signal_versions = {"emotion": emotion.model_versions(), "toxicity": toxicity.model_versions()}
     t0 = time.perf_counter()
     con.execute("BEGIN")
     try:
         con.execute(f"DELETE FROM {TABLE}")
+        con.execute(f"DELETE FROM {SIGNALS_TABLE}")
         for kind, sql in _SOURCES.items():
-            reader = con.execute(sql).to_arrow_reader(batch_size)
-            batches = list(reader)  # materialise before writing on the same connection
+            batches = list(con.execute(sql).to_arrow_reader(batch_size))  # read before writing on this connection
             for batch in batches:
                 d = batch.to_pydict()
-                res = predict(d["text"])
-                rows = pa.table(
-                    {
-                        "platform": d["platform"],
-                        "kind": [kind] * len(res),
-                        "id": [str(x) for x in d["id"]],
-                        "lang": [r.lang for r in res],
-                        "polarity": pa.array([r.polarity for r in res], pa.string()),
-                        "score": pa.array([r.score for r in res], pa.float64()),
-                        "model_version": pa.array([r.model_version for r in res], pa.string()),
-                    }
+                langs = [detect_lang(t) for t in d["text"]]
+                res = predict(d["text"], langs=langs)
+                n = len(res)
+                keys = {"platform": d["platform"], "kind": [kind] * n, "id": [str(x) for x in d["id"]], "lang": langs}
+                _insert(
+                    con,
+                    TABLE,
+                    pa.table(
+                        {
+                            **keys,
+                            "polarity": pa.array([r.polarity for r in res], pa.string()),
+                            "score": pa.array([r.score for r in res], pa.float64()),
+                            "model_version": pa.array([r.model_version for r in res], pa.string()),
+                        }
+                    ),
                 )
-                con.register("_text_sentiment_batch", rows)
-                try:
-                    con.execute(
-                        f"INSERT INTO {TABLE} SELECT platform, kind, id, lang, polarity, score, model_version "
-                        "FROM _text_sentiment_batch"
+                if signals:
+                    emo = emotion.predict(d["text"], langs=langs)
+                    tox = toxicity.predict(d["text"], langs=langs)
+                    _insert(
+                        con,
+                        SIGNALS_TABLE,
+                        pa.table(
+                            {
+                                **keys,
+                                "emotion": pa.array([e.label for e in emo], pa.string()),
+                                "emotion_score": pa.array([e.score for e in emo], pa.float64()),
+                                "emotion_model_version": pa.array([e.model_version for e in emo], pa.string()),
+                                "toxicity": pa.array([x.probability for x in tox], pa.float64()),
+                                "toxic": pa.array([x.toxic for x in tox], pa.bool_()),
+                                "toxicity_model_version": pa.array([x.model_version for x in tox], pa.string()),
+                            }
+                        ),
                     )
-                finally:
-                    con.unregister("_text_sentiment_batch")
-                summary.rows += len(res)
-                summary.by_kind[kind] += len(res)
-                summary.by_lang.update(r.lang for r in res)
+                    summary.by_emotion.update(e.label for e in emo)
+                    summary.toxic += sum(bool(x.toxic) for x in tox)
+                summary.rows += n
+                summary.by_kind[kind] += n
+                summary.by_lang.update(langs)
                 summary.by_polarity.update(r.polarity for r in res)
         con.execute("COMMIT")
     except Exception:

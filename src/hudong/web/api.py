@@ -14,8 +14,8 @@ from hudong.errors import HudongError
 from hudong.metrics import REGISTRY, list_metrics
 from hudong.report.charts import records
 
-from . import inbox
-from .app import check_csrf, require, state_of
+from . import inbox, replies
+from .app import Forbidden, check_csrf, require, state_of
 from .auth import User
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -24,9 +24,9 @@ Responder = Annotated[User, Depends(require("inbox"))]
 
 
 class ActionIn(BaseModel):
-    action: str = Field(description="assign | replied | ignore | escalate | reopen")
+    action: str = Field(description="assign | replied | ignore | escalate | reopen | draft")
     assignee: str | None = Field(default=None, description="user name, for assign")
-    note: str | None = Field(default=None, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000, description="a note; for draft, the draft text")
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:
@@ -81,8 +81,8 @@ def metric_values(
     filters: dict[str, Any] = {"start": parse_date(start, "start"), "end": parse_date(end, "end")}
     if platform:
         filters["platform"] = split_list(platform)
-    with state_of(request).db() as ws:
-        df = ws.metric(name, by=dims, **filters)
+    key = ("api-metric", name, tuple(dims), tuple(sorted((k, str(v)) for k, v in filters.items())))
+    df = state_of(request).cached(key, lambda ws: ws.metric(name, by=dims, **filters))  # see web/cache.py
     m = REGISTRY[name]
     return {
         "metric": name,
@@ -99,25 +99,48 @@ def scorecard(request: Request, user: Reader) -> dict[str, Any]:
     return state_of(request).scorecard().to_dict()
 
 
-@router.get("/inbox", summary="Inbound messages waiting for a staff reply, oldest first")
+@router.get("/inbox", summary="Inbound messages waiting for a staff reply (oldest or newest first)")
 def inbox_list(
     request: Request,
     user: Reader,
     platform: str | None = None,
     over_sla: Annotated[bool, Query(description="only items past the SLA (business minutes)")] = False,
-    status: Annotated[str, Query(description="open | closed | all")] = "open",
+    status: Annotated[str, Query(description=" | ".join(inbox.STATUSES))] = "open",
+    order: Annotated[str, Query(description="oldest (unanswered first) | newest")] = "oldest",
+    sentiment: Annotated[str | None, Query(description=" | ".join(inbox.SENTIMENTS))] = None,
+    toxicity: Annotated[str, Query(description="clean | abusive | any (abusive: analyst, admin)")] = "clean",
+    mine: Annotated[bool, Query(description="only items assigned to me")] = False,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    if toxicity != "clean" and not user.can("triage"):
+        raise Forbidden(f"role {user.role!r} may not read abusive messages (the triage queue: analyst, admin)")
     st = state_of(request)
-    q = inbox.InboxQuery(platform=platform or None, over_sla=over_sla, status=status, limit=limit, offset=offset)
+    q = inbox.InboxQuery(
+        platform=platform or None,
+        over_sla=over_sla,
+        status=status,
+        order=order,
+        sentiment=sentiment or None,
+        toxicity=toxicity,
+        assignee=user.name if mine else None,
+        limit=limit,
+        offset=offset,
+    )
     with st.db() as ws:
         out = inbox.list_items(ws, q, now=st.now())
     out["now"] = out["now"].isoformat()
     for r in out["items"]:
-        for k in ("ts", "first_ts"):
+        for k in ("ts", "first_ts", "draft_at"):
             r[k] = r[k].isoformat() if r[k] is not None else None
     return out
+
+
+@router.get("/templates", summary="Reply templates (name, lang, body with {user} {brand} {platform})")
+def templates_list(request: Request, user: Reader, lang: str | None = None) -> list[dict[str, Any]]:
+    with state_of(request).db() as ws:
+        rows = replies.list_templates(ws.con, lang or None)
+    return [dict(r, updated_at=r["updated_at"].isoformat()) for r in rows]
 
 
 @router.get("/inbox/{item_id:path}/history", summary="Actions recorded on one inbox item")
@@ -126,7 +149,7 @@ def inbox_history(request: Request, item_id: str, user: Reader) -> list[dict[str
         return inbox.history(ws, item_id)
 
 
-@router.post("/inbox/{item_id:path}/action", summary="Assign, mark replied, ignore, escalate or reopen an item")
+@router.post("/inbox/{item_id:path}/action", summary="Assign, draft, mark replied, ignore, escalate or reopen an item")
 def inbox_action(
     request: Request,
     item_id: str,

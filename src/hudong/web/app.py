@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import secrets
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
 from . import auth, inbox
+from .cache import VersionedCache, data_version
 
 SESSION_COOKIE = "hudong_session"
 LANG_COOKIE = "hudong_lang"
@@ -47,25 +48,27 @@ class Forbidden(Exception):
 
 
 class WebState:
-    """What every request shares: the workspace, its lock, the cookie signer and a scorecard cache."""
+    """What every request shares: the workspace, its lock, the cookie signer and the result cache."""
 
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
         self.lock = threading.RLock()
         self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-session")
         self.fixed_now = now
-        self._scorecard: Any = None
+        self.cache = VersionedCache()
 
     @contextmanager
     def db(self) -> Iterator[Workspace]:
         with self.lock:
             yield self.ws
 
+    def cached(self, key: Any, compute: Callable[[Workspace], Any]) -> Any:
+        """``compute(ws)`` cached under the workspace's current data version (an import invalidates it)."""
+        with self.db() as ws:
+            return self.cache.get_or_compute(data_version(ws.con), key, lambda: compute(ws))
+
     def scorecard(self) -> Any:
-        with self.lock:
-            if self._scorecard is None:
-                self._scorecard = self.ws.scorecard()
-            return self._scorecard
+        return self.cached(("scorecard",), lambda ws: ws.scorecard())
 
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
@@ -216,6 +219,10 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> 
     ws = Workspace.open(Path(ws_dir))
     auth.ensure_tables(ws.con)
     inbox.ensure_tables(ws.con)
+    from . import replies, uploads
+
+    replies.ensure_tables(ws.con)
+    uploads.ensure_tables(ws.con)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -245,10 +252,15 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> 
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from . import api, pages
+    from . import analytics, api, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(analytics.router)
+    from . import inbox_pages, uploads
+
+    app.include_router(inbox_pages.router)
+    app.include_router(uploads.router)
     pages.mount_static(app)
     _install_handlers(app)
     return app

@@ -1,11 +1,11 @@
 """Local web users, roles, argon2 passwords, API tokens and signed session cookies.
 
-Users live in the workspace DuckDB table ``web_users`` (created here, outside ``store/schema.py``, because
+Users live in the workspace DuckDB table ``web_users`` (declared in ``store/schema.py`` APP_TABLES:
 it is not imported data). Roles, from least to most power:
 
 - ``viewer``: reads every page and GET endpoint;
-- ``responder``: + inbox actions (assign, mark replied, ignore, escalate, reopen);
-- ``analyst``: everything except user administration;
+- ``responder``: + inbox actions (assign, reply drafts, mark replied, ignore, escalate, reopen);
+- ``analyst``: everything except user administration (+ the abuse triage queue, reply templates, uploads);
 - ``admin``: everything, including user administration.
 """
 
@@ -30,6 +30,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset(ROLES),
     "inbox": frozenset({"responder", "analyst", "admin"}),
     "analyze": frozenset({"analyst", "admin"}),
+    "triage": frozenset({"analyst", "admin"}),  # abusive messages: kept away from other staff
+    "templates": frozenset({"analyst", "admin"}),  # manage reply templates
+    "upload": frozenset({"analyst", "admin"}),  # import files from the browser
     "users": frozenset({"admin"}),
 }
 MIN_PASSWORD = 8

@@ -2,13 +2,18 @@
 
 An item is the latest inbound message of an unanswered turn (conversation rule and business-hours clock of
 ``hudong.metrics.responsiveness``: the same ``messages`` table the response-time metrics are built on).
-Actions (assign, replied, ignore, escalate, reopen) are appended to ``inbox_actions`` (who, when, what);
-``replied`` and ``ignore`` close an item until ``reopen``, or until a new inbound message starts a new item.
+Actions (assign, replied, ignore, escalate, reopen, draft) are appended to ``inbox_actions`` (who, when,
+what); ``replied`` and ``ignore`` close an item until ``reopen``, or until a new inbound message starts a new
+item. An item's status is new / assigned / escalated (open) or replied / ignored (closed), from its latest
+action other than ``draft``.
+
+Abusive messages (``is_abusive``) are kept out of the main inbox and listed in a separate triage queue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +26,36 @@ from hudong.metrics.common import business_clock
 from hudong.metrics.responsiveness import messages
 from hudong.store import schema as S
 
-ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen")
-STATUSES = ("open", "closed", "all")
+ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen", "draft")
+ITEM_STATUSES = ("new", "assigned", "escalated", "replied", "ignored")
+STATUSES = ("open", "closed", "all", *ITEM_STATUSES)
 CLOSING = ("replied", "ignore")
+ORDERS = ("oldest", "newest")  # oldest-unanswered first (default) or newest first
+SENTIMENTS = ("positive", "neutral", "negative", "unscored")
+TOXICITY = ("clean", "abusive", "any")  # the main inbox shows "clean"; the triage queue "abusive"
 MAX_LIMIT = 500
+MAX_NOTE = 2000
+
+# Fallback abuse rule, used while the workspace has no toxicity scores: insults and threats that are abusive in
+# any context (not merely negative). Chinese terms match as substrings, English ones as whole words.
+ABUSE_TERMS_ZH = (
+    "傻逼",
+    "傻b",
+    "煞笔",
+    "沙比",
+    "脑残",
+    "贱人",
+    "去死",
+    "草泥马",
+    "操你",
+    "狗东西",
+    "废物",
+    "滚蛋",
+    "你妈",
+)
+ABUSE_TERMS_EN = ("idiot", "moron", "stupid", "fuck", "fucking", "shit", "bitch", "asshole", "retard", "kill yourself")
+TOXICITY_TABLE = "text_signals"  # toxicity model output (hudong.text.toxicity), when the workspace was scored
+ABUSE_PATTERN = "(?i)(" + "|".join(ABUSE_TERMS_ZH) + r"|\b(" + "|".join(ABUSE_TERMS_EN) + r")\b)"
 
 DDL = (S.ddl(S.APP_TABLES["inbox_actions"]),)  # declared in store/schema.py
 
@@ -41,10 +72,20 @@ class InboxQuery:
     status: str = "open"
     limit: int = 100
     offset: int = 0
+    order: str = "oldest"
+    sentiment: str | None = None
+    toxicity: str = "clean"
+    assignee: str | None = None  # "assigned to me": the signed-in user's name
 
     def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise HudongError(f"unknown status {self.status!r}; statuses: {', '.join(STATUSES)}")
+        for name, value, allowed in (
+            ("status", self.status, STATUSES),
+            ("order", self.order, ORDERS),
+            ("toxicity", self.toxicity, TOXICITY),
+            ("sentiment", self.sentiment or SENTIMENTS[0], SENTIMENTS),
+        ):
+            if value not in allowed:
+                raise HudongError(f"unknown {name} {value!r}; {name} must be one of: {', '.join(allowed)}")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise HudongError(f"limit must be between 1 and {MAX_LIMIT}")
         if self.offset < 0:
@@ -95,26 +136,45 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
     items = waiting.filter(waiting.rank == 0)
     bh = _business_settings(ws)
     items = items.mutate(business_minutes=business_clock(ibis.timestamp(now), **bh) - business_clock(items.ts, **bh))
+    items = _with_signals(ws, items)
+    if q.sentiment is not None:
+        items = items.filter(items.sentiment.isnull() if q.sentiment == "unscored" else items.sentiment == q.sentiment)
+    if q.toxicity != "any":
+        items = items.filter(items.abusive == (q.toxicity == "abusive"))
     a = ws.ibis.table("inbox_actions")
+    drafting = a.action == "draft"
     acts = (
         a.group_by(["platform", "interaction_id"])
         .aggregate(
             last_state=a.action.argmax(a.acted_at, where=a.action.isin([*CLOSING, "reopen"])),
+            last_action=a.action.argmax(a.acted_at, where=~drafting),
             assignee=a.assignee.argmax(a.acted_at, where=a.action == "assign"),
             escalated=(a.action == "escalate").any(),
+            draft=a.note.argmax(a.acted_at, where=drafting),
+            draft_by=a.by_user.argmax(a.acted_at, where=drafting),
+            draft_at=a.acted_at.max(where=drafting),
             n_actions=a.action.count(),
         )
         .rename(a_platform="platform", a_id="interaction_id")
     )
     j = items.left_join(acts, [items.platform == acts.a_platform, items.interaction_id == acts.a_id])
     closed = j.last_state.fill_null("reopen").isin(CLOSING)
-    j = j.mutate(
-        status=ibis.ifelse(closed, j.last_state, "open"), closed=closed, escalated=j.escalated.fill_null(False)
+    status = ibis.cases(
+        (closed & (j.last_state == "replied"), "replied"),
+        (closed, "ignored"),
+        (j.last_action == "escalate", "escalated"),
+        (j.assignee.notnull(), "assigned"),
+        else_="new",
     )
+    j = j.mutate(status=status, closed=closed, escalated=j.escalated.fill_null(False))
     if q.status == "open":
         j = j.filter(~j.closed)
     elif q.status == "closed":
         j = j.filter(j.closed)
+    elif q.status != "all":
+        j = j.filter(j.status == q.status)
+    if q.assignee is not None:
+        j = j.filter(j.assignee == q.assignee)
     sla = float(ws.setting("business_hours.sla_minutes", 240))
     j = j.mutate(over_sla=j.business_minutes > sla)
     if q.over_sla:
@@ -133,7 +193,45 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
         "status",
         "assignee",
         "escalated",
+        "sentiment",
+        "abusive",
+        "draft",
+        "draft_by",
+        "draft_at",
     )
+
+
+def _table_exists(ws: Any, name: str) -> bool:
+    return bool(ws.con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [name]).fetchone())
+
+
+def _with_signals(ws: Any, items: Any) -> Any:
+    """Add ``sentiment`` (text_sentiment polarity, null when unscored) and ``abusive``.
+
+    ``abusive``: the toxicity model flagged the message (``text_signals.toxic``, written by ``hudong text
+    score``) or the word-list rule ``is_abusive`` matches (the rule alone where nothing was scored). Either
+    suffices: the queue protects staff, so a model miss on an outright insult must not reach the inbox.
+    """
+    if _table_exists(ws, "text_sentiment"):
+        ts = ws.ibis.table("text_sentiment")
+        ts = ts.filter(ts.kind == "interaction").select(s_platform="platform", s_id="id", sentiment="polarity")
+        items = items.left_join(ts, [items.platform == ts.s_platform, items.interaction_id == ts.s_id]).drop(
+            "s_platform", "s_id"
+        )
+    else:
+        items = items.mutate(sentiment=ibis.null("string"))
+    rule = items.text.fill_null("").re_search(ABUSE_PATTERN)
+    if _table_exists(ws, TOXICITY_TABLE):
+        tx = ws.ibis.table(TOXICITY_TABLE)
+        tx = tx.filter(tx.kind == "interaction").select(t_platform="platform", t_id="id", toxic="toxic")
+        items = items.left_join(tx, [items.platform == tx.t_platform, items.interaction_id == tx.t_id])
+        return items.mutate(abusive=items.toxic.fill_null(False) | rule).drop("t_platform", "t_id", "toxic")
+    return items.mutate(abusive=rule)
+
+
+def is_abusive(text: str | None) -> bool:
+    """The triage rule for one message (the same rule ``list_items`` applies in SQL)."""
+    return bool(text) and re.search(ABUSE_PATTERN, text) is not None
 
 
 def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -142,7 +240,8 @@ def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[s
     e = _items_expr(ws, q, now)
     # One query: the total rides along as a window count (compiling an Ibis query costs more than running it).
     e = e.mutate(total=e.interaction_id.count().over(ibis.window()))
-    page = e.order_by([e.ts, e.platform, e.interaction_id]).limit(q.limit, offset=q.offset)
+    keys = [e.ts, e.platform, e.interaction_id]
+    page = e.order_by(keys if q.order == "oldest" else [k.desc() for k in keys]).limit(q.limit, offset=q.offset)
     rows = ws.ibis.to_pyarrow(page).to_pylist()
     total = int(rows[0]["total"]) if rows else 0
     if not rows and q.offset:  # a page past the end: count on its own
@@ -185,8 +284,10 @@ def record_action(
             raise HudongError(f"no user {assignee!r} to assign to")
     else:
         assignee = None
-    if note is not None and len(note) > 2000:
-        raise HudongError("note is longer than 2000 characters")
+    if action == "draft" and not (note or "").strip():
+        raise HudongError("a draft needs its text (the note)")
+    if note is not None and len(note) > MAX_NOTE:
+        raise HudongError(f"note is longer than {MAX_NOTE} characters")
     at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ws.con.execute(
         "INSERT INTO inbox_actions VALUES (?, ?, ?, ?, ?, ?, ?)", [platform, iid, action, assignee, note, by_user, at]

@@ -1,4 +1,5 @@
-"""Server-rendered pages (Jinja2, autoescape on): login, overview (scorecard), engagement charts, inbox, users.
+"""Server-rendered pages (Jinja2, autoescape on): login, overview (scorecard), users; the others live in
+analytics.py, inbox_pages.py and uploads.py.
 
 Charts are the Vega-Lite specs of ``hudong.report.charts`` rendered to inline SVG on the server (vl-convert,
 offline, no JavaScript). The language comes from ``?lang=zh|en`` (remembered in a cookie); Chinese by default.
@@ -15,22 +16,18 @@ import jinja2
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from markupsafe import Markup
 
-from hudong.errors import HudongError
-from hudong.report import charts
 from hudong.report.fmt import evidence_value, score
 from hudong.report.i18n import platform_name
 from hudong.report.i18n import t as report_t
 
-from . import auth, inbox
+from . import auth
 from .app import LANG_COOKIE, check_csrf, current_user, require, state_of
 from .auth import User
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
-Responder = Annotated[User, Depends(require("inbox"))]
 Admin = Annotated[User, Depends(require("users"))]
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -232,108 +229,10 @@ def _platforms(ws: Any) -> list[str]:
     return [r[0] for r in ws.con.execute("SELECT DISTINCT platform FROM posts ORDER BY 1").fetchall()]
 
 
-def _chart(make: Any, df: Any, lang: str, **kw: Any) -> Markup | None:
-    if df is None or not len(df) or df["value"].dropna().empty:
-        return None
-    return Markup(charts.to_svg(make(df, lang, **kw)))  # vl-convert escapes text inside the SVG
+# /engagement and the other analytics pages live in web/analytics.py (shared filters, cache).
 
 
-@router.get("/engagement")
-def engagement(
-    request: Request, user: Reader, platform: str | None = None, start: str | None = None, end: str | None = None
-) -> Response:
-    from .api import parse_date
-
-    lang = lang_of(request)
-    st = state_of(request)
-    filters: dict[str, Any] = {"start": parse_date(start, "start"), "end": parse_date(end, "end")}
-    with st.db() as ws:
-        platforms = _platforms(ws)
-        if platform:
-            if platform not in platforms:
-                raise HudongError(f"unknown platform {platform!r}; platforms: {', '.join(platforms)}")
-            filters["platform"] = platform
-        er = ws.metric("engagement_rate_followers", by=["platform", "week"], **filters)
-        frt = ws.metric("first_response_minutes", by=["platform", "week"], **filters)
-        rr = ws.metric("response_rate", by=["platform"], **filters)
-        sla = float(ws.setting("business_hours.sla_minutes", 240))
-    figures = [
-        c
-        for c in (
-            _chart(charts.engagement_trend, er, lang),
-            _chart(charts.response_times, frt, lang, sla_minutes=sla),
-            _chart(charts.response_rate, rr, lang),
-        )
-        if c is not None
-    ]
-    return render(
-        request,
-        "engagement.html",
-        user=user,
-        figures=figures,
-        platforms=platforms,
-        platform=platform or "",
-        start=start or "",
-        end=end or "",
-    )
-
-
-# ---- inbox ----------------------------------------------------------------------------------------
-@router.get("/inbox")
-def inbox_page(
-    request: Request,
-    user: Reader,
-    platform: str | None = None,
-    over_sla: bool = False,
-    status: str = "open",
-    page: int = 1,
-) -> Response:
-    st = state_of(request)
-    page = max(page, 1)
-    q = inbox.InboxQuery(platform=platform or None, over_sla=over_sla, status=status, limit=50, offset=(page - 1) * 50)
-    with st.db() as ws:
-        result = inbox.list_items(ws, q, now=st.now())
-        platforms = _platforms(ws)
-        names = [u["name"] for u in auth.list_users(ws.con) if not u["disabled"]]
-    params = {
-        k: v
-        for k, v in {"platform": platform or "", "over_sla": "true" if over_sla else "", "status": status}.items()
-        if v
-    }
-    return render(
-        request,
-        "inbox.html",
-        user=user,
-        result=result,
-        platforms=platforms,
-        platform=platform or "",
-        over_sla=over_sla,
-        status=status,
-        page=page,
-        pages=max(1, -(-result["total"] // 50)),
-        params=params,
-        user_names=names,
-        saved=request.query_params.get("saved"),
-        urlencode=urlencode,
-    )
-
-
-@router.post("/inbox/action")
-def inbox_action(
-    request: Request,
-    user: Responder,
-    item: Annotated[str, Form()],
-    action: Annotated[str, Form()],
-    csrf: Annotated[str, Form()] = "",
-    assignee: Annotated[str | None, Form()] = None,
-    back: Annotated[str, Form()] = "/inbox",
-) -> Response:
-    check_csrf(request, csrf)
-    with state_of(request).db() as ws:
-        inbox.record_action(ws, item, action, user.name, assignee=assignee or None)
-    target = _safe_next(back)
-    sep = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{sep}saved={action}", status_code=303)
+# ---- inbox: /inbox, /triage, /templates live in web/inbox_pages.py ---------------------------------
 
 
 # ---- users (admin) --------------------------------------------------------------------------------

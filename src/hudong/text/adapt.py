@@ -1,0 +1,287 @@
+"""Domain adaptation: re-train a text model on a workspace's own labelled comments, evaluate before/after.
+
+    hudong text train --labels labels.csv [--task sentiment] [--lang zh]   # CSV columns: text, label[, lang]
+    hudong text train --reset [--task sentiment]                          # back to the shipped models
+
+    from hudong.text import adapt
+    report = adapt.train(ws, texts, labels, task="sentiment")   # one AdaptResult per language
+    with adapt.workspace_models(ws):                            # predict()/score_workspace() use the adapted models
+        score_workspace(ws)
+
+Method (chosen by measurement, docs/text.md "Domain adaptation"): the workspace labels are split (seeded,
+stratified by label) into a training part and a held-out part (``holdout``, default 20%); a new model of the
+same kind (n-gram softmax regression, ``TextClassifier.fit``) is trained on the training part alone — optionally
+together with the shipped model's training data (``base``), the workspace rows weighted so that they carry
+``own_share`` of the total weight. Both the shipped model ("before") and the new model ("after") are scored on
+the held-out part: accuracy, macro-F1 (unweighted mean of per-class F1 over the held-out classes), per-class F1.
+The adapted model is saved as ``<workspace>/models/{task}-{lang}.npz`` with version
+``{shipped version}+ws{k}`` (k counts the adaptations of that model) and recorded in ``models/adapted.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hudong.errors import HudongError
+from hudong.text import classifier
+
+TASKS = ("sentiment", "emotion", "toxicity")
+MANIFEST = "adapted.json"
+MIN_LABELS = 20  # per language: fewer cannot be split into a training and a held-out part
+
+
+def _task_module(task: str) -> Any:
+    if task not in TASKS:
+        raise HudongError(f"unknown text task {task!r}; tasks: {', '.join(TASKS)}")
+    import importlib
+
+    return importlib.import_module(f"hudong.text.{task}")
+
+
+def _label_sets() -> dict[str, tuple[str, ...]]:
+    from hudong.text.emotion import EMOTIONS
+
+    return {"sentiment": ("negative", "neutral", "positive"), "emotion": EMOTIONS, "toxicity": ("ok", "toxic")}
+
+
+def shipped_model(task: str, lang: str) -> classifier.TextClassifier:
+    """The shipped (not adapted) model of ``task`` for ``lang``."""
+    mod = _task_module(task)
+    with _without_overrides(task, lang):
+        return mod.load_model(lang)
+
+
+# ---- labelled input ----------------------------------------------------------------------------
+def read_labels(path: str | Path) -> tuple[list[str], list[str], list[str | None]]:
+    """(texts, labels, langs) from a CSV with columns ``text``, ``label`` and optionally ``lang``; a row with an
+    empty text or label is an error naming the row (nothing is silently dropped)."""
+    p = Path(path)
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        cols = [c.strip().lower() for c in reader.fieldnames or []]
+        missing = [c for c in ("text", "label") if c not in cols]
+        if missing:
+            raise HudongError(f"{p}: missing column(s) {', '.join(missing)} (columns: {', '.join(cols) or 'none'})")
+        names = dict(zip(cols, reader.fieldnames or [], strict=True))
+        texts, labels, langs = [], [], []
+        for i, row in enumerate(reader, start=2):
+            t, lb = (row.get(names["text"]) or "").strip(), (row.get(names["label"]) or "").strip()
+            if not t or not lb:
+                raise HudongError(f"{p} row {i}: empty {'text' if not t else 'label'}")
+            texts.append(t)
+            labels.append(lb)
+            langs.append((row.get(names["lang"]) or "").strip() or None if "lang" in names else None)
+    if not texts:
+        raise HudongError(f"{p}: no labelled rows")
+    return texts, labels, langs
+
+
+# ---- evaluation ----------------------------------------------------------------------------------
+def scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1 (mean F1 over the gold classes) and per-class F1 (F1 = 2PR / (P + R))."""
+    g, p = np.array(gold), np.array(pred)
+    per: dict[str, float] = {}
+    for c in sorted(set(gold)):
+        tp = float(((p == c) & (g == c)).sum())
+        prec, rec = tp / max(int((p == c).sum()), 1), tp / max(int((g == c).sum()), 1)
+        per[c] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"accuracy": float((g == p).mean()), "macro_f1": float(np.mean(list(per.values()))), "f1": per}
+
+
+def split(labels: Sequence[str], holdout: float, seed: int) -> tuple[list[int], list[int]]:
+    """(train, held-out) row indices, stratified by label, seeded."""
+    r = random.Random(seed)
+    train: list[int] = []
+    test: list[int] = []
+    for c in sorted(set(labels)):
+        idx = [i for i, lb in enumerate(labels) if lb == c]
+        r.shuffle(idx)
+        cut = max(1, round(len(idx) * holdout)) if len(idx) > 1 else 0
+        test += idx[:cut]
+        train += idx[cut:]
+    return sorted(train), sorted(test)
+
+
+@dataclass
+class AdaptResult:
+    task: str
+    lang: str
+    n_train: int
+    n_heldout: int
+    base_version: str
+    version: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    path: str
+    skipped: dict[str, str] = field(default_factory=dict)  # languages not adapted in this run → why
+
+
+# ---- training ----------------------------------------------------------------------------------
+def models_dir(ws: Any) -> Path:
+    return Path(ws.path) / "models"
+
+
+def manifest(ws: Any) -> dict[str, dict[str, Any]]:
+    """``{"task-lang": {version, path, before, after, …}}`` of the adapted models in use by this workspace."""
+    p = models_dir(ws) / MANIFEST
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def fit_adapted(
+    task: str,
+    lang: str,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    base: tuple[Sequence[str], Sequence[str]] | None = None,
+    own_share: float = 0.5,
+    version: str = "adapted",
+) -> classifier.TextClassifier:
+    """A model of the shipped model's class trained on ``texts``/``labels`` (plus ``base`` data, weighted so the own
+    rows carry ``own_share`` of the weight); the shipped model's meta (neutral band, lexicon) is kept."""
+    shipped = shipped_model(task, lang)
+    x, y, w = list(texts), list(labels), [1.0] * len(texts)
+    if base is not None and len(base[0]):
+        bw = len(texts) * (1 - own_share) / (own_share * len(base[0]))
+        x += list(base[0])
+        y += list(base[1])
+        w += [bw] * len(base[0])
+    classes = sorted(set(y) | ({"negative", "positive"} if task == "sentiment" else set()))
+    meta = {**shipped.meta, "version": version, "adapted_from": shipped.version}
+    l2 = 1e-3 if len(x) >= 2000 else 3e-3  # stronger prior on few labels (fixed a priori, not tuned on held-out)
+    return type(shipped).fit(
+        lang,
+        x,
+        y,
+        classes=classes,
+        min_df=1 if len(x) < 2000 else 2,
+        l2=l2,
+        meta=meta,
+        lexicon=shipped.lexicon or None,
+        sample_weight=w,
+    )
+
+
+def train(
+    ws: Any,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    task: str = "sentiment",
+    lang: str | None = None,
+    langs: Sequence[str | None] | None = None,
+    holdout: float = 0.2,
+    seed: int = 0,
+) -> list[AdaptResult]:
+    """Adapt ``task``'s model of each language present in the labels (see the module docstring). A language with
+    too few labels (< ``MIN_LABELS`` or one class) is not adapted and listed in each result's ``skipped``; an
+    error when no language can be adapted."""
+    from hudong.text.tokenize import detect_lang
+
+    if not 0 < holdout < 1:
+        raise HudongError(f"holdout must be between 0 and 1, got {holdout}")
+    allowed = _label_sets()[task]
+    bad = sorted(set(labels) - set(allowed))
+    if bad:
+        raise HudongError(f"{task} labels must be among {', '.join(allowed)}; got {', '.join(bad)}")
+    row_langs = [lang or (langs[i] if langs and langs[i] else detect_lang(t)) for i, t in enumerate(texts)]
+    groups: dict[str, list[int]] = {}
+    for i, lg in enumerate(row_langs):
+        groups.setdefault(lg, []).append(i)
+    skipped = {
+        lg: f"{len(ix)} rows in a language without models" for lg, ix in groups.items() if lg not in classifier.LANGS
+    }
+    out: list[AdaptResult] = []
+    state = manifest(ws)
+    for lg, idx in sorted(groups.items()):
+        if lg not in classifier.LANGS:
+            continue
+        xs, ys = [texts[i] for i in idx], [labels[i] for i in idx]
+        if len(xs) < MIN_LABELS or len(set(ys)) < 2:
+            skipped[lg] = f"{len(xs)} labelled rows in {len(set(ys))} class(es); need ≥ {MIN_LABELS} and ≥ 2"
+            continue
+        tr, te = split(ys, holdout, seed)
+        shipped = shipped_model(task, lg)
+        key = f"{task}-{lg}"
+        k = int(state.get(key, {}).get("adaptations", 0)) + 1
+        version = f"{shipped.version}+ws{k}"
+        model = fit_adapted(task, lg, [xs[i] for i in tr], [ys[i] for i in tr], version=version)
+        gold = [ys[i] for i in te]
+        held = [xs[i] for i in te]
+        before, after = scores(gold, shipped.predict(held)), scores(gold, model.predict(held))
+        models_dir(ws).mkdir(parents=True, exist_ok=True)
+        path = models_dir(ws) / f"{key}.npz"
+        model.save(path)
+        res = AdaptResult(task, lg, len(tr), len(te), shipped.version, version, before, after, str(path))
+        state[key] = {**asdict(res), "adaptations": k}
+        out.append(res)
+    if not out:
+        raise HudongError("nothing to train: " + "; ".join(f"{lg}: {why}" for lg, why in sorted(skipped.items())))
+    (models_dir(ws) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    for r in out:
+        r.skipped = dict(skipped)
+    return out
+
+
+def reset(ws: Any, task: str | None = None) -> list[str]:
+    """Remove the workspace's adapted models (of ``task``, or all); returns the removed ``task-lang`` keys.
+    The adaptation counter is kept, so a later adaptation gets a new version."""
+    state = manifest(ws)
+    removed = []
+    for key, entry in state.items():
+        if (task is None or entry["task"] == task) and entry.get("path"):
+            Path(entry["path"]).unlink(missing_ok=True)
+            entry["path"] = None
+            removed.append(key)
+    if state:
+        (models_dir(ws) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    return removed
+
+
+# ---- using the adapted models ----------------------------------------------------------------------
+_ORIGINAL: dict[tuple, Any] = {}
+
+
+@contextlib.contextmanager
+def _without_overrides(task: str, lang: str) -> Iterator[None]:
+    keys = [k for k in classifier._SHIPPED if k[:2] == (task, lang) and k in _ORIGINAL]
+    saved = {k: classifier._SHIPPED[k] for k in keys}
+    for k in keys:
+        classifier._SHIPPED[k] = _ORIGINAL[k]
+    try:
+        yield
+    finally:
+        classifier._SHIPPED.update(saved)
+
+
+@contextlib.contextmanager
+def workspace_models(ws: Any) -> Iterator[dict[str, str]]:
+    """Within the block, ``predict``/``score_workspace`` of every task use this workspace's adapted models
+    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. Not for concurrent use of two
+    workspaces' models in one process."""
+    active: dict[str, str] = {}
+    installed: list[tuple] = []
+    for key, entry in manifest(ws).items():
+        if not entry.get("path") or not Path(entry["path"]).exists():
+            continue
+        task, lang = entry["task"], entry["lang"]
+        shipped = shipped_model(task, lang)  # also puts the shipped model in the cache
+        ck = (task, lang, type(shipped))
+        _ORIGINAL.setdefault(ck, classifier._SHIPPED[ck])
+        classifier._SHIPPED[ck] = type(shipped).load(entry["path"], lang)
+        installed.append(ck)
+        active[key] = entry["version"]
+    try:
+        yield active
+    finally:
+        for ck in installed:
+            classifier._SHIPPED[ck] = _ORIGINAL[ck]

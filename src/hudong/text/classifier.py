@@ -1,0 +1,296 @@
+"""The model class behind every shipped text model (sentiment, emotion, toxicity): n-gram softmax regression.
+
+    from hudong.text.classifier import TextClassifier, load_shipped
+    m = TextClassifier.fit("zh", texts, labels, meta={"version": "zh-mine-1"})   # train (scipy L-BFGS)
+    m.predict(["太好吃了"])            # ['positive']     m.proba(texts) → (n × classes) probabilities
+    m.save("m.npz"); TextClassifier.load("m.npz", "zh")
+    load_shipped("emotion", "zh")      # the model shipped in hudong/text/models/emotion-zh.npz, cached
+
+A model is a vocabulary of sparse binary n-gram features (``hudong.text.features``), a weight matrix
+(n_features × n_classes) and biases; with a ``lexicon`` (token → valence, English only) the last two weight
+rows belong to two dense lexicon features. Inference is pure numpy; training (``fit``) uses scipy.
+Files are LZMA-compressed ``.npz`` (weights as float16), ``meta`` is free JSON and must carry ``version``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from hudong.errors import HudongError
+from hudong.text.features import FEATURES, TOKENS, lexicon_features
+
+__all__ = ["LANGS", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "per_language"]
+
+LANGS = ("zh", "en")
+C = TypeVar("C", bound="TextClassifier")
+
+
+def _save_npz_lzma(path: str | Path, **arrays: np.ndarray) -> None:
+    """Like ``np.savez_compressed`` but LZMA-compressed (a third smaller); ``np.load`` reads it as usual."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_LZMA) as zf:
+        for name, arr in arrays.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asanyarray(arr), allow_pickle=False)
+            zf.writestr(f"{name}.npy", buf.getvalue())
+
+
+def _text_array(items: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+class TextClassifier:
+    """One language's multi-class model: vocabulary → row of ``weights`` (n_features × n_classes), ``bias``."""
+
+    def __init__(
+        self,
+        lang: str,
+        vocab: Sequence[str],
+        weights: np.ndarray,
+        bias: np.ndarray,
+        classes: Sequence[str],
+        meta: dict[str, Any],
+        lexicon: dict[str, float] | None = None,
+    ):
+        if lang not in FEATURES:
+            raise HudongError(f"no text features for language {lang!r}; languages: {', '.join(FEATURES)}")
+        self.lang = lang
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.classes = tuple(classes)
+        self.meta = meta
+        self.version = str(meta["version"])
+        self._features = FEATURES[lang]
+        self.lexicon = dict(lexicon or {})
+        if self.lexicon and lang not in TOKENS:
+            raise ValueError(f"lexicon features are not defined for {lang}")
+        n_dense = 2 if self.lexicon else 0
+        if self.weights.shape != (len(self.index) + n_dense, len(self.classes)):
+            raise ValueError("weights do not match the vocabulary and classes")
+        if self.bias.shape != (len(self.classes),):
+            raise ValueError("bias does not match the classes")
+
+    # ---- persistence --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        vocab = sorted(self.index, key=self.index.__getitem__)
+        lex = sorted(self.lexicon)
+        _save_npz_lzma(
+            path,
+            vocab=_text_array(vocab),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            classes=np.array(self.classes),
+            meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
+            lexicon_words=_text_array(lex),
+            lexicon_valence=np.array([self.lexicon[w] for w in lex], dtype=np.float32),
+        )
+
+    @classmethod
+    def load(cls: type[C], path: str | Path, lang: str) -> C:
+        with np.load(path, allow_pickle=False) as z:
+            vocab = z["vocab"].tobytes().decode("utf-8").split("\n") if z["vocab"].size else []
+            lexicon = None
+            if "lexicon_words" in z.files and z["lexicon_valence"].size:
+                words = z["lexicon_words"].tobytes().decode("utf-8").split("\n")
+                lexicon = dict(zip(words, z["lexicon_valence"].tolist(), strict=True))
+            return cls(
+                lang,
+                vocab,
+                z["weights"].astype(np.float32),
+                z["bias"],
+                [str(c) for c in z["classes"]],
+                json.loads(str(z["meta"])),
+                lexicon,
+            )
+
+    # ---- training -----------------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls: type[C],
+        lang: str,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        classes: Sequence[str] | None = None,
+        min_df: int = 2,
+        l2: float = 1e-3,
+        meta: dict[str, Any] | None = None,
+        lexicon: dict[str, float] | None = None,
+        sample_weight: Sequence[float] | None = None,
+    ) -> C:
+        """Multinomial logistic regression on the n-gram features of ``texts`` (features seen in < ``min_df``
+        texts dropped; L2 on the weights, not the biases). ``classes`` fixes their order (default: sorted)."""
+        import scipy.sparse as sp
+
+        if len(texts) != len(labels):
+            raise HudongError(f"{len(texts)} texts but {len(labels)} labels")
+        classes = tuple(classes) if classes is not None else tuple(sorted(set(labels)))
+        unknown = sorted(set(labels) - set(classes))
+        if unknown:
+            raise HudongError(f"labels {unknown} are not among the classes {list(classes)}")
+        if lexicon:
+            tokens, ngrams = TOKENS[lang]
+            toks = [tokens(t or "") for t in texts]
+            feats = [ngrams(tk) for tk in toks]
+            dense = np.array([lexicon_features(tk, lexicon) for tk in toks]).reshape(-1, 2)
+        else:
+            feats = [FEATURES[lang](t or "") for t in texts]
+            dense = np.zeros((len(texts), 0))
+        df: dict[str, int] = {}
+        for fs in feats:
+            for f in fs:
+                df[f] = df.get(f, 0) + 1
+        vocab_list = sorted(f for f, c in df.items() if c >= min_df)
+        vocab = {f: i for i, f in enumerate(vocab_list)}
+        rows, cols = [], []
+        for i, fs in enumerate(feats):
+            js = [vocab[f] for f in fs if f in vocab]
+            rows.extend([i] * len(js))
+            cols.extend(js)
+        x = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(feats), len(vocab)))
+        x = sp.hstack([x, sp.csr_matrix(dense)]).tocsr()
+        y = np.array([classes.index(lb) for lb in labels])
+        w, b = fit_softmax(x, y, len(classes), l2, sample_weight)
+        v = len(vocab_list)
+        keep = np.abs(w[:v]).max(axis=1) >= 1e-3  # drop features the regulariser zeroed out
+        vocab_kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
+        weights = np.vstack([w[:v][keep], w[v:]])
+        meta = {"version": f"{lang}-custom", **(meta or {})}
+        meta |= {"n_features": len(vocab_kept) + dense.shape[1], "min_df": min_df, "l2": l2, "n_train": len(texts)}
+        return cls(lang, vocab_kept, weights, b, classes, meta, lexicon)
+
+    # ---- inference ----------------------------------------------------------------------------
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Sparse rows (feature indices ``flat`` split by ``indptr``) and the dense lexicon features (or None)."""
+        get = self.index.get
+        flat: list[int] = []
+        indptr = [0]
+        dense: list[tuple[float, float]] | None = None
+        if self.lexicon:
+            tokens, ngrams = TOKENS[self.lang]
+            dense = []
+            for t in texts:
+                toks = tokens(t or "")
+                flat.extend(i for i in map(get, ngrams(toks)) if i is not None)
+                indptr.append(len(flat))
+                dense.append(lexicon_features(toks, self.lexicon))
+        else:
+            for t in texts:
+                flat.extend(i for i in map(get, self._features(t or "")) if i is not None)
+                indptr.append(len(flat))
+        d = np.asarray(dense, dtype=np.float32).reshape(-1, 2) if dense is not None else None
+        return np.asarray(flat, dtype=np.int64), np.asarray(indptr, dtype=np.int64), d
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities, one row per text (rows without known features get the prior)."""
+        flat, indptr, dense = self.encode(texts)
+        n, k = len(texts), len(self.classes)
+        logits = np.tile(self.bias, (n, 1)).astype(np.float64) if n else np.zeros((0, k))
+        if flat.size:
+            rows = np.repeat(np.arange(n), np.diff(indptr))
+            w = self.weights[flat]
+            for c in range(k):
+                logits[:, c] += np.bincount(rows, weights=w[:, c], minlength=n)
+        if dense is not None and n:
+            logits += dense @ self.weights[len(self.index) :]
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """The most probable class of each text."""
+        return [self.classes[i] for i in self.proba(texts).argmax(axis=1)]
+
+
+def fit_softmax(
+    x: Any, y: np.ndarray, k: int, l2: float, sample_weight: Sequence[float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression on a sparse design ``x``, L2 on the weights (not the bias), L-BFGS."""
+    import scipy.optimize
+
+    n, v = x.shape
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    sw = (sw / sw.sum())[:, None]
+    xt = x.T.tocsr()
+
+    def f(w: np.ndarray) -> tuple[float, np.ndarray]:
+        wm, b = w[: v * k].reshape(v, k), w[v * k :]
+        z = x @ wm + b
+        z -= z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        loss = -(sw * logp * onehot).sum() + 0.5 * l2 * (wm * wm).sum()
+        g = sw * (np.exp(logp) - onehot)
+        return loss, np.concatenate([(xt @ g + l2 * wm).ravel(), g.sum(axis=0)])
+
+    res = scipy.optimize.minimize(f, np.zeros(v * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    return res.x[: v * k].reshape(v, k), res.x[v * k :]
+
+
+_SHIPPED: dict[tuple[str, str, type], TextClassifier] = {}
+_LOCK = threading.Lock()
+
+
+def load_shipped(task: str, lang: str, cls: type[C] = TextClassifier) -> C:  # type: ignore[assignment]
+    """The model shipped as ``hudong/text/models/{task}-{lang}.npz``, loaded once per process."""
+    if lang not in LANGS:
+        raise HudongError(f"no {task} model for language {lang!r}; languages: {', '.join(LANGS)}")
+    key = (task, lang, cls)
+    if key not in _SHIPPED:
+        with _LOCK:
+            if key not in _SHIPPED:
+                ref = resources.files("hudong.text") / "models" / f"{task}-{lang}.npz"
+                if not ref.is_file():
+                    raise HudongError(f"{task} model {ref} is missing; run scripts/train_text_models.py")
+                with resources.as_file(ref) as p:
+                    _SHIPPED[key] = cls.load(p, lang)
+    return _SHIPPED[key]  # type: ignore[return-value]
+
+
+def by_language(
+    texts: Sequence[str | None], lang: str | None = None, langs: Sequence[str] | None = None
+) -> tuple[list[str], dict[str, list[int]]]:
+    """(texts with None → "", positions of each language): ``lang`` forces one language, ``langs`` gives one per
+    text (already detected), otherwise each text's language is detected."""
+    from hudong.text.tokenize import detect_lang
+
+    clean = [t or "" for t in texts]
+    if langs is None:
+        langs = [lang] * len(clean) if lang else [detect_lang(t) for t in clean]
+    elif len(langs) != len(clean):
+        raise ValueError(f"{len(clean)} texts but {len(langs)} languages")
+    groups: dict[str, list[int]] = {}
+    for i, lg in enumerate(langs):
+        groups.setdefault(lg, []).append(i)
+    return clean, groups
+
+
+R = TypeVar("R")
+
+
+def per_language(
+    texts: Iterable[str | None],
+    lang: str | None,
+    langs: Sequence[str] | None,
+    run: Callable[[str, list[str]], list[R]],
+    unscored: Callable[[str], R],
+) -> list[R]:
+    """``run(lang, texts)`` on each supported language's texts (one batch per language), ``unscored(lang)`` for
+    the others; results in the input order."""
+    clean, groups = by_language(list(texts), lang, langs)
+    out: list[Any] = [None] * len(clean)
+    for lg, idx in groups.items():
+        res = run(lg, [clean[i] for i in idx]) if lg in LANGS else [unscored(lg)] * len(idx)
+        for i, r in zip(idx, res, strict=True):
+            out[i] = r
+    return out

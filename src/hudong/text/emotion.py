@@ -1,0 +1,83 @@
+"""Emotion of Chinese and English posts and comments, in the Weibo scheme of SMP2020-EWECT.
+
+    from hudong.text.emotion import predict
+    predict(["气死我了，客服一直不回", "I'm so happy today!"])
+    # [Emotion(lang='zh', label='angry', score=0.52, model_version='zh-emotion-lex-1'), …]
+
+Labels: ``neutral, happy, angry, sad, fear, surprise`` (``EMOTIONS``); ``score`` = the model's probability of
+that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextClassifier``; built by
+``scripts/train_text_models.py``, see docs/text.md for data, licences and the measured accuracy):
+
+- **zh** — no licence-permitted Chinese emotion corpus exists in the shared data, so the Chinese model is a
+  hand-written cue lexicon (emotion words, Weibo emoticon codes, emoji; written for hudong) expressed as the
+  weights of a character-n-gram ``TextClassifier``: a text with no cue is ``neutral``.
+- **en** — trained on TweetEval emotion train+val (anger → angry, joy/optimism → happy, sadness → sad; no
+  fear/surprise in that data) with VADER-lexicon features; ``neutral`` when no class reaches the model's
+  ``neutral_below`` probability (fixed a priori at 0.5).
+
+Text in other languages gets no label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
+
+__all__ = ["EMOTIONS", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
+
+EMOTIONS = ("neutral", "happy", "angry", "sad", "fear", "surprise")
+
+
+@dataclass(frozen=True)
+class Emotion:
+    lang: str
+    label: str | None
+    score: float | None  # probability of ``label``
+    model_version: str | None
+
+
+class EmotionModel(TextClassifier):
+    """A ``TextClassifier`` over (a subset of) ``EMOTIONS``; below ``meta["neutral_below"]`` → neutral."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        bad = sorted(set(self.classes) - set(EMOTIONS))
+        if bad:
+            raise ValueError(f"emotion classes {bad} are not in {EMOTIONS}")
+        self.neutral_below = float(self.meta.get("neutral_below", 0.0))
+
+    def labels(self, texts: Sequence[str]) -> tuple[list[str], list[float]]:
+        """(label, probability of the most probable class) for each text."""
+        p = self.proba(texts)
+        best = p.argmax(axis=1)
+        top = p[range(len(texts)), best]
+        labels = [self.classes[b] if pr >= self.neutral_below else "neutral" for b, pr in zip(best, top, strict=True)]
+        return labels, [float(x) for x in top]
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return self.labels(texts)[0]
+
+
+def load_model(lang: str) -> EmotionModel:
+    """The shipped emotion model for ``lang`` (zh or en), loaded once."""
+    return load_shipped("emotion", lang, EmotionModel)
+
+
+def model_versions() -> dict[str, str]:
+    return {lang: load_model(lang).version for lang in LANGS}
+
+
+def predict(
+    texts: Iterable[str | None], lang: str | None = None, *, langs: Sequence[str] | None = None
+) -> list[Emotion]:
+    """Emotion of each text; ``lang`` forces the model, ``langs`` gives each text's language, else detected."""
+
+    def run(lg: str, xs: list[str]) -> list[Emotion]:
+        model = load_model(lg)
+        labels, probs = model.labels(xs)
+        return [Emotion(lg, lb, p, model.version) for lb, p in zip(labels, probs, strict=True)]
+
+    return per_language(texts, lang, langs, run, lambda lg: Emotion(lg, None, None, None))

@@ -1,0 +1,313 @@
+"""Keywords, distinctive terms and topics of posts, per period, segment or campaign.
+
+Terms of a text (``doc_terms``): its hashtags as first-class terms written ``#tag#``, plus its words —
+jieba words of ≥ 2 characters for Chinese, lower-cased words of ≥ 3 letters for English — minus stop words
+(``stop_words()``: jieba.analyse's English list + a hand-written list of Chinese function words and Weibo
+boilerplate such as 转发微博, written for hudong) and numbers. Each term counts once per document.
+
+- ``keywords`` — TF-IDF per group: tf = the term's document count in the group / the group's documents;
+  idf = jieba.analyse's IDF table for Chinese words (its bundled corpus statistics, unknown words get its
+  median IDF, as ``jieba.analyse.extract_tags`` does; Chinese hashtags are looked up by their text), and the
+  smoothed corpus IDF ln((1 + N)/(1 + df)) + 1 for English words and Latin hashtags (the two scales differ, so
+  in a mixed-language group the order between Chinese and English terms is approximate). Terms in more than ``max_df`` of all documents are dropped (the data's own
+  stop words: a brand name that is in every post says nothing).
+- ``distinctive`` — log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008,
+  "Fightin' words", §3.5): for group g vs the rest, δ_w = ln((y_gw + α_w)/(n_g + α_0 − y_gw − α_w)) −
+  ln((y_rw + α_w)/(n_r + α_0 − y_rw − α_w)), var ≈ 1/(y_gw + α_w) + 1/(y_rw + α_w), z = δ/√var, with the prior
+  α_w = α_0·(corpus share of w) and α_0 = ``prior`` (default 1000 pseudo-counts).
+- ``topics`` — hashtag + keyword co-occurrence clusters: the ``vocab`` most frequent terms, linked when they
+  share ≥ ``min_co`` documents with normalised PMI ≥ ``min_npmi``, clustered with igraph's Louvain
+  (``community_multilevel``, weights = NPMI); each document goes to the topic whose terms it contains most.
+  Chosen over NMF because it needs no extra dependency (scikit-learn) and no topic count, and hashtags —
+  people's own topic labels — anchor the clusters; each topic reports its mean pairwise NPMI (coherence).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hudong.errors import HudongError
+from hudong.text.tokenize import extract, segment
+
+__all__ = [
+    "distinctive",
+    "doc_terms",
+    "keywords",
+    "load_posts",
+    "register_brand_words",
+    "stop_words",
+    "term_matrix",
+    "topics",
+]
+
+# Chinese function words, pronouns, particles and Weibo/Douyin boilerplate (hand-written for hudong, CC0).
+_ZH_STOP_TEXT = """
+的 了 和 是 在 也 就 都 而 及 与 着 或 一个 没有 我们 你们 他们 她们 它们 自己 这个 那个 这些 那些 这样 那样 什么 怎么
+怎么样 为什么 哪个 哪里 还是 但是 因为 所以 如果 虽然 然后 而且 不过 只是 已经 还有 可以 不是 就是 真的 觉得 感觉 知道 一下
+一点 有点 一些 一起 一直 一定 现在 今天 昨天 明天 时候 大家 这么 那么 非常 特别 比较 还是 起来 出来 下来 过来 之后 之前
+以后 以前 其实 可能 应该 需要 一样 这里 那里 哈哈 哈哈哈 哈哈哈哈 啊啊 呜呜 嘿嘿 转发 转发微博 微博 回复 评论 分享 视频 图片
+链接 网页链接 全文 展开 收起 查看 原图 秒拍 视频 抖音 小红书 我 你 他 她 它 吗 吧 呢 啊 哦 呀 嗯 哇 么 被 把 让 给 对 从 到 向
+为 以 于 很 太 更 最 又 再 才 没 不 有 说 要 会 能 去 来 看 想 做 人 个 上 下 中 里 后 前 还 这 那 多 少 好 吗 哈 之 其 此 等
+"""
+_EN_STOP_EXTRA = {
+    "just",
+    "like",
+    "get",
+    "got",
+    "really",
+    "would",
+    "could",
+    "one",
+    "also",
+    "amp",
+    "via",
+    "rt",
+    "im",
+    "i'm",
+}
+_NUMBER = re.compile(r"^[\d.,:%\-+/]+$")
+_EN_WORD = re.compile(r"^[a-z][a-z'’\-]{2,}$")
+_HAN_WORD = re.compile(r"[\u3400-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    import jieba.analyse
+
+    return (
+        frozenset(jieba.analyse.default_tfidf.STOP_WORDS) | frozenset(_ZH_STOP_TEXT.split()) | frozenset(_EN_STOP_EXTRA)
+    )
+
+
+@lru_cache(maxsize=1)
+def _jieba_idf() -> tuple[dict[str, float], float]:
+    import jieba.analyse
+
+    loader = jieba.analyse.default_tfidf.idf_loader
+    return loader.idf_freq, loader.median_idf
+
+
+def doc_terms(text: str | None) -> list[str]:
+    """Distinct terms of one text, in order: hashtags as ``#tag#`` first, then words (see module doc)."""
+    if not isinstance(text, str):  # None / NaN from a DataFrame: no terms
+        return []
+    parts = extract(text)
+    stop = stop_words()
+    out: dict[str, None] = {f"#{h.strip()}#": None for h in parts.hashtags if h.strip()}
+    for w in segment(parts.clean, parts.lang if parts.lang in ("zh", "en") else None):
+        w = w.strip().lower()
+        if w in stop or _NUMBER.match(w):
+            continue
+        if _HAN_WORD.search(w):
+            if len(w) >= 2:
+                out.setdefault(w, None)
+        elif _EN_WORD.match(w):
+            out.setdefault(w, None)
+    return list(out)
+
+
+def term_matrix(texts: Iterable[str | None]) -> pd.DataFrame:
+    """Long (doc, term) table: one row per distinct term of each document (doc = position in ``texts``)."""
+    docs, terms = [], []
+    for i, t in enumerate(texts):
+        ts = doc_terms(t)
+        docs.extend([i] * len(ts))
+        terms.extend(ts)
+    return pd.DataFrame({"doc": np.asarray(docs, dtype=np.int64), "term": pd.Series(terms, dtype=object)})
+
+
+def _idf(terms: pd.Series, df: pd.Series, n_docs: int) -> np.ndarray:
+    """jieba's IDF for Chinese words it knows (its median for unknown ones), corpus IDF for the rest."""
+    jidf, median = _jieba_idf()
+    corpus = np.log((1.0 + n_docs) / (1.0 + df.to_numpy(dtype=float))) + 1.0
+    han = terms.str.contains(_HAN_WORD)
+    zh = np.array([jidf.get(t.strip("#"), median) for t in terms[han]], dtype=float)
+    out = corpus.copy()
+    out[han.to_numpy()] = zh
+    return out
+
+
+def _group_labels(frame: pd.DataFrame, by: str | list[str] | None) -> pd.Series:
+    if not by:
+        return pd.Series("all", index=frame.index)
+    cols = [by] if isinstance(by, str) else list(by)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise HudongError(f"cannot group keywords by {missing}: columns are {', '.join(frame.columns)}")
+    return frame[cols].astype(str).agg(" / ".join, axis=1)
+
+
+def _long(frame: pd.DataFrame, by: str | list[str] | None, text: str) -> tuple[pd.DataFrame, pd.Series]:
+    if text not in frame.columns:
+        raise HudongError(f"no {text!r} column to take keywords from (columns: {', '.join(frame.columns)})")
+    frame = frame.reset_index(drop=True)
+    groups = _group_labels(frame, by)
+    tm = term_matrix(frame[text].tolist())
+    tm["group"] = groups.to_numpy()[tm["doc"].to_numpy()] if len(tm) else pd.Series(dtype=object)
+    return tm, groups
+
+
+def keywords(
+    frame: pd.DataFrame, by: str | list[str] | None = None, *, text: str = "text", top: int = 20,
+    max_df: float = 0.5, min_df: int = 2,
+) -> pd.DataFrame:  # fmt: skip
+    """Top TF-IDF terms per group of ``frame`` rows: columns group, term, docs, share, score, is_hashtag."""
+    tm, groups = _long(frame, by, text)
+    cols = ["group", "term", "docs", "share", "score", "is_hashtag"]
+    if tm.empty:
+        return pd.DataFrame(columns=cols)
+    n = len(groups)
+    df = tm.groupby("term").size()
+    keep = df[(df >= min_df) & (df <= max_df * n)]
+    tm = tm[tm["term"].isin(keep.index)]
+    if tm.empty:
+        return pd.DataFrame(columns=cols)
+    idf = pd.Series(_idf(keep.index.to_series(), keep, n), index=keep.index)
+    g = tm.groupby(["group", "term"]).size().rename("docs").reset_index()
+    g["share"] = g["docs"] / g["group"].map(groups.value_counts())
+    g["score"] = g["share"] * g["term"].map(idf)
+    g["is_hashtag"] = g["term"].str.startswith("#")
+    g = g.sort_values(["group", "score", "term"], ascending=[True, False, True])
+    return g.groupby("group", sort=True).head(top).reset_index(drop=True)[cols]
+
+
+def distinctive(
+    frame: pd.DataFrame, by: str | list[str], *, text: str = "text", top: int = 20, prior: float = 1000.0,
+    min_df: int = 2,
+) -> pd.DataFrame:  # fmt: skip
+    """Terms most distinctive of each group vs the rest (Monroe et al. 2008 log-odds, informative prior).
+
+    Columns group, term, docs (in the group), rest (docs in the other groups), delta, z; sorted by z.
+    """
+    tm, _ = _long(frame, by, text)
+    cols = ["group", "term", "docs", "rest", "delta", "z"]
+    if tm.empty:
+        return pd.DataFrame(columns=cols)
+    y = tm.groupby(["term", "group"]).size().unstack(fill_value=0)
+    y = y[y.sum(axis=1) >= min_df]
+    if y.empty:
+        return pd.DataFrame(columns=cols)
+    total = y.sum(axis=1).to_numpy(float)
+    alpha = prior * total / total.sum()
+    out = []
+    for g in y.columns:
+        yi = y[g].to_numpy(float)
+        yr = total - yi
+        ni, nr = yi.sum(), yr.sum()
+        delta = np.log((yi + alpha) / (ni + prior - yi - alpha)) - np.log((yr + alpha) / (nr + prior - yr - alpha))
+        z = delta / np.sqrt(1.0 / (yi + alpha) + 1.0 / (yr + alpha))
+        part = pd.DataFrame({"group": g, "term": y.index, "docs": yi.astype(int), "rest": yr.astype(int),
+                             "delta": delta, "z": z})  # fmt: skip
+        out.append(part[part["docs"] > 0].nlargest(top, "z"))
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def topics(
+    frame: pd.DataFrame, *, text: str = "text", vocab: int = 300, min_co: int = 3, min_npmi: float = 0.1,
+    max_df: float = 0.5, seed: int = 0,
+) -> tuple[pd.DataFrame, np.ndarray]:  # fmt: skip
+    """Co-occurrence topics: (table with topic, label, terms, docs, coherence; topic id per row, −1 = none)."""
+    import igraph as ig
+
+    frame = frame.reset_index(drop=True)
+    tm, _ = _long(frame, None, text)
+    n = len(frame)
+    assign = np.full(n, -1, dtype=np.int64)
+    cols = ["topic", "label", "terms", "docs", "coherence"]
+    if tm.empty:
+        return pd.DataFrame(columns=cols), assign
+    df = tm.groupby("term").size()
+    df = df[(df >= min_co) & (df <= max_df * n)].nlargest(vocab)
+    tm = tm[tm["term"].isin(df.index)]
+    code = {t: i for i, t in enumerate(df.index)}
+    tm = tm.assign(t=tm["term"].map(code).to_numpy())
+    pairs = tm.merge(tm, on="doc")
+    pairs = pairs[pairs["t_x"] < pairs["t_y"]]
+    co = pairs.groupby(["t_x", "t_y"]).size().rename("n").reset_index()
+    co = co[co["n"] >= min_co]
+    p = df.to_numpy(float) / n
+    pxy = co["n"].to_numpy(float) / n
+    px, py = p[co["t_x"].to_numpy()], p[co["t_y"].to_numpy()]
+    npmi = np.log(pxy / (px * py)) / -np.log(pxy)
+    co = co.assign(npmi=npmi)
+    co = co[(co["npmi"] >= min_npmi) & (pxy < 1)]
+    if co.empty:
+        return pd.DataFrame(columns=cols), assign
+    g = ig.Graph(n=len(df), edges=list(zip(co["t_x"], co["t_y"], strict=True)), edge_attrs={"w": co["npmi"].tolist()})
+    import random
+
+    random.seed(seed)  # igraph's Louvain draws from Python's RNG
+    ig.set_random_number_generator(random)
+    parts = g.community_multilevel(weights="w").membership
+    member = np.asarray(parts)
+    sizes = np.bincount(member)
+    edge_npmi = {(a, b): v for a, b, v in zip(co["t_x"], co["t_y"], co["npmi"], strict=True)}
+    terms = np.asarray(df.index, dtype=object)
+    rows: list[dict[str, Any]] = []
+    topic_of_term = np.full(len(df), -1, dtype=np.int64)
+    for c in np.flatnonzero(sizes >= 2):
+        idx = np.flatnonzero(member == c)
+        idx = idx[np.argsort(-df.to_numpy()[idx], kind="stable")]
+        k = len(rows)
+        topic_of_term[idx] = k
+        coh = [edge_npmi.get((min(a, b), max(a, b)), 0.0) for i, a in enumerate(idx) for b in idx[i + 1 :]]
+        rows.append({"topic": k, "label": " · ".join(terms[idx[:3]]), "terms": list(terms[idx[:12]]),
+                     "docs": 0, "coherence": float(np.mean(coh)) if coh else math.nan})  # fmt: skip
+    hits = tm.assign(topic=topic_of_term[tm["t"].to_numpy()])
+    hits = hits[hits["topic"] >= 0].groupby(["doc", "topic"]).size().rename("k").reset_index()
+    best = hits.sort_values(["doc", "k", "topic"], ascending=[True, False, True]).drop_duplicates("doc")
+    assign[best["doc"].to_numpy()] = best["topic"].to_numpy()
+    table = pd.DataFrame(rows, columns=cols)
+    table["docs"] = np.bincount(assign[assign >= 0], minlength=len(table))[: len(table)]
+    return table.sort_values("docs", ascending=False, ignore_index=True), assign
+
+
+def register_brand_words(ws: Any) -> list[str]:
+    """Teach jieba the watched brands' Chinese names and aliases (else 山茶社 splits into 山 / 茶社)."""
+    from hudong.text.mentions import brands_from_workspace
+    from hudong.text.tokenize import _jieba
+
+    words = sorted({k for b in brands_from_workspace(ws) for k in (b.name, *b.aliases)
+                    if _HAN_WORD.search(k) and " " not in k.strip()})  # fmt: skip
+    tk = _jieba()
+    for w in words:
+        tk.add_word(w.strip(), freq=max(tk.suggest_freq(w.strip()), 1000))
+    return words
+
+
+def load_posts(
+    ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
+    campaign: str | list[str] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Posts with text (and their sentiment when scored) as a DataFrame: platform, post_id, account_id,
+    author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
+    score."""
+    where, params = ["p.text IS NOT NULL", "length(trim(p.text)) > 0"], []
+    for col, val in (("p.platform", platform), ("p.campaign_id", campaign)):
+        if val:
+            vals = [val] if isinstance(val, str) else list(val)
+            where.append(f"{col} IN ({', '.join('?' * len(vals))})")
+            params += vals
+    if start:
+        where.append("p.created_at >= CAST(? AS TIMESTAMP)")
+        params.append(start)
+    if end:
+        where.append("p.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
+        params.append(end)
+    register_brand_words(ws)
+    has_sent = bool(ws.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
+    sent = ("LEFT JOIN text_sentiment s ON s.platform = p.platform AND s.kind = 'post' AND s.id = p.post_id"
+            if has_sent else "")  # fmt: skip
+    pol = "s.polarity, s.score" if has_sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
+    sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at, p.text, p.campaign_id,
+                     p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol}
+              FROM posts p {sent} WHERE {" AND ".join(where)} ORDER BY p.created_at, p.platform, p.post_id"""
+    return ws.con.execute(sql, params).df()

@@ -1,0 +1,640 @@
+"""The analytics pages: engagement, content, community, relationships, people and propagation.
+
+Every page takes the same filters (``web/filters.py``: platform, account, campaign, date range), computes its
+metrics through ``hudong.metrics`` / ``hudong.graph`` and draws the Vega-Lite specs of
+``hudong.report.charts`` — the same functions as the HTML/PDF report. Each chart is sent twice: as SVG
+rendered on the server (works without JavaScript) and as its spec in a ``<script type="application/json">``
+block that ``/static/charts.js`` turns into an interactive vega-embed view. The Vega bundle is served by the
+app (``/assets/vega-<version>.js``), so the pages stay offline and the CSP stays ``script-src 'self'``.
+
+A page's whole context (tables, specs, SVGs) is cached per (data version, page, language, filters); see
+``web/cache.py``. A metric that does not support a chosen filter is computed without it and the page says so.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from hudong.decide.evidence import Missing, metric_unavailable
+from hudong.errors import HudongError
+from hudong.report import charts
+from hudong.report import fmt as F
+from hudong.report.i18n import media_name, platform_name
+from hudong.report.i18n import t as tt
+
+from .app import state_of
+from .filters import Filters, load_choices, parse_filters
+from .pages import Reader, lang_of, render
+
+router = APIRouter(include_in_schema=False)
+
+TOP_POSTS = 10
+TOP_CASCADES = 20
+TOP_KOCS = 20
+TEXT_CHARS = 80
+ASSET_CACHE = "public, max-age=31536000, immutable"
+
+
+# ---- the offline Vega bundle ----------------------------------------------------------------------
+class _Bundle:
+    """vega + vega-lite + vega-embed (BSD-3-Clause) from vl-convert, built once per process."""
+
+    def __init__(self) -> None:
+        self._js: bytes | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        import vl_convert
+
+        return vl_convert.__version__
+
+    def js(self) -> bytes:
+        with self._lock:
+            if self._js is None:
+                import vl_convert
+
+                # The snippet exposes the embed function to /static/charts.js (no inline script needed).
+                self._js = vl_convert.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode()
+            return self._js
+
+
+BUNDLE = _Bundle()
+
+
+def bundle_url() -> str:
+    return f"/assets/vega-{BUNDLE.version}.js"
+
+
+@router.get("/assets/vega-{version}.js")
+def vega_bundle(version: str) -> Response:
+    if version != BUNDLE.version:
+        raise LookupError(f"no Vega bundle {version!r}; this server has {bundle_url()}")
+    return Response(BUNDLE.js(), media_type="text/javascript", headers={"Cache-Control": ASSET_CACHE})
+
+
+# ---- figures --------------------------------------------------------------------------------------
+@dataclass
+class Figure:
+    """One chart: its spec (for vega-embed), the server-rendered SVG fallback, and a note."""
+
+    key: str
+    spec: dict[str, Any] | None = None
+    svg: Markup | None = None
+    note: str = ""
+
+    @property
+    def spec_json(self) -> Markup:
+        # Inside <script> only "</" could end the block; escaping <, > and & keeps the JSON inert and parseable.
+        s = json.dumps(self.spec, ensure_ascii=False, separators=(",", ":"))
+        return Markup(s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def figure(key: str, lang: str, build: Callable[[], dict[str, Any] | None], note: str = "") -> Figure:
+    try:
+        spec = build()
+    except Missing as m:
+        return Figure(key, note=" ".join(filter(None, (_missing(m, lang), note))))
+    except (KeyError, ValueError) as e:  # a frame of an unexpected shape must not sink the page
+        return Figure(key, note=f"{tt('no_data', lang)} ({type(e).__name__}: {e})")
+    if spec is None:
+        return Figure(key, note=note)
+    return Figure(key, spec=spec, svg=Markup(charts.to_svg(spec)), note=note)  # vl-convert escapes text in SVG
+
+
+class Frames:
+    """Metric frames for one page under one set of filters; failures become ``Missing`` with the reason."""
+
+    def __init__(self, ws: Any, filters: Filters, lang: str):
+        self.ws, self.filters, self.lang = ws, filters, lang
+
+    def get(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+        try:
+            df = self.ws.metric(name, by=list(by), **self.filters.metric_kwargs(name))
+        except HudongError as e:
+            raise metric_unavailable(name, e) from e
+        if df is None or not len(df) or df["value"].dropna().empty:
+            raise Missing("暂无数据", "No data")
+        return df
+
+    def maybe(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame | None:
+        try:
+            return self.get(name, by)
+        except Missing:
+            return None
+
+    def scalar(self, name: str) -> float | None:
+        df = self.maybe(name)
+        return None if df is None else float(df["value"].iloc[0])
+
+    def note(self, *metrics: str) -> str:
+        """Which chosen filters these metrics cannot apply (shown under the chart, never silently dropped)."""
+        skipped = {f for m in metrics for f in self.filters.unsupported(m)}
+        return not_applied_note(skipped, self.lang)
+
+
+FILTER_LABEL = {
+    "platform": "platform",
+    "account": "wa_account",
+    "campaign": "wa_campaign",
+    "start": "period",
+    "end": "period",
+}
+
+
+def not_applied_note(skipped: set[str] | list[str], lang: str) -> str:
+    if not skipped:
+        return ""
+    names = sorted({tt(FILTER_LABEL[f], lang) for f in skipped})
+    return tt("wa_filter_not_applied", lang, filters=", ".join(names))
+
+
+def _missing(e: Missing, lang: str) -> str:
+    return e.zh if lang == "zh" else e.en
+
+
+# ---- page plumbing --------------------------------------------------------------------------------
+def page_filters(request: Request) -> Filters:
+    st = state_of(request)
+    choices = st.cached(("filter-choices",), lambda ws: load_choices(ws.con))
+    request.state.filter_choices = choices
+    return parse_filters(request.query_params, choices)
+
+
+def analytics_page(
+    request: Request, user: Any, page: str, build: Callable[[Frames], dict[str, Any]], template: str | None = None
+) -> Response:
+    """Parse the filters, build (or fetch from the cache) the page context, render ``<page>.html``."""
+    lang = lang_of(request)
+    filters = page_filters(request)
+    st = state_of(request)
+    ctx = st.cached(("page", page, lang, filters.key()), lambda ws: build(Frames(ws, filters, lang)))
+    return render(
+        request,
+        template or f"{page}.html",
+        user=user,
+        filters=filters,
+        choices=request.state.filter_choices,
+        vega_js=bundle_url(),
+        **ctx,
+    )
+
+
+def kpi(label_key: str, value: str, lang: str) -> tuple[str, str]:
+    return tt(label_key, lang), value
+
+
+# ---- engagement -----------------------------------------------------------------------------------
+def engagement_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    sla = float(fr.ws.setting("business_hours.sla_minutes", 240) or 240)
+    figs = [
+        figure(
+            "engagement_trend",
+            lang,
+            lambda: charts.engagement_trend(fr.get("engagement_rate_followers", ["platform", "week"]), lang),
+            fr.note("engagement_rate_followers"),
+        ),
+        figure(
+            "first_response",
+            lang,
+            lambda: charts.response_times(fr.get("first_response_minutes", ["platform", "week"]), lang, sla),
+            fr.note("first_response_minutes"),
+        ),
+        figure(
+            "response_rate",
+            lang,
+            lambda: charts.response_rate(fr.get("response_rate", ["platform"]), lang),
+            fr.note("response_rate"),
+        ),
+    ]
+    kpis = [
+        kpi("kpi_posts", F.number(fr.scalar("posts"), lang), lang),
+        kpi("kpi_engagements", F.number(fr.scalar("engagements"), lang), lang),
+        kpi("er_followers", F.percent(fr.scalar("engagement_rate_followers")), lang),
+        kpi("response_rate", F.percent(fr.scalar("response_rate")), lang),
+    ]
+    return {"figures": figs, "kpis": kpis, "kpi_note": fr.note("posts", "response_rate")}
+
+
+@router.get("/engagement")
+def engagement(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "engagement", engagement_context, "analytics_engagement.html")
+
+
+# ---- content --------------------------------------------------------------------------------------
+def top_posts(fr: Frames, limit: int = TOP_POSTS) -> pd.DataFrame:
+    """Own posts with the most engagements E_p (the metric layer's per-post rule, same filters as ``posts``)."""
+    import ibis
+
+    from hudong.metrics import tables_of
+    from hudong.metrics.common import Query, own_posts
+
+    kw = fr.filters.metric_kwargs("posts")
+    q = Query.make((), kw["start"], kw["end"], kw.get("platform"), kw.get("account"), kw.get("campaign"), None)
+    p = own_posts(tables_of(fr.ws), q)
+    p = p.order_by([ibis.desc("engagements"), "ts", "post_id"]).limit(limit)
+    cols = ["platform", "post_id", "ts", "text", "media_type", "likes", "comments", "reposts", "engagements"]
+    return fr.ws.ibis.to_pyarrow(p.select(*cols, "followers", "impressions")).to_pandas()
+
+
+def _post_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
+    rows = []
+    for r in df.to_dict(orient="records"):
+        text = (r["text"] or "").replace("\n", " ")
+        rows.append(
+            {
+                "post_id": str(r["post_id"]),
+                "posted": pd.Timestamp(r["ts"]).strftime("%Y-%m-%d %H:%M"),
+                "platform": platform_name(r["platform"], lang),
+                "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
+                "format": media_name(r["media_type"], lang),
+                "engagements": F.number(r["engagements"], lang),
+                "likes": F.number(r["likes"], lang),
+                "comments": F.number(r["comments"], lang),
+                "reposts": F.number(r["reposts"], lang),
+            }
+        )
+    return rows
+
+
+def formats_table(fr: Frames) -> list[dict[str, str]]:
+    posts = fr.maybe("posts", ["media_type"])
+    if posts is None:
+        return []
+    er = fr.maybe("engagement_rate_followers", ["media_type"])
+    eng = fr.maybe("engagements", ["media_type"])
+    df = posts.rename(columns={"value": "posts"})[["media_type", "posts"]]
+    for name, frame in (("er", er), ("engagements", eng)):
+        if frame is not None:
+            df = df.merge(frame[["media_type", "value"]].rename(columns={"value": name}), on="media_type", how="left")
+    df = df.sort_values("posts", ascending=False)
+    return [
+        {
+            "format": media_name(r["media_type"], fr.lang) or "—",
+            "posts": F.number(r["posts"], fr.lang),
+            "engagements": F.number(r.get("engagements"), fr.lang),
+            "er": F.percent(r.get("er")),
+        }
+        for r in df.to_dict(orient="records")
+    ]
+
+
+TOP_TOPICS = 10
+
+
+def topic_rows(fr: Frames) -> list[dict[str, str]] | None:
+    """Co-occurrence topics of the filtered posts (``hudong.text.keywords.topics``); None when the module is
+    not installed. Account = the post's account_id (own posts), as for the metrics."""
+    try:
+        from hudong.text import keywords
+    except ImportError:
+        return None
+    f = fr.filters
+    posts = keywords.load_posts(
+        fr.ws,
+        platform=list(f.platform) or None,
+        start=f.start.isoformat() if f.start else None,
+        end=f.end.isoformat() if f.end else None,
+        campaign=list(f.campaign) or None,
+    )
+    if f.account:
+        posts = posts[posts["account_id"].isin(f.account)]
+    if posts.empty:
+        return []
+    table, _ = keywords.topics(posts)
+    return [
+        {
+            "label": str(r["label"]),
+            "terms": " · ".join(map(str, r["terms"])),
+            "docs": F.number(r["docs"], fr.lang),
+            "coherence": "—" if pd.isna(r["coherence"]) else f"{r['coherence']:.2f}",
+        }
+        for r in table.head(TOP_TOPICS).to_dict(orient="records")
+    ]
+
+
+def content_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    try:
+        posts = _post_rows(top_posts(fr), lang)
+    except HudongError as e:
+        posts = []
+        fr_note = str(e)
+    else:
+        fr_note = ""
+    return {
+        "top_posts": posts,
+        "top_posts_note": fr_note or fr.note("posts"),
+        "formats": formats_table(fr),
+        "formats_note": fr.note("engagement_rate_followers"),
+        "figures": [
+            figure(
+                "best_hours",
+                lang,
+                lambda: charts.best_hours_heatmap(fr.get("best_posting_hours", ["hour", "weekday"]), lang),
+                fr.note("best_posting_hours"),
+            )
+        ],
+        "topics": topic_rows(fr),
+    }
+
+
+@router.get("/content")
+def content(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "content", content_context, "analytics_content.html")
+
+
+# ---- community ------------------------------------------------------------------------------------
+def _latest(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    return df[df[col] == df[col].max()]
+
+
+def churn_rows(fr: Frames) -> list[dict[str, str]]:
+    df = fr.maybe("churned_users", ["month"])
+    if df is None:
+        return []
+    rows = []
+    for r in df.sort_values("month", ascending=False).head(12).to_dict(orient="records"):
+        prev = r.get("previous_active")
+        rate = r["value"] / prev if prev and not pd.isna(prev) and prev > 0 else None
+        rows.append(
+            {
+                "month": pd.Timestamp(r["month"]).strftime("%Y-%m"),
+                "previous_active": F.number(prev, fr.lang),
+                "churned": F.number(r["value"], fr.lang),
+                "rate": F.percent(rate),
+            }
+        )
+    return rows
+
+
+def community_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    mau = fr.maybe("mau", ["month"])
+    latest_mau = float(mau.sort_values("month")["value"].iloc[-1]) if mau is not None else None
+    figs = [
+        figure("active_users", lang, lambda: charts.active_users(fr.get("dau", ["day"]), mau, lang), fr.note("dau")),
+        figure(
+            "retention",
+            lang,
+            lambda: charts.retention_heatmap(fr.get("retention", ["cohort", "period"]), lang),
+            fr.note("retention"),
+        ),
+        figure(
+            "orbit",
+            lang,
+            lambda: charts.orbit_funnel(_latest(fr.get("orbit_levels", ["month", "level"]), "month"), lang),
+            fr.note("orbit_levels"),
+        ),
+    ]
+    return {
+        "figures": figs,
+        "kpis": [
+            kpi("kpi_mau", F.number(latest_mau, lang), lang),
+            kpi("stickiness", F.percent(fr.scalar("stickiness")), lang),
+            kpi("wa_churned", F.number(fr.scalar("churned_users"), lang), lang),
+        ],
+        "kpi_note": fr.note("mau"),
+        "churn": churn_rows(fr),
+        "churn_note": fr.note("churned_users"),
+    }
+
+
+@router.get("/community")
+def community(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "community", community_context, "analytics_community.html")
+
+
+# ---- relationships --------------------------------------------------------------------------------
+def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
+    lang = fr.lang
+    try:
+        row = fr.get("nps").iloc[0]
+    except Missing as e:
+        return None, Figure("nps", note=_missing(e, lang))
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    has_ci = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
+    fig = figure(
+        "nps",
+        lang,
+        lambda: charts.nps_interval(float(row["value"]), float(lo), float(hi), lang) if has_ci else None,
+        fr.note("nps") or ("" if has_ci else tt("no_data", lang)),
+    )
+    info = {
+        "value": f"{float(row['value']):+.1f}",
+        "interval": f"[{float(lo):.1f}, {float(hi):.1f}]" if has_ci else "—",
+        "counts": tt(
+            "nps_counts",
+            lang,
+            p=F.number(row.get("promoters"), lang),
+            pa=F.number(row.get("passives"), lang),
+            d=F.number(row.get("detractors"), lang),
+            n=F.number(row.get("n"), lang),
+        ),
+    }
+    return info, fig
+
+
+def monthly_rows(fr: Frames, name: str, extra: tuple[str, ...]) -> list[dict[str, str]]:
+    df = fr.maybe(name, ["month"])
+    if df is None:
+        return []
+    out = []
+    for r in df.sort_values("month", ascending=False).head(12).to_dict(orient="records"):
+        row = {"month": pd.Timestamp(r["month"]).strftime("%Y-%m"), "value": F.percent(r["value"])}
+        row.update({c: F.number(r.get(c), fr.lang) for c in extra})
+        out.append(row)
+    return out
+
+
+def relationships_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    nps, nps_fig = nps_block(fr)
+    return {
+        "nps": nps,
+        "figures": [nps_fig],
+        "kpis": [
+            kpi("wa_repurchase", F.percent(fr.scalar("repurchase_rate")), lang),
+            kpi("wa_loyalty", F.percent(fr.scalar("fan_loyalty")), lang),
+        ],
+        "kpi_note": fr.note("repurchase_rate"),
+        "repurchase": monthly_rows(fr, "repurchase_rate", ("repeat_customers", "customers")),
+        "loyalty": monthly_rows(fr, "fan_loyalty", ()),
+    }
+
+
+@router.get("/relationships")
+def relationships(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "relationships", relationships_context, "analytics_relationships.html")
+
+
+# ---- people and propagation (graph) ---------------------------------------------------------------
+def graph_note(filters: Filters, lang: str, supported: tuple[str, ...]) -> str:
+    return not_applied_note([f for f in FILTER_LABEL if f not in supported and getattr(filters, f)], lang)
+
+
+def _platform_arg(filters: Filters) -> list[str] | None:
+    return list(filters.platform) or None
+
+
+def koc_rows(fr: Frames) -> list[dict[str, str]]:
+    from hudong import graph
+
+    one = fr.filters.platform[0] if len(fr.filters.platform) == 1 else None
+    df = graph.koc_candidates(fr.ws, platform=one)
+    if fr.filters.platform:
+        df = df[df["platform"].isin(fr.filters.platform)]
+    return [
+        {
+            "platform": platform_name(r["platform"], fr.lang),
+            "name": str(r["name"] or r["user_id"]),
+            "tier": str(r["tier"]),
+            "followers": F.number(r["followers"], fr.lang),
+            "er": F.percent(r["er_followers"]),
+            "peer": F.percent(r["peer_median_er"]),
+            "cascades": F.number(r["cascades"], fr.lang),
+            "reshares": F.number(r["reshares_sum"], fr.lang),
+            "orders": F.number(r["orders"], fr.lang),
+            "score": F.number(r["koc_score"], fr.lang),
+            "evidence": str(r["evidence"]),
+        }
+        for r in df.head(TOP_KOCS).to_dict(orient="records")
+    ]
+
+
+def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
+    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule); None when not installed."""
+    try:
+        from hudong.graph.coordination import detect_coordination
+    except ImportError:
+        return None
+    groups = detect_coordination(fr.ws, platform=_platform_arg(fr.filters)).groups
+    return [
+        {
+            "platform": platform_name(r["platform"], fr.lang),
+            "accounts": F.number(r["n_accounts"], fr.lang),
+            "edges": F.number(r["edges"], fr.lang),
+            "max_co_shares": F.number(r["max_co_shares"], fr.lang),
+            "items": F.number(r["items"], fr.lang),
+            "period": f"{pd.Timestamp(r['first']):%Y-%m-%d} – {pd.Timestamp(r['last']):%Y-%m-%d}",
+        }
+        for r in groups.head(TOP_KOCS).to_dict(orient="records")
+    ]
+
+
+def people_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    orbit = fr.maybe("orbit_levels", ["month", "level"])
+    segments = []
+    if orbit is not None:
+        latest = _latest(orbit, "month").sort_values("level")
+        segments = [
+            {"level": tt(f"orbit_{int(r['level'])}", lang), "members": F.number(r["value"], lang)}
+            for r in latest.to_dict(orient="records")
+        ]
+    return {
+        "segments": segments,
+        "segments_note": fr.note("orbit_levels"),
+        "kocs": koc_rows(fr),
+        "koc_note": graph_note(fr.filters, lang, ("platform",)),
+        "communities_available": _graph_has("communities"),
+        "coordination": coordination_rows(fr),
+    }
+
+
+def _graph_has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(f"hudong.graph.{module}") is not None
+
+
+@router.get("/people")
+def people(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "people", people_context, "analytics_people.html")
+
+
+CASCADE_COLUMNS = ("size", "depth", "max_breadth", "structural_virality", "t_users_100", "half_life", "duration")
+
+
+def cascade_frame(fr: Frames) -> tuple[Any, pd.DataFrame]:
+    """The cascades (``StoreCascades``) and their table indexed by cascade id, largest first, as the report's
+    propagation section builds them; filtered: platform, account = the root author, dates = the root post's time."""
+    from hudong.graph import cascade_metrics, load_cascades
+
+    sc = load_cascades(fr.ws, _platform_arg(fr.filters))
+    table = pd.concat([sc.cascades, cascade_metrics(sc.forest, generations=False)], axis=1)
+    table = table.sort_values(["size", "structural_virality"], ascending=False, kind="stable")
+    f = fr.filters
+    keep = pd.Series(True, index=table.index)
+    if f.account:
+        keep &= table["root_author"].isin(f.account)
+    ts = pd.to_datetime(table["root_created_at"])
+    if f.start:
+        keep &= ts >= pd.Timestamp(f.start)
+    if f.end:
+        keep &= ts < pd.Timestamp(f.end) + pd.Timedelta(days=1)  # end is inclusive, as for the metrics
+    return sc, table[keep]
+
+
+GROWTH_POINTS = 200
+SV_POINTS = 500  # the largest cascades (the report draws 1,500; a page stays light, its SVG and spec both carry them)
+
+
+def thin(growth: pd.DataFrame, points: int = GROWTH_POINTS) -> pd.DataFrame:
+    """At most ``points`` evenly spaced steps per growth curve, always with its last one: the drawn step curve is
+    the same at page width, and the page stays small (a 2,000-user cascade is otherwise 2,000 points, twice)."""
+    parts = []
+    for _, g in growth.groupby("cascade", sort=False):
+        idx = np.unique(np.linspace(0, len(g) - 1, min(points, len(g))).round().astype(int))
+        parts.append(g.iloc[idx])
+    return pd.concat(parts, ignore_index=True) if parts else growth
+
+
+def propagation_context(fr: Frames) -> dict[str, Any]:
+    lang = fr.lang
+    sc, df = cascade_frame(fr)
+    rows = [
+        {
+            "platform": platform_name(r["platform"], lang),
+            "root": str(r["root_post_id"]),
+            "started": pd.Timestamp(r["root_created_at"]).strftime("%Y-%m-%d %H:%M")
+            if not pd.isna(r["root_created_at"])
+            else "—",
+            "size": F.number(r["size"], lang),
+            "depth": F.number(r["depth"], lang),
+            "max_breadth": F.number(r["max_breadth"], lang),
+            "sv": "—" if pd.isna(r["structural_virality"]) else f"{r['structural_virality']:.2f}",
+            "t_users_100": F.minutes(r["t_users_100"], lang) if not pd.isna(r["t_users_100"]) else "—",
+            "half_life": F.minutes(r["half_life"], lang) if not pd.isna(r["half_life"]) else "—",
+        }
+        for r in df.head(TOP_CASCADES).to_dict(orient="records")
+    ]
+    from hudong.report import propagation as P
+
+    figs = []
+    if len(df):  # the report's charts of the same cascades: growth of the largest, structural virality
+        figs.append(figure("growth", lang, lambda: charts.growth_curves(thin(P._growth(sc, df, lang)), lang)))
+        sv = df.loc[df["size"] > 1, ["size", "structural_virality"]].head(SV_POINTS)
+        figs.append(figure("virality", lang, lambda: charts.virality_distribution(sv, lang) if len(sv) else None))
+    return {
+        "cascades": rows,
+        "n_cascades": F.number(len(df), lang),
+        "cascade_note": graph_note(fr.filters, lang, ("platform", "account", "start", "end")),
+        "figures": figs,
+    }
+
+
+@router.get("/propagation")
+def propagation(request: Request, user: Reader) -> Response:
+    return analytics_page(request, user, "propagation", propagation_context, "analytics_propagation.html")

@@ -1,0 +1,142 @@
+"""One parser for the filters every analytics page takes: platform, account, campaign and a date range.
+
+Query parameters are validated against the values present in the workspace (``Choices``) and become the
+keyword filters of ``hudong.metrics.compute`` — Python values that the metric layer turns into Ibis literals,
+never SQL text. Anything unknown or malformed raises ``HudongError`` (the app answers 400 naming the
+parameter and the allowed values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from hudong.errors import HudongError
+from hudong.metrics import get as get_metric
+
+FILTER_NAMES = ("platform", "account", "campaign", "start", "end")
+ENTITY_FILTERS = ("platform", "account", "campaign")
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    platform: str = ""
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The filter values a workspace knows: platforms, accounts (own first) and campaigns."""
+
+    platforms: tuple[str, ...] = ()
+    accounts: tuple[Option, ...] = ()
+    campaigns: tuple[Option, ...] = ()
+
+    def allowed(self, name: str) -> list[str]:
+        if name == "platform":
+            return list(self.platforms)
+        return [o.value for o in (self.accounts if name == "account" else self.campaigns)]
+
+
+def load_choices(con: Any) -> Choices:
+    """Read the known filter values from the workspace's DuckDB connection (parameter-free SQL)."""
+    platforms = [
+        r[0]
+        for r in con.execute("SELECT platform FROM posts UNION SELECT platform FROM accounts ORDER BY 1").fetchall()
+        if r[0]
+    ]
+    accounts = con.execute(
+        "SELECT account_id, coalesce(name, account_id), platform FROM accounts "
+        "ORDER BY is_own DESC NULLS LAST, platform, name"
+    ).fetchall()
+    campaigns = con.execute(
+        "SELECT campaign_id, coalesce(name, campaign_id), platform FROM campaigns ORDER BY start_at DESC NULLS LAST, name"
+    ).fetchall()
+    return Choices(
+        tuple(platforms),
+        tuple(Option(str(a), str(n), str(p)) for a, n, p in accounts),
+        tuple(Option(str(c), str(n), str(p)) for c, n, p in campaigns),
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Validated filters; ``metric_kwargs(name)`` gives what one metric accepts."""
+
+    platform: tuple[str, ...] = ()
+    account: tuple[str, ...] = ()
+    campaign: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        """A hashable cache key."""
+        return (self.platform, self.account, self.campaign, self.start, self.end)
+
+    def is_empty(self) -> bool:
+        return not any(self.key())
+
+    def metric_kwargs(self, metric: str) -> dict[str, Any]:
+        """The keyword filters for ``compute(ws, metric, ...)``: entity filters the metric does not support are
+        left out (``unsupported(metric)`` names them, so the page can say so instead of hiding it)."""
+        accepted = get_metric(metric).filters
+        kw: dict[str, Any] = {"start": self.start, "end": self.end}
+        for name in ENTITY_FILTERS:
+            values = getattr(self, name)
+            if values and name in accepted:
+                kw[name] = list(values)
+        return kw
+
+    def unsupported(self, metric: str) -> list[str]:
+        accepted = get_metric(metric).filters
+        return [name for name in ENTITY_FILTERS if getattr(self, name) and name not in accepted]
+
+    def params(self) -> dict[str, str]:
+        """The non-empty filters as query parameters (to carry them across links)."""
+        out = {n: ",".join(getattr(self, n)) for n in ENTITY_FILTERS if getattr(self, n)}
+        out.update({n: getattr(self, n).isoformat() for n in ("start", "end") if getattr(self, n)})
+        return out
+
+    def query_string(self) -> str:
+        p = self.params()
+        return ("?" + urlencode(p)) if p else ""
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise HudongError(f"filter {name!r} must be a date like 2026-06-01, got {value!r}") from None
+
+
+def _values(params: Mapping[str, str], name: str, allowed: list[str]) -> tuple[str, ...]:
+    raw = params.get(name) or ""
+    values = tuple(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        shown = ", ".join(allowed[:20]) + (" …" if len(allowed) > 20 else "")
+        raise HudongError(
+            f"unknown {name} {', '.join(map(repr, unknown))}; known values: {shown or '(none in this workspace)'}"
+        )
+    return values
+
+
+def parse_filters(params: Mapping[str, str], choices: Choices) -> Filters:
+    """Filters from query parameters (``platform``, ``account``, ``campaign`` comma-separated; ``start``,
+    ``end`` ISO dates, ``end`` inclusive). Raises ``HudongError`` on an unknown value or a bad date."""
+    start, end = _date(params.get("start"), "start"), _date(params.get("end"), "end")
+    if start and end and start > end:
+        raise HudongError(f"filter 'start' ({start}) is after 'end' ({end})")
+    return Filters(
+        platform=_values(params, "platform", choices.allowed("platform")),
+        account=_values(params, "account", choices.allowed("account")),
+        campaign=_values(params, "campaign", choices.allowed("campaign")),
+        start=start,
+        end=end,
+    )

@@ -1,0 +1,243 @@
+"""Inbox pages: the reply inbox (/inbox), the abuse triage queue (/triage) and reply templates (/templates).
+
+Every POST records who and when (``inbox_actions`` for items, ``reply_templates.updated_by`` for templates).
+The triage queue shows only abusive messages (``inbox.is_abusive`` / the toxicity model), to the roles allowed
+to see them, with the text blurred until the reader chooses to show it (CSS only: no script needed).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from . import auth, inbox, replies
+from .app import check_csrf, require, state_of
+from .auth import User
+from .pages import TEXT, _platforms, _safe_next, lang_of, render
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+Responder = Annotated[User, Depends(require("inbox"))]
+Triager = Annotated[User, Depends(require("triage"))]
+Editor = Annotated[User, Depends(require("templates"))]
+PAGE = 50
+
+# The inbox's own words (merged into the pages' table, so templates use the usual t()).
+TEXT.update(
+    {
+        "st_new": ("新消息", "new"),
+        "st_assigned": ("已指派", "assigned"),
+        "st_escalated": ("已升级", "escalated"),
+        "st_ignored": ("已忽略", "ignored"),
+        "order": ("排序", "Order"),
+        "order_oldest": ("最久未回复优先", "Oldest unanswered first"),
+        "order_newest": ("最新优先", "Newest first"),
+        "sentiment": ("情感", "Sentiment"),
+        "any": ("全部", "any"),
+        "pol_positive": ("正面", "positive"),
+        "pol_neutral": ("中性", "neutral"),
+        "pol_negative": ("负面", "negative"),
+        "pol_unscored": ("未评分", "unscored"),
+        "toxicity": ("辱骂内容", "Abuse"),
+        "tox_clean": ("隐藏辱骂", "hide abusive"),
+        "tox_abusive": ("仅辱骂", "only abusive"),
+        "tox_any": ("全部", "all"),
+        "mine": ("指派给我", "Assigned to me"),
+        "draft": ("保存草稿", "Save draft"),
+        "draft_label": ("回复草稿", "Reply draft"),
+        "template": ("模板", "Template"),
+        "no_template": ("（自己写）", "(write your own)"),
+        "templates": ("回复模板", "Reply templates"),
+        "template_name": ("名称", "Name"),
+        "template_body": ("正文（可用 {user} {brand} {platform}）", "Body (may use {user} {brand} {platform})"),
+        "save": ("保存", "Save"),
+        "delete": ("删除", "Delete"),
+        "language": ("语言", "Language"),
+        "triage": ("辱骂分诊", "Abuse triage"),
+        "triage_note": (
+            "这些消息被判定为辱骂内容，已从收件箱中隐藏；点击“显示”查看原文。",
+            "These messages were judged abusive and are kept out of the inbox; click 'show' to read one.",
+        ),
+        "show": ("显示", "show"),
+        "import_replies": (
+            "在平台上回复过？导入平台导出的员工回复（by_staff），对应消息会自动离开收件箱。",
+            "Replied on the platform? Import the platform's export of staff replies (by_staff): the messages "
+            "leave the inbox by themselves.",
+        ),
+    }
+)
+
+
+def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
+    st = state_of(request)
+    with st.db() as ws:
+        result = inbox.list_items(ws, q, now=st.now())
+        ctx = dict(
+            result=result,
+            platforms=_platforms(ws),
+            user_names=[u["name"] for u in auth.list_users(ws.con) if not u["disabled"]],
+            templates=replies.list_templates(ws.con, lang_of(request)),
+        )
+    return ctx
+
+
+@router.get("/inbox")
+def inbox_page(
+    request: Request,
+    user: Reader,
+    platform: str | None = None,
+    over_sla: bool = False,
+    status: str = "open",
+    order: str = "oldest",
+    sentiment: str | None = None,
+    toxicity: str = "clean",
+    mine: bool = False,
+    page: int = 1,
+) -> Response:
+    if toxicity != "clean" and not user.can("triage"):
+        toxicity = "clean"  # abusive messages only reach the roles allowed to triage them
+    page = max(page, 1)
+    q = inbox.InboxQuery(
+        platform=platform or None,
+        over_sla=over_sla,
+        status=status,
+        order=order,
+        sentiment=sentiment or None,
+        toxicity=toxicity,
+        assignee=user.name if mine else None,
+        limit=PAGE,
+        offset=(page - 1) * PAGE,
+    )
+    ctx = _list(request, user, q)
+    params = {
+        k: v
+        for k, v in {
+            "platform": platform or "",
+            "over_sla": "true" if over_sla else "",
+            "status": status,
+            "order": order,
+            "sentiment": sentiment or "",
+            "toxicity": toxicity if toxicity != "clean" else "",
+            "mine": "true" if mine else "",
+        }.items()
+        if v
+    }
+    return render(
+        request,
+        "inbox.html",
+        user=user,
+        q=q,
+        platform=platform or "",
+        mine=mine,
+        page=page,
+        pages=max(1, -(-ctx["result"]["total"] // PAGE)),
+        params=params,
+        saved=request.query_params.get("saved"),
+        urlencode=urlencode,
+        statuses=inbox.STATUSES,
+        sentiments=inbox.SENTIMENTS,
+        toxicities=inbox.TOXICITY,
+        **ctx,
+    )
+
+
+@router.get("/triage")
+def triage_page(request: Request, user: Triager, platform: str | None = None, status: str = "open") -> Response:
+    q = inbox.InboxQuery(platform=platform or None, status=status, toxicity="abusive", limit=inbox.MAX_LIMIT)
+    ctx = _list(request, user, q)
+    params = {k: v for k, v in {"platform": platform or "", "status": status}.items() if v}
+    return render(
+        request,
+        "triage.html",
+        user=user,
+        q=q,
+        platform=platform or "",
+        params=params,
+        urlencode=urlencode,
+        statuses=inbox.STATUSES,
+        saved=request.query_params.get("saved"),
+        **ctx,
+    )
+
+
+def _back(back: str, saved: str) -> RedirectResponse:
+    target = _safe_next(back)
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}saved={saved}", status_code=303)
+
+
+@router.post("/inbox/action")
+def inbox_action(
+    request: Request,
+    user: Responder,
+    item: Annotated[str, Form()],
+    action: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    assignee: Annotated[str | None, Form()] = None,
+    note: Annotated[str | None, Form()] = None,
+    back: Annotated[str, Form()] = "/inbox",
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        inbox.record_action(ws, item, action, user.name, assignee=assignee or None, note=note or None)
+    return _back(back, action)
+
+
+def draft_text(ws: Any, item: str, template: str, lang: str) -> str:
+    """The body of template ``template`` (in ``lang``) filled in for ``item``'s author, brand and platform."""
+    platform, iid = inbox.split_id(item)
+    row = ws.con.execute(
+        "SELECT actor_id FROM interactions WHERE platform = ? AND interaction_id = ?", [platform, iid]
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no inbound message {item!r}")
+    body = replies.get_template(ws.con, template, lang)["body"]
+    return replies.fill(body, user=row[0], brand=str(ws.setting("brand.name", "") or ""), platform=platform)
+
+
+@router.post("/inbox/draft")
+def inbox_draft(
+    request: Request,
+    user: Responder,
+    item: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+    template: Annotated[str | None, Form()] = None,
+    text: Annotated[str | None, Form()] = None,
+    back: Annotated[str, Form()] = "/inbox",
+) -> Response:
+    """Save a reply draft: the text written, else the chosen template filled in."""
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        body = (text or "").strip() or (draft_text(ws, item, template, lang_of(request)) if template else "")
+        inbox.record_action(ws, item, "draft", user.name, note=body)
+    return _back(back, "draft")
+
+
+# ---- reply templates --------------------------------------------------------------------------------
+@router.get("/templates")
+def templates_page(request: Request, user: Reader) -> Response:
+    with state_of(request).db() as ws:
+        rows = replies.list_templates(ws.con)
+    return render(request, "inbox_templates.html", user=user, rows=rows, saved=request.query_params.get("saved"))
+
+
+@router.post("/templates")
+def templates_save(
+    request: Request,
+    user: Editor,
+    name: Annotated[str, Form()],
+    lang: Annotated[str, Form()],
+    body: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+    delete: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        if delete:
+            replies.delete_template(ws.con, name, lang)
+        else:
+            replies.save_template(ws.con, name, lang, body, user.name)
+    return RedirectResponse("/templates?saved=1", status_code=303)

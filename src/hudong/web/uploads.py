@@ -1,0 +1,399 @@
+"""Upload and imports: import a file from the browser through the CLI's import path, and the import history.
+
+- ``/upload`` (admin, analyst): a file (multipart, at most ``[web] max_upload_mb``, default 100 MB) and a
+  format (``hudong formats``) or a mapping TOML. The browser's file name is display text only: the file is
+  stored as ``uploads/<upload id>/data<suffixes>`` under the workspace (suffixes kept only when the readers know
+  them, e.g. ``.csv.gz``), recorded in ``web_uploads``.
+- The import runs ``hudong.ingest.import_file`` (exactly what ``hudong import FILE --as FORMAT`` runs) in a
+  background thread, on a cursor of the server's DuckDB connection (the server owns the write connection; the
+  import is one transaction, so requests meanwhile see the data before it); ``GET /api/imports/jobs/{id}``
+  reports its state for the progress bar (static/upload.js).
+- ``/imports``: the batches (``import_batches``), each batch's quarantine (file, row, column, reason, raw) and
+  a "retry" that re-imports a stored upload with another format or mapping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from hudong.errors import HudongError
+from hudong.ingest import import_file, list_formats, load_mapping
+from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
+from hudong.store import schema as S
+from hudong.store.workspace import Workspace
+
+from .app import WebState, check_csrf, require, state_of
+from .auth import User
+from .pages import TEXT, render
+
+router = APIRouter()
+Reader = Annotated[User, Depends(require("read"))]
+Uploader = Annotated[User, Depends(require("upload"))]
+CHUNK = 1 << 20
+MAX_QUARANTINE_SHOWN = 500
+UPLOAD_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
+
+TEXT.update(
+    {
+        "upload": ("上传导入", "Upload"),
+        "imports": ("导入记录", "Imports"),
+        "file": ("文件", "File"),
+        "import_format": ("格式", "Format"),
+        "mapping_file": ("或上传映射文件（TOML）", "or upload a mapping file (TOML)"),
+        "start_import": ("开始导入", "Import"),
+        "job_queued": ("排队中（等待数据库）", "queued (waiting for the database)"),
+        "job_importing": ("导入中", "importing"),
+        "job_done": ("完成", "done"),
+        "job_failed": ("失败", "failed"),
+        "rows_read": ("读取行数", "Rows read"),
+        "rows_stored": ("新增", "stored"),
+        "rows_updated": ("更新", "updated"),
+        "rows_unchanged": ("未变化", "unchanged"),
+        "rows_quarantined": ("隔离", "quarantined"),
+        "quarantine": ("隔离的行", "Quarantined rows"),
+        "row": ("行", "Row"),
+        "column": ("列", "Column"),
+        "q_reason": ("原因", "Reason"),
+        "raw": ("原始内容", "Raw"),
+        "batch": ("批次", "Batch"),
+        "retry": ("换格式重新导入", "Retry with another format"),
+        "when": ("时间", "When"),
+        "by": ("操作人", "By"),
+        "max_size": ("最大 {n} MB", "at most {n} MB"),
+    }
+)
+
+
+def uploads_dir(st: WebState) -> Path:
+    return st.ws.path / "uploads"
+
+
+def max_bytes(st: WebState) -> int:
+    return int(float(st.ws.setting("web.max_upload_mb", 100)) * 1024 * 1024)
+
+
+def ensure_tables(con: Any) -> None:
+    con.execute(S.ddl(S.APP_TABLES["web_uploads"]))
+
+
+def safe_suffix(filename: str | None) -> str:
+    """The reader-known suffixes of the browser's file name (``.csv``, ``.jsonl.gz``…); the rest is dropped."""
+    parts = [s.lower() for s in Path((filename or "").replace("\\", "/")).suffixes]
+    comp = parts.pop() if parts and parts[-1] in COMPRESSIONS else ""
+    if not parts or parts[-1] not in FORMATS_BY_SUFFIX:
+        known = ", ".join(sorted(FORMATS_BY_SUFFIX))
+        raise HudongError(f"unsupported file type {filename!r}: use one of {known} (optionally .gz/.xz/.bz2)")
+    return parts[-1] + comp
+
+
+def display_name(filename: str | None) -> str:
+    """The browser's file name as display text: base name only, control characters removed, at most 200 chars."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable())[:200] or "upload"
+
+
+def _store(st: WebState, src: UploadFile, dest: Path) -> tuple[int, str]:
+    """Stream the upload to ``dest`` (size-limited); returns size and SHA-256."""
+    limit, size, sha = max_bytes(st), 0, hashlib.sha256()
+    with dest.open("wb") as out:
+        while chunk := src.file.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise HudongError(f"file is larger than {limit // (1024 * 1024)} MB ([web] max_upload_mb)")
+            sha.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise HudongError("the file is empty")
+    return size, sha.hexdigest()
+
+
+def _format_of(fmt: str | None, mapping: UploadFile | None, folder: Path) -> str:
+    """A built-in format name, or the uploaded mapping stored in ``folder`` (validated now, with a clear error)."""
+    if mapping is not None and mapping.filename:
+        path = folder / f"mapping-{secrets.token_hex(4)}.toml"
+        data = mapping.file.read(CHUNK + 1)
+        if len(data) > CHUNK:
+            raise HudongError("mapping file is larger than 1 MB")
+        path.write_bytes(data)
+        try:
+            load_mapping(path)
+        except HudongError as e:
+            path.unlink()
+            raise HudongError(str(e).replace(str(path), display_name(mapping.filename))) from None
+        return str(path)
+    if fmt not in list_formats():  # never a path: a name from the list only
+        raise HudongError(f"unknown format {fmt!r}; formats: {', '.join(list_formats())}")
+    return fmt
+
+
+# ---- background jobs ---------------------------------------------------------------------------------
+@dataclass
+class Job:
+    id: str
+    upload_id: str
+    file_name: str
+    format: str
+    by: str
+    state: str = "queued"  # queued → importing → done | failed
+    rows_done: int = 0
+    rows_total: int | None = None
+    batch_id: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+    seconds: float = 0.0
+
+    def public(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["format"] = Path(self.format).name if self.format.endswith(".toml") else self.format
+        out["seconds"] = round(self.seconds or time.time() - self.started, 2)
+        return out
+
+
+def jobs_of(st: WebState) -> dict[str, Job]:
+    if not hasattr(st, "import_jobs"):
+        st.import_jobs = {}  # type: ignore[attr-defined]
+    return st.import_jobs  # type: ignore[attr-defined]
+
+
+def _import_lock(st: WebState) -> threading.Lock:
+    with st.lock:
+        if not hasattr(st, "import_lock"):
+            st.import_lock = threading.Lock()  # type: ignore[attr-defined]
+        return st.import_lock  # type: ignore[attr-defined]
+
+
+def _run(st: WebState, job: Job, path: Path) -> None:
+    """Run the import on its own DuckDB cursor (a connection to the same database): the app keeps serving the
+    last committed data meanwhile (MVCC) and sees the whole batch at its commit. Imports run one at a time."""
+    try:
+        with _import_lock(st):
+            job.state = "importing"
+            with st.db() as ws:
+                cursor = ws.con.cursor()
+            try:
+                summary = import_file(Workspace(ws.path, cursor, ws.config), path, job.format)
+            finally:
+                cursor.close()
+        job.batch_id = summary.batch_id
+        job.rows_total = job.rows_done = summary.rows_read
+        job.summary = {
+            "rows_read": summary.rows_read,
+            "quarantined": summary.quarantined,
+            "reasons": summary.reasons,
+            "tables": {t: asdict(c) for t, c in summary.tables.items()},
+        }
+        job.state = "done"
+    except Exception as e:  # noqa: BLE001 - reported to the user through the job
+        job.error = str(e).replace(str(path), job.file_name)
+        job.state = "failed"
+    job.seconds = time.time() - job.started
+
+
+def start_job(st: WebState, upload: dict[str, Any], fmt: str, by: str) -> Job:
+    job = Job(secrets.token_hex(8), upload["upload_id"], upload["original_name"], fmt, by)
+    jobs_of(st)[job.id] = job
+    threading.Thread(target=_run, args=(st, job, Path(upload["stored_path"])), daemon=True).start()
+    return job
+
+
+def _upload_row(st: WebState, upload_id: str) -> dict[str, Any]:
+    if not UPLOAD_ID.match(upload_id):
+        raise LookupError(f"no upload {upload_id!r}")
+    with st.db() as ws:
+        row = ws.con.execute(
+            "SELECT upload_id, original_name, stored_path FROM web_uploads WHERE upload_id = ?", [upload_id]
+        ).fetchone()
+    if row is None:
+        raise LookupError(f"no upload {upload_id!r}")
+    return dict(upload_id=row[0], original_name=row[1], stored_path=row[2])
+
+
+def receive(st: WebState, user: User, file: UploadFile, fmt: str | None, mapping: UploadFile | None) -> Job:
+    """Store an upload, record it in ``web_uploads`` and start its import."""
+    suffix = safe_suffix(file.filename)
+    upload_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+    folder = uploads_dir(st) / upload_id
+    folder.mkdir(parents=True)
+    try:
+        fmt = _format_of(fmt, mapping, folder)
+        dest = folder / f"data{suffix}"
+        size, sha = _store(st, file, dest)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    upload = dict(upload_id=upload_id, original_name=display_name(file.filename), stored_path=str(dest))
+    with st.db() as ws:
+        ws.con.execute(
+            "INSERT INTO web_uploads VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [upload_id, upload["original_name"], str(dest), size, sha, user.name, dt.datetime.now()],
+        )
+    return start_job(st, upload, fmt, user.name)
+
+
+def retry(st: WebState, user: User, upload_id: str, fmt: str | None, mapping: UploadFile | None) -> Job:
+    upload = _upload_row(st, upload_id)
+    return start_job(st, upload, _format_of(fmt, mapping, Path(upload["stored_path"]).parent), user.name)
+
+
+# ---- queries -------------------------------------------------------------------------------------------
+def history(st: WebState, limit: int = 200) -> list[dict[str, Any]]:
+    """Import batches, newest first, with the upload's original name where the file came from the browser."""
+    with st.db() as ws:
+        rows = ws.con.execute(
+            "SELECT b.batch_id, b.started_at, b.importer, b.source_file, b.status, b.rows_read, b.rows_stored, "
+            "b.rows_updated, b.rows_unchanged, b.rows_quarantined, b.message, u.original_name, u.upload_id, "
+            "u.uploaded_by FROM import_batches b LEFT JOIN web_uploads u ON u.stored_path = b.source_file "
+            "ORDER BY b.started_at DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+    keys = [
+        "batch_id",
+        "started_at",
+        "importer",
+        "source_file",
+        "status",
+        "rows_read",
+        "rows_stored",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_quarantined",
+        "message",
+        "original_name",
+        "upload_id",
+        "uploaded_by",
+    ]
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    for r in out:
+        r["file"] = r["original_name"] or Path(r["source_file"]).name
+        r["started_at"] = r["started_at"].isoformat(timespec="seconds")
+    return out
+
+
+def quarantine_rows(st: WebState, batch_id: str, limit: int = MAX_QUARANTINE_SHOWN) -> dict[str, Any]:
+    with st.db() as ws:
+        batch = ws.con.execute("SELECT 1 FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone()
+        if batch is None:
+            raise LookupError(f"no import batch {batch_id!r}")
+        total = ws.con.execute("SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id]).fetchone()[0]
+        rows = ws.con.execute(
+            "SELECT q.row_number, q.column_name, q.reason, q.raw, q.target_table, "
+            "coalesce(u.original_name, q.source_file) FROM quarantine q "
+            "LEFT JOIN web_uploads u ON u.stored_path = q.source_file "
+            "WHERE q.batch_id = ? ORDER BY q.row_number, q.column_name LIMIT ?",
+            [batch_id, limit],
+        ).fetchall()
+    keys = ("row", "column", "reason", "raw", "table", "file")
+    return {"batch_id": batch_id, "total": total, "rows": [dict(zip(keys, r, strict=True)) for r in rows]}
+
+
+# ---- API -----------------------------------------------------------------------------------------------
+@router.post("/api/uploads", tags=["api"], summary="Upload a file and import it (returns the job to poll)")
+def api_upload(
+    request: Request,
+    user: Uploader,
+    file: Annotated[UploadFile, File(description="the export file")],
+    format: Annotated[str | None, Form(description="a format from `hudong formats`")] = None,
+    mapping: Annotated[UploadFile | None, File(description="or a mapping TOML")] = None,
+    csrf: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    check_csrf(request, csrf or request.headers.get("x-csrf-token"))
+    return receive(state_of(request), user, file, format, mapping).public()
+
+
+@router.get("/api/imports/jobs/{job_id}", tags=["api"], summary="State of an upload's import (for progress)")
+def api_job(request: Request, job_id: str, user: Reader) -> dict[str, Any]:
+    job = jobs_of(state_of(request)).get(job_id)
+    if job is None:
+        raise LookupError(f"no import job {job_id!r}")
+    return job.public()
+
+
+@router.get("/api/imports", tags=["api"], summary="Import history, newest first")
+def api_imports(request: Request, user: Reader) -> list[dict[str, Any]]:
+    return history(state_of(request))
+
+
+@router.get("/api/imports/{batch_id}/quarantine", tags=["api"], summary="Quarantined rows of one import batch")
+def api_quarantine(request: Request, batch_id: str, user: Reader) -> dict[str, Any]:
+    return quarantine_rows(state_of(request), batch_id)
+
+
+# ---- pages ---------------------------------------------------------------------------------------------
+@router.get("/upload", include_in_schema=False)
+def upload_page(request: Request, user: Uploader) -> Response:
+    st = state_of(request)
+    return render(
+        request, "upload.html", user=user, formats=list_formats(), max_mb=max_bytes(st) // (1024 * 1024), job=None
+    )
+
+
+@router.post("/upload", include_in_schema=False)
+def upload_form(
+    request: Request,
+    user: Uploader,
+    file: Annotated[UploadFile, File()],
+    format: Annotated[str | None, Form()] = None,
+    mapping: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    job = receive(state_of(request), user, file, format, mapping)
+    return RedirectResponse(f"/upload/{job.id}", status_code=303)
+
+
+@router.get("/upload/{job_id}", include_in_schema=False)
+def job_page(request: Request, job_id: str, user: Uploader) -> Response:
+    st = state_of(request)
+    job = jobs_of(st).get(job_id)
+    if job is None:
+        raise LookupError(f"no import job {job_id!r}")
+    q = quarantine_rows(st, job.batch_id) if job.batch_id else None
+    return render(
+        request,
+        "upload.html",
+        user=user,
+        formats=list_formats(),
+        max_mb=max_bytes(st) // (1024 * 1024),
+        job=job.public(),
+        quarantine=q,
+    )
+
+
+@router.get("/imports", include_in_schema=False)
+def imports_page(request: Request, user: Reader) -> Response:
+    return render(request, "imports.html", user=user, batches=history(state_of(request)), formats=list_formats())
+
+
+@router.get("/imports/{batch_id}", include_in_schema=False)
+def batch_page(request: Request, batch_id: str, user: Reader) -> Response:
+    st = state_of(request)
+    q = quarantine_rows(st, batch_id)
+    batch = next((b for b in history(st, limit=100_000) if b["batch_id"] == batch_id), None)
+    return render(request, "imports_batch.html", user=user, batch=batch, quarantine=q, formats=list_formats())
+
+
+@router.post("/imports/retry", include_in_schema=False)
+def retry_form(
+    request: Request,
+    user: Uploader,
+    upload_id: Annotated[str, Form()],
+    format: Annotated[str | None, Form()] = None,
+    mapping: Annotated[UploadFile | None, File()] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    job = retry(state_of(request), user, upload_id, format, mapping)
+    return RedirectResponse(f"/upload/{job.id}", status_code=303)

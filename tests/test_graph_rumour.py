@@ -1,0 +1,143 @@
+"""Rumour risk flag: participants and rebuttal reach on hand-built cascades, risk/flag semantics, save/load,
+and a model beating the majority class on held-out event groups of Twitter15 and CED (prefix sample)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import shared_data
+from hudong.errors import HudongError
+from hudong.graph.forecast import grouped_folds, read_ced, read_twitter1516
+from hudong.graph.rumour import (
+    CED_CLASSES,
+    PUBLISHED,
+    RumourFlagger,
+    classes_of,
+    participants,
+    rumour_frame,
+    rumour_vs_rebuttal,
+)
+from test_graph_forecast import hand_built
+
+
+def test_participants_within_window():
+    data = hand_built()
+    assert participants(data, 30) == ["root:u0 u1 u2", "root:u5 u6", "root:u7 u9"]
+    assert participants(data, None)[0] == "root:u0 u1 u2 u3 u4"
+
+
+def test_rumour_vs_rebuttal_reach():
+    data = hand_built(labels=("false", "true", "non-rumor"),
+                      texts=("aliens landed in ottawa", "no, the aliens story is a hoax", "unrelated"),
+                      groups=(7, 7, 8))  # fmt: skip
+    r = rumour_vs_rebuttal(data)
+    assert len(r) == 1
+    row = r.iloc[0]
+    assert (row["group"], row["rumour_cascades"], row["rumour_reach"], row["rebuttal_reach"]) == (7, 1, 5, 2)
+    assert row["rebuttal_to_rumour"] == pytest.approx(0.4)
+    # by labels: false vs true of the same event
+    by_label = rumour_vs_rebuttal(hand_built(texts=("a", "b", "c"), groups=(1, 1, 1)), ("false",), ("true",))
+    assert by_label[["rumour_cascades", "rumour_reach", "rebuttal_reach"]].iloc[0].tolist() == [2, 8, 2]
+    # a rebuttal in another event does not pair
+    assert rumour_vs_rebuttal(hand_built(texts=("a", "hoax!", "c"), groups=(1, 2, 3),
+                                         labels=("false", "true", "true"))).empty  # fmt: skip
+
+
+def _toy(n: int = 60) -> tuple[pd.DataFrame, list[str]]:
+    rng = np.random.default_rng(0)
+    labels = ["rumor" if i % 2 else "non-rumor" for i in range(n)]
+    text = [("shocking secret cure " if lab == "rumor" else "city council meeting ") + str(rng.integers(9))
+            for lab in labels]  # fmt: skip
+    x = pd.DataFrame({"text": text, "users": ["root:a b"] * n, "size": rng.integers(1, 50, n).astype(float)})
+    return x, labels
+
+
+def test_risk_flag_and_save_load(tmp_path):
+    x, labels = _toy()
+    model = RumourFlagger(lang="en", classes=CED_CLASSES).fit_frame(x, labels)
+    s = model.score_frame(x, np.arange(len(x)))
+    assert set(s.columns) >= {"predicted", "risk", "flag", "p_rumor", "p_non-rumor"}
+    assert np.allclose(s["risk"], s["p_rumor"]) and (s["flag"] == (s["predicted"] == "rumor")).all()
+    assert (s["predicted"] == s["cascade_id"].map(lambda i: labels[i])).mean() > 0.9
+    again = RumourFlagger.load(model.save(tmp_path / "models" / "rumour.pkl"))
+    pd.testing.assert_frame_equal(again.score_frame(x, np.arange(len(x))), s)
+
+
+def test_bad_labels_and_parts_are_clear_errors():
+    x, labels = _toy()
+    with pytest.raises(HudongError, match="'maybe' is not one of"):
+        RumourFlagger(classes=CED_CLASSES).fit_frame(x, ["maybe"] + labels[1:])
+    with pytest.raises(HudongError, match="parts must be"):
+        RumourFlagger(classes=CED_CLASSES, parts=("vibes",)).fit_frame(x, labels)
+    with pytest.raises(HudongError, match="not trained"):
+        RumourFlagger().proba_frame(x)
+
+
+def test_published_table_is_the_reference():
+    assert PUBLISHED.set_index("model").loc["BiGCN", "accuracy"] == 0.886
+    assert list(PUBLISHED.columns[2:]) == ["f1_non-rumor", "f1_false", "f1_true", "f1_unverified"]
+
+
+def _held_out_accuracy(data, parts):
+    classes = classes_of(data)
+    y = np.array([classes.index(v) for v in data.info["label"]])
+    tr, te = grouped_folds(data.info["group"].to_numpy(), y, k=4)[0]
+    assert not set(data.info["group"].iloc[tr]) & set(data.info["group"].iloc[te])
+    x = rumour_frame(data)
+    model = RumourFlagger(lang=str(data.info["lang"].iloc[0]), classes=classes, parts=parts)
+    model.fit_frame(x.iloc[tr], [classes[i] for i in y[tr]])
+    pred = model.proba_frame(x.iloc[te]).argmax(axis=1)
+    return float((pred == y[te]).mean()), float(np.mean(y[te] == np.bincount(y[tr]).argmax()))
+
+
+def test_twitter15_flag_beats_majority_on_held_out_events():
+    data = read_twitter1516(shared_data("twitter15_16_propagation"), ["twitter15"])
+    acc, majority = _held_out_accuracy(data, ("text", "structure"))
+    assert acc > majority + 0.15, (acc, majority)
+
+
+def test_ced_flag_beats_majority_on_held_out_events():
+    data = read_ced(shared_data("weibo_ced_rumor_cascades"))  # the file is ordered by label: no prefix sample
+    assert data.info["label"].value_counts().to_dict() == {"non-rumor": 1479, "rumor": 1230}
+    data = data.subset(np.arange(0, len(data.info), 3))  # every third event keeps the test fast
+    acc, majority = _held_out_accuracy(data, ("text", "structure"))
+    assert acc > majority + 0.1, (acc, majority)
+
+
+def test_cli_scores_workspace_cascades(tmp_path):
+    import datetime as dt
+
+    from click.testing import CliRunner
+
+    from hudong.cli import cli
+    from hudong.graph.forecast import SizeForecaster, workspace_cascades
+    from hudong.metrics import testing
+
+    def t(m: float) -> dt.datetime:
+        return dt.datetime(2026, 1, 1) + dt.timedelta(minutes=m)
+
+    posts = [{"post_id": "r", "author_id": "A", "created_at": t(0), "text": "shocking secret cure 1"}]
+    posts += [{"post_id": f"p{i}", "author_id": f"U{i}", "created_at": t(i), "parent_id": "r", "root_id": "r"}
+              for i in range(1, 6)]  # fmt: skip
+    posts += [{"post_id": "s", "author_id": "B", "created_at": t(0), "text": "city council meeting 2"},
+              {"post_id": "s1", "author_id": "C", "created_at": t(90), "root_id": "s"}]  # fmt: skip
+    ws = testing.workspace(tmp_path / "ws", posts=posts)
+    try:
+        wc = workspace_cascades(ws)
+    finally:
+        ws.close()
+    assert sorted(wc.info["cascade_id"]) == ["weibo:r", "weibo:s"]
+    x, labels = _toy()
+    RumourFlagger(classes=CED_CLASSES).fit_frame(x, labels).save(tmp_path / "ws" / "models" / "rumour.pkl")
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "rumour", "score"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "weibo:" in ln]
+    assert "weibo:r" in lines[0] and "rumor" in lines[0]  # riskiest first
+    # a forecaster trained on the hand-built corpus, scored on the store's cascades at 30 minutes
+    SizeForecaster(minutes=30).fit(hand_built()).save(tmp_path / "ws" / "models" / "forecast-30.pkl")
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "forecast", "score", "--minutes", "30"])
+    assert res.exit_code == 0 and "weibo:r" in res.output, res.output
+    res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "forecast", "score", "--minutes", "45"])
+    assert isinstance(res.exception, HudongError) and "train one first" in str(res.exception)

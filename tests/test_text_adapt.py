@@ -1,0 +1,100 @@
+"""Domain adaptation (`hudong text train`): before/after on held-out labels, versions, workspace use, reset."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import shared_data
+from hudong.errors import HudongError
+from hudong.text import adapt
+from hudong.text.sentiment import predict
+
+# A synthetic domain: slang whose polarity product reviews never taught the shipped model.
+POS = ["yyds", "绝绝子", "封神", "狠狠爱了", "冲冲冲", "神仙操作"]
+NEG = ["踩雷", "翻车", "拉胯", "避雷", "血亏", "智商税"]
+SUBJ = ["这次联名", "新出的皮肤", "主播的新品", "这家的直播", "今晚的返场", "品牌的活动"]
+
+
+def synthetic(n: int, seed: int) -> tuple[list[str], list[str]]:
+    r = random.Random(seed)
+    texts, labels = [], []
+    for _ in range(n):
+        pos = r.random() < 0.5
+        texts.append(f"{r.choice(SUBJ)}{r.choice(['真的', '属实', '简直', ''])}{r.choice(POS if pos else NEG)}")
+        labels.append("positive" if pos else "negative")
+    return texts, labels
+
+
+def test_synthetic_domain_improves_and_workspace_uses_the_adapted_model(workspace):
+    texts, labels = synthetic(400, 1)
+    (res,) = adapt.train(workspace, texts, labels, task="sentiment")
+    assert res.lang == "zh" and res.n_heldout == 80 and res.n_train == 320
+    assert res.after["accuracy"] >= 0.95 and res.after["accuracy"] > res.before["accuracy"] + 0.2
+    assert res.version == f"{res.base_version}+ws1"
+    probe, gold = synthetic(50, 99)
+    shipped_acc = sum(p.polarity == g for p, g in zip(predict(probe), gold, strict=True)) / 50
+    with adapt.workspace_models(workspace) as active:
+        assert active == {"sentiment-zh": res.version}
+        out = predict(probe)
+        assert {p.model_version for p in out} == {res.version}
+        assert sum(p.polarity == g for p, g in zip(out, gold, strict=True)) / 50 > shipped_acc
+    assert {p.model_version for p in predict(probe)} == {res.base_version}  # outside the block: shipped again
+    (again,) = adapt.train(workspace, texts, labels)
+    assert again.version == f"{res.base_version}+ws2"
+    assert adapt.reset(workspace, "sentiment") == ["sentiment-zh"]
+    with adapt.workspace_models(workspace) as active:
+        assert active == {}
+        assert {p.model_version for p in predict(probe)} == {res.base_version}
+
+
+def test_real_domain_shift_weibo_comments(workspace):
+    d = shared_data("weibo_osm_comments_sentiment")
+    texts = [t.replace(" ", "") for t in (d / "train_review.txt").read_text(encoding="utf-8").splitlines()]
+    raw = (d / "train_label.txt").read_text().splitlines()
+    idx = random.Random(0).sample(range(len(texts)), 1500)
+    xs = [texts[i] for i in idx]
+    ys = ["positive" if raw[i].strip() == "0" else "negative" for i in idx]
+    (res,) = adapt.train(workspace, xs, ys, task="sentiment", lang="zh")
+    assert res.after["macro_f1"] > res.before["macro_f1"] + 0.05, (res.before, res.after)
+
+
+def test_cli_train_and_reset_and_bad_input(workspace, tmp_path):
+    from hudong.cli import cli
+
+    texts, labels = synthetic(120, 3)
+    csv = tmp_path / "labels.csv"
+    csv.write_text(
+        "text,label\n" + "\n".join(f"{t},{lb}" for t, lb in zip(texts, labels, strict=True)) + "\n", encoding="utf-8"
+    )
+    ws_dir = str(workspace.path)
+    workspace.close()
+    run = CliRunner().invoke
+    r = run(cli, ["--workspace", ws_dir, "text", "train", "--labels", str(csv)])
+    assert r.exit_code == 0, r.output
+    assert "before" in r.output and "after" in r.output and "+ws1" in r.output
+    r = run(cli, ["--workspace", ws_dir, "text", "train", "--reset"])
+    assert r.exit_code == 0 and "sentiment-zh" in r.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n好评,positive\n,negative\n", encoding="utf-8")
+    with pytest.raises(HudongError, match="row 3: empty text"):
+        adapt.read_labels(bad)
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text("text\nhi\n", encoding="utf-8")
+    with pytest.raises(HudongError, match="missing column"):
+        adapt.read_labels(nolabel)
+
+
+def test_toxicity_adapts_and_unknown_labels_are_refused(workspace):
+    r = random.Random(5)
+    texts = [
+        f"{r.choice(SUBJ)}{r.choice(['真是', '就是'])}{r.choice(['一坨垃圾', '脑残玩意']) if i % 2 else '挺有意思'}"
+        for i in range(200)
+    ]
+    labels = ["toxic" if i % 2 else "ok" for i in range(200)]
+    (res,) = adapt.train(workspace, texts, labels, task="toxicity")
+    assert res.after["accuracy"] >= 0.95 and res.version.endswith("+ws1")
+    with pytest.raises(HudongError, match="toxicity labels must be among"):
+        adapt.train(workspace, texts, ["bad"] * 200, task="toxicity")

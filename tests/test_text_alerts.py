@@ -1,0 +1,126 @@
+"""Crisis alerts: a planted rise in negative talk about the brand is found with the posts that drove it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hudong.text.alerts import detect_alerts
+
+
+def _days(rng, start, days, per_day, neg_share):
+    rows = []
+    for d in range(days):
+        n = rng.poisson(per_day)
+        for _ in range(n):
+            rows.append({"created_at": pd.Timestamp(start) + pd.Timedelta(days=d, hours=int(rng.integers(0, 24))),
+                         "negative": bool(rng.random() < neg_share), "reach": int(rng.integers(10, 1000)),
+                         "likes": 1, "comments": 0, "reposts": 0, "text": "calm", "platform": "weibo",
+                         "post_id": f"c{d}-{len(rows)}"})  # fmt: skip
+    return rows
+
+
+def _calm(seed=0, days=60):
+    return pd.DataFrame(_days(np.random.default_rng(seed), "2026-01-01", days, 30, 0.15))
+
+
+def test_no_alert_on_a_calm_series():
+    for seed in range(5):
+        alerts, daily = detect_alerts(_calm(seed))
+        assert alerts == [] and not daily["alert"].any()
+
+
+def test_more_talk_in_the_usual_mix_is_not_a_crisis():
+    rng = np.random.default_rng(9)
+    busy = pd.DataFrame(_days(rng, "2026-03-01", 3, 150, 0.15))  # five times the volume, same share
+    alerts, _ = detect_alerts(pd.concat([_calm(1), busy], ignore_index=True))
+    assert alerts == []
+
+
+def test_planted_crisis_is_found_with_its_driving_posts():
+    calm = _calm(2)
+    crisis = pd.DataFrame([{"created_at": pd.Timestamp("2026-03-02 10:00") + pd.Timedelta(hours=i % 12),
+                            "negative": True, "reach": 100_000 + i, "likes": 5, "comments": 5, "reposts": 5,
+                            "text": f"发霉了 {i}", "platform": "weibo", "post_id": f"x{i}"} for i in range(25)])  # fmt: skip
+    alerts, daily = detect_alerts(pd.concat([calm, crisis], ignore_index=True))
+    assert len(alerts) == 1
+    a = alerts[0]
+    assert a.start == a.end == pd.Timestamp("2026-03-02") and a.flagged >= 25
+    assert a.share > a.baseline_share * 2 and a.z >= 4 and a.kleinberg_burst
+    assert a.posts["post_id"].tolist() == [f"x{i}" for i in range(24, 19, -1)]  # top 5 by reach
+    assert daily.set_index("day").loc["2026-03-02", "alert"]
+
+
+def test_missing_signal_column_is_a_clear_error():
+    from hudong.errors import HudongError
+
+    with pytest.raises(HudongError, match="no 'toxic' column"):
+        detect_alerts(_calm(), "toxic")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from hudong.demo import build
+
+    return build(tmp_path_factory.mktemp("demo") / "ws", scale=0.02, progress=False).path
+
+
+def test_demo_workspace_shows_the_planted_crisis(demo):
+    import hudong
+    from hudong.text.alerts import find_alerts
+
+    ws = hudong.open(demo, read_only=True)
+    try:
+        alerts = find_alerts(ws)
+    finally:
+        ws.close()
+    neg = [a for a in alerts if a.signal == "negative"]
+    assert len(neg) == 1, [a.to_dict() for a in alerts]
+    a = neg[0]
+    assert pd.Timestamp("2026-06-20") <= a.peak <= pd.Timestamp("2026-06-22")
+    assert a.posts["text"].str.contains("山茶社茶叶发霉").all() and len(a.posts) == 5
+
+
+def test_cli_text_commands_on_the_demo(demo):
+    import json
+
+    from click.testing import CliRunner
+
+    from hudong.cli import cli
+
+    run = CliRunner()
+    out = run.invoke(cli, ["-w", str(demo), "text", "alerts", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    alerts = json.loads(out.output)
+    assert [a["signal"] for a in alerts] == ["negative"] and alerts[0]["peak"].startswith("2026-06-2")
+    out = run.invoke(cli, ["-w", str(demo), "text", "mentions", "--grain", "month", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    sov = pd.read_csv(__import__("io").StringIO(out.output))
+    assert set(sov["brand"]) == {"山茶社", "茶颜小筑", "青山茶铺"}
+    assert sov.groupby("period")["share"].sum().round(6).eq(1).all()
+    may = sov[sov["period"].str.startswith("2026-05")].set_index("brand")["share"]
+    assert may.idxmax() == "茶颜小筑"  # the competitor's May promotion
+    out = run.invoke(cli, ["-w", str(demo), "text", "bursts", "--end", "2026-06-21", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rising = json.loads(out.output)["rising"]
+    assert "#山茶社茶叶发霉#" in [r["term"] for r in rising[:5]]
+    out = run.invoke(cli, ["-w", str(demo), "text", "topics", "--by", "campaign", "--distinctive", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    spring = [r["term"] for r in json.loads(out.output) if r["group"] == "cmp-2026-springtea"]
+    assert "#春茶节#" in spring
+
+
+def test_report_text_sections_render_chinese(demo):
+    import hudong
+    from hudong.report.text_sections import gather_text
+
+    ws = hudong.open(demo, read_only=True)
+    try:
+        sec = gather_text(ws, "zh")
+    finally:
+        ws.close()
+    assert all(c.svg for c in sec.charts.values()), {k: c.note for k, c in sec.charts.items()}
+    assert "口碑情感走势" in sec.charts["sentiment_trend"].svg and "负面" in sec.charts["sentiment_trend"].svg
+    assert len(sec.alerts) == 1 and sec.alerts[0]["line"].startswith("负面情感")
+    assert all("发霉" in p["text"] for p in sec.alerts[0]["posts"])
