@@ -9,6 +9,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("HUDONG_SHARED_DATA", REPO.parent / "shared" / "data"))
+# No background cache warming in web tests (it competes for the CPU): a test asks with create_app(warm=True).
+# Set in the environment so `hudong serve` subprocesses (browser tests) inherit it.
+os.environ.setdefault("HUDONG_WEB_WARM", "0")
 
 
 def shared_data(*parts: str) -> Path:

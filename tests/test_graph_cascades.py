@@ -69,6 +69,38 @@ def test_generations_growth_and_half_life():
     assert row["half_life"] == 2.0 and row["duration"] == 9.0
 
 
+@pytest.mark.parametrize("n_cascades", [300, 70_000])  # 70,000 > 2^16 cascades: the lexsort path
+def test_growth_times_match_a_per_cascade_sort(n_cascades):
+    rng = np.random.default_rng(7)
+    size = rng.integers(1, 6, n_cascades)
+    n = int(size.sum())
+    first = np.cumsum(size) - size
+    casc = np.repeat(np.arange(n_cascades), size)
+    parent = np.where(np.isin(np.arange(n), first), -1, np.maximum(np.arange(n) - 1, first[casc]))
+    time = np.round(rng.exponential(10.0, n), 1)  # rounded: ties within cascades
+    time[first] = 0.0
+    m = cascade_metrics(forest_from_parents(parent, time), users_k=(2, 3), depth_k=(1, 3))
+    for c in rng.choice(n_cascades, 50, replace=False):
+        t = np.sort(time[casc == c])
+        k = len(t)
+        assert m["half_life"].iloc[c] == t[(k + 1) // 2 - 1] and m["duration"].iloc[c] == t[-1]
+        assert np.array_equal(m[["t_users_2", "t_users_3"]].iloc[c], [t[i] if i < k else np.nan for i in (1, 2)],
+                              equal_nan=True)
+        assert m["depth"].iloc[c] == k - 1 and m["generation_sizes"].iloc[c] == [1] * k  # a chain
+        d3 = time[first[c] + 3] if k > 3 else np.nan
+        assert np.array_equal([m["t_depth_1"].iloc[c], m["t_depth_3"].iloc[c]],
+                              [time[first[c] + 1] if k > 1 else np.nan, d3], equal_nan=True)
+
+
+def test_generation_sizes_of_a_deep_chain_among_many_cascades():
+    # 1,100 cascades × depth 1,100 exceeds the dense (cascade, depth) table: the np.unique path
+    chain = np.arange(-1, 1099)
+    parent = np.concatenate([chain, np.full(1099, -1)])
+    m = cascade_metrics(forest_from_parents(parent))
+    assert m["generation_sizes"].iloc[0] == [1] * 1100 and m["depth"].iloc[0] == 1099
+    assert m["generation_sizes"].iloc[1:].map(len).eq(1).all() and m["size"].sum() == 2199
+
+
 def test_repairs_are_counted_per_cascade():
     # cascade 0: nodes 0..6, root 0.  cascade 1: nodes 7..9, root 7 (clean)
     cascade = np.array([0] * 7 + [1] * 3)

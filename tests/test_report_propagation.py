@@ -83,3 +83,16 @@ def test_tables_equal_the_api(report):
     groups = _cells(re.search(r'<table id="coordination-groups">(.*?)</table>', sec, flags=re.S).group(1))
     res = C.detect_coordination(ws)
     assert [int(g[2]) for g in groups] == res.groups["n_accounts"].tolist()
+
+
+def test_group_evidence_speaks_the_report_language():
+    import pandas as pd
+
+    from hudong.report.propagation import _group_evidence
+
+    r = {"n_accounts": 8, "items": 30, "kinds": ["post", "url"], "max_co_shares": 27,
+         "median_after_first_share_s": 12.4, "first": pd.Timestamp("2026-03-01"), "last": pd.Timestamp("2026-05-30")}  # fmt: skip
+    zh, en = _group_evidence(r, "zh"), _group_evidence(r, "en")
+    assert "8 个账号" in zh and "帖子、链接" in zh and "27 次" in zh and "2026-05-30" in zh
+    assert "accounts" not in zh and "co-shared" not in zh
+    assert en.startswith("8 accounts co-shared 30 items (posts, links)") and "12 s" in en

@@ -6,6 +6,7 @@ Real app, real DuckDB, real imports through hudong.ingest — no mocks."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import shutil
@@ -246,3 +247,121 @@ def test_an_import_shows_new_numbers_without_any_invalidation_call(fresh_app, tm
         import_file(ws, new, "generic-posts")
     expected = metric(fresh_app, "posts", [], platform=["twitter"])["value"].iloc[0]
     assert own_posts_kpi() == F.number(expected, "en") != before
+
+
+def cells(section: str, row_class: str) -> list[list[str]]:
+    """The text of each cell of the table rows ``<tr class="row_class">`` in an HTML fragment."""
+    rows = re.findall(rf'<tr class="{row_class}">(.*?)</tr>', section, re.S)
+    return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
+
+
+def test_people_shows_the_leiden_communities_of_the_graph_api(app):
+    from hudong.graph.communities import communities
+    from hudong.report.i18n import platform_name
+    from hudong.web.analytics import TOP_COMMUNITIES, page_key
+    from hudong.web.cache import data_version
+    from hudong.web.filters import Filters
+
+    c = login(app)
+    for params, platforms in (({}, None), ({"platform": "weibo"}, ["weibo"])):
+        page = c.get("/people", params={**params, "lang": "en"}).text
+        assert "not available yet" not in page
+        section = page.split('id="communities"')[1].split("</section>")[0]
+        with app.state.web.db() as ws:
+            table = communities(ws, platform=platforms).table
+        expected = [
+            [
+                platform_name(r["platform"], "en"),
+                str(r["community"]),
+                F.number(r["size"], "en"),
+                F.percent(r["share"]),
+                " · ".join(map(str, r["key_members"])),
+                " · ".join(map(str, r["bridges"])) or "—",
+                f"{r['modularity']:.3f}",
+            ]
+            for r in table.head(TOP_COMMUNITIES).to_dict(orient="records")
+        ]
+        got = cells(section, "community")
+        assert got == expected and len(got) > 1
+        assert f"The {len(got)} largest of {F.number(len(table), 'en')}" in section
+        if platforms:
+            assert {row[0] for row in got} == {"Weibo"}
+        else:
+            assert len(table["platform"].unique()) > 1
+    # computed through the page cache: the unfiltered context is held under the current data version
+    with app.state.web.db() as ws:
+        version = data_version(ws.con)
+    assert (version, page_key("people", "en", Filters())) in app.state.web.cache
+
+
+def test_content_topics_come_from_the_most_recent_posts(fresh_app, monkeypatch):
+    from hudong.text import keywords
+    from hudong.web import analytics
+
+    monkeypatch.setattr(analytics, "TOPIC_POSTS", 300)
+    c = login(fresh_app)
+    page = c.get("/content", params={"lang": "en"}).text
+    with fresh_app.state.web.db() as ws:
+        posts = keywords.load_posts(ws)
+    assert len(posts) > 300
+    assert f"Topics of the 300 most recent posts (of {F.number(len(posts), 'en')}" in page
+    table, _ = keywords.topics(posts.tail(300))
+    section = page.split('id="topics"')[1].split("</section>")[0]
+    labels = [html.unescape(x) for x in re.findall(r"<tr><td>([^<]*)</td>", section)]
+    assert labels == [str(x) for x in table["label"].head(analytics.TOP_TOPICS)] and labels
+
+
+def test_cache_warming_at_start_holds_the_default_contexts(template_dir, tmp_path):
+    from hudong.web import warm
+    from hudong.web.analytics import PAGE_CONTEXTS, page_key
+    from hudong.web.cache import data_version
+    from hudong.web.filters import Filters
+
+    d = tmp_path / "ws"
+    shutil.copytree(template_dir, d)
+    off = create_app(d)  # the test suite sets HUDONG_WEB_WARM=0 (tests/conftest.py)
+    with TestClient(off):
+        assert off.state.web.warm_thread is None and len(off.state.web.cache) == 0
+    a = create_app(d, warm=True)
+    with TestClient(a):
+        st = a.state.web
+        st.warm_thread.join(timeout=900)
+        assert not st.warm_thread.is_alive()
+        assert st.warmed == [label for label, _ in warm.plan()]
+        with st.db() as ws:
+            version = data_version(ws.con)
+        keys = [("scorecard",), ("filter-choices",)]
+        keys += [page_key(p, lang, Filters()) for lang in warm.WARM_LANGS for p in PAGE_CONTEXTS]
+        for key in keys:
+            assert (version, key) in st.cache, key
+        misses = st.cache.misses
+        c = login(a)
+        for path in ("/", *PAGES):
+            assert c.get(path).status_code == 200
+        assert st.cache.misses == misses  # every default page came from the warmed cache
+
+
+def test_metrics_api_takes_the_pages_filters(app):
+    c = login(app)
+    for params, kw in (
+        ({"account": OWN_TWITTER}, {"account": [OWN_TWITTER]}),
+        ({"campaign": WEIBO_CAMPAIGN, "start": "2026-03-01"}, {"campaign": [WEIBO_CAMPAIGN], "start": "2026-03-01"}),
+    ):
+        r = c.get("/api/metrics/posts", params={**params, "by": "platform"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        expected = metric(app, "posts", ["platform"], **kw)
+        assert {x["platform"]: x["value"] for x in body["rows"]} == dict(
+            zip(expected["platform"], expected["value"].astype(float), strict=True)
+        )
+        assert body["filters"] == params and body["filters_not_applied"] == []
+    everything = c.get("/api/metrics/posts").json()["rows"][0]["value"]
+    assert c.get("/api/metrics/posts", params={"account": OWN_TWITTER}).json()["rows"][0]["value"] < everything
+    # response_rate has no campaign dimension: computed without it, and the answer says so
+    r = c.get("/api/metrics/response_rate", params={"campaign": WEIBO_CAMPAIGN}).json()
+    assert r["filters_not_applied"] == ["campaign"]
+    for name, value in (("account", "no-such-account"), ("campaign", "x' OR '1'='1"), ("platform", "myspace")):
+        r = c.get("/api/metrics/posts", params={name: value})
+        assert r.status_code == 400 and f"unknown {name}" in r.json()["error"], (name, r.text)
+    r = c.get("/api/metrics/posts", params={"start": "2026-06-01", "end": "2026-05-01"})
+    assert r.status_code == 400 and "after" in r.json()["error"]

@@ -522,9 +522,19 @@ def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, eng
 @click.option("--seed", default=7, show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--force", is_flag=True, help="Replace DIRECTORY if it exists.")
-def demo(directory: str, scale: float, seed: int, lang: str, force: bool) -> None:
-    """Generate a realistic sample brand workspace, import it, score it and write its report."""
+@click.option("--serve", "serve_after", is_flag=True,
+              help="Then open the web app on it (creates an admin user if there is none).")
+@click.option("--host", default=None, help="With --serve: interface to listen on [default: 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="With --serve: port [default: 8000].")
+@click.option("--password-stdin", is_flag=True,
+              help="With --serve: the new admin's password from the first line of stdin (else one is generated).")
+def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_after: bool, host: str | None,
+         port: int | None, password_stdin: bool) -> None:
+    """Generate a realistic sample brand workspace, import it, score it and write its report
+    (--serve: then serve the web app on it)."""
     import shutil
+
+    password = _demo_serve_options(serve_after, host, port, password_stdin)
 
     from hudong.demo import build
     from hudong.report import write_report
@@ -557,6 +567,41 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool) -> Non
     for kind, p in paths.items():
         click.echo(f"{kind}: {p}")
     click.echo(f"done in {time.perf_counter() - t0:.1f} s. Next: hudong -w {d} metrics")
+    if serve_after:
+        demo_admin(d, password)
+        _serve(d, host or "127.0.0.1", port or 8000)
+
+
+def _demo_serve_options(serve_after: bool, host: str | None, port: int | None, password_stdin: bool) -> str | None:
+    """Check demo's --serve options before the build (which takes minutes); the --password-stdin password."""
+    if not serve_after:
+        given = [o for o, v in (("--host", host), ("--port", port), ("--password-stdin", password_stdin)) if v]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only go with --serve")
+        return None
+    if not password_stdin:
+        return None
+    from hudong.web.auth import check_password
+
+    return check_password(sys.stdin.readline().rstrip("\r\n"))
+
+
+def demo_admin(directory: Path, password: str | None) -> None:
+    """Create the workspace's admin web user if it has none; print a generated password once."""
+    from hudong.store.workspace import Workspace
+    from hudong.web.auth import ensure_admin
+
+    ws = Workspace.open(directory)
+    try:
+        setup = ensure_admin(ws.con, password=password)
+    finally:
+        ws.close()
+    if not setup.created:
+        click.echo(f"web admin: {setup.name} (exists; password unchanged)")
+    elif setup.generated:
+        click.echo(f"web admin: {setup.name}  password: {setup.generated}  (shown once; not stored in clear)")
+    else:
+        click.echo(f"web admin: {setup.name} (password from stdin)")
 
 
 # ---- web (issue #5) -------------------------------------------------------------------------------
@@ -567,11 +612,16 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool) -> Non
 @click.pass_context
 def serve(ctx: click.Context, directory: str | None, host: str, port: int) -> None:
     """Serve the web workspace (overview, engagement, reply inbox) and the REST API (/api, /openapi.json)."""
+    d = Path(directory) if directory else _workspace_dir(ctx.obj.get("workspace"))
+    _serve(d, host, port)
+
+
+def _serve(d: Path, host: str, port: int) -> None:
+    """Run the web app on workspace ``d`` until interrupted (the app warms its cache in the background)."""
     import uvicorn
 
     from hudong.web.app import create_app
 
-    d = Path(directory) if directory else _workspace_dir(ctx.obj.get("workspace"))
     app = create_app(d)
     click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import charts
 from . import fmt as F
-from .i18n import platform_name, t
+from .i18n import TEXT, platform_name, t
 
 log = logging.getLogger("hudong.report")
 TREE_NODES = 250  # users drawn: those with the largest downstream (their parents always come too)
@@ -120,9 +120,19 @@ def gather_propagation(ws: Any, lang: str) -> Propagation:
                                accounts=len(res.accounts), bots=int(bots["bot_like"].sum()))  # fmt: skip
     out.groups = [{"group": str(r["group"]), "platform": platform_name(r["platform"], lang),
                    "accounts": F.number(r["n_accounts"], lang), "n_items": F.number(r["items"], lang),
-                   "evidence": r["evidence"]} for r in res.groups.to_dict(orient="records")]  # fmt: skip
+                   "evidence": _group_evidence(r, lang)} for r in res.groups.to_dict(orient="records")]  # fmt: skip
     out.kpis = kpi_rows(coordination.kpis_raw_adjusted(ws, flagged), lang)
     return out
+
+
+def _group_evidence(r: dict, lang: str) -> str:
+    """The group's evidence sentence in the report's language (graph.coordination writes it in English)."""
+    kinds = "、".join if lang == "zh" else ", ".join
+    names = [t(f"prop_kind_{k}", lang) if f"prop_kind_{k}" in TEXT else str(k) for k in r["kinds"]]
+    return t("prop_group_evidence", lang, n=F.number(r["n_accounts"], lang), items=F.number(r["items"], lang),
+             kinds=kinds(names), pair=F.number(r["max_co_shares"], lang),
+             delay=F.number(round(r["median_after_first_share_s"]), lang),
+             first=f"{r['first']:%Y-%m-%d}", last=f"{r['last']:%Y-%m-%d}")  # fmt: skip
 
 
 def koc_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:

@@ -33,7 +33,7 @@ from hudong.report.i18n import media_name, platform_name
 from hudong.report.i18n import t as tt
 
 from .app import state_of
-from .filters import Filters, load_choices, parse_filters
+from .filters import Filters, cached_choices, parse_filters
 from .pages import Reader, lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -41,6 +41,8 @@ router = APIRouter(include_in_schema=False)
 TOP_POSTS = 10
 TOP_CASCADES = 20
 TOP_KOCS = 20
+TOP_COMMUNITIES = 20
+TOPIC_POSTS = 5000  # topics come from the most recent posts: jieba segments each one (≈0.4 ms a post)
 TEXT_CHARS = 80
 ASSET_CACHE = "public, max-age=31536000, immutable"
 
@@ -165,23 +167,30 @@ def _missing(e: Missing, lang: str) -> str:
 
 # ---- page plumbing --------------------------------------------------------------------------------
 def page_filters(request: Request) -> Filters:
-    st = state_of(request)
-    choices = st.cached(("filter-choices",), lambda ws: load_choices(ws.con))
+    choices = cached_choices(state_of(request))
     request.state.filter_choices = choices
     return parse_filters(request.query_params, choices)
 
 
-def analytics_page(
-    request: Request, user: Any, page: str, build: Callable[[Frames], dict[str, Any]], template: str | None = None
-) -> Response:
-    """Parse the filters, build (or fetch from the cache) the page context, render ``<page>.html``."""
+def page_context(st: Any, page: str, lang: str, filters: Filters) -> dict[str, Any]:
+    """The context of analytics page ``page`` (a key of ``PAGE_CONTEXTS``), from the cache or built now; the
+    start-up warming (``web/warm.py``) calls this too, so it fills exactly the entries the pages read."""
+    build = PAGE_CONTEXTS[page]
+    return st.cached(page_key(page, lang, filters), lambda ws: build(Frames(ws, filters, lang)))
+
+
+def page_key(page: str, lang: str, filters: Filters) -> tuple[Any, ...]:
+    return ("page", page, lang, filters.key())
+
+
+def analytics_page(request: Request, user: Any, page: str) -> Response:
+    """Parse the filters, build (or fetch from the cache) the page context, render ``analytics_<page>.html``."""
     lang = lang_of(request)
     filters = page_filters(request)
-    st = state_of(request)
-    ctx = st.cached(("page", page, lang, filters.key()), lambda ws: build(Frames(ws, filters, lang)))
+    ctx = page_context(state_of(request), page, lang, filters)
     return render(
         request,
-        template or f"{page}.html",
+        f"analytics_{page}.html",
         user=user,
         filters=filters,
         choices=request.state.filter_choices,
@@ -229,7 +238,7 @@ def engagement_context(fr: Frames) -> dict[str, Any]:
 
 @router.get("/engagement")
 def engagement(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "engagement", engagement_context, "analytics_engagement.html")
+    return analytics_page(request, user, "engagement")
 
 
 # ---- content --------------------------------------------------------------------------------------
@@ -293,13 +302,14 @@ def formats_table(fr: Frames) -> list[dict[str, str]]:
 TOP_TOPICS = 10
 
 
-def topic_rows(fr: Frames) -> list[dict[str, str]] | None:
-    """Co-occurrence topics of the filtered posts (``hudong.text.keywords.topics``); None when the module is
-    not installed. Account = the post's account_id (own posts), as for the metrics."""
+def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
+    """Co-occurrence topics (``hudong.text.keywords.topics``) of the ``TOPIC_POSTS`` most recent filtered posts,
+    and a note saying so when the filter left more; None when the module is not installed. Account = the post's
+    account_id (own posts), as for the metrics."""
     try:
         from hudong.text import keywords
     except ImportError:
-        return None
+        return None, ""
     f = fr.filters
     posts = keywords.load_posts(
         fr.ws,
@@ -311,8 +321,13 @@ def topic_rows(fr: Frames) -> list[dict[str, str]] | None:
     if f.account:
         posts = posts[posts["account_id"].isin(f.account)]
     if posts.empty:
-        return []
-    table, _ = keywords.topics(posts)
+        return [], ""
+    # load_posts sorts by created_at: the tail is the most recent posts (what the page is about: topics now)
+    sample = posts.tail(TOPIC_POSTS)
+    note = ""
+    if len(posts) > len(sample):
+        note = tt("wa_topics_sample", fr.lang, n=F.number(len(sample), fr.lang), total=F.number(len(posts), fr.lang))
+    table, _ = keywords.topics(sample)
     return [
         {
             "label": str(r["label"]),
@@ -321,11 +336,12 @@ def topic_rows(fr: Frames) -> list[dict[str, str]] | None:
             "coherence": "—" if pd.isna(r["coherence"]) else f"{r['coherence']:.2f}",
         }
         for r in table.head(TOP_TOPICS).to_dict(orient="records")
-    ]
+    ], note
 
 
 def content_context(fr: Frames) -> dict[str, Any]:
     lang = fr.lang
+    topics, topics_note = topic_rows(fr)
     try:
         posts = _post_rows(top_posts(fr), lang)
     except HudongError as e:
@@ -346,13 +362,14 @@ def content_context(fr: Frames) -> dict[str, Any]:
                 fr.note("best_posting_hours"),
             )
         ],
-        "topics": topic_rows(fr),
+        "topics": topics,
+        "topics_note": topics_note,
     }
 
 
 @router.get("/content")
 def content(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "content", content_context, "analytics_content.html")
+    return analytics_page(request, user, "content")
 
 
 # ---- community ------------------------------------------------------------------------------------
@@ -413,7 +430,7 @@ def community_context(fr: Frames) -> dict[str, Any]:
 
 @router.get("/community")
 def community(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "community", community_context, "analytics_community.html")
+    return analytics_page(request, user, "community")
 
 
 # ---- relationships --------------------------------------------------------------------------------
@@ -476,7 +493,7 @@ def relationships_context(fr: Frames) -> dict[str, Any]:
 
 @router.get("/relationships")
 def relationships(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "relationships", relationships_context, "analytics_relationships.html")
+    return analytics_page(request, user, "relationships")
 
 
 # ---- people and propagation (graph) ---------------------------------------------------------------
@@ -533,6 +550,30 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
     ]
 
 
+def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
+    """The largest Leiden communities (``hudong.graph.communities``, filtered by platform) and the note on how
+    they are defined; None when the module is not installed."""
+    try:
+        from hudong.graph.communities import communities
+    except ImportError:
+        return None, ""
+    table = communities(fr.ws, platform=_platform_arg(fr.filters)).table
+    rows = [
+        {
+            "platform": platform_name(r["platform"], fr.lang),
+            "community": int(r["community"]),
+            "size": F.number(r["size"], fr.lang),
+            "share": F.percent(r["share"]),
+            "key_members": [str(u) for u in r["key_members"]],
+            "bridges": [str(u) for u in r["bridges"]],
+            "modularity": f"{r['modularity']:.3f}",
+        }
+        for r in table.head(TOP_COMMUNITIES).to_dict(orient="records")
+    ]
+    note = tt("wa_communities_how", fr.lang, n=F.number(len(rows), fr.lang), total=F.number(len(table), fr.lang))
+    return rows, note
+
+
 def people_context(fr: Frames) -> dict[str, Any]:
     lang = fr.lang
     orbit = fr.maybe("orbit_levels", ["month", "level"])
@@ -543,25 +584,21 @@ def people_context(fr: Frames) -> dict[str, Any]:
             {"level": tt(f"orbit_{int(r['level'])}", lang), "members": F.number(r["value"], lang)}
             for r in latest.to_dict(orient="records")
         ]
+    comms, comms_note = community_rows(fr)
     return {
         "segments": segments,
         "segments_note": fr.note("orbit_levels"),
         "kocs": koc_rows(fr),
         "koc_note": graph_note(fr.filters, lang, ("platform",)),
-        "communities_available": _graph_has("communities"),
+        "communities": comms,
+        "communities_note": comms_note,
         "coordination": coordination_rows(fr),
     }
 
 
-def _graph_has(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(f"hudong.graph.{module}") is not None
-
-
 @router.get("/people")
 def people(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "people", people_context, "analytics_people.html")
+    return analytics_page(request, user, "people")
 
 
 CASCADE_COLUMNS = ("size", "depth", "max_breadth", "structural_virality", "t_users_100", "half_life", "duration")
@@ -637,4 +674,15 @@ def propagation_context(fr: Frames) -> dict[str, Any]:
 
 @router.get("/propagation")
 def propagation(request: Request, user: Reader) -> Response:
-    return analytics_page(request, user, "propagation", propagation_context, "analytics_propagation.html")
+    return analytics_page(request, user, "propagation")
+
+
+# In the order of the navigation (the order people open them); web/warm.py warms them in this order.
+PAGE_CONTEXTS: dict[str, Callable[[Frames], dict[str, Any]]] = {
+    "engagement": engagement_context,
+    "content": content_context,
+    "community": community_context,
+    "relationships": relationships_context,
+    "people": people_context,
+    "propagation": propagation_context,
+}

@@ -3,20 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from hudong.errors import HudongError
 from hudong.metrics import REGISTRY, list_metrics
 from hudong.report.charts import records
 
 from . import inbox, replies
 from .app import Forbidden, check_csrf, require, state_of
 from .auth import User
+from .filters import Filters, cached_choices, parse_filters
 
 router = APIRouter(prefix="/api", tags=["api"])
 Reader = Annotated[User, Depends(require("read"))]
@@ -29,13 +28,10 @@ class ActionIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000, description="a note; for draft, the draft text")
 
 
-def parse_date(value: str | None, name: str) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise HudongError(f"{name} must be a date like 2026-06-01, got {value!r}") from None
+def request_filters(request: Request) -> Filters:
+    """The analytics pages' filters (``web/filters.py``: platform, account, campaign, start, end), validated
+    against the workspace's values: unknown ones raise ``HudongError`` (400 naming the known values)."""
+    return parse_filters(request.query_params, cached_choices(state_of(request)))
 
 
 def split_list(value: str | None) -> list[str]:
@@ -72,17 +68,18 @@ def metric_values(
     user: Reader,
     by: Annotated[str | None, Query(description="comma-separated dimensions, e.g. platform,week")] = None,
     start: Annotated[str | None, Query(description="from this date (inclusive)")] = None,
-    end: Annotated[str | None, Query(description="up to this date (exclusive)")] = None,
+    end: Annotated[str | None, Query(description="up to this date (inclusive)")] = None,
     platform: Annotated[str | None, Query(description="only these platforms (comma-separated)")] = None,
+    account: Annotated[str | None, Query(description="only these account_ids (comma-separated)")] = None,
+    campaign: Annotated[str | None, Query(description="only these campaign_ids (comma-separated)")] = None,
 ) -> Any:
     if name not in REGISTRY:
         return JSONResponse({"error": f"unknown metric {name!r}", "metrics": sorted(REGISTRY)}, status_code=404)
     dims = split_list(by)
-    filters: dict[str, Any] = {"start": parse_date(start, "start"), "end": parse_date(end, "end")}
-    if platform:
-        filters["platform"] = split_list(platform)
-    key = ("api-metric", name, tuple(dims), tuple(sorted((k, str(v)) for k, v in filters.items())))
-    df = state_of(request).cached(key, lambda ws: ws.metric(name, by=dims, **filters))  # see web/cache.py
+    f = request_filters(request)  # the filter parameters above are declared for OpenAPI; parsed here, validated
+    kw = f.metric_kwargs(name)
+    key = ("api-metric", name, tuple(dims), f.key())  # kw follows from (name, filters)
+    df = state_of(request).cached(key, lambda ws: ws.metric(name, by=dims, **kw))  # see web/cache.py
     m = REGISTRY[name]
     return {
         "metric": name,
@@ -90,6 +87,8 @@ def metric_values(
         "label_en": m.label_en,
         "unit": m.unit,
         "by": dims,
+        "filters": f.params(),
+        "filters_not_applied": f.unsupported(name),
         "rows": records(df),
     }
 

@@ -56,6 +56,8 @@ class WebState:
         self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-session")
         self.fixed_now = now
         self.cache = VersionedCache()
+        self.warmed: list[str] = []  # cache items computed by the start-up warming (web/warm.py)
+        self.warm_thread: threading.Thread | None = None
 
     @contextmanager
     def db(self) -> Iterator[Workspace]:
@@ -214,8 +216,9 @@ def _install_handlers(app: FastAPI) -> None:
         return render_error(request, 500, msg)
 
 
-def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> FastAPI:
-    """The web app for the workspace at ``ws_dir`` (``now`` fixes the SLA clock, for tests)."""
+def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, warm: bool | None = None) -> FastAPI:
+    """The web app for the workspace at ``ws_dir`` (``now`` fixes the SLA clock, for tests). ``warm``: fill the
+    cache in a background thread when the app starts (``web/warm.py``); default: ``HUDONG_WEB_WARM``, on."""
     ws = Workspace.open(Path(ws_dir))
     auth.ensure_tables(ws.con)
     inbox.ensure_tables(ws.con)
@@ -226,8 +229,16 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from . import warm as W
+
+        st: WebState = app.state.web
+        stop = None
+        if (W.enabled_by_env() if warm is None else warm) and st.cache.enabled:
+            st.warm_thread, stop = W.start_warming(st)
         yield
-        with app.state.web.lock:
+        if stop is not None:
+            stop.set()  # the warming thread ends before its next item
+        with st.lock:
             ws.close()
 
     app = FastAPI(

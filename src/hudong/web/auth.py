@@ -67,14 +67,19 @@ def _check_name(name: str) -> str:
     return name
 
 
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise HudongError(f"password must have at least {MIN_PASSWORD} characters")
+    return password
+
+
 def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str) -> User:
     """Create a user (error if the name exists)."""
     ensure_tables(con)
     name = _check_name(name)
     if role not in ROLES:
         raise HudongError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise HudongError(f"password must have at least {MIN_PASSWORD} characters")
+    check_password(password)
     if con.execute("SELECT 1 FROM web_users WHERE name = ?", [name]).fetchone():
         raise HudongError(f"user {name!r} already exists")
     con.execute(
@@ -82,6 +87,28 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str
         [name, role, _hasher.hash(password), dt.datetime.now(dt.UTC).replace(tzinfo=None)],
     )
     return User(name, role)
+
+
+@dataclass(frozen=True)
+class AdminSetup:
+    """What ``ensure_admin`` did: ``created`` the user ``name``; ``generated`` = its new random password (to show
+    once), None when it was given or no user was created."""
+
+    name: str
+    created: bool
+    generated: str | None = None
+
+
+def ensure_admin(con: duckdb.DuckDBPyConnection, name: str = "admin", password: str | None = None) -> AdminSetup:
+    """Make sure the workspace has an enabled admin: if none exists, create ``name`` with ``password`` (or a
+    random one, returned once; only its hash is stored). An existing admin is left as it is."""
+    ensure_tables(con)
+    row = con.execute("SELECT name FROM web_users WHERE role = 'admin' AND NOT disabled ORDER BY name").fetchone()
+    if row:
+        return AdminSetup(row[0], created=False)
+    generated = None if password is not None else secrets.token_urlsafe(12)
+    user = add_user(con, name, "admin", password if password is not None else generated)
+    return AdminSetup(user.name, created=True, generated=generated)
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -79,6 +79,11 @@ class VersionedCache:
                 self._data.popitem(last=False)
         return value
 
+    def __contains__(self, full: tuple[Any, Hashable]) -> bool:
+        """``(version, key) in cache``: whether that entry is held (no hit counted)."""
+        with self._lock:
+            return full in self._data
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

@@ -63,6 +63,11 @@ def load_choices(con: Any) -> Choices:
     )
 
 
+def cached_choices(st: Any) -> Choices:
+    """``load_choices`` through the web app's cache (``WebState.cached``: once per data version)."""
+    return st.cached(("filter-choices",), lambda ws: load_choices(ws.con))
+
+
 @dataclass(frozen=True)
 class Filters:
     """Validated filters; ``metric_kwargs(name)`` gives what one metric accepts."""
