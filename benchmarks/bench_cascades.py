@@ -21,8 +21,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hudong.graph import build_forest, cascade_metrics, read_twitter1516_trees, twitter1516_forest
+from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, lookup_by_group
 
 COMPARED = ["size", "depth", "max_breadth", "wiener_index", "structural_virality", "mean_offspring",
             "generation_sizes", "t_users_10", "t_users_100", "t_users_1000", "t_depth_2", "t_depth_5", "t_depth_10",
@@ -91,50 +94,58 @@ def read_ced(data: Path) -> pd.DataFrame:
 def ced_forest(df: pd.DataFrame):
     """User-level CED trees: node = (event, uid); parent = author of the parent repost (or the source author,
     from the event id); the first listed row wins, missing parents hang from the root; a user's time = their
-    first repost, the root's = the event's first repost (minutes). Strings are turned into integer codes once;
+    first repost, the root's = the event's first repost (minutes). Nodes are numbered per event in order of the
+    user's first row (the source author after them when they never repost in their own event).
+
+    Strings are coded once, a slice of whole events at a time (``factorize_by_group``: cache-sized hash tables);
     everything after is integer arrays."""
-    ev_codes, events = pd.factorize(df["event_id"])
-    m, C = len(df), len(events)
-    mid_codes, mids = pd.factorize(pd.concat([df["mid"], df["parent"]], ignore_index=True))
-    M = len(mids)
-    row_key = ev_codes * M + mid_codes[:m]
-    uniq_rows, first_row = np.unique(row_key, return_index=True)  # a mid listed twice: its first row counts
-    direct = (df["parent"] == "").to_numpy()  # compared in Arrow, not as Python objects
-    pos = np.searchsorted(uniq_rows, ev_codes * M + mid_codes[m:])
-    pos = np.minimum(pos, len(uniq_rows) - 1)
-    found = ~direct & (uniq_rows[pos] == ev_codes * M + mid_codes[m:])
-    src_uid = events.str.rsplit("_", n=1).str[1]
-    src_uid = pd.Series(src_uid, dtype=df["uid"].dtype)  # the uid column's string type: one fast factorize
-    ucodes, users = pd.factorize(pd.concat([df["uid"], src_uid], ignore_index=True))
-    U = len(users)
-    uid_row, uid_src = ucodes[:m], ucodes[m:]
-    parent_uid = np.full(m, -1, dtype=np.int64)
-    parent_uid[direct] = uid_src[ev_codes[direct]]
-    parent_uid[found] = uid_row[first_row[pos[found]]]
-    kc = ev_codes * U + uid_row
-    kp = np.where(parent_uid >= 0, ev_codes * U + parent_uid, -1)
-    kr = np.arange(C) * U + uid_src
-    uniq, inv = np.unique(np.concatenate([kr, kc, kp[kp >= 0]]), return_inverse=True)
-    child = inv[C : C + m]
+    m = len(df)
+    ev, ev_first = factorize_ids(df["event_id"], runs=True)
+    C = len(ev_first)
+    src_uid = df["event_id"].take(ev_first).str.rsplit("_", n=1).str[1].reset_index(drop=True)
+    uid = pa.concat_arrays([arrow_strings(df["uid"]).combine_chunks(),
+                            arrow_strings(src_uid.astype(df["uid"].dtype)).combine_chunks()])
+    # users: each event's rows, then its source author (events in order when consecutive in the file)
+    contiguous = bool((np.diff(ev) >= 0).all())
+    ends = np.searchsorted(ev, np.arange(C), side="right") if contiguous else np.full(C, m)
+    layout = np.insert(np.arange(m), ends, m + np.arange(C))  # index into uid (rows, then sources)
+    where = np.empty(m + C, dtype=np.int64)
+    where[layout] = np.arange(m + C)
+    ucodes, _ = factorize_by_group(uid.take(pa.array(layout)),
+                                   np.insert(ev, ends, np.arange(C)) if contiguous else np.r_[ev, np.arange(C)])
+    child, roots = ucodes[where[:m]], ucodes[where[m:]]
+    # parent reposts: the first row of the event with the parent mid, when there is one
+    par = arrow_strings(df["parent"]).combine_chunks()
+    direct = pc.equal(par, "").to_numpy(zero_copy_only=False)
+    asks = np.flatnonzero(~direct)
+    src = lookup_by_group(df["mid"], ev, par.take(pa.array(asks)), ev[asks])
+    found = src >= 0
     parent = np.full(m, -1, dtype=np.int64)
-    parent[kp >= 0] = inv[C + m :]
-    node_cascade = uniq // U
-    minutes = df["minutes"].to_numpy()
-    first = np.full(C, np.inf)
-    np.minimum.at(first, ev_codes, minutes)
-    node_time = np.full(len(uniq), np.inf)
+    parent[direct] = roots[ev[direct]]
+    parent[asks[found]] = child[src[found]]
+    n = int(max(child.max(initial=-1), roots.max(initial=-1))) + 1
+    node_cascade = np.empty(n, dtype=np.int64)
+    node_cascade[child] = ev
+    node_cascade[roots] = np.arange(C)
+    minutes = df["minutes"].to_numpy(dtype=np.float64)
+    if contiguous and m:
+        first = np.minimum.reduceat(minutes, np.r_[0, ends[:-1]])
+    else:
+        first = np.full(C, np.inf)
+        np.minimum.at(first, ev, minutes)
+    node_time = np.full(n, np.inf)
     np.minimum.at(node_time, child, minutes)
-    node_time[inv[:C]] = first
-    return build_forest(node_cascade, node_time, inv[:C], child, parent, np.arange(m))
+    node_time[roots] = first
+    return build_forest(node_cascade, node_time, roots, child, parent, np.arange(m))
 
 
 def nx_ced(df: pd.DataFrame) -> pd.DataFrame:
     """Per event with networkx from the same string rows, the rules of build_forest: a repost's parent is the
     author of the first row with the parent mid in the event (the source author for an empty parent); first
     usable parent edge wins, self-loops and edges into the root dropped, users without a usable parent hang from
-    the root, then each cycle's earliest user (ties: the uid seen first in the file, as hudong numbers nodes)."""
+    the root, then each cycle's earliest user (ties: the user whose first row in the event comes first, as
+    hudong numbers nodes; networkx keeps nodes in insertion order, i.e. by first row)."""
     sources = [e.rsplit("_", 1)[1] for e in pd.unique(df["event_id"])]
-    seen = {u: i for i, u in enumerate(dict.fromkeys([*df["uid"].tolist(), *sources]))}
     out = []
     for (_, e), root in zip(df.groupby("event_id", sort=False), sources, strict=True):
         uids, parents, minutes = e["uid"].tolist(), e["parent"].tolist(), e["minutes"].tolist()
@@ -155,6 +166,7 @@ def nx_ced(df: pd.DataFrame) -> pd.DataFrame:
         for v in [v for v in g if v != root and not g.in_degree(v)]:
             g.add_edge(root, v)
         reached = nx.descendants(g, root) | {root}
+        seen = {u: i for i, u in enumerate(g)} if len(reached) < len(g) else {}
         while len(reached) < len(g):
             v = next(v for v in g if v not in reached)
             cycle = []

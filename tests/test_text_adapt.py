@@ -41,6 +41,17 @@ def test_synthetic_domain_improves_and_workspace_uses_the_adapted_model(workspac
         out = predict(probe)
         assert {p.model_version for p in out} == {res.version}
         assert sum(p.polarity == g for p, g in zip(out, gold, strict=True)) / 50 > shipped_acc
+        # a process pool scores with the adapted model too (the parent's models are copied to each worker)
+        from hudong.text.sentiment import TABLE, score_workspace
+
+        workspace.con.execute(
+            "INSERT INTO posts (platform, post_id, created_at, text, source_file, importer, batch_id) "
+            "SELECT 'weibo', 'p' || i, TIMESTAMP '2026-01-01', ?, 't.csv', 'test', 'b1' FROM range(3) t(i)",
+            [probe[0]],
+        )
+        score_workspace(workspace, workers=2)
+        versions = workspace.con.execute(f"SELECT DISTINCT model_version FROM {TABLE} WHERE lang = 'zh'").fetchall()
+        assert versions == [(res.version,)]
     assert {p.model_version for p in predict(probe)} == {res.base_version}  # outside the block: shipped again
     (again,) = adapt.train(workspace, texts, labels)
     assert again.version == f"{res.base_version}+ws2"

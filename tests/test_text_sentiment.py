@@ -275,6 +275,18 @@ def test_score_workspace_writes_table_with_model_version(tmp_path):
     ws.close()
 
 
+def test_process_pool_scores_exactly_as_one_process(tmp_path):
+    ws = _fixture(tmp_path)
+    q = lambda t: ws.con.execute(f"SELECT * FROM {t} ORDER BY platform, kind, id").fetchall()  # noqa: E731
+    one = score_workspace(ws, workers=1)
+    single = q(S.TABLE), q(S.SIGNALS_TABLE)
+    two = score_workspace(ws, workers=2, batch_size=5)  # several batches, each split over the pool
+    assert (one.workers, two.workers) == (1, 2)
+    assert (q(S.TABLE), q(S.SIGNALS_TABLE)) == single and two.rows == one.rows == 12
+    assert two.by_polarity == one.by_polarity and two.toxic == one.toxic
+    ws.close()
+
+
 def test_net_sentiment_compiles_for_spark(monkeypatch):
     from hudong.store import schema as SC
 

@@ -243,7 +243,7 @@ def test_an_import_shows_new_numbers_without_any_invalidation_call(fresh_app, tm
         w.writeheader()
         for r in rows:
             w.writerow({**r, "post_id": "9" + r["post_id"], "url": ""})
-    with state.db() as ws:  # the web upload path imports in-process like this
+    with state.db(write=True) as ws:  # an in-process write (the upload path imports on its own cursor, then says so)
         import_file(ws, new, "generic-posts")
     expected = metric(fresh_app, "posts", [], platform=["twitter"])["value"].iloc[0]
     assert own_posts_kpi() == F.number(expected, "en") != before

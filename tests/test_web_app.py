@@ -694,6 +694,55 @@ def test_upload_imports_staff_replies_closes_items_and_quarantines_bad_rows(app,
     assert [b["status"] for b in c.get("/api/imports").json()[:2]] == ["failed", "ok"]
 
 
+def test_upload_job_reports_the_importers_progress_in_rows(app, monkeypatch):
+    import time
+
+    from hudong.ingest import readers
+    from hudong.web.uploads import _import_lock
+
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)  # several CSV blocks for a small file
+    head, bad = REPLY_CSV.splitlines()[0], 0
+    lines = [head]
+    for i in range(1, 2001):
+        ts = "not a date" if i % 101 == 0 else f"2026-06-08 10:{i % 60:02d}:00"
+        bad += i % 101 == 0
+        lines.append(f"weibo,pr{i},comment,fan{i % 97},p1,{ts},第{i}条评论,,true,false,false")
+    c = login(app, "ana")
+    hdr = {"X-CSRF-Token": page_csrf(c)}
+    lock = _import_lock(app.state.web)
+    with lock:  # the job waits for the import lock: queued, nothing processed yet
+        r = c.post(
+            "/api/uploads",
+            data={"format": "generic-interactions"},
+            files={"file": ("many.csv", "\n".join(lines).encode(), "text/csv")},
+            headers=hdr,
+        )
+        job = r.json()
+        assert job["state"] == "queued" and job["percent"] == 0 and job["rows_done"] == 0
+        html = c.get(f"/upload/{job['id']}").text
+        assert 'id="job-progress" max="100" value="0"' in html and 'id="job-rows">0<' in html
+        assert "已处理行数" in html or "Rows processed" in html
+    seen = []
+    for _ in range(300):
+        j = c.get(f"/api/imports/jobs/{job['id']}").json()
+        seen.append(j)
+        if j["state"] in ("done", "failed"):
+            break
+        time.sleep(0.02)
+    for before, after in zip(seen, seen[1:], strict=False):
+        for k in ("percent", "rows_done", "rows_quarantined", "rows_accepted"):
+            assert after[k] >= before[k], (k, before, after)
+    j = seen[-1]
+    assert j["state"] == "done", j
+    assert j["stage"] == "done"  # set by the importer's callback
+    q = c.get(f"/api/imports/{j['batch_id']}/quarantine").json()
+    assert j["percent"] == 100 and j["rows_done"] == j["rows_total"] == 2000
+    assert j["rows_quarantined"] == q["total"] == bad == j["summary"]["quarantined"]
+    assert j["rows_accepted"] == 2000 - bad
+    html = c.get(f"/upload/{j['id']}").text
+    assert 'id="job-rows">2,000<' in html and f'id="job-quarantined">{bad}<' in html and 'value="100"' in html
+
+
 def test_upload_rejects_wrong_roles_types_formats_and_sizes(app):
     files = {"file": ("a.csv", REPLY_CSV.encode(), "text/csv")}
     r_c = login(app, "rita")

@@ -708,8 +708,10 @@ def text() -> None:
 
 
 @text.command("sentiment")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to score with (default: up to 4 cores from 50,000 texts on, else 1).")
 @click.pass_context
-def text_sentiment(ctx: click.Context) -> None:
+def text_sentiment(ctx: click.Context, workers: int | None) -> None:
     """Score sentiment, emotion and toxicity of every post and interaction with text, in one pass (alias:
     `hudong text score`); writes the text_sentiment and text_signals tables (net_sentiment, emotion_mix, …)."""
     from hudong.text.adapt import workspace_models
@@ -718,13 +720,13 @@ def text_sentiment(ctx: click.Context) -> None:
     ws = _open(ctx)
     try:
         with workspace_models(ws):  # the workspace's adapted models (`hudong text train`), if any
-            s = score_workspace(ws)
+            s = score_workspace(ws, workers=workers)
     finally:
         ws.close()
     versions = ", ".join(f"{k} {v}" for k, v in s.model_versions.items())
     click.echo(
         f"scored {s.rows:,} texts ({s.by_kind['post']:,} posts, {s.by_kind['interaction']:,} interactions) "
-        f"in {s.seconds:.1f} s — {s.texts_per_second:,.0f} texts/s; models: {versions}"
+        f"in {s.seconds:.1f} s — {s.texts_per_second:,.0f} texts/s on {s.workers} process(es); models: {versions}"
     )
     click.echo("language: " + ", ".join(f"{k} {v:,}" for k, v in s.by_lang.most_common()))
     pol = {k or "not scored": v for k, v in s.by_polarity.items()}
@@ -743,15 +745,19 @@ text.add_command(text_sentiment, name="score")
 
 @text.command("train")
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False), help="CSV: text,label[,lang].")
+@click.option("--from-inbox", is_flag=True,
+              help="Train on the labels operators set in the web inbox (sentiment, toxicity); with --labels: both.")
 @click.option("--task", type=click.Choice(["sentiment", "emotion", "toxicity"]), default="sentiment", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of every row (default: per row).")
 @click.option("--holdout", type=float, default=0.2, show_default=True, help="Share of labels held out to evaluate.")
 @click.option("--reset", is_flag=True, help="Remove the workspace's adapted model(s) of --task: back to the shipped one.")
 @click.pass_context
-def text_train(ctx: click.Context, labels_file, task, lang, holdout, reset) -> None:
+def text_train(ctx: click.Context, labels_file, from_inbox, task, lang, holdout, reset) -> None:
     """Adapt a text model to this workspace's own labelled comments; prints before/after on held-out labels.
 
-    The adapted model is saved in <workspace>/models/ and used by `hudong text sentiment` from then on."""
+    Labels come from a CSV (--labels) and/or the web inbox (--from-inbox: what operators labelled there; stop
+    `hudong serve` first, it holds the workspace). The adapted model is saved in <workspace>/models/ and used
+    by `hudong text sentiment` and the inbox's model suggestions from then on."""
     from hudong.text import adapt
 
     ws = _open(ctx)
@@ -760,9 +766,15 @@ def text_train(ctx: click.Context, labels_file, task, lang, holdout, reset) -> N
             removed = adapt.reset(ws, task)
             click.echo("removed adapted model(s): " + (", ".join(removed) or "none") + "; shipped models in use")
             return
-        if not labels_file:
-            raise click.UsageError("give --labels FILE.csv (or --reset)")
-        texts, labels, langs = adapt.read_labels(labels_file)
+        if not labels_file and not from_inbox:
+            raise click.UsageError("give --labels FILE.csv and/or --from-inbox (or --reset)")
+        texts: list[str] = []
+        labels: list[str] = []
+        langs: list[str | None] = []
+        if labels_file:
+            texts, labels, langs = adapt.read_labels(labels_file)
+        if from_inbox:
+            _add_inbox_labels(ws, task, lang, labels_file, texts, labels, langs)
         results = adapt.train(ws, texts, labels, task=task, lang=lang, langs=langs, holdout=holdout)
     finally:
         ws.close()
@@ -774,6 +786,37 @@ def text_train(ctx: click.Context, labels_file, task, lang, holdout, reset) -> N
         for name, sc in (("before", r.before), ("after", r.after)):
             f1 = ", ".join(f"{c} {v:.3f}" for c, v in sc["f1"].items())
             click.echo(f"  {name:6}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f}; F1 {f1}")
+    click.echo("in use from now on by `hudong text score` (run it to rescore the workspace) and the inbox's "
+               "model suggestions")
+
+
+def _add_inbox_labels(ws, task: str, lang: str | None, labels_file: str | None, texts: list, labels: list,
+                      langs: list) -> None:
+    """Append the workspace's inbox labels of ``task`` to the lists; an error naming the counts when no language
+    has enough labels (in two classes) to train on."""
+    from hudong.text.adapt import MIN_LABELS
+    from hudong.text.tokenize import detect_lang
+    from hudong.web.labels import TASKS, counts_by_lang, training_data
+
+    if task not in TASKS:
+        raise HudongError(f"the inbox labels {' and '.join(TASKS)}, not {task}: use --labels FILE.csv for {task}")
+    n_csv = len(texts)
+    xs, ys, ls = training_data(ws, task)
+    texts += xs
+    labels += ys
+    langs += ls
+    by_lang = counts_by_lang([lang or lg or detect_lang(t) for t, lg in zip(texts, langs, strict=True)], labels)
+    detail = "; ".join(
+        f"{lg} {sum(c.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(c.items())) + ")"
+        for lg, c in sorted(by_lang.items())
+    )
+    source = f"{len(xs)} from the inbox" + (f" + {n_csv} from {labels_file}" if labels_file else "")
+    click.echo(f"{task} labels: {source}" + (f" — {detail}" if detail else ""))
+    if not any(sum(c.values()) >= MIN_LABELS and len(c) >= 2 for c in by_lang.values()):
+        raise HudongError(
+            f"too few {task} labels to train: {source} ({detail or 'none'}); at least {MIN_LABELS} in one "
+            "language, in 2 or more classes, are needed — label more messages in the inbox (/inbox)"
+        )
 
 
 def text_filters(f):

@@ -63,12 +63,31 @@ def _generations(forest: Forest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _sorted_within(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """``values`` sorted by (group, value). Sort by value, then stably by group: with < 2^16 groups numpy
-    radix-sorts the uint16 group numbers (~3× faster than ``np.lexsort`` on 10^6 values)."""
-    if n_groups > 2**16:
-        return values[np.lexsort((values, group))]
-    o = np.argsort(values)
-    return values[o][np.argsort(group[o].astype(np.uint16), kind="stable")]
+    """``values`` sorted by (group, value). Groups are brought together (skipped when already together; else a
+    stable radix sort of the group numbers), then sorted as rows of 2-D blocks, one block per power-of-two
+    width (rows padded with NaN, which sorts last): NumPy's SIMD sort, ~5× faster than an argsort by value."""
+    n = len(values)
+    if n == 0:
+        return values.copy()
+    if (np.diff(group) < 0).any():
+        key = group.astype(np.uint16) if n_groups <= 1 << 16 else group
+        o = np.argsort(key, kind="stable")
+        values, group = values[o], group[o]
+    counts = np.bincount(group, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = np.empty(n, dtype=np.float64)
+    has = np.flatnonzero(counts)
+    width = 1 << np.ceil(np.log2(counts[has])).astype(np.int64)
+    for w in np.unique(width):
+        g = has[width == w]
+        cols = np.arange(w)
+        inside = cols < counts[g][:, None]
+        pos = (starts[g][:, None] + cols)[inside]
+        block = np.full((len(g), w), np.nan)
+        block[inside] = values[pos]
+        block.sort(axis=1)
+        out[pos] = block[inside]
+    return out
 
 
 def cascade_metrics(
@@ -100,16 +119,19 @@ def cascade_metrics(
         "mean_offspring": mean_offspring,
     }
     if generations:
-        bounds = np.searchsorted(gc, np.arange(C + 1))
-        gsizes = np.split(gn, bounds[1:-1])
-        out["generation_sizes"] = [g.tolist() for g in gsizes]
-        out["branching_ratios"] = [(g[1:] / g[:-1]).round(6).tolist() for g in gsizes]
+        bounds = np.searchsorted(gc, np.arange(C + 1)).tolist()
+        sizes = gn.tolist()
+        ratios = (gn[1:] / np.maximum(gn[:-1], 1)).round(6).tolist()  # across a cascade boundary: unused
+        spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+        out["generation_sizes"] = [sizes[a:b] for a, b in spans]
+        out["branching_ratios"] = [ratios[a : b - 1] for a, b in spans]
 
     # growth: user times relative to the root's time, sorted within each cascade
     t0 = forest.time[forest.roots]
     nodes = forest.order
     rel = forest.time[nodes] - t0[casc[nodes]]
-    rel_sorted = _sorted_within(rel, casc[nodes], C)
+    kept = np.flatnonzero(forest.kept)  # node order: a cascade's nodes are often consecutive there already
+    rel_sorted = _sorted_within(forest.time[kept] - t0[casc[kept]], casc[kept], C)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
 
     def kth(k: np.ndarray) -> np.ndarray:

@@ -37,7 +37,8 @@ REPAIRS = (
 class Forest:
     """Repaired trees. Per node: ``cascade``, ``parent`` (-1 at roots and for nodes left out), ``time``,
     ``depth`` (-1 when left out), ``subtree`` (size of the subtree below and including the node; 0 when left
-    out). ``order`` lists the kept nodes breadth-first (all roots, then depth 1, …); ``roots[c]`` is cascade
+    out). ``order`` lists the kept nodes breadth-first (all roots, then depth 1, …; by node number within a
+    depth); ``roots[c]`` is cascade
     c's root. ``repairs`` maps each name in ``REPAIRS`` to a per-cascade count array."""
 
     cascade: np.ndarray
@@ -64,38 +65,70 @@ class Forest:
         return np.bincount(p, minlength=len(self.parent))
 
 
-def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenate the ranges [starts[i], starts[i] + counts[i]) without a Python loop."""
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    offsets = np.cumsum(counts) - counts
-    return np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
+def _resolve_depths(parent: np.ndarray, depth: np.ndarray, todo: np.ndarray) -> None:
+    """Set ``depth[v]`` (in place) for the nodes ``todo`` whose parent chain reaches a node of known depth (≥ 0):
+    pointer doubling — each round, a node whose current ancestor has a known depth takes that depth plus the
+    hops to it; the others jump to their ancestor's ancestor (hops add up). O(n log depth), no sorting. The topmost
+    unresolved node of a chain that reaches a known depth always resolves, so a round without any change means
+    the rest never reach one (cycles, or chains ending at a node without parent): they stay -1."""
+    n = len(parent)
+    act = np.asarray(todo, dtype=np.int64)
+    if len(act) < n // 16:  # a small part (the cycle repair): level by level, no full-size copies
+        while len(act):
+            p = parent[act]
+            known = np.zeros(len(act), dtype=bool)
+            known[p >= 0] = depth[p[p >= 0]] >= 0
+            if not known.any():
+                return
+            depth[act[known]] = depth[p[known]] + 1
+            act = act[~known & (p >= 0)]
+        return
+    dep = np.empty(n + 1, dtype=np.int64)  # slot n: "no parent", a dead end
+    dep[:n] = depth
+    dep[n] = -2
+    anc = np.where(parent >= 0, parent, n)
+    da = dep[anc[act]]
+    dep[act] = np.where(da >= 0, da + 1, -1)  # first round: one hop (todo is sorted: a sequential write)
+    act = act[da == -1]
+    hops = None
+    while len(act):
+        if hops is None:
+            hops = np.ones(n + 1, dtype=np.int64)
+        a = anc[act]
+        hops[act] += hops[a]
+        anc[act] = anc[a]
+        da = dep[anc[act]]
+        known = da >= 0
+        if not known.any() and not (da == -2).any():
+            break
+        k = act[known]
+        dep[k] = da[known] + hops[k]
+        act = act[da == -1]
+    depth[:] = dep[:n]
+
+
+def _levels(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, level_starts): the nodes of depth ≥ 0 by depth (then node number) — a breadth-first order —
+    by a stable radix sort of the small depth integers."""
+    kept = np.flatnonzero(depth >= 0)
+    d = depth[kept]
+    if len(d) == 0:
+        return kept, np.zeros(1, dtype=np.int64)
+    counts = np.bincount(d)
+    # one radix pass per byte: uint8 depths when < 256 (every real cascade so far), else uint16, else int64
+    key = d.astype(np.uint8) if len(counts) <= 1 << 8 else d.astype(np.uint16) if len(counts) <= 1 << 16 else d
+    order = kept[np.argsort(key, kind="stable")]
+    return order, np.concatenate([[0], np.cumsum(counts)])
 
 
 def bfs(parent: np.ndarray, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Breadth-first order from ``roots`` following the ``parent`` array: (order, depth, level_starts)."""
-    n = len(parent)
-    has = parent >= 0
-    by_parent = np.flatnonzero(has)[np.argsort(parent[has], kind="stable")]
-    counts = np.bincount(parent[has], minlength=n)
-    starts = np.cumsum(counts) - counts
-    depth = np.full(n, -1, dtype=np.int64)
-    frontier = np.asarray(roots, dtype=np.int64)
-    depth[frontier] = 0
-    levels = [frontier]
-    d = 0
-    while True:
-        kids = by_parent[_expand(starts[frontier], counts[frontier])]
-        kids = kids[depth[kids] < 0]  # a cycle through a root would revisit it
-        if len(kids) == 0:
-            break
-        d += 1
-        depth[kids] = d
-        levels.append(kids)
-        frontier = kids
-    level_starts = np.concatenate([[0], np.cumsum([len(x) for x in levels])])
-    return np.concatenate(levels), depth, level_starts
+    """Breadth-first levels from ``roots`` following the ``parent`` array: (order, depth, level_starts);
+    ``order`` lists the nodes reached by depth, then node number; ``depth`` is -1 for nodes not reached."""
+    depth = np.full(len(parent), -1, dtype=np.int64)
+    depth[np.asarray(roots, dtype=np.int64)] = 0
+    _resolve_depths(parent, depth, np.flatnonzero((parent >= 0) & (depth < 0)))
+    order, level_starts = _levels(depth)
+    return order, depth, level_starts
 
 
 def _cycle_heads(parent: np.ndarray, todo: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -186,7 +219,9 @@ def build_forest(
     cycles = np.zeros(n_casc, dtype=np.int64)
     if orphans == "attach":
         par[orphan] = roots[node_cascade[orphan]]
-    order, depth, level_starts = bfs(par, roots)
+    depth = np.full(n, -1, dtype=np.int64)
+    depth[roots] = 0
+    _resolve_depths(par, depth, np.flatnonzero(par >= 0))  # roots never have a parent
     unreached = np.flatnonzero(depth < 0)
     if len(unreached) and orphans == "attach":
         # rank by (time, node number); only the order among the unreached nodes matters for the cycle heads
@@ -195,8 +230,9 @@ def build_forest(
         heads = _cycle_heads(par, unreached, time_rank)
         cycles = count(heads)
         par[heads] = roots[node_cascade[heads]]
-        order, depth, level_starts = bfs(par, roots)
+        _resolve_depths(par, depth, unreached)  # only the repaired part: the rest keeps its depths
         unreached = np.flatnonzero(depth < 0)
+    order, level_starts = _levels(depth)
     reps["cycles"] = cycles
     reps["unreachable"] = count(unreached)
     par[depth < 0] = -1

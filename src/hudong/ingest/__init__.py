@@ -7,7 +7,7 @@ print(summary)
 
 from __future__ import annotations
 
-from hudong.ingest.importer import ImportSummary, import_file
+from hudong.ingest.importer import ImportProgress, ImportSummary, import_file
 from hudong.ingest.mapping import Mapping, list_formats, load_mapping
 
-__all__ = ["ImportSummary", "Mapping", "import_file", "list_formats", "load_mapping"]
+__all__ = ["ImportProgress", "ImportSummary", "Mapping", "import_file", "list_formats", "load_mapping"]

@@ -142,6 +142,13 @@ def forget(ws: Workspace, user: str, platform: str | None = None) -> dict[str, i
             args + ids,
         )
         run("posts", f"DELETE FROM posts WHERE author_id IN ({marks}){plat_sql}", args)
+        # Inbox labels keep a copy of the message text (web/labels.py): they go with the message.
+        if con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'text_labels'").fetchone():
+            n = con.execute(
+                f"DELETE FROM text_labels WHERE (platform, interaction_id) IN ({act_keys})", args
+            ).fetchone()
+            if n and n[0]:
+                counts["text_labels"] = n[0]
         run("interactions", f"DELETE FROM interactions WHERE actor_id IN ({marks}){plat_sql}", args)
         run(
             "interactions",

@@ -20,7 +20,8 @@ import gzip
 import io
 import json
 import lzma
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -46,6 +47,12 @@ FORMATS_BY_SUFFIX = {
     ".pq": "parquet",
 }
 SAMPLE_BYTES = 1 << 20
+# Progress granularity: the CSV reader's block size, and how many bytes of JSONL between reports. A chunk is
+# also the natural unit the reader hands over, so progress costs one call per chunk, never one per row.
+CHUNK_BYTES = 1 << 24
+XLSX_CHUNK_ROWS = 10_000
+# on_chunk(rows read so far (rejected ones included), rows rejected so far, file bytes consumed or None, file size)
+ChunkFn = Callable[[int, int, "int | None", "int | None"], None]
 _MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
@@ -205,6 +212,26 @@ def open_binary(path: Path) -> IO[bytes]:
     return opener(path, "rb")  # type: ignore[return-value]
 
 
+_DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    ".gz": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
+    ".xz": lzma.LZMAFile,  # type: ignore[dict-item]
+    ".bz2": bz2.BZ2File,  # type: ignore[dict-item]
+}
+
+
+@contextmanager
+def _metered(path: Path) -> Iterator[tuple[IO[bytes], Callable[[], int]]]:
+    """Like ``open_binary``, plus a function telling how many bytes of the file on disk were consumed so far
+    (compressed bytes for .gz/.xz/.bz2): progress as a fraction of the file size, without a second pass."""
+    with open(path, "rb") as raw:
+        wrap = _DECOMPRESSORS.get(path.suffix.lower())
+        if wrap is None:
+            yield raw, raw.tell
+        else:
+            with wrap(raw) as f:
+                yield f, raw.tell
+
+
 def _sample(path: Path) -> bytes:
     try:
         with open_binary(path) as f:
@@ -304,8 +331,18 @@ def read_text(path: Path, encoding: str) -> str:
 # ---- readers ----------------------------------------------------------------------------------------------
 
 
-def read(path: str | Path, options: ReaderOptions | None = None) -> Source:
-    """Read one file into a ``Source`` (see the module doc)."""
+def read(
+    path: str | Path,
+    options: ReaderOptions | None = None,
+    *,
+    on_chunk: ChunkFn | None = None,
+    chunk_bytes: int | None = None,
+) -> Source:
+    """Read one file into a ``Source`` (see the module doc).
+
+    ``on_chunk`` is called after each chunk the reader takes in (a CSV block of ``chunk_bytes``, default
+    ``CHUNK_BYTES``; as many bytes of JSONL lines; ``XLSX_CHUNK_ROWS`` rows of a sheet) and once at the end.
+    """
     p = Path(path)
     opts = options or ReaderOptions()
     if not p.exists():
@@ -323,10 +360,28 @@ def read(path: str | Path, options: ReaderOptions | None = None) -> Source:
     }
     if fmt not in readers:
         raise HudongError(f"{p}: unknown file format {fmt!r}; one of {', '.join(readers)}")
-    return readers[fmt](p, opts, fmt)
+    if on_chunk is None and chunk_bytes is None:
+        return readers[fmt](p, opts, fmt)
+    size = p.stat().st_size
+    chunked = {"csv": _read_csv, "tsv": _read_csv, "jsonl": _read_jsonl, "xlsx": _read_xlsx}
+    report = on_chunk or (lambda rows, rejected, done, total: None)
+    if fmt in chunked:
+        src = chunked[fmt](p, opts, fmt, on_chunk=report, chunk_bytes=chunk_bytes or CHUNK_BYTES, size=size)
+    else:
+        src = readers[fmt](p, opts, fmt)
+    report(src.num_rows + len(src.bad_rows), len(src.bad_rows), size, size)
+    return src
 
 
-def _read_csv(path: Path, opts: ReaderOptions, fmt: str) -> Source:
+def _read_csv(
+    path: Path,
+    opts: ReaderOptions,
+    fmt: str,
+    *,
+    on_chunk: ChunkFn | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    size: int | None = None,
+) -> Source:
     sample = _sample(path)
     _check_text(path, sample)
     encoding = _resolve_encoding(path, sample, opts.encoding)
@@ -347,14 +402,15 @@ def _read_csv(path: Path, opts: ReaderOptions, fmt: str) -> Source:
 
     def attempt(threads: bool) -> pa.Table:
         bad.clear()
-        with open_binary(path) as f:
-            return pcsv.read_csv(
+        with _metered(path) as (f, tell):
+            # The streaming reader hands over one block at a time (as fast as read_csv): progress per block.
+            reader = pcsv.open_csv(
                 f,
                 read_options=pcsv.ReadOptions(
                     use_threads=threads,
                     encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
                     skip_rows=opts.skip_rows,
-                    block_size=1 << 24,
+                    block_size=chunk_bytes,
                 ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=delimiter,
@@ -369,6 +425,14 @@ def _read_csv(path: Path, opts: ReaderOptions, fmt: str) -> Source:
                     null_values=[""],
                 ),
             )
+            batches: list[pa.RecordBatch] = []
+            rows = 0
+            for batch in reader:
+                batches.append(batch)
+                rows += batch.num_rows
+                if on_chunk is not None:  # pyarrow reads ahead: a block is about chunk_bytes of the file
+                    on_chunk(rows + len(bad), len(bad), min(tell(), len(batches) * chunk_bytes), size)
+            return pa.Table.from_batches(batches, schema=reader.schema)
 
     def is_decode_error(e: Exception) -> bool:
         msg = str(e)
@@ -462,16 +526,25 @@ def _read_json(path: Path, opts: ReaderOptions, fmt: str) -> Source:
     )
 
 
-def _lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
-    with open_binary(path) as f:
-        stream = io.TextIOWrapper(f, encoding=encoding, newline="")
-        try:
-            yield from enumerate(stream, start=1)
-        except UnicodeDecodeError:
-            raise _decode_error(path, encoding) from None
+def _lines(path: Path, f: IO[bytes], encoding: str) -> Iterator[tuple[int, str]]:
+    stream = io.TextIOWrapper(f, encoding=encoding, newline="")
+    try:
+        yield from enumerate(stream, start=1)
+    except UnicodeDecodeError:
+        raise _decode_error(path, encoding) from None
+    finally:
+        stream.detach()  # the caller closes the file
 
 
-def _read_jsonl(path: Path, opts: ReaderOptions, fmt: str) -> Source:
+def _read_jsonl(
+    path: Path,
+    opts: ReaderOptions,
+    fmt: str,
+    *,
+    on_chunk: ChunkFn | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    size: int | None = None,
+) -> Source:
     sample = _sample(path)
     _check_text(path, sample)
     encoding = _resolve_encoding(path, sample, opts.encoding, whole_file=True)
@@ -479,25 +552,30 @@ def _read_jsonl(path: Path, opts: ReaderOptions, fmt: str) -> Source:
     numbers: list[int] = []
     bad: list[BadRow] = []
     loads = json.loads
-    for number, line in _lines(path, encoding):
-        if not line.strip():
-            continue
-        try:
-            value = loads(line)
-        except json.JSONDecodeError as e:
-            bad.append(
-                BadRow(
-                    number,
-                    f"invalid JSON: {e.msg} (column {e.colno})",
-                    json.dumps({"line": line[:2000]}, ensure_ascii=False),
+    reported = 0
+    with _metered(path) as (f, tell):
+        for number, line in _lines(path, f, encoding):
+            if on_chunk is not None and not number & 255 and tell() - reported >= chunk_bytes:
+                reported = tell()  # checked every 256 lines: a chunk is whatever they add up to
+                on_chunk(len(good) + len(bad), len(bad), reported, size)
+            if not line.strip():
+                continue
+            try:
+                value = loads(line)
+            except json.JSONDecodeError as e:
+                bad.append(
+                    BadRow(
+                        number,
+                        f"invalid JSON: {e.msg} (column {e.colno})",
+                        json.dumps({"line": line[:2000]}, ensure_ascii=False),
+                    )
                 )
-            )
-            continue
-        if isinstance(value, dict):
-            good.append(value)
-            numbers.append(number)
-        else:
-            bad.append(BadRow(number, f"line is a JSON {type(value).__name__}, not an object", line[:2000]))
+                continue
+            if isinstance(value, dict):
+                good.append(value)
+                numbers.append(number)
+            else:
+                bad.append(BadRow(number, f"line is a JSON {type(value).__name__}, not an object", line[:2000]))
     if bad and not good:
         raise HudongError(f"{path}: no line is a JSON object; line {bad[0].row_number}: {bad[0].reason}")
     return Source(
@@ -512,7 +590,15 @@ def _cell_text(v: Any) -> str | None:
     return text if text is None or text.strip() else None
 
 
-def _read_xlsx(path: Path, opts: ReaderOptions, fmt: str) -> Source:
+def _read_xlsx(
+    path: Path,
+    opts: ReaderOptions,
+    fmt: str,
+    *,
+    on_chunk: ChunkFn | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    size: int | None = None,
+) -> Source:
     import zipfile
 
     from openpyxl import load_workbook
@@ -540,6 +626,8 @@ def _read_xlsx(path: Path, opts: ReaderOptions, fmt: str) -> Source:
             if row is None or all(v is None for v in row):
                 continue
             numbers.append(number)
+            if on_chunk is not None and not len(numbers) % XLSX_CHUNK_ROWS:
+                on_chunk(len(numbers), 0, None, size)
             for i in range(len(header)):
                 columns[i].append(_cell_text(row[i]) if i < len(row) else None)
     finally:

@@ -171,24 +171,29 @@ def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int
     ).to_pandas()
     rows = []
     for r in df.to_dict(orient="records"):
-        text = (r["text"] or "").replace("\n", " ")
         denom = r["impressions"] if r["platform"] == "douyin" else r["author_followers"]
         er = r["eng"] / denom if denom and not pd.isna(denom) and denom > 0 else None
         rows.append(
-            {
-                "posted": pd.Timestamp(r["created_at"]).strftime("%Y-%m-%d %H:%M"),
-                "platform": platform_name(r["platform"], lang),
-                "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
-                "format": media_name(r["media_type"], lang),
-                "engagements": F.number(r["eng"], lang),
-                "likes": F.number(r["likes"], lang),
-                "comments": F.number(r["comments"], lang),
-                "reposts": F.number(r["reposts"], lang),
-                "impressions": F.number(r["impressions"], lang),
-                "er": F.percent(er),
-            }
+            post_cells(r, lang, posted=r["created_at"], engagements=r["eng"])
+            | {"impressions": F.number(r["impressions"], lang), "er": F.percent(er)}
         )
     return rows
+
+
+def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -> dict[str, str]:
+    """The display cells of a top-post row (report table and web page alike): time, platform, shortened text,
+    format and the interaction counts, formatted for ``lang``."""
+    text = (r["text"] or "").replace("\n", " ")
+    return {
+        "posted": pd.Timestamp(posted).strftime("%Y-%m-%d %H:%M"),
+        "platform": platform_name(r["platform"], lang),
+        "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
+        "format": media_name(r["media_type"], lang),
+        "engagements": F.number(engagements, lang),
+        "likes": F.number(r["likes"], lang),
+        "comments": F.number(r["comments"], lang),
+        "reposts": F.number(r["reposts"], lang),
+    }
 
 
 def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None) -> ReportContent:

@@ -415,8 +415,9 @@ INBOX_ACTIONS = _table(
         (
             PLATFORM,
             _c("interaction_id", "VARCHAR", "Message acted on", "消息", nullable=False),
-            _c("action", "VARCHAR", "assign, replied, ignore, escalate, reopen, draft (the note is the draft)", "操作",
-               nullable=False),
+            _c("action", "VARCHAR",
+               "assign, replied, ignore, escalate, reopen, draft (the note is the draft), label (note: task=label)",
+               "操作", nullable=False),
             _c("assignee", "VARCHAR", "Teammate assigned", "指派给"),
             _c("note", "VARCHAR", "Note", "备注"),
             _c("by_user", "VARCHAR", "Web user who acted", "操作人", nullable=False),
@@ -463,6 +464,32 @@ WEB_UPLOADS = _table(
             _c("uploaded_at", "TIMESTAMP", "When", "上传时间", nullable=False),
         ),
         key=("upload_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+TEXT_LABELS = _table(
+    Table(
+        "text_labels",
+        "Operators' labels on inbox messages (the current one per message and task; each labelling is also in "
+        "inbox_actions): training data for `hudong text train --from-inbox`",
+        "运营人员在收件箱中给消息打的标签(每条消息每个任务保留当前标签;每次标注也记入 inbox_actions),"
+        "供 `hudong text train --from-inbox` 训练",
+        (
+            PLATFORM,
+            _c("interaction_id", "VARCHAR", "Message labelled", "消息", nullable=False),
+            _c("task", "VARCHAR", "Text task the label is for", "任务", nullable=False,
+               enum=("sentiment", "toxicity")),
+            _c("label", "VARCHAR", "sentiment: positive, neutral, negative; toxicity: ok, toxic", "标签",
+               nullable=False),
+            _c("text", "VARCHAR", "The message text when labelled (as imported, PII-redacted; erased by `forget`)",
+               "标注时的消息文本(导入时已脱敏;`forget` 时删除)", nullable=False),
+            _c("lang", "VARCHAR", "Language of the text (detected)", "语言", nullable=False),
+            _c("by_user", "VARCHAR", "Web user who labelled", "标注人", nullable=False),
+            _c("labelled_at", "TIMESTAMP", "When", "标注时间", nullable=False),
+        ),
+        key=("platform", "interaction_id", "task"),
         provenance=False,
     ),
     APP_TABLES,

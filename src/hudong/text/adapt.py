@@ -1,6 +1,7 @@
 """Domain adaptation: re-train a text model on a workspace's own labelled comments, evaluate before/after.
 
     hudong text train --labels labels.csv [--task sentiment] [--lang zh]   # CSV columns: text, label[, lang]
+    hudong text train --from-inbox [--task sentiment|toxicity]             # labels set in the web inbox
     hudong text train --reset [--task sentiment]                          # back to the shipped models
 
     from hudong.text import adapt
@@ -51,6 +52,12 @@ def _label_sets() -> dict[str, tuple[str, ...]]:
     from hudong.text.emotion import EMOTIONS
 
     return {"sentiment": ("negative", "neutral", "positive"), "emotion": EMOTIONS, "toxicity": ("ok", "toxic")}
+
+
+def label_set(task: str) -> tuple[str, ...]:
+    """The labels ``train`` accepts for ``task`` (sentiment: negative, neutral, positive; toxicity: ok, toxic)."""
+    _task_module(task)
+    return _label_sets()[task]
 
 
 def shipped_model(task: str, lang: str) -> classifier.TextClassifier:
@@ -189,7 +196,7 @@ def train(
 
     if not 0 < holdout < 1:
         raise HudongError(f"holdout must be between 0 and 1, got {holdout}")
-    allowed = _label_sets()[task]
+    allowed = label_set(task)
     bad = sorted(set(labels) - set(allowed))
     if bad:
         raise HudongError(f"{task} labels must be among {', '.join(allowed)}; got {', '.join(bad)}")
@@ -249,6 +256,24 @@ def reset(ws: Any, task: str | None = None) -> list[str]:
 
 # ---- using the adapted models ----------------------------------------------------------------------
 _ORIGINAL: dict[tuple, Any] = {}
+_LOADED: dict[tuple[str, int], classifier.TextClassifier] = {}  # adapted model files, by (path, mtime)
+
+
+def workspace_model(ws: Any, task: str, lang: str) -> classifier.TextClassifier:
+    """The model ``task`` uses for ``lang`` in this workspace: its adapted one (``models/adapted.json``), else the
+    shipped one. Each adapted file is loaded once per version on disk, so this is cheap to call per request
+    (the web inbox shows its predictions); unlike ``workspace_models`` it changes no process-wide state."""
+    entry = manifest(ws).get(f"{task}-{lang}") or {}
+    path = Path(entry["path"]) if entry.get("path") else None
+    if path is None or not path.exists():
+        return shipped_model(task, lang)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _LOADED:
+        model = type(shipped_model(task, lang)).load(path, lang)
+        for old in [k for k in _LOADED if k[0] == key[0]]:
+            del _LOADED[old]
+        _LOADED[key] = model
+    return _LOADED[key]
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from hudong.decide.evidence import Missing, metric_unavailable
 from hudong.errors import HudongError
 from hudong.report import charts
 from hudong.report import fmt as F
+from hudong.report.content import post_cells
 from hudong.report.i18n import media_name, platform_name
 from hudong.report.i18n import t as tt
 
@@ -43,7 +44,6 @@ TOP_CASCADES = 20
 TOP_KOCS = 20
 TOP_COMMUNITIES = 20
 TOPIC_POSTS = 5000  # topics come from the most recent posts: jieba segments each one (≈0.4 ms a post)
-TEXT_CHARS = 80
 ASSET_CACHE = "public, max-age=31536000, immutable"
 
 
@@ -258,23 +258,10 @@ def top_posts(fr: Frames, limit: int = TOP_POSTS) -> pd.DataFrame:
 
 
 def _post_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
-    rows = []
-    for r in df.to_dict(orient="records"):
-        text = (r["text"] or "").replace("\n", " ")
-        rows.append(
-            {
-                "post_id": str(r["post_id"]),
-                "posted": pd.Timestamp(r["ts"]).strftime("%Y-%m-%d %H:%M"),
-                "platform": platform_name(r["platform"], lang),
-                "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
-                "format": media_name(r["media_type"], lang),
-                "engagements": F.number(r["engagements"], lang),
-                "likes": F.number(r["likes"], lang),
-                "comments": F.number(r["comments"], lang),
-                "reposts": F.number(r["reposts"], lang),
-            }
-        )
-    return rows
+    return [
+        {"post_id": str(r["post_id"])} | post_cells(r, lang, posted=r["ts"], engagements=r["engagements"])
+        for r in df.to_dict(orient="records")
+    ]
 
 
 def formats_table(fr: Frames) -> list[dict[str, str]]:

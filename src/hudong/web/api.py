@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from hudong.metrics import REGISTRY, list_metrics
 from hudong.report.charts import records
 
-from . import inbox, replies
+from . import inbox, labels, replies
 from .app import Forbidden, check_csrf, require, state_of
 from .auth import User
 from .filters import Filters, cached_choices, parse_filters
@@ -26,6 +26,11 @@ class ActionIn(BaseModel):
     action: str = Field(description="assign | replied | ignore | escalate | reopen | draft")
     assignee: str | None = Field(default=None, description="user name, for assign")
     note: str | None = Field(default=None, max_length=2000, description="a note; for draft, the draft text")
+
+
+class LabelIn(BaseModel):
+    task: str = Field(default="sentiment", description="sentiment | toxicity")
+    label: str = Field(description="sentiment: positive | neutral | negative; toxicity: ok | toxic")
 
 
 def request_filters(request: Request) -> Filters:
@@ -159,3 +164,25 @@ def inbox_action(
     check_csrf(request, x_csrf_token)
     with state_of(request).db() as ws:
         return inbox.record_action(ws, item_id, body.action, user.name, assignee=body.assignee, note=body.note)
+
+
+@router.get("/inbox/{item_id:path}/labels", summary="An item's operator labels and the model's current predictions")
+def inbox_labels(request: Request, item_id: str, user: Reader) -> dict[str, Any]:
+    with state_of(request).db() as ws:
+        return labels.item_labels(ws, item_id)
+
+
+@router.post(
+    "/inbox/{item_id:path}/label",
+    summary="Label an item's sentiment or toxicity (replaces its label of that task; recorded in its history)",
+)
+def inbox_label(
+    request: Request,
+    item_id: str,
+    body: LabelIn,
+    user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    check_csrf(request, x_csrf_token)
+    with state_of(request).db() as ws:
+        return labels.set_label(ws, item_id, body.task, body.label, user.name)

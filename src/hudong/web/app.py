@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import secrets
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -27,6 +28,8 @@ from hudong.store.workspace import Workspace
 
 from . import auth, inbox
 from .cache import VersionedCache, data_version
+
+VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
 
 SESSION_COOKIE = "hudong_session"
 LANG_COOKIE = "hudong_lang"
@@ -56,18 +59,40 @@ class WebState:
         self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-session")
         self.fixed_now = now
         self.cache = VersionedCache()
+        self._version: tuple[Any, ...] = ()
+        self._version_at: float | None = None  # monotonic time the data version was read; None: read it again
         self.warmed: list[str] = []  # cache items computed by the start-up warming (web/warm.py)
         self.warm_thread: threading.Thread | None = None
 
     @contextmanager
-    def db(self) -> Iterator[Workspace]:
+    def db(self, write: bool = False) -> Iterator[Workspace]:
+        """The workspace, one request at a time; ``write=True`` for anything that changes its data (imports), so
+        the next read re-reads the data version at once."""
         with self.lock:
-            yield self.ws
+            try:
+                yield self.ws
+            finally:
+                if write:
+                    self._version_at = None
+
+    def data_changed(self) -> None:
+        """Data was written outside ``db(write=True)`` (an import on its own cursor): re-read the version."""
+        with self.lock:
+            self._version_at = None
+
+    def data_version(self) -> tuple[Any, ...]:
+        """The workspace's data version (cache.data_version), re-read at most every VERSION_TTL seconds and after
+        every ``db(write=True)``. While the server runs it holds the DuckDB file for writing, so its own writes
+        are the only ones; the query cost ≈3 ms, half of a cached page's time. Call with the lock held."""
+        now = time.monotonic()
+        if self._version_at is None or now - self._version_at > VERSION_TTL:
+            self._version, self._version_at = data_version(self.ws.con), now
+        return self._version
 
     def cached(self, key: Any, compute: Callable[[Workspace], Any]) -> Any:
         """``compute(ws)`` cached under the workspace's current data version (an import invalidates it)."""
         with self.db() as ws:
-            return self.cache.get_or_compute(data_version(ws.con), key, lambda: compute(ws))
+            return self.cache.get_or_compute(self.data_version(), key, lambda: compute(ws))
 
     def scorecard(self) -> Any:
         return self.cached(("scorecard",), lambda ws: ws.scorecard())
@@ -222,8 +247,9 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     ws = Workspace.open(Path(ws_dir))
     auth.ensure_tables(ws.con)
     inbox.ensure_tables(ws.con)
-    from . import replies, uploads
+    from . import labels, replies, uploads
 
+    labels.ensure_tables(ws.con)
     replies.ensure_tables(ws.con)
     uploads.ensure_tables(ws.con)
 

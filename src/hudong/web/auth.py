@@ -4,7 +4,7 @@ Users live in the workspace DuckDB table ``web_users`` (declared in ``store/sche
 it is not imported data). Roles, from least to most power:
 
 - ``viewer``: reads every page and GET endpoint;
-- ``responder``: + inbox actions (assign, reply drafts, mark replied, ignore, escalate, reopen);
+- ``responder``: + inbox actions (assign, reply drafts, mark replied, ignore, escalate, reopen, label);
 - ``analyst``: everything except user administration (+ the abuse triage queue, reply templates, uploads);
 - ``admin``: everything, including user administration.
 """

@@ -1,9 +1,10 @@
 """An in-process cache for expensive web results (metric frames, the scorecard, cascade and KOC tables).
 
-Entries are keyed by (workspace data version, key). The data version is read from the workspace on every
-request: the ``import_batches`` bookkeeping (every import, from the CLI or the web upload, appends a row in
-the same transaction as its data) plus the row counts of the data tables. So an import makes every older
-entry unreachable without anyone calling an invalidation hook; stale entries fall out of the LRU.
+Entries are keyed by (workspace data version, key). The data version is the ``import_batches`` bookkeeping
+(every import, from the CLI or the web upload, appends a row in the same transaction as its data) plus the row
+counts of the data tables, so an import makes every older entry unreachable; stale entries fall out of the LRU.
+The web app re-reads it at most once a second and at once after its own writes (``WebState.data_version``):
+while it runs it holds the DuckDB file for writing, so no other process can change the data.
 
 ``HUDONG_WEB_CACHE=0`` disables the cache (the benchmark's baseline).
 """

@@ -5,7 +5,8 @@ An item is the latest inbound message of an unanswered turn (conversation rule a
 Actions (assign, replied, ignore, escalate, reopen, draft) are appended to ``inbox_actions`` (who, when,
 what); ``replied`` and ``ignore`` close an item until ``reopen``, or until a new inbound message starts a new
 item. An item's status is new / assigned / escalated (open) or replied / ignored (closed), from its latest
-action other than ``draft``.
+action other than ``draft`` and ``label`` (an operator's sentiment/toxicity label, ``web/labels.py``: recorded
+here too, note ``task=label``).
 
 Abusive messages (``is_abusive``) are kept out of the main inbox and listed in a separate triage queue.
 """
@@ -27,6 +28,8 @@ from hudong.metrics.responsiveness import messages
 from hudong.store import schema as S
 
 ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen", "draft")
+LABEL_ACTION = "label"  # recorded by web/labels.set_label (not one of the generic ACTIONS)
+NO_STATUS = ("draft", LABEL_ACTION)  # actions that leave an item's status as it was
 ITEM_STATUSES = ("new", "assigned", "escalated", "replied", "ignored")
 STATUSES = ("open", "closed", "all", *ITEM_STATUSES)
 CLOSING = ("replied", "ignore")
@@ -143,11 +146,12 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
         items = items.filter(items.abusive == (q.toxicity == "abusive"))
     a = ws.ibis.table("inbox_actions")
     drafting = a.action == "draft"
+    no_status = a.action.isin(NO_STATUS)
     acts = (
         a.group_by(["platform", "interaction_id"])
         .aggregate(
             last_state=a.action.argmax(a.acted_at, where=a.action.isin([*CLOSING, "reopen"])),
-            last_action=a.action.argmax(a.acted_at, where=~drafting),
+            last_action=a.action.argmax(a.acted_at, where=~no_status),
             assignee=a.assignee.argmax(a.acted_at, where=a.action == "assign"),
             escalated=(a.action == "escalate").any(),
             draft=a.note.argmax(a.acted_at, where=drafting),
@@ -267,9 +271,16 @@ def record_action(
     assignee: str | None = None,
     note: str | None = None,
     at: dt.datetime | None = None,
+    label: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Append one action on an inbound message; HudongError if the action or the message is unknown."""
-    if action not in ACTIONS:
+    """Append one action on an inbound message; HudongError if the action or the message is unknown.
+    ``label`` = (task, label) is only for the ``label`` action (``web/labels.set_label``, which also stores the
+    label); its note is ``task=label``."""
+    if action == LABEL_ACTION and label is not None:
+        note = f"{label[0]}={label[1]}"
+    elif action == LABEL_ACTION:
+        raise HudongError("labels are set with POST /inbox/label or /api/inbox/{id}/label (task and label)")
+    elif action not in ACTIONS:
         raise HudongError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)}")
     platform, iid = split_id(item)
     found = ws.con.execute(

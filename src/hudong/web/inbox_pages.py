@@ -1,6 +1,8 @@
 """Inbox pages: the reply inbox (/inbox), the abuse triage queue (/triage) and reply templates (/templates).
 
 Every POST records who and when (``inbox_actions`` for items, ``reply_templates.updated_by`` for templates).
+Operators label an item's sentiment / toxicity next to the model's current prediction (``labels.py``: the
+training data of ``hudong text train --from-inbox``).
 The triage queue shows only abusive messages (``inbox.is_abusive`` / the toxicity model), to the roles allowed
 to see them, with the text blurred until the reader chooses to show it (CSS only: no script needed).
 """
@@ -13,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from . import auth, inbox, replies
+from . import auth, inbox, labels, replies
 from .app import check_csrf, require, state_of
 from .auth import User
 from .pages import TEXT, _platforms, _safe_next, lang_of, render
@@ -67,6 +69,17 @@ TEXT.update(
             "Replied on the platform? Import the platform's export of staff replies (by_staff): the messages "
             "leave the inbox by themselves.",
         ),
+        "label": ("标注", "Label"),
+        "set_label": ("标注", "Label"),
+        "lab_sentiment": ("情感", "Sentiment"),
+        "lab_toxicity": ("辱骂", "Abuse"),
+        "lab_positive": ("正面", "positive"),
+        "lab_neutral": ("中性", "neutral"),
+        "lab_negative": ("负面", "negative"),
+        "lab_ok": ("非辱骂", "not toxic"),
+        "lab_toxic": ("辱骂", "toxic"),
+        "model_says": ("模型判断", "model says"),
+        "labelled_by": ("已由 {who} 标注", "labelled by {who}"),
     }
 )
 
@@ -80,7 +93,15 @@ def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
             platforms=_platforms(ws),
             user_names=[u["name"] for u in auth.list_users(ws.con) if not u["disabled"]],
             templates=replies.list_templates(ws.con, lang_of(request)),
+            label_tasks=[(task, labels.choices(task)) for task in labels.TASKS],
+            item_labels={},
+            item_predictions={},
         )
+        if user.can("inbox"):  # the label controls: the current label and the model's prediction per item
+            items = result["items"]
+            ctx["item_labels"] = labels.current(ws, [it["id"] for it in items])
+            preds = labels.predictions(ws, [it["text"] for it in items])
+            ctx["item_predictions"] = {it["id"]: p for it, p in zip(items, preds, strict=True)}
     return ctx
 
 
@@ -184,6 +205,23 @@ def inbox_action(
     with state_of(request).db() as ws:
         inbox.record_action(ws, item, action, user.name, assignee=assignee or None, note=note or None)
     return _back(back, action)
+
+
+@router.post("/inbox/label")
+def inbox_label(
+    request: Request,
+    user: Responder,
+    item: Annotated[str, Form()],
+    label: Annotated[str, Form()],
+    task: Annotated[str, Form()] = "sentiment",
+    csrf: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/inbox",
+) -> Response:
+    """Set (or replace) the item's sentiment or toxicity label; recorded in its history."""
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        labels.set_label(ws, item, task, label, user.name)
+    return _back(back, "label")
 
 
 def draft_text(ws: Any, item: str, template: str, lang: str) -> str:

@@ -7,7 +7,8 @@
 - The import runs ``hudong.ingest.import_file`` (exactly what ``hudong import FILE --as FORMAT`` runs) in a
   background thread, on a cursor of the server's DuckDB connection (the server owns the write connection; the
   import is one transaction, so requests meanwhile see the data before it); ``GET /api/imports/jobs/{id}``
-  reports its state for the progress bar (static/upload.js).
+  reports its state and the importer's progress (rows read, quarantined, accepted, percent: ``ImportProgress``)
+  for the progress bar (static/upload.js).
 - ``/imports``: the batches (``import_batches``), each batch's quarantine (file, row, column, reason, raw) and
   a "retry" that re-imports a stored upload with another format or mapping.
 """
@@ -29,7 +30,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from hudong.errors import HudongError
-from hudong.ingest import import_file, list_formats, load_mapping
+from hudong.ingest import ImportProgress, import_file, list_formats, load_mapping
 from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
@@ -57,6 +58,11 @@ TEXT.update(
         "job_importing": ("导入中", "importing"),
         "job_done": ("完成", "done"),
         "job_failed": ("失败", "failed"),
+        "stage_reading": ("读取中", "reading"),
+        "stage_validating": ("校验中", "validating"),
+        "stage_writing": ("写入中", "writing"),
+        "stage_done": ("完成", "done"),
+        "rows_processed": ("已处理行数", "Rows processed"),
         "rows_read": ("读取行数", "Rows read"),
         "rows_stored": ("新增", "stored"),
         "rows_updated": ("更新", "updated"),
@@ -147,13 +153,26 @@ class Job:
     format: str
     by: str
     state: str = "queued"  # queued → importing → done | failed
-    rows_done: int = 0
-    rows_total: int | None = None
+    rows_done: int = 0  # rows read so far
+    rows_total: int | None = None  # the file's row count, once read
+    rows_quarantined: int = 0
+    rows_accepted: int = 0
+    stage: str | None = None  # the importer's: reading | validating | writing | done
+    percent: int = 0
     batch_id: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
+
+    def on_progress(self, p: ImportProgress) -> None:
+        """The importer's progress callback (runs in the import thread; plain attribute writes)."""
+        self.stage = p.stage
+        self.rows_done = p.rows_read
+        self.rows_total = p.rows_total
+        self.rows_quarantined = p.rows_quarantined
+        self.rows_accepted = p.rows_accepted
+        self.percent = int(p.fraction * 100)
 
     def public(self) -> dict[str, Any]:
         out = asdict(self)
@@ -184,11 +203,16 @@ def _run(st: WebState, job: Job, path: Path) -> None:
             with st.db() as ws:
                 cursor = ws.con.cursor()
             try:
-                summary = import_file(Workspace(ws.path, cursor, ws.config), path, job.format)
+                summary = import_file(
+                    Workspace(ws.path, cursor, ws.config), path, job.format, on_progress=job.on_progress
+                )
             finally:
                 cursor.close()
+                st.data_changed()  # the next request re-reads the data version: the new batch shows at once
         job.batch_id = summary.batch_id
         job.rows_total = job.rows_done = summary.rows_read
+        job.rows_quarantined, job.rows_accepted = summary.quarantined, summary.rows_read - summary.quarantined
+        job.percent = 100
         job.summary = {
             "rows_read": summary.rows_read,
             "quarantined": summary.quarantined,

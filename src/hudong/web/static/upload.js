@@ -1,5 +1,6 @@
-// Upload page: while an import job runs, poll its state and reload the page when it ends (no inline script:
-// the CSP is script-src 'self'). Without JavaScript the page still works (the ↻ link reloads it).
+// Upload page: while an import job runs, poll its state and progress (rows processed, quarantined, percent) and
+// reload the page when it ends (no inline script: the CSP is script-src 'self'). Without JavaScript the page
+// still works (the ↻ link reloads it).
 (function () {
   "use strict";
   var job = document.getElementById("job");
@@ -7,17 +8,23 @@
   var state = job.getAttribute("data-state");
   if (state !== "queued" && state !== "importing") { return; }
   var bar = document.getElementById("job-progress");
+  var percent = document.getElementById("job-percent");
+  var rows = document.getElementById("job-rows");
+  var quarantined = document.getElementById("job-quarantined");
   var label = document.getElementById("job-state");
   var seconds = document.getElementById("job-seconds");
-  var steps = { queued: 1, importing: 2, done: 3, failed: 3 };
+  var fmt = window.Intl ? new Intl.NumberFormat() : { format: String };
   function poll() {
     fetch("/api/imports/jobs/" + encodeURIComponent(job.getAttribute("data-job")), { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (j) {
-        bar.value = steps[j.state] || 1;
+        bar.value = j.percent || 0;
+        percent.textContent = (j.percent || 0) + "%";
+        rows.textContent = fmt.format(j.rows_done || 0);
+        quarantined.textContent = fmt.format(j.rows_quarantined || 0);
         seconds.textContent = j.seconds + " s";
         if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
-        label.textContent = j.state;
+        if (j.stage && job.getAttribute("data-l-" + j.stage)) { label.textContent = job.getAttribute("data-l-" + j.stage); }
         window.setTimeout(poll, 700);
       })
       .catch(function () { window.setTimeout(poll, 2000); });
