@@ -87,6 +87,7 @@ def test_cli_text_commands_on_the_demo(demo):
 
     from click.testing import CliRunner
 
+    import hudong
     from hudong.cli import cli
 
     run = CliRunner()
@@ -109,6 +110,23 @@ def test_cli_text_commands_on_the_demo(demo):
     assert out.exit_code == 0, out.output
     spring = [r["term"] for r in json.loads(out.output) if r["group"] == "cmp-2026-springtea"]
     assert "#春茶节#" in spring
+    # segments: keywords of own posts / UGC / others, document counts checked against the posts themselves
+    from hudong.text.keywords import doc_terms, load_posts, segment_of
+
+    out = run.invoke(cli, ["-w", str(demo), "text", "topics", "--by", "source", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert {r["group"] for r in rows} == {"own", "ugc", "other"}
+    ws = hudong.open(demo, read_only=True)
+    try:
+        posts = load_posts(ws)
+    finally:
+        ws.close()
+    posts = posts[posts["parent_id"].isna()]
+    seg = segment_of(posts, "source")
+    for r in rows[:3] + rows[-3:]:
+        docs = sum(r["term"] in doc_terms(t) for t in posts.loc[seg == r["group"], "text"])
+        assert r["docs"] == docs, r
 
 
 def test_report_text_sections_render_chinese(demo):

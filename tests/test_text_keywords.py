@@ -56,3 +56,21 @@ def test_topics_cluster_cooccurring_terms_and_assign_documents():
     assert by_term["#冷泡茶#"] == by_term["清爽"] != by_term["#年货#"] == by_term["礼盒"]
     assert (assign[:30] == by_term["#冷泡茶#"]).all() and (assign[30:60] == by_term["#年货#"]).all()
     assert (table["coherence"] > 0).all()
+
+
+def test_segments_source_and_follower_tier():
+    import pytest
+
+    from hudong.errors import HudongError
+    from hudong.text.keywords import segment_of
+
+    posts = pd.DataFrame({
+        "own_account": [True, True, False, False, None],
+        "is_ugc": [False, True, True, False, None],
+        "author_followers": [2_000_000, 999, 1_000, 10_000, None],
+    })  # fmt: skip
+    assert segment_of(posts, "source").tolist() == ["own", "ugc", "ugc", "other", "other"]
+    assert segment_of(posts, "tier").tolist() == ["mega", "none", "nano", "micro", "unknown"]
+    assert segment_of(posts, "tier", {"small": 0, "big": 5_000}).tolist() == ["big", "small", "small", "big", "unknown"]
+    with pytest.raises(HudongError, match="unknown segment"):
+        segment_of(posts, "age")

@@ -858,8 +858,9 @@ _GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
 
 @text.command("topics")
 @text_filters
-@click.option("--by", "by", type=click.Choice(["all", "day", "week", "month", "platform", "campaign"]), default="all",
-              show_default=True, help="Keywords per group.")
+@click.option("--by", "by", type=click.Choice(["all", "day", "week", "month", "platform", "campaign", "source", "tier"]),
+              default="all", show_default=True,
+              help="Keywords per group; segments: source (own / ugc / other posts), tier (author's follower tier).")
 @click.option("--distinctive", is_flag=True, help="Rank terms that set each group apart (log-odds, informative prior).")
 @click.option("--clusters", is_flag=True, help="Co-occurrence topics (hashtag + keyword clusters) instead.")
 @click.option("--top", default=15, show_default=True, help="Terms per group.")
@@ -869,9 +870,12 @@ def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, dis
     from hudong.text import keywords as K
 
     ws, posts = _text_posts(ctx, platform, start, end, campaign)
+    tiers = ws.setting("graph.tiers", None)  # the KOC tiers of hudong.toml, if set
     ws.close()
     posts = posts[posts["parent_id"].isna()]  # reposts repeat their root's words
-    if by in _GRAINS:
+    if by in K.SEGMENTS:
+        posts = posts.assign(**{by: K.segment_of(posts, by, tiers)})
+    elif by in _GRAINS:
         posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
     elif by == "campaign":
         posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))

@@ -42,6 +42,7 @@ __all__ = [
     "keywords",
     "load_posts",
     "register_brand_words",
+    "segment_of",
     "stop_words",
     "term_matrix",
     "topics",
@@ -288,7 +289,8 @@ def load_posts(
 ) -> pd.DataFrame:  # fmt: skip
     """Posts with text (and their sentiment when scored) as a DataFrame: platform, post_id, account_id,
     author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
-    score."""
+    score, and for segments: is_ugc, own_account (posted by one of the organization's accounts) and
+    author_followers (at posting, else the author's latest count)."""
     where, params = ["p.text IS NOT NULL", "length(trim(p.text)) > 0"], []
     for col, val in (("p.platform", platform), ("p.campaign_id", campaign)):
         if val:
@@ -308,6 +310,31 @@ def load_posts(
             if has_sent else "")  # fmt: skip
     pol = "s.polarity, s.score" if has_sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
     sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at, p.text, p.campaign_id,
-                     p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol}
-              FROM posts p {sent} WHERE {" AND ".join(where)} ORDER BY p.created_at, p.platform, p.post_id"""
+                     p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol},
+                     coalesce(p.is_ugc, false) AS is_ugc, coalesce(a.is_own, false) AS own_account,
+                     coalesce(p.author_followers, u.followers) AS author_followers
+              FROM posts p {sent}
+              LEFT JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id
+              LEFT JOIN users u ON u.platform = p.platform AND u.user_id = p.author_id
+              WHERE {" AND ".join(where)} ORDER BY p.created_at, p.platform, p.post_id"""
     return ws.con.execute(sql, params).df()
+
+
+SEGMENTS = ("source", "tier")
+
+
+def segment_of(posts: pd.DataFrame, by: str, tiers: dict[str, int] | None = None) -> pd.Series:
+    """Each post's segment, from ``load_posts`` columns: ``source`` — ``own`` (the organization's accounts),
+    ``ugc`` (is_ugc) or ``other``; ``tier`` — the author's follower tier (hudong.graph.influence.follower_tier:
+    Mediakix/STIM bounds or ``tiers``), ``unknown`` without a follower count."""
+    if by == "source":
+        own = posts["own_account"].fillna(False).astype(bool) & ~posts["is_ugc"].fillna(False).astype(bool)
+        src = np.where(posts["is_ugc"].fillna(False).astype(bool), "ugc", "other")
+        return pd.Series(np.where(own, "own", src), index=posts.index, name=by)
+    if by == "tier":
+        from hudong.graph.influence import follower_tier
+
+        tier = follower_tier(posts["author_followers"].to_numpy(), tiers)
+        return pd.Series(tier, index=posts.index, name=by).fillna("unknown")
+    raise HudongError(f"unknown segment {by!r}; segments: {', '.join(SEGMENTS)}")
+
