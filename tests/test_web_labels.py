@@ -313,3 +313,29 @@ def test_forget_erases_the_labels_with_the_message(ws_dir):
         assert ws.con.execute("SELECT interaction_id FROM text_labels").fetchall() == [("c4",)]
     finally:
         ws.close()
+
+
+def test_a_toxicity_label_moves_a_message_between_inbox_and_triage(app):
+    from hudong.web import inbox
+
+    ws = app.state.web.ws
+    ws.con.execute("BEGIN")
+    ws.upsert("interactions", pa.Table.from_pylist([_row("x1", "你就是个傻逼", NOW - dt.timedelta(hours=1), actor="troll")]))
+    ws.con.execute("COMMIT")
+
+    def queue(which: str) -> set[str]:
+        q = inbox.InboxQuery(toxicity=which, limit=500)
+        return {r["id"] for r in inbox.list_items(ws, q, now=NOW)["items"]}
+
+    assert "weibo:x1" in queue("abusive") and "weibo:c1" in queue("clean")  # the word rule; a clean comment
+    labels.set_label(ws, "weibo:c1", "toxicity", "toxic", "rita")  # the operator sees abuse the model missed
+    labels.set_label(ws, "weibo:x1", "toxicity", "ok", "rita")  # …and a false alarm
+    assert "weibo:c1" in queue("abusive") and "weibo:c1" not in queue("clean")
+    assert "weibo:x1" in queue("clean") and "weibo:x1" not in queue("abusive")
+    labels.set_label(ws, "weibo:c1", "sentiment", "negative", "rita")  # a sentiment label changes no queue
+    assert "weibo:c1" in queue("abusive")
+    def api_ids(user: str, **params: str) -> set[str]:
+        return {r["id"] for r in login(app, user).get("/api/inbox", params={"limit": 500, **params}).json()["items"]}
+
+    assert "weibo:c1" in api_ids("ana", toxicity="abusive")  # the triage queue: analysts and admins
+    assert "weibo:c1" not in api_ids("rita") and "weibo:x1" in api_ids("rita")  # the responder's inbox

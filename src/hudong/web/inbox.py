@@ -58,6 +58,7 @@ ABUSE_TERMS_ZH = (
 )
 ABUSE_TERMS_EN = ("idiot", "moron", "stupid", "fuck", "fucking", "shit", "bitch", "asshole", "retard", "kill yourself")
 TOXICITY_TABLE = "text_signals"  # toxicity model output (hudong.text.toxicity), when the workspace was scored
+LABELS_TABLE = "text_labels"  # operators' labels (web/labels.py); declared in store/schema.py
 ABUSE_PATTERN = "(?i)(" + "|".join(ABUSE_TERMS_ZH) + r"|\b(" + "|".join(ABUSE_TERMS_EN) + r")\b)"
 
 DDL = (S.ddl(S.APP_TABLES["inbox_actions"]),)  # declared in store/schema.py
@@ -214,7 +215,9 @@ def _with_signals(ws: Any, items: Any) -> Any:
 
     ``abusive``: the toxicity model flagged the message (``text_signals.toxic``, written by ``hudong text
     score``) or the word-list rule ``is_abusive`` matches (the rule alone where nothing was scored). Either
-    suffices: the queue protects staff, so a model miss on an outright insult must not reach the inbox.
+    suffices: the queue protects staff, so a model miss on an outright insult must not reach the inbox. An
+    operator's toxicity label (``text_labels``: toxic / ok) decides over both: toxic moves the message to the
+    triage queue, ok brings a false alarm back to the inbox.
     """
     if _table_exists(ws, "text_sentiment"):
         ts = ws.ibis.table("text_sentiment")
@@ -229,8 +232,16 @@ def _with_signals(ws: Any, items: Any) -> Any:
         tx = ws.ibis.table(TOXICITY_TABLE)
         tx = tx.filter(tx.kind == "interaction").select(t_platform="platform", t_id="id", toxic="toxic")
         items = items.left_join(tx, [items.platform == tx.t_platform, items.interaction_id == tx.t_id])
-        return items.mutate(abusive=items.toxic.fill_null(False) | rule).drop("t_platform", "t_id", "toxic")
-    return items.mutate(abusive=rule)
+        items = items.mutate(abusive=items.toxic.fill_null(False) | rule).drop("t_platform", "t_id", "toxic")
+    else:
+        items = items.mutate(abusive=rule)
+    if _table_exists(ws, LABELS_TABLE):  # an operator's toxicity label overrides model and rule, both ways
+        lb = ws.ibis.table(LABELS_TABLE)
+        lb = lb.filter(lb.task == "toxicity").select(l_platform="platform", l_id="interaction_id", l_label="label")
+        items = items.left_join(lb, [items.platform == lb.l_platform, items.interaction_id == lb.l_id])
+        items = items.mutate(abusive=ibis.coalesce(items.l_label == "toxic", items.abusive))
+        items = items.drop("l_platform", "l_id", "l_label")
+    return items
 
 
 def is_abusive(text: str | None) -> bool:
