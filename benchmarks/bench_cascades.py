@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hudong.graph import build_forest, cascade_metrics, read_twitter1516_trees, twitter1516_forest
-from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, lookup_by_group
+from hudong.graph.forest_kernels import min_at
+from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, lookup_by_group, one_array
 
 COMPARED = ["size", "depth", "max_breadth", "wiener_index", "structural_virality", "mean_offspring",
             "generation_sizes", "t_users_10", "t_users_100", "t_users_1000", "t_depth_2", "t_depth_5", "t_depth_10",
@@ -75,7 +76,7 @@ def nx_twitter(edges: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_ced(data: Path) -> pd.DataFrame:
-    """The CED repost rows with ``minutes`` (since the epoch). 74 dates are in Weibo's relative form
+    """The CED repost rows with ``minutes`` (since the epoch), string columns as one Arrow array each. 74 dates are in Weibo's relative form
     ``MM月DD日 HH:MM`` (SOURCE.md): they take the year of their event's earliest full date."""
     df = pd.read_csv(data / "weibo_ced_rumor_cascades" / "ced_reposts.tsv.xz", sep="\t", dtype=str,
                      keep_default_na=False, usecols=["event_id", "mid", "parent", "uid", "date"])
@@ -88,6 +89,8 @@ def read_ced(data: Path) -> pd.DataFrame:
         row = int(np.flatnonzero(d.isna())[0])
         raise ValueError(f"ced_reposts.tsv.xz row {row + 2}: unreadable date {df['date'].iloc[row]!r}")
     df["minutes"] = d.to_numpy(dtype="datetime64[s]").astype(np.int64) / 60.0
+    for c in ("event_id", "mid", "parent", "uid"):  # one Arrow array per column, as the Twitter reader gives
+        df[c] = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([one_array(arrow_strings(df[c]))])))
     return df
 
 
@@ -97,28 +100,29 @@ def ced_forest(df: pd.DataFrame):
     first repost, the root's = the event's first repost (minutes). Nodes are numbered per event in order of the
     user's first row (the source author after them when they never repost in their own event).
 
-    Strings are coded once, a slice of whole events at a time (``factorize_by_group``: cache-sized hash tables);
-    everything after is integer arrays."""
+    Strings are coded once, event by event where they lie (``factorize_by_group``, ``lookup_by_group``: one
+    cache-sized hash table per event); everything after is integer arrays."""
     m = len(df)
     ev, ev_first = factorize_ids(df["event_id"], runs=True)
     C = len(ev_first)
     src_uid = df["event_id"].take(ev_first).str.rsplit("_", n=1).str[1].reset_index(drop=True)
-    uid = pa.concat_arrays([arrow_strings(df["uid"]).combine_chunks(),
-                            arrow_strings(src_uid.astype(df["uid"].dtype)).combine_chunks()])
-    # users: each event's rows, then its source author (events in order when consecutive in the file)
-    contiguous = bool((np.diff(ev) >= 0).all())
-    ends = np.searchsorted(ev, np.arange(C), side="right") if contiguous else np.full(C, m)
-    layout = np.insert(np.arange(m), ends, m + np.arange(C))  # index into uid (rows, then sources)
-    where = np.empty(m + C, dtype=np.int64)
-    where[layout] = np.arange(m + C)
-    ucodes, _ = factorize_by_group(uid.take(pa.array(layout)),
-                                   np.insert(ev, ends, np.arange(C)) if contiguous else np.r_[ev, np.arange(C)])
-    child, roots = ucodes[where[:m]], ucodes[where[m:]]
+    src_uid = src_uid.astype(df["uid"].dtype)
+    # users: each event's rows, then its source author; the sources are a second column read past the rows'
+    # end (position m + event)
+    if m and (np.diff(ev) >= 0).all():  # events consecutive, as in the file: row i sits after ev[i] sources
+        ends = np.searchsorted(ev, np.arange(C), side="right")
+        layout = np.insert(np.arange(m), ends, m + np.arange(C))
+        bounds = np.r_[0, ends + np.arange(1, C + 1)]
+        ucodes, _ = factorize_by_group(df["uid"], None, take=layout, more=src_uid, bounds=bounds)
+        child, roots = ucodes[np.arange(m) + ev], ucodes[bounds[1:] - 1]
+    else:
+        ucodes, _ = factorize_by_group(df["uid"], np.r_[ev, np.arange(C)], take=np.arange(m + C), more=src_uid)
+        child, roots = ucodes[:m], ucodes[m:]
     # parent reposts: the first row of the event with the parent mid, when there is one
-    par = arrow_strings(df["parent"]).combine_chunks()
+    par = one_array(arrow_strings(df["parent"]))
     direct = pc.equal(par, "").to_numpy(zero_copy_only=False)
     asks = np.flatnonzero(~direct)
-    src = lookup_by_group(df["mid"], ev, par.take(pa.array(asks)), ev[asks])
+    src = lookup_by_group(df["mid"], ev, par, ev[asks], query_take=asks)
     found = src >= 0
     parent = np.full(m, -1, dtype=np.int64)
     parent[direct] = roots[ev[direct]]
@@ -128,14 +132,8 @@ def ced_forest(df: pd.DataFrame):
     node_cascade[child] = ev
     node_cascade[roots] = np.arange(C)
     minutes = df["minutes"].to_numpy(dtype=np.float64)
-    if contiguous and m:
-        first = np.minimum.reduceat(minutes, np.r_[0, ends[:-1]])
-    else:
-        first = np.full(C, np.inf)
-        np.minimum.at(first, ev, minutes)
-    node_time = np.full(n, np.inf)
-    np.minimum.at(node_time, child, minutes)
-    node_time[roots] = first
+    node_time = min_at(n, child, minutes)  # a user's first repost
+    node_time[roots] = min_at(C, ev, minutes)  # the event's first repost
     return build_forest(node_cascade, node_time, roots, child, parent, np.arange(m))
 
 
@@ -204,7 +202,7 @@ def best_of(repeat: int, fn, *args):
 
 
 def hudong_twitter(edges: pd.DataFrame) -> pd.DataFrame:
-    forest, _ = twitter1516_forest(edges)
+    forest, _ = twitter1516_forest(edges, nodes=False)  # the metrics need no per-node uid frame
     return cascade_metrics(forest).assign(_users=int(forest.kept.sum()))
 
 

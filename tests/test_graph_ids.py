@@ -13,7 +13,7 @@ import pytest
 
 from hudong.graph import build_forest, cascade_metrics, twitter1516_forest
 from hudong.graph.forest import bfs
-from hudong.graph.ids import decimal_ints, factorize_by_group, factorize_ids, lookup_by_group
+from hudong.graph.ids import decimal_ints, factorize_by_group, factorize_ids, first_positions, lookup_by_group
 
 ids = importlib.import_module("hudong.graph.ids")
 formats = importlib.import_module("hudong.graph.formats")
@@ -74,16 +74,11 @@ def test_factorize_ids_runs_on_repeated_runs():
     assert codes.tolist() == [0, 0, 0, 1, 1, 0, 0, 2] and first.tolist() == [0, 3, 7]
 
 
-@pytest.fixture
-def small_slices(monkeypatch):
-    monkeypatch.setattr(ids, "SLICE", 16)  # many slices, groups spanning several, on small inputs
-
-
 @pytest.mark.parametrize("contiguous", [True, False])
 @pytest.mark.parametrize("as_ints", [False, True])
-def test_factorize_by_group_equals_pairs(small_slices, contiguous, as_ints):
+def test_factorize_by_group_equals_pairs(contiguous, as_ints):
     group = np.sort(RNG.integers(0, 30, 500)) if contiguous else RNG.integers(0, 30, 500)
-    group[:60] = group[0]  # one group larger than a slice
+    group[:60] = group[0]  # one large group
     raw = RNG.integers(0, 40, 500)
     values = raw if as_ints else _strs(raw.astype(str))
     ref = pd.factorize(pd.Series(group.astype(str)) + "/" + pd.Series(raw.astype(str)))[0]
@@ -93,7 +88,7 @@ def test_factorize_by_group_equals_pairs(small_slices, contiguous, as_ints):
 
 
 @pytest.mark.parametrize("contiguous", [True, False])
-def test_lookup_by_group_equals_dict(small_slices, contiguous):
+def test_lookup_by_group_equals_dict(contiguous):
     kg = np.sort(RNG.integers(0, 25, 300)) if contiguous else RNG.integers(0, 25, 300)
     qg = np.sort(RNG.integers(-2, 28, 200)) if contiguous else RNG.integers(-2, 28, 200)
     keys = RNG.integers(0, 30, 300).astype(str)
@@ -104,6 +99,25 @@ def test_lookup_by_group_equals_dict(small_slices, contiguous):
     ref = [table.get((g, q), -1) for g, q in zip(qg.tolist(), queries.tolist(), strict=True)]
     assert lookup_by_group(_strs(keys), kg, _strs(queries), qg).tolist() == ref
     assert lookup_by_group(keys.astype(object), kg, queries.astype(object), qg).tolist() == ref
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_factorize_by_group_take_and_awkward_strings(large):
+    """Compiled path: strings read from the Arrow buffers (sliced arrays, large_string offsets, empty strings,
+    UTF-8, equal-length near-misses) in a ``take`` order equal pandas on the materialised pairs."""
+    words = ["", "a", "b", "ab", "ba", "用户", "用戶", "1234567890", "1234567891", "ROOT", "root"]
+    raw = RNG.integers(0, len(words), 700)
+    arr = pa.array([words[i] for i in raw], pa.large_string() if large else pa.string()).slice(50, 600)
+    take = RNG.integers(0, 600, 900)
+    group = np.sort(RNG.integers(0, 40, 900))
+    vals = np.asarray(arr.to_pylist(), dtype=object)[take]
+    ref = pd.factorize(pd.Series(group.astype(str)) + "/" + pd.Series(vals))[0]
+    codes, first = factorize_by_group(arr, group, take=take)
+    assert codes.tolist() == ref.tolist()
+    assert first.tolist() == first_positions(ref).tolist()
+    unsorted = RNG.permutation(group)  # the general path, same contract
+    ref2 = pd.factorize(pd.Series(unsorted.astype(str)) + "/" + pd.Series(vals))[0]
+    assert factorize_by_group(arr, unsorted, take=take)[0].tolist() == ref2.tolist()
 
 
 def _tw_edges(n_trees: int = 12, lines: int = 60, prefix: str = "") -> pd.DataFrame:
@@ -134,17 +148,18 @@ def _same_forest(a, b):
 
 
 @pytest.mark.parametrize("orphans", ["drop", "attach"])
-def test_twitter_numeric_and_string_paths_give_identical_forests(orphans):
+def test_twitter_arrow_and_object_paths_give_identical_forests(orphans):
     num = _tw_edges()
     txt = _tw_edges(prefix="u")  # same structure, uids no longer decimal: hashed as strings
     txt[["parent_delay", "child_delay"]] = num[["parent_delay", "child_delay"]]
     txt["parent_uid"] = num["parent_uid"].where(num["parent_uid"] == "ROOT", "u" + num["parent_uid"])
     txt["child_uid"] = "u" + num["child_uid"]
-    assert formats._user_keys(num["parent_uid"], num["child_uid"], (num["parent_uid"] == "ROOT").to_numpy())[0][1] \
-        == int(num["parent_uid"].iloc[1])  # the numeric path was taken
     fa, na = twitter1516_forest(num, orphans=orphans)
     fb, nb = twitter1516_forest(txt, orphans=orphans)
     _same_forest(fa, fb)
+    fo, no = twitter1516_forest(num.astype({"parent_uid": object, "child_uid": object}), orphans=orphans)
+    _same_forest(fa, fo)  # NumPy object strings: the general (pandas) path, same forest
+    assert (no["uid"].astype(str) == na["uid"].astype(str)).all()
     assert (("u" + na["uid"]) == nb["uid"]).all() and (na["tree_id"] == nb["tree_id"]).all()
     # the nodes frame names each node's (tree, user), in order of first mention
     seen = list(dict.fromkeys(
@@ -154,23 +169,12 @@ def test_twitter_numeric_and_string_paths_give_identical_forests(orphans):
     assert list(zip(na["tree_id"], na["uid"], strict=True)) == seen
 
 
-def test_twitter_mix_collision_falls_back_to_exact_numbering(monkeypatch):
-    edges = pd.DataFrame({
-        "tree_id": ["a", "a", "a", "b", "b", "b"],
-        "parent_uid": ["ROOT", "5", "7", "ROOT", "4", "4"],
-        "child_uid": ["5", "7", "6", "4", "9", "5"],
-        "parent_delay": 0.0, "child_delay": [0.0, 1.0, 2.0, 0.0, 3.0, 4.0],
-    }).astype({"tree_id": "string[pyarrow]", "parent_uid": "string[pyarrow]", "child_uid": "string[pyarrow]"})
-    fa, na = twitter1516_forest(edges)
-    calls = []
-    exact = formats._pair_nodes_exact
-    monkeypatch.setattr(formats, "_pair_nodes_exact", lambda *a: calls.append(1) or exact(*a))
-    monkeypatch.setattr(formats, "_MIX", np.uint64(1))  # mix = uid ⊕ tree: (a=0, "5") and (b=1, "4") collide
-    fb, nb = twitter1516_forest(edges)
-    assert calls == [1]
-    _same_forest(fa, fb)
-    pd.testing.assert_frame_equal(na, nb)
-    assert fa.subtree[fa.roots].tolist() == [3, 3]
+def test_factorize_by_group_one_large_group_with_probing():
+    """200k distinct ids in one group plus repeats: long probe chains in one table, codes still exact."""
+    raw = np.r_[RNG.permutation(200_000), RNG.integers(0, 200_000, 50_000)].astype(str)
+    arr = pa.array(raw)
+    codes, first = factorize_by_group(arr, np.zeros(len(raw), dtype=np.int64))
+    assert np.array_equal(codes, pd.factorize(raw)[0]) and len(first) == 200_000
 
 
 def test_twitter_trees_not_consecutive():
@@ -201,37 +205,9 @@ def test_bfs_depths_equal_networkx():
     assert np.array_equal(level_starts, np.r_[0, np.cumsum(np.bincount(ref[ref >= 0]))])
 
 
-def test_sorted_within_equals_lexsort():
-    group = RNG.integers(0, 300, 5000)
-    values = RNG.normal(size=5000)
-    values[::97] = np.inf
-    ref = values[np.lexsort((values, group))]
-    assert np.array_equal(metrics_mod._sorted_within(values, group, 300), ref)
-    o = np.argsort(group, kind="stable")
-    assert np.array_equal(metrics_mod._sorted_within(values[o], group[o], 300), ref)
-
-
 def test_build_forest_cycles_repaired_incrementally():
     # cascade 0: root 0, cycle 1→2→3→1 with equal times (tie → lower node), a chain 4→3 below it
     f = build_forest(np.zeros(5, int), np.array([0.0, 5.0, 5.0, 5.0, 6.0]), np.array([0]),
                      np.array([2, 3, 1, 4]), np.array([1, 2, 3, 3]), np.arange(4))
     assert f.parent.tolist() == [-1, 0, 1, 2, 3] and f.depth.tolist() == [0, 1, 2, 3, 4]
     assert f.repairs["cycles"].tolist() == [1] and f.order.tolist() == [0, 1, 2, 3, 4]
-
-
-def test_resolve_depths_small_part_equals_doubling():
-    """The cycle repair resolves a small part level by level; the full pass uses pointer doubling: same depths."""
-    forest_mod = importlib.import_module("hudong.graph.forest")
-    n = 4000
-    parent = np.where(RNG.random(n) < 0.03, -1, RNG.integers(0, n, n))
-    roots = np.flatnonzero(parent < 0)[::2]
-    full = np.full(n, -1)
-    full[roots] = 0
-    forest_mod._resolve_depths(parent, full, np.flatnonzero(parent >= 0))
-    # forget the depths of ~200 nodes (deep ones, so their ancestors are forgotten too, and some unreachable)
-    todo = np.sort(np.r_[np.flatnonzero(full >= 4)[:150], np.flatnonzero((full < 0) & (parent >= 0))[:50]])
-    assert 0 < len(todo) < n // 16
-    part = full.copy()
-    part[todo] = -1
-    forest_mod._resolve_depths(parent, part, todo)
-    assert np.array_equal(full, part)

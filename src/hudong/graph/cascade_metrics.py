@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from hudong.graph import forest_kernels as K
 from hudong.graph.forest import Forest
 
 DEFAULT_USERS_K = (10, 100, 1000)
@@ -47,46 +48,25 @@ def structural_virality(forest: Forest) -> np.ndarray:
     return _virality(_sizes(forest), wiener_index(forest))
 
 
-def _generations(forest: Forest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cascade, depth, count) for every populated (cascade, depth), sorted by cascade then depth."""
-    kept = forest.kept
-    c = forest.cascade[kept]
-    d = forest.depth[kept]
-    width = int(d.max()) + 1 if len(d) else 1
-    if forest.n_cascades * width <= 4 * len(d) + 2**20:  # a dense (cascade, depth) table is small: count into it
-        counts = np.bincount(c * width + d, minlength=forest.n_cascades * width)
-        keys = np.flatnonzero(counts)
-        counts = counts[keys]
-    else:
-        keys, counts = np.unique(c * width + d, return_counts=True)
-    return keys // width, keys % width, counts
-
-
-def _sorted_within(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """``values`` sorted by (group, value). Groups are brought together (skipped when already together; else a
-    stable radix sort of the group numbers), then sorted as rows of 2-D blocks, one block per power-of-two
-    width (rows padded with NaN, which sorts last): NumPy's SIMD sort, ~5× faster than an argsort by value."""
-    n = len(values)
-    if n == 0:
-        return values.copy()
-    if (np.diff(group) < 0).any():
-        key = group.astype(np.uint16) if n_groups <= 1 << 16 else group
-        o = np.argsort(key, kind="stable")
-        values, group = values[o], group[o]
-    counts = np.bincount(group, minlength=n_groups)
+def _order_statistics(values: np.ndarray, counts: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """``out[c, r]`` = the ``ranks[c, r]``-th smallest (1-based) of segment c of ``values`` (segments of
+    ``counts`` values one after another), NaN where the rank is outside 1..count. Segments are sorted as rows of
+    2-D blocks, one block per power-of-two width (rows padded with NaN, which sorts last): NumPy's SIMD sort,
+    ~3× faster than a compiled per-segment quicksort."""
+    out = np.full(ranks.shape, np.nan)
     starts = np.cumsum(counts) - counts
-    out = np.empty(n, dtype=np.float64)
     has = np.flatnonzero(counts)
+    if len(has) == 0:
+        return out
     width = 1 << np.ceil(np.log2(counts[has])).astype(np.int64)
     for w in np.unique(width):
         g = has[width == w]
-        cols = np.arange(w)
-        inside = cols < counts[g][:, None]
-        pos = (starts[g][:, None] + cols)[inside]
-        block = np.full((len(g), w), np.nan)
-        block[inside] = values[pos]
+        block = K.padded_rows(values, starts[g], counts[g], int(w))
         block.sort(axis=1)
-        out[pos] = block[inside]
+        r = ranks[g]
+        ok = (r >= 1) & (r <= counts[g][:, None])
+        picked = block[np.arange(len(g))[:, None], np.clip(r - 1, 0, w - 1)]
+        out[g] = np.where(ok, picked, np.nan)
     return out
 
 
@@ -96,20 +76,19 @@ def cascade_metrics(
     depth_k: Sequence[int] = DEFAULT_DEPTH_K,
     generations: bool = True,
 ) -> pd.DataFrame:
-    """One row per cascade (index = cascade number): structure, growth and repair counts."""
-    C = forest.n_cascades
-    casc = forest.cascade
-    size = _sizes(forest)
-    gc, gd, gn = _generations(forest)
-    depth = np.zeros(C, dtype=np.int64)
-    np.maximum.at(depth, gc, gd)
-    breadth = np.zeros(C, dtype=np.int64)
-    np.maximum.at(breadth, gc, gn)
-    n_children = forest.children_count()
-    internal = np.bincount(casc[n_children > 0], minlength=C)
+    """One row per cascade (index = cascade number): structure, growth and repair counts (one compiled pass
+    over each cascade's nodes, ``forest_kernels.per_cascade_metrics``)."""
+    users_k = np.asarray(users_k, dtype=np.int64).reshape(-1)
+    depth_k = np.asarray(depth_k, dtype=np.int64).reshape(-1)
+    size, depth, breadth, internal, wiener, gens, gen_start, t_depth, rel = K.per_cascade_metrics(
+        forest.parent, forest.depth, forest.subtree, forest.cascade, forest.time, forest.roots, depth_k
+    )
+    # growth: the k-th user's time for each k, the half-life (the ⌈n/2⌉-th) and the duration (the last)
+    ranks = np.column_stack([np.broadcast_to(users_k, (len(size), len(users_k))), (size + 1) // 2, size])
+    growth = _order_statistics(rel, size, ranks.astype(np.int64))
+
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_offspring = np.where(internal > 0, (size - 1) / np.maximum(internal, 1), 0.0)
-    wiener = wiener_index(forest)
     out: dict[str, object] = {
         "size": size,
         "depth": depth,
@@ -119,37 +98,18 @@ def cascade_metrics(
         "mean_offspring": mean_offspring,
     }
     if generations:
-        bounds = np.searchsorted(gc, np.arange(C + 1)).tolist()
-        sizes = gn.tolist()
-        ratios = (gn[1:] / np.maximum(gn[:-1], 1)).round(6).tolist()  # across a cascade boundary: unused
+        bounds = gen_start.tolist()
+        sizes = gens.tolist()
+        ratios = (gens[1:] / np.maximum(gens[:-1], 1)).round(6).tolist()  # across a cascade boundary: unused
         spans = list(zip(bounds[:-1], bounds[1:], strict=True))
         out["generation_sizes"] = [sizes[a:b] for a, b in spans]
         out["branching_ratios"] = [ratios[a : b - 1] for a, b in spans]
-
-    # growth: user times relative to the root's time, sorted within each cascade
-    t0 = forest.time[forest.roots]
-    nodes = forest.order
-    rel = forest.time[nodes] - t0[casc[nodes]]
-    kept = np.flatnonzero(forest.kept)  # node order: a cascade's nodes are often consecutive there already
-    rel_sorted = _sorted_within(forest.time[kept] - t0[casc[kept]], casc[kept], C)
-    start = np.concatenate([[0], np.cumsum(size)[:-1]])
-
-    def kth(k: np.ndarray) -> np.ndarray:
-        ok = (k >= 1) & (k <= size)
-        res = np.full(C, np.nan)
-        res[ok] = rel_sorted[start[ok] + k[ok] - 1]
-        return res
-
-    for k in users_k:
-        out[f"t_users_{k}"] = kth(np.full(C, int(k)))
-    ls = forest.level_starts
-    for k in depth_k:
-        res = np.full(C, np.inf)
-        if 0 <= int(k) < len(ls) - 1:  # the nodes at depth k are one slice of the breadth-first order
-            np.minimum.at(res, casc[nodes[ls[k] : ls[k + 1]]], rel[ls[k] : ls[k + 1]])
-        out[f"t_depth_{k}"] = np.where(np.isinf(res), np.nan, res)
-    out["half_life"] = kth((size + 1) // 2)
-    out["duration"] = kth(size)  # the last user's time
+    for i, k in enumerate(users_k):
+        out[f"t_users_{k}"] = growth[:, i]
+    for i, k in enumerate(depth_k):
+        out[f"t_depth_{k}"] = t_depth[:, i]
+    out["half_life"] = growth[:, -2]
+    out["duration"] = growth[:, -1]
     for name, counts in forest.repairs.items():
         out[name] = counts
     return pd.DataFrame(out)

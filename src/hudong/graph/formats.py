@@ -15,10 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hudong.errors import HudongError
+from hudong.graph import forest_kernels as FK
+from hudong.graph import id_kernels as IK
 from hudong.graph.forest import Forest, build_forest
-from hudong.graph.ids import arrow_strings, decimal_ints, factorize_ids, first_positions
+from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, one_array
 
 _EDGE = re.compile(r"\['([^']*)', '([^']*)', '([^']*)'\]->\['([^']*)', '([^']*)', '([^']*)'\]")
 EDGE_COLUMNS = ["parent_uid", "parent_tweet_id", "parent_delay", "child_uid", "child_tweet_id", "child_delay"]
@@ -101,129 +104,79 @@ def read_twitter1516_trees(path: str | Path, subset: str | None = None) -> pd.Da
     return df
 
 
-def twitter1516_forest(edges: pd.DataFrame, orphans: str = "drop") -> tuple[Forest, pd.DataFrame]:
+def twitter1516_forest(
+    edges: pd.DataFrame, orphans: str = "drop", nodes: bool = True
+) -> tuple[Forest, pd.DataFrame | None]:
     """The user-level cascade trees of Twitter15/16 edge lines, by the reference rules: node = unique user per
     tree, root = child of the ROOT line, self-loops dropped, the first listed parent wins, nodes kept when
     reachable from the root (``orphans="drop"``; ``"attach"`` hangs them from the root instead). A user's time
     is the smallest delay at which they appear (as a child; as a parent if never a child).
 
-    Returns the forest and a per-node frame (tree_id, uid) aligned with the forest's node numbers: nodes are
+    Returns the forest and (unless ``nodes=False``: metrics only) a per-node frame (tree_id as a categorical,
+    uid) aligned with the forest's node numbers: nodes are
     numbered in order of first mention (line by line, parent before child), so a tree's nodes are consecutive
-    when its lines are. Plain decimal uids (Twitter's) are hashed as integers, never as strings (``hudong.graph.
-    ids``); any other uid makes both columns hashed as strings — the same forest either way."""
+    when its lines are. The uid strings are hashed per tree where they lie in the Arrow buffers (compiled,
+    ``hudong.graph.ids.factorize_by_group``)."""
     m = len(edges)
     tree_codes, tree_first = factorize_ids(edges["tree_id"], runs=True)
     pu, cu = edges["parent_uid"], edges["child_uid"]
-    is_root_line = (pu == "ROOT").to_numpy(dtype=bool)
-    ukey_p, ukey_c = _user_keys(pu, cu, is_root_line)
-    pnode, cnode, first = _pair_nodes(tree_codes, ukey_p, ukey_c, is_root_line)
+    ap = _arrow_or_none(pu)
+    is_root_line = (pc.equal(ap, "ROOT").to_numpy(zero_copy_only=False) if ap is not None
+                    else (pu == "ROOT").to_numpy(dtype=bool))
+    pnode, cnode, first = _pair_nodes(tree_codes, pu, cu, is_root_line)
     n = len(first)
     node_cascade = tree_codes[first // 2]
-    t_child = np.full(n, np.inf)
-    np.minimum.at(t_child, cnode, edges["child_delay"].to_numpy(dtype=np.float64))
-    t_par = np.full(n, np.inf)
-    ok = pnode >= 0
-    np.minimum.at(t_par, pnode[ok], edges["parent_delay"].to_numpy(dtype=np.float64)[ok])
-    node_time = np.where(np.isfinite(t_child), t_child, t_par)
+    node_time = FK.first_seen_times(n, cnode, edges["child_delay"].to_numpy(dtype=np.float64), pnode,
+                                    edges["parent_delay"].to_numpy(dtype=np.float64))
     roots = np.empty(len(tree_first), dtype=np.int64)
     roots[tree_codes[is_root_line]] = cnode[is_root_line]
     e = ~is_root_line
     rank = np.arange(m)
     forest = build_forest(node_cascade, node_time, roots, cnode[e], pnode[e], rank[e], orphans=orphans)
-    row, is_child = first // 2, (first % 2).astype(bool)
-    uid = pd.concat([pu, cu], ignore_index=True).array.take(np.where(is_child, m, 0) + row)
-    tree_id = edges["tree_id"].array.take(tree_first).take(node_cascade)
-    nodes = pd.DataFrame({"tree_id": tree_id, "uid": uid})
+    if not nodes:
+        return forest, None
+    # first mention of each node: parent column (even) or child column (odd) of its line
+    cols = [a if a is not None else pa.array(v, pa.large_string())
+            for a, v in ((_arrow_or_none(pu), pu), (_arrow_or_none(cu), cu))]
+    uid = pa.chunked_array(cols, type=cols[0].type).take(first // 2 + (first % 2) * m)
+    tree_id = pd.Categorical.from_codes(node_cascade, categories=pd.Index(edges["tree_id"].array.take(tree_first)))
+    nodes = pd.DataFrame({"tree_id": tree_id, "uid": pd.Series(uid.to_pandas(types_mapper=pd.ArrowDtype))})
     return forest, nodes
 
 
-def _user_keys(pu: pd.Series, cu: pd.Series, is_root_line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One int64 key per parent and child uid, equal exactly when the strings are: the uids themselves when
-    every uid (the 'ROOT' pseudo-parent aside) is a plain decimal (Twitter user ids, no hashing of strings), else
-    codes of one ``pd.factorize`` over both columns. A root line's parent key is meaningless (-1 or its code)."""
-    ac, ap = arrow_strings(cu), arrow_strings(pu)
-    if ac is not None and ap is not None:
-        kc = decimal_ints(ac)
-        kp_rest = decimal_ints(ap.filter(pa.array(~is_root_line))) if kc is not None else None
-        if kp_rest is not None:
-            kp = np.full(len(pu), -1, dtype=np.int64)
-            kp[~is_root_line] = kp_rest
-            return kp, kc
-    codes, _ = factorize_ids(pd.concat([pu, cu], ignore_index=True))
-    return codes[: len(pu)], codes[len(pu) :]
+def _arrow_or_none(values: pd.Series) -> pa.Array | None:
+    """The Arrow strings behind a column (one array), or None for NumPy object columns and nulls."""
+    arr = arrow_strings(values)
+    if arr is None or arr.null_count:
+        return None
+    return one_array(arr)
 
 
-_MIX = np.uint64(0xBF58476D1CE4E5B9)  # odd: user key → key·_MIX is one-to-one on 64 bits
-_CHUNK = 1 << 15  # hash tables of ~32k entries stay in cache: ~2× faster than one table of a million
-
-
-def _factorize_by_group(keys: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """``pd.factorize(keys)[0]`` when equal keys never lie in different groups and ``group`` is nondecreasing:
-    factorized in cache-sized slices cut at group boundaries, each numbered on from the last."""
-    n = len(keys)
-    cuts = np.unique(np.searchsorted(group, group[np.arange(0, n, _CHUNK)]))
-    cuts = np.append(cuts, n)
-    out = np.empty(n, dtype=np.int64)
-    off = 0
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-        codes, uniq = pd.factorize(keys[a:b])
-        out[a:b] = codes + off
-        off += len(uniq)
-    return out
-
-
-def _pair_nodes(tree: np.ndarray, kp: np.ndarray, kc: np.ndarray, is_root_line: np.ndarray):
+def _pair_nodes(tree: np.ndarray, pu: pd.Series, cu: pd.Series, is_root_line: np.ndarray):
     """Node numbers of the (tree, user) pairs of every line's parent and child, numbered in order of first
     mention (line by line, parent before child; the 'ROOT' pseudo-parent is no node): (pnode, cnode, first)
-    with pnode = -1 on root lines and first[v] = 2·line + (1 if child) of node v's first mention.
-
-    One hash pass over 64-bit mixes key·M ⊕ tree (one-to-one within a tree); a parent repeating the line
-    before's is not hashed again; when each tree's lines are consecutive, the hashing goes a slice of trees at a
-    time. Then a check that each number stands for one tree (so for one pair); on a mix collision (never seen)
-    the pairs are numbered exactly via tree·U + user code instead. Same numbers either way."""
+    with pnode = -1 on root lines and first[v] = 2·line + (1 if child) of node v's first mention. The uids are
+    hashed where they lie (both columns read in mention order: ``factorize_by_group``'s take and more)."""
     m = len(tree)
-    with np.errstate(over="ignore"):
-        hp = (kp.view(np.uint64) * _MIX) ^ tree.astype(np.uint64)
-        hc = (kc.view(np.uint64) * _MIX) ^ tree.astype(np.uint64)
-    new_p = ~is_root_line
-    new_p[1:] &= (hp[1:] != hp[:-1]) | is_root_line[:-1]  # the previous line's parent again: same node
-    seq = np.empty(2 * m, dtype=np.uint64)
-    seq[0::2], seq[1::2] = hp, hc
-    hashed = np.ones(2 * m, dtype=bool)
-    hashed[0::2] = new_p
-    pos = np.flatnonzero(hashed)
-    if m and (np.diff(tree) >= 0).all():  # first-appearance tree codes: nondecreasing = trees consecutive
-        codes = _factorize_by_group(seq[pos], tree[pos // 2])
+    ap, ac = _arrow_or_none(pu), _arrow_or_none(cu)
+    repeat = None
+    if m and ap is not None and ac is not None and not (np.diff(tree) < 0).any():
+        # trees' lines consecutive (as in the files): one pass, parents repeating the line before's not hashed
+        take, pos, bounds, repeat = IK.line_mentions(tree, is_root_line, *IK.arrow_buffers(ap))
+        codes, first = factorize_by_group(ap, None, take=take, more=ac, bounds=bounds)
     else:
-        codes = pd.factorize(seq[pos])[0]
-    first = pos[first_positions(codes)]
+        mention = np.empty(2 * m, dtype=np.int64)  # 2·line → the parent uid, 2·line + 1 → the child uid
+        mention[0::2] = np.arange(m)
+        mention[1::2] = m + np.arange(m)
+        hashed = np.ones(2 * m, dtype=bool)
+        hashed[0::2] = ~is_root_line
+        pos = np.flatnonzero(hashed)
+        codes, first = factorize_by_group(pu, tree[pos // 2], take=mention[pos], more=cu)
     node = np.full(2 * m, -1, dtype=np.int64)
     node[pos] = codes
-    # repeated parents: the node of the last hashed parent above (within a run of the same parent)
-    fill = np.where(new_p, np.arange(m), 0)
-    np.maximum.accumulate(fill, out=fill)
-    pnode = np.where(is_root_line, -1, node[0::2][fill])
-    cnode = node[1::2]
-    # equal mixes in one tree are equal keys: every mention's node must be of the mention's tree
-    node_tree = tree[first // 2]
-    ok_p = ~is_root_line
-    if (node_tree[cnode] != tree).any() or (node_tree[pnode[ok_p]] != tree[ok_p]).any():
-        return _pair_nodes_exact(tree, kp, kc, is_root_line)
-    return pnode, cnode, first
-
-
-def _pair_nodes_exact(tree: np.ndarray, kp: np.ndarray, kc: np.ndarray, is_root_line: np.ndarray):
-    """``_pair_nodes`` without mixing: user keys → codes, pair = tree·U + code (one-to-one)."""
-    m = len(tree)
-    ucodes, _ = pd.factorize(np.concatenate([kp, kc]))
-    u = int(ucodes.max()) + 1
-    seq = np.empty(2 * m, dtype=np.int64)
-    seq[0::2] = tree * u + ucodes[:m]
-    seq[1::2] = tree * u + ucodes[m:]
-    hashed = np.ones(2 * m, dtype=bool)
-    hashed[0::2] = ~is_root_line
-    pos = np.flatnonzero(hashed)
-    codes = pd.factorize(seq[pos])[0]
-    node = np.full(2 * m, -1, dtype=np.int64)
-    node[pos] = codes
-    return node[0::2], node[1::2], pos[first_positions(codes)]
+    if repeat is not None and repeat.any():  # a repeated parent: the node of the last parent mentioned above
+        pn = node[0::2]
+        last = np.where(repeat, 0, np.arange(m))
+        np.maximum.accumulate(last, out=last)
+        node[0::2] = pn[last]
+    return node[0::2], node[1::2], pos[first]

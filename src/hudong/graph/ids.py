@@ -19,23 +19,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hudong.graph import id_kernels as IK
+
 _LOW = np.concatenate([[0, 0], 10 ** np.arange(1, 18, dtype=np.int64)])  # least n-digit value, n = 0..18
 
 
-def _arrow_strings(values) -> pa.Array | None:
-    """``values`` as one Arrow string array without nulls, or None (then use plain pd.factorize)."""
-    if isinstance(values, pa.ChunkedArray):
-        arr = values
-    elif isinstance(values, pa.Array):
-        arr = pa.chunked_array([values])
-    else:
-        s = values if isinstance(values, pd.Series) else pd.Series(values)
-        if s.dtype == object or not pd.api.types.is_string_dtype(s.dtype):
-            return None  # converting Python objects to Arrow costs more than it saves
-        arr = pa.chunked_array(pa.array(s))
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or arr.null_count:
-        return None
-    return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+def one_array(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One Arrow array: the only chunk as is (``combine_chunks`` copies even then), else the chunks combined."""
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
 
 
 def first_positions(codes: np.ndarray) -> np.ndarray:
@@ -81,6 +74,10 @@ def arrow_strings(values) -> pa.Array | pa.ChunkedArray | None:
         values.dtype
     ):
         try:
+            inner = values.array
+            if hasattr(inner, "__arrow_array__"):  # Arrow-backed: its own chunks, no copy (pa.array copies: 7 ms/M)
+                arr = inner.__arrow_array__()
+                return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
             return pa.chunked_array(pa.array(values))
         except (pa.ArrowException, TypeError):
             return None
@@ -96,13 +93,14 @@ def factorize_ids(values, runs: bool = False) -> tuple[np.ndarray, np.ndarray]:
     run (one differing from the value before, compared in Arrow) is hashed; the rest repeat its code."""
     arr = arrow_strings(values)
     if runs and arr is not None and len(arr) > 1 and not arr.null_count:
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        arr = one_array(arr)
         n = len(arr)
         head = np.empty(n, dtype=bool)
         head[0] = True
         head[1:] = pc.not_equal(arr.slice(1), arr.slice(0, n - 1)).to_numpy(zero_copy_only=False)
         heads = np.flatnonzero(head)
-        hcodes, hfirst = factorize_ids(arr.take(pa.array(heads)))
+        off, data = IK.arrow_buffers(arr)
+        hcodes, hfirst = IK.factorize_grouped(off, data, off, data, heads, np.array([0, len(heads)]))
         return hcodes[np.cumsum(head) - 1], heads[hfirst]
     ints = decimal_ints(arr) if arr is not None else None
     if ints is not None:
@@ -115,73 +113,73 @@ def factorize_ids(values, runs: bool = False) -> tuple[np.ndarray, np.ndarray]:
     return codes, first_positions(codes)
 
 
-SLICE = 1 << 14  # values hashed at a time by factorize_by_group: a table this size stays in cache
-
-
-def factorize_by_group(values, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, first) of the pairs (group[i], values[i]) — the same value in two groups is two things (a user in
-    two cascades is two nodes) — numbered in order of first appearance, exactly as ``pd.factorize`` of the
-    pairs; ``first[k]`` = where pair k first occurs. ``values``: strings (pandas / Arrow) or integers.
-
-    When ``group`` is nondecreasing (each group's rows consecutive, as cascades come in files), the pairs are
-    hashed a slice of whole groups (~16k values) at a time: one hash table per slice stays in the CPU cache,
-    3–4× faster than one table of a million values, which is what bounds a single ``pd.factorize`` over millions
-    of distinct ids (cache misses, not the hashing of the strings). Otherwise values are coded once
-    (``factorize_ids``) and the pairs group·U + code hashed."""
-    group = np.asarray(group, dtype=np.int64)
-    n = len(group)
-    arr = arrow_strings(values)
-    if n == 0 or (np.diff(group) < 0).any() or (arr is not None and arr.null_count):
-        vcodes, vfirst = factorize_ids(values)
-        u = max(len(vfirst), 1)
-        codes = pd.factorize(group * u + vcodes)[0].astype(np.int64, copy=False)
-        return codes, first_positions(codes)
-    if arr is not None:
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    ints = None if arr is not None else np.asarray(values)
-    cuts = np.unique(np.searchsorted(group, group[np.arange(0, n, SLICE)]))
-    cuts = np.append(cuts, n)
-    codes = np.empty(n, dtype=np.int64)
-    off = 0
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-        if arr is not None:
-            d = pc.dictionary_encode(arr.slice(a, b - a))
-            local = d.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            k = len(d.dictionary)
-        else:
-            local, uniq = pd.factorize(ints[a:b])
-            k = len(uniq)
-        g = group[a:b]
-        if g[0] != g[-1]:  # several groups in the slice: the pair, not the value, is the thing
-            local = pd.factorize((g - g[0]) * k + local)[0]
-            k = int(local.max()) + 1
-        codes[a:b] = local + off
-        off += k
-    return codes, first_positions(codes)
+def _group_bounds(group: np.ndarray) -> np.ndarray:
+    """Start of each run of equal values in ``group``, and its length at the end."""
+    return np.r_[0, np.flatnonzero(group[1:] != group[:-1]) + 1, len(group)].astype(np.int64)
 
 
 def _as_arrow(values) -> pa.Array | None:
     arr = arrow_strings(values)
     if arr is None or arr.null_count:
         return None
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return one_array(arr)
 
 
-def lookup_by_group(keys, key_group: np.ndarray, queries, query_group: np.ndarray) -> np.ndarray:
-    """For each query, the index of the first key with the same value in the same group, or -1 — e.g. the first
+def factorize_by_group(
+    values, group: np.ndarray | None, take: np.ndarray | None = None, more=None, bounds: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, first) of the pairs (group[j], values[take[j]]) (``take`` defaults to every value in order; with
+    ``more``, a second column of strings, positions past the end of ``values`` read ``more``) — the
+    same value in two groups is two things (a user in two cascades is two nodes) — numbered in order of first
+    appearance, exactly as ``pd.factorize`` of the pairs; ``first[k]`` = the j where pair k first occurs.
+
+    When ``values`` are Arrow-backed strings and ``group`` is nondecreasing (each group's rows consecutive, as
+    cascades come in files), the strings are hashed in place, one cache-sized table per group
+    (``id_kernels.factorize_grouped``); otherwise values are coded once (``factorize_ids``) and the pairs
+    group·U + code hashed. Instead of ``group``, ``bounds`` may give where each group starts (groups consecutive)."""
+    arr = _as_arrow(values)
+    arr2 = arr if more is None else _as_arrow(more)
+    if bounds is not None:
+        bounds = np.asarray(bounds, dtype=np.int64)
+        if arr is None or arr2 is None:  # the general path needs a group per value
+            group = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    group = np.asarray(group, dtype=np.int64) if group is not None else None
+    if arr is not None and arr2 is not None and (bounds is not None or (len(group) and not (np.diff(group) < 0).any())):
+        idx = np.arange(len(arr), dtype=np.int64) if take is None else np.asarray(take, dtype=np.int64)
+        return IK.factorize_grouped(*IK.arrow_buffers(arr), *IK.arrow_buffers(arr2), idx,
+                                    bounds if bounds is not None else _group_bounds(group))
+    if more is not None:
+        values = np.concatenate([np.asarray(values, dtype=object), np.asarray(more, dtype=object)])
+        arr = None
+    if take is not None:
+        values = arr.take(pa.array(take)) if arr is not None else np.asarray(values)[np.asarray(take)]
+    vcodes, vfirst = factorize_ids(values)
+    u = max(len(vfirst), 1)
+    codes = pd.factorize(group * u + vcodes)[0].astype(np.int64, copy=False)
+    return codes, first_positions(codes)
+
+
+def lookup_by_group(
+    keys, key_group: np.ndarray, queries, query_group: np.ndarray, query_take: np.ndarray | None = None
+) -> np.ndarray:
+    """For each query (``queries[query_take[j]]`` when given, in group ``query_group[j]``), the index of the
+    first key with the same value in the same group, or -1 — e.g. the first
     row of an event with a given repost id, for each row's parent repost id. Equal to looking up the pairs
     (group, value) in a table of the pairs (group, key) keeping the first of duplicates.
 
-    When both group arrays are nondecreasing (rows of a group consecutive), it goes a slice of whole groups at a
-    time (cache-sized hash tables, see ``factorize_by_group``); otherwise one pass over all pairs."""
+    When both are Arrow-backed strings and both group arrays nondecreasing (rows of a group consecutive), each
+    group's keys go into a table of their own (``id_kernels.lookup_grouped``); otherwise one pass over all
+    pairs."""
     key_group = np.asarray(key_group, dtype=np.int64)
     query_group = np.asarray(query_group, dtype=np.int64)
     nk, nq = len(key_group), len(query_group)
-    out = np.full(nq, -1, dtype=np.int64)
     if nk == 0 or nq == 0:
-        return out
+        return np.full(nq, -1, dtype=np.int64)
     ka, qa = _as_arrow(keys), _as_arrow(queries)
     if ka is None or qa is None or (np.diff(key_group) < 0).any() or (np.diff(query_group) < 0).any():
+        if query_take is not None:
+            queries = np.asarray(queries.to_numpy() if isinstance(queries, pd.Series) else queries)[query_take]
+        out = np.full(nq, -1, dtype=np.int64)
         kc = keys.to_numpy() if isinstance(keys, pd.Series) else np.asarray(keys)
         qc = queries.to_numpy() if isinstance(queries, pd.Series) else np.asarray(queries)
         codes, first = factorize_by_group(np.concatenate([kc, qc]), np.concatenate([key_group, query_group]))
@@ -189,21 +187,10 @@ def lookup_by_group(keys, key_group: np.ndarray, queries, query_group: np.ndarra
         hit = f < nk
         out[hit] = f[hit]
         return out
-    bounds = np.unique(np.concatenate([key_group[np.arange(0, nk, SLICE)], [key_group[-1] + 1]]))
-    bounds = np.union1d(bounds, [min(key_group[0], query_group[0]), max(key_group[-1], query_group[-1]) + 1])
-    kcut = np.searchsorted(key_group, bounds)
-    qcut = np.searchsorted(query_group, bounds)
-    for i in range(len(bounds) - 1):
-        k0, k1, q0, q1 = kcut[i], kcut[i + 1], qcut[i], qcut[i + 1]
-        if q0 == q1 or k0 == k1:
-            continue
-        d = pc.dictionary_encode(pa.concat_arrays([ka.slice(k0, k1 - k0), qa.slice(q0, q1 - q0)]))
-        local = d.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        g = np.concatenate([key_group[k0:k1], query_group[q0:q1]])
-        if g.min() != g.max():
-            local = pd.factorize((g - g.min()) * len(d.dictionary) + local)[0]
-        first = first_positions(local)
-        f = first[local[k1 - k0 :]]
-        hit = f < k1 - k0
-        out[q0:q1][hit] = k0 + f[hit]
-    return out
+    groups = np.union1d(key_group[_group_bounds(key_group)[:-1]], query_group[_group_bounds(query_group)[:-1]])
+    bounds = np.r_[groups, groups[-1] + 1]
+    k_off, k_data = IK.arrow_buffers(ka)
+    q_off, q_data = IK.arrow_buffers(qa)
+    q_take = np.arange(nq, dtype=np.int64) if query_take is None else np.asarray(query_take, dtype=np.int64)
+    return IK.lookup_grouped(k_off, k_data, np.searchsorted(key_group, bounds),
+                             q_off, q_data, q_take, np.searchsorted(query_group, bounds))
