@@ -99,6 +99,12 @@ def test_lookup_by_group_equals_dict(contiguous):
     ref = [table.get((g, q), -1) for g, q in zip(qg.tolist(), queries.tolist(), strict=True)]
     assert lookup_by_group(_strs(keys), kg, _strs(queries), qg).tolist() == ref
     assert lookup_by_group(keys.astype(object), kg, queries.astype(object), qg).tolist() == ref
+    # queries read through query_take (the CED parent lookup: only rows with a parent, no copy of the strings)
+    pool = np.r_[queries, RNG.integers(0, 40, 50).astype(str)]
+    take = RNG.permutation(len(pool))[: len(queries)]
+    ref_t = [table.get((g, q), -1) for g, q in zip(qg.tolist(), pool[take].tolist(), strict=True)]
+    assert lookup_by_group(_strs(keys), kg, _strs(pool), qg, query_take=take).tolist() == ref_t
+    assert lookup_by_group(keys.astype(object), kg, pool.astype(object), qg, query_take=take).tolist() == ref_t
 
 
 @pytest.mark.parametrize("large", [False, True])
@@ -203,6 +209,16 @@ def test_bfs_depths_equal_networkx():
     assert np.array_equal(depth, ref)
     assert np.array_equal(order, np.flatnonzero(ref >= 0)[np.argsort(ref[ref >= 0], kind="stable")])
     assert np.array_equal(level_starts, np.r_[0, np.cumsum(np.bincount(ref[ref >= 0]))])
+
+
+def test_build_forest_rank_of_any_sortable_type():
+    """Ranks the kernels cannot compare directly (strings) are replaced by their sort order: same forest."""
+    child, parent = np.array([1, 1, 2, 2, 3]), np.array([0, 2, 0, 1, 1])
+    args = (np.zeros(4, int), np.zeros(4), np.array([0]), child, parent)
+    a = build_forest(*args, np.array(["e", "b", "a", "d", "c"]))
+    b = build_forest(*args, np.array([4, 1, 0, 3, 2]))
+    assert a.parent.tolist() == b.parent.tolist() == [-1, 2, 0, 1]
+    assert a.repairs["several_parents"].tolist() == [2]
 
 
 def test_build_forest_cycles_repaired_incrementally():
