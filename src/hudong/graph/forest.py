@@ -84,13 +84,13 @@ def build_forest(
     roots: np.ndarray,
     child: np.ndarray,
     parent: np.ndarray,
-    rank: np.ndarray,
+    rank: np.ndarray | None,
     orphans: str = "attach",
 ) -> Forest:
     """Repair candidate edges ``parent[i] → child[i]`` into one tree per cascade.
 
     ``parent[i] = -1`` marks an edge whose parent is unknown (not in the data). ``rank`` orders the edges for
-    "first parent wins" (line number, or time then id). ``orphans``: ``"attach"`` (nodes without a usable
+    "first parent wins" (line number, or time then id; None: the order of the edges). ``orphans``: ``"attach"`` (nodes without a usable
     parent, and cycles, hang from the root) or ``"drop"`` (only nodes reachable from the root are kept).
     """
     if orphans not in ("attach", "drop"):
@@ -100,7 +100,7 @@ def build_forest(
     n, n_casc = len(node_cascade), len(roots)
     child = np.asarray(child, dtype=np.int64)
     parent = np.asarray(parent, dtype=np.int64)
-    rank = np.asarray(rank)
+    rank = np.arange(len(child)) if rank is None else np.asarray(rank)
     node_time = np.asarray(node_time, dtype=np.float64)
     if rank.dtype.kind not in "iuf":  # the kernels compare numbers: rank anything else by its sort order
         rank = np.argsort(np.argsort(rank, kind="stable"), kind="stable")

@@ -131,8 +131,7 @@ def twitter1516_forest(
     roots = np.empty(len(tree_first), dtype=np.int64)
     roots[tree_codes[is_root_line]] = cnode[is_root_line]
     e = ~is_root_line
-    rank = np.arange(m)
-    forest = build_forest(node_cascade, node_time, roots, cnode[e], pnode[e], rank[e], orphans=orphans)
+    forest = build_forest(node_cascade, node_time, roots, cnode[e], pnode[e], None, orphans=orphans)
     if not nodes:
         return forest, None
     # first mention of each node: parent column (even) or child column (odd) of its line
@@ -172,11 +171,5 @@ def _pair_nodes(tree: np.ndarray, pu: pd.Series, cu: pd.Series, is_root_line: np
         hashed[0::2] = ~is_root_line
         pos = np.flatnonzero(hashed)
         codes, first = factorize_by_group(pu, tree[pos // 2], take=mention[pos], more=cu)
-    node = np.full(2 * m, -1, dtype=np.int64)
-    node[pos] = codes
-    if repeat is not None and repeat.any():  # a repeated parent: the node of the last parent mentioned above
-        pn = node[0::2]
-        last = np.where(repeat, 0, np.arange(m))
-        np.maximum.accumulate(last, out=last)
-        node[0::2] = pn[last]
-    return node[0::2], node[1::2], pos[first]
+    pnode, cnode = IK.mention_nodes(m, pos, codes, repeat if repeat is not None else np.zeros(m, dtype=bool))
+    return pnode, cnode, pos[first]

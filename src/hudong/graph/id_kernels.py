@@ -203,3 +203,21 @@ def line_mentions(tree, skip_parent, p_off, p_data):
         j += 1
     bounds[n_groups] = count
     return take, pos, bounds, repeat
+
+
+@njit(cache=True, nogil=True)
+def mention_nodes(m, pos, codes, repeat):
+    """(pnode, cnode) per line from the codes of the hashed mentions (``pos`` = 2·line, +1 for the child): a
+    parent not hashed is -1 (the 'ROOT' pseudo-parent), or when ``repeat``, the node of the line before's."""
+    pnode = np.full(m, -1, dtype=np.int64)
+    cnode = np.full(m, -1, dtype=np.int64)
+    for j in range(len(pos)):
+        line = pos[j] >> 1
+        if pos[j] & 1:
+            cnode[line] = codes[j]
+        else:
+            pnode[line] = codes[j]
+    for i in range(1, m):
+        if repeat[i]:
+            pnode[i] = pnode[i - 1]
+    return pnode, cnode
