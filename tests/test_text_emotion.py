@@ -140,7 +140,7 @@ def hand_signals(ws, toxic: dict | None = None) -> pd.DataFrame:
         ]
     )  # fmt: skip
     ws.con.register("hand_sig", pa.Table.from_pandas(df, preserve_index=False))
-    ws.con.execute(f"DELETE FROM {S.SIGNALS_TABLE}; INSERT INTO {S.SIGNALS_TABLE} SELECT * FROM hand_sig")
+    ws.con.execute(f"DELETE FROM {S.SIGNALS_TABLE}; INSERT INTO {S.SIGNALS_TABLE} BY NAME SELECT * FROM hand_sig")
     ws.con.unregister("hand_sig")
     return df
 

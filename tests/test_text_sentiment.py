@@ -209,7 +209,7 @@ def _hand_scores(ws):
         }
     )
     ws.con.register("hand", rows)
-    ws.con.execute(f"DELETE FROM {S.TABLE}; INSERT INTO {S.TABLE} SELECT * FROM hand")
+    ws.con.execute(f"DELETE FROM {S.TABLE}; INSERT INTO {S.TABLE} BY NAME SELECT * FROM hand")
     ws.con.unregister("hand")
 
 
@@ -280,7 +280,7 @@ def test_process_pool_scores_exactly_as_one_process(tmp_path):
     q = lambda t: ws.con.execute(f"SELECT * FROM {t} ORDER BY platform, kind, id").fetchall()  # noqa: E731
     one = score_workspace(ws, workers=1)
     single = q(S.TABLE), q(S.SIGNALS_TABLE)
-    two = score_workspace(ws, workers=2, batch_size=5)  # several batches, each split over the pool
+    two = score_workspace(ws, workers=2, batch_size=5, full=True)  # several batches, each split over the pool
     assert (one.workers, two.workers) == (1, 2)
     assert (q(S.TABLE), q(S.SIGNALS_TABLE)) == single and two.rows == one.rows == 12
     assert two.by_polarity == one.by_polarity and two.toxic == one.toxic

@@ -131,7 +131,8 @@ def template_dir(tmp_path_factory):
     ws.upsert("interactions", pa.Table.from_pylist(ROWS))
     ws.con.execute("COMMIT")
     ws.con.execute(
-        "INSERT INTO text_sentiment VALUES ('weibo', 'interaction', 'c2b', 'zh', 'negative', -0.8, 'test'), "
+        "INSERT INTO text_sentiment (platform, kind, id, lang, polarity, score, model_version) VALUES "
+        "('weibo', 'interaction', 'c2b', 'zh', 'negative', -0.8, 'test'), "
         "('weibo', 'interaction', 'd1', 'zh', 'positive', 0.7, 'test')"
     )
     ws.con.execute(

@@ -709,24 +709,34 @@ def text() -> None:
 
 @text.command("sentiment")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes to score with (default: up to 4 cores from 50,000 texts on, else 1).")
+              help="Processes to score with (default: up to 4 cores from 50,000 texts to score on, else 1).")
+@click.option("--full", is_flag=True,
+              help="Rescore every text (default: only new, edited or differently-modelled ones).")
 @click.pass_context
-def text_sentiment(ctx: click.Context, workers: int | None) -> None:
-    """Score sentiment, emotion and toxicity of every post and interaction with text, in one pass (alias:
-    `hudong text score`); writes the text_sentiment and text_signals tables (net_sentiment, emotion_mix, …)."""
+def text_sentiment(ctx: click.Context, workers: int | None, full: bool) -> None:
+    """Score sentiment, emotion and toxicity of the posts and interactions with text, in one pass (alias:
+    `hudong text score`); writes the text_sentiment and text_signals tables (net_sentiment, emotion_mix, …).
+
+    Incremental: only texts not scored yet, edited since, or scored by another model version (e.g. after
+    `hudong text train`) are scored; scores of deleted posts/comments are removed. --full rescores everything."""
     from hudong.text.adapt import workspace_models
     from hudong.text.sentiment import score_workspace
 
     ws = _open(ctx)
     try:
         with workspace_models(ws):  # the workspace's adapted models (`hudong text train`), if any
-            s = score_workspace(ws, workers=workers)
+            s = score_workspace(ws, workers=workers, full=full)
     finally:
         ws.close()
     versions = ", ".join(f"{k} {v}" for k, v in s.model_versions.items())
+    how = f"full rescore: {s.reason}" if s.full else "incremental; --full rescores everything"
+    click.echo(f"scored {s.rows:,} texts, {s.unchanged:,} unchanged, {s.removed:,} removed in {s.seconds:.1f} s ({how})")
+    if not s.rows:
+        click.echo(f"models: {versions}")
+        return
     click.echo(
-        f"scored {s.rows:,} texts ({s.by_kind['post']:,} posts, {s.by_kind['interaction']:,} interactions) "
-        f"in {s.seconds:.1f} s — {s.texts_per_second:,.0f} texts/s on {s.workers} process(es); models: {versions}"
+        f"{s.by_kind['post']:,} posts and {s.by_kind['interaction']:,} interactions, "
+        f"{s.texts_per_second:,.0f} texts/s on {s.workers} process(es); models: {versions}"
     )
     click.echo("language: " + ", ".join(f"{k} {v:,}" for k, v in s.by_lang.most_common()))
     pol = {k or "not scored": v for k, v in s.by_polarity.items()}

@@ -218,7 +218,7 @@ def build(
         from hudong.text.sentiment import score_workspace
 
         t1 = time.perf_counter()
-        scored = score_workspace(ws)
+        scored = score_workspace(ws, full=True)  # every text was just imported: skip the search for stale rows
         result.seconds["sentiment"] = time.perf_counter() - t1
         say(f"scored sentiment, emotion and toxicity of {scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
     finally:

@@ -162,12 +162,11 @@ def _duckdb_over_lake(location: str, marker: dict[str, Any], workspace: Workspac
             raise HudongError(f"DuckDB needs its httpfs extension to read {location}: {e}") from None
     prefix = root if L.is_local(location) else location.rstrip("/")
     for name, t in S.TABLES.items():
-        con.execute(f'CREATE VIEW "{name}" AS {_duckdb_select(t, prefix, bool(L.list_files(fs, root, name)))}')
+        con.execute(f'CREATE VIEW "{name}" AS {_duckdb_select(t, prefix, bool(L.list_files(fs, root, name)), con)}')
     return Tables(ibis.duckdb.from_connection(con), "duckdb", lake=location, workspace=workspace, owns_backend=True)
 
 
-def _duckdb_select(t: S.Table, prefix: str, has_files: bool) -> str:
-    casts = ", ".join(f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' for c in t.all_columns)
+def _duckdb_select(t: S.Table, prefix: str, has_files: bool, con: Any = None) -> str:
     if not has_files:  # read_parquet fails on an empty glob: an empty relation of the right types instead
         nulls = ", ".join(f'CAST(NULL AS {c.type}) AS "{c.name}"' for c in t.all_columns)
         return f"SELECT {nulls} WHERE false"
@@ -175,9 +174,23 @@ def _duckdb_select(t: S.Table, prefix: str, has_files: bool) -> str:
     glob = f"{prefix}/{t.name}/**/*.parquet".replace("'", "''")
     if parts:
         types = ", ".join(f"'{p}': 'VARCHAR'" for p in parts)
-        source = f"read_parquet('{glob}', hive_partitioning = true, hive_types = {{{types}}})"
+        options = f"hive_partitioning = true, hive_types = {{{types}}}"
     else:
-        source = f"read_parquet('{glob}', hive_partitioning = false)"
+        options = "hive_partitioning = false"
+    source = f"read_parquet('{glob}', {options})"
+    have = None
+    if con is not None:
+        have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        if not set(t.column_names) <= have:
+            # Files written before a column was added to the schema (an older hudong's lake, e.g. no text_hash
+            # before v3): match the files' columns by name and read the missing ones as NULL.
+            source = f"read_parquet('{glob}', {options}, union_by_name = true)"
+            have = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    casts = ", ".join(
+        f'CAST("{c.name}" AS {c.type}) AS "{c.name}"' if have is None or c.name in have
+        else f'CAST(NULL AS {c.type}) AS "{c.name}"'
+        for c in t.all_columns
+    )  # fmt: skip
     return f"SELECT {casts} FROM {source}"
 
 
@@ -307,7 +320,11 @@ def _spark_over_lake(location: str, workspace: Workspace | None, spark_master: s
         casts = [f"CAST(`{c.name}` AS {_SPARK_TYPES[c.type]}) AS `{c.name}`" for c in t.all_columns]
         if L.list_files(fs, root, name):
             path = f"{uri}/{name}"
-            session.read.option("basePath", path).parquet(path).selectExpr(*casts).createOrReplaceTempView(name)
+            df = session.read.option("basePath", path).parquet(path)
+            # a column the files predate (an older hudong's lake, e.g. text_hash before v3) reads as NULL
+            casts = [x if c.name in df.columns else f"CAST(NULL AS {_SPARK_TYPES[c.type]}) AS `{c.name}`"
+                     for x, c in zip(casts, t.all_columns, strict=True)]  # fmt: skip
+            df.selectExpr(*casts).createOrReplaceTempView(name)
         else:
             nulls = ", ".join(f"CAST(NULL AS {_SPARK_TYPES[c.type]}) AS `{c.name}`" for c in t.all_columns)
             session.sql(f"SELECT {nulls} WHERE false").createOrReplaceTempView(name)

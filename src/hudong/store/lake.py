@@ -284,8 +284,15 @@ class LakeWriter:
         """One file with its partition values put back as columns, plus ``_file`` (its rel path)."""
         parts = partition_values(rel)
         stored = [c for c in (columns or table.column_names) if c not in parts and c != MONTH]
-        data = pq.read_table(path, filesystem=self.fs, columns=stored)
-        data = data.cast(pa.schema([file_schema(table).field(c) for c in stored]))
+        schema = pa.schema([file_schema(table).field(c) for c in stored])
+        with self.fs.open_input_file(path) as f:
+            pf = pq.ParquetFile(f)
+            have = set(pf.schema_arrow.names)
+            data = pf.read(columns=[c for c in stored if c in have])
+        for c in stored:  # a column added to the schema after the file was written (e.g. text_hash, v3): nulls
+            if c not in have:
+                data = data.append_column(schema.field(c), pa.nulls(data.num_rows, schema.field(c).type))
+        data = data.select(stored).cast(schema)
         for col in partition_columns(table):
             if col in (columns or table.column_names) and col != MONTH:
                 data = data.append_column(col, pa.array([parts[col]] * data.num_rows, pa.string()))

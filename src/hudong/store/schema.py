@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -358,6 +358,8 @@ TEXT_SENTIMENT = _table(
                enum=("positive", "neutral", "negative")),
             _c("score", "DOUBLE", "P(positive) − P(negative), in [−1, 1]", "情感分值"),
             _c("model_version", "VARCHAR", "Model that produced the score", "模型版本"),
+            _c("text_hash", "BIGINT", "Fingerprint of the text scored (DuckDB hash): an edited text is rescored",
+               "所评文本的指纹(编辑后重新评分)"),
         ),
         key=("platform", "kind", "id"),
         provenance=False,
@@ -382,6 +384,8 @@ TEXT_SIGNALS = _table(
             _c("toxicity", "DOUBLE", "P(toxic): offensive, abusive or hateful language", "攻击性概率"),
             _c("toxic", "BOOLEAN", "toxicity ≥ the model's threshold (0.5)", "是否攻击性"),
             _c("toxicity_model_version", "VARCHAR", "Model that produced the toxicity", "攻击性模型版本"),
+            _c("text_hash", "BIGINT", "Fingerprint of the text scored (DuckDB hash): an edited text is rescored",
+               "所评文本的指纹(编辑后重新评分)"),
         ),
         key=("platform", "kind", "id"),
         provenance=False,
@@ -583,4 +587,8 @@ class Migration:
 # Append a Migration here whenever SCHEMA_VERSION is bumped; `hudong.store.workspace` applies them in order.
 MIGRATIONS: list[Migration] = [
     Migration(2, "text_signals: emotion and toxicity per post/comment (issue #4)", [ddl(TEXT_SIGNALS)]),
+    # Rows scored before have no fingerprint: the next `hudong text score` rescores them (once).
+    Migration(3, "text_hash on the score tables: incremental text scoring", [
+        f'ALTER TABLE IF EXISTS "{t}" ADD COLUMN IF NOT EXISTS text_hash BIGINT' for t in ("text_sentiment", "text_signals")
+    ]),
 ]
