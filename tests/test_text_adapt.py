@@ -109,3 +109,23 @@ def test_toxicity_adapts_and_unknown_labels_are_refused(workspace):
     assert res.after["accuracy"] >= 0.95 and res.version.endswith("+ws1")
     with pytest.raises(HudongError, match="toxicity labels must be among"):
         adapt.train(workspace, texts, ["bad"] * 200, task="toxicity")
+
+
+def test_emotion_label_sets_follow_each_languages_model(workspace):
+    from hudong.text.emotion import EMOTIONS, EmotionModel
+
+    assert adapt.label_set("emotion") == EMOTIONS
+    assert adapt.label_set("emotion", "zh") == EMOTIONS  # the Weibo scheme: all six
+    assert adapt.label_set("emotion", "en") == ("neutral", "happy", "angry", "sad")  # TweetEval: no fear/surprise
+    assert adapt.label_set("sentiment", "en") == adapt.label_set("sentiment")
+    en = [f"{w} about the new {x}" for w in ("so scared", "really shocked") for x in ("phone", "app")] * 10
+    with pytest.raises(HudongError, match=r"emotion labels of en texts must be among neutral, happy, angry, sad"):
+        adapt.train(workspace, en, ["fear", "surprise"] * 20, task="emotion")
+    assert adapt.manifest(workspace) == {}
+    # A model that learnt `neutral` takes its most probable class; without it, the shipped threshold applies.
+    m = EmotionModel.fit("en", ["so glad", "so mad", "the bus", "a chair"] * 3, ["happy", "angry", "neutral",
+                         "neutral"] * 3, min_df=1, meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
+    assert m.neutral_below == 0.0 and m.predict(["so glad"]) == ["happy"]
+    m = EmotionModel.fit("en", ["so glad", "so mad"] * 3, ["happy", "angry"] * 3, min_df=1,
+                         meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
+    assert m.neutral_below == 0.99 and m.predict(["the bus"]) == ["neutral"]  # no cue: P = 0.5 < 0.99

@@ -208,6 +208,16 @@ def test_analyst_filters_and_works_the_inbox_then_uploads_a_file_with_a_bad_row(
             row.locator("button.act-draft").click()
             expect(row.locator(".draft-text")).to_contain_text("很抱歉让您久等了")
             page.screenshot(path=str(ARTIFACTS / "web-inbox-draft-zh.png"), full_page=False)
+            # Label its emotion (the choices are the message language's model classes; sad is in both).
+            emo = row.locator('form.label-form[data-task="emotion"]')
+            expect(emo).to_contain_text("情绪")
+            expect(emo.locator(".model-says")).to_contain_text("模型判断")
+            emo.locator("select.label").select_option("sad")
+            emo.locator("button.act-label").click()
+            expect(page.locator("#saved")).to_contain_text("已记录")
+            emo = page.locator(f'tr.item[data-id="{item}"] form.label-form[data-task="emotion"]')
+            expect(emo.locator(".labelled")).to_have_attribute("data-label", "sad")
+            expect(emo.locator(".labelled")).to_contain_text("小王")
             # Mark replied: the item leaves the open list.
             row.locator("button.act-replied").click()
             expect(page.locator("#saved")).to_contain_text("已记录")
@@ -216,6 +226,7 @@ def test_analyst_filters_and_works_the_inbox_then_uploads_a_file_with_a_bad_row(
             assert [(h["action"], h["by"]) for h in history] == [
                 ("assign", "小王"),
                 ("draft", "小王"),
+                ("label", "小王"),
                 ("replied", "小王"),
             ]
             # Upload a CSV with one bad row.

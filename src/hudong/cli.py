@@ -756,7 +756,8 @@ text.add_command(text_sentiment, name="score")
 @text.command("train")
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False), help="CSV: text,label[,lang].")
 @click.option("--from-inbox", is_flag=True,
-              help="Train on the labels operators set in the web inbox (sentiment, toxicity); with --labels: both.")
+              help="Train on the labels operators set in the web inbox (sentiment, emotion, toxicity); "
+                   "with --labels: both.")
 @click.option("--task", type=click.Choice(["sentiment", "emotion", "toxicity"]), default="sentiment", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of every row (default: per row).")
 @click.option("--holdout", type=float, default=0.2, show_default=True, help="Share of labels held out to evaluate.")

@@ -484,9 +484,10 @@ TEXT_LABELS = _table(
             PLATFORM,
             _c("interaction_id", "VARCHAR", "Message labelled", "消息", nullable=False),
             _c("task", "VARCHAR", "Text task the label is for", "任务", nullable=False,
-               enum=("sentiment", "toxicity")),
-            _c("label", "VARCHAR", "sentiment: positive, neutral, negative; toxicity: ok, toxic", "标签",
-               nullable=False),
+               enum=("sentiment", "emotion", "toxicity")),
+            _c("label", "VARCHAR", "sentiment: positive, neutral, negative; toxicity: ok, toxic; emotion: the "
+               "classes of the text language's emotion model (zh: neutral, happy, angry, sad, fear, surprise; "
+               "en: neutral, happy, angry, sad)", "标签", nullable=False),
             _c("text", "VARCHAR", "The message text when labelled (as imported, PII-redacted; erased by `forget`)",
                "标注时的消息文本(导入时已脱敏;`forget` 时删除)", nullable=False),
             _c("lang", "VARCHAR", "Language of the text (detected)", "语言", nullable=False),

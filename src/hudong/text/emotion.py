@@ -15,7 +15,9 @@ that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextCla
   fear/surprise in that data) with VADER-lexicon features; ``neutral`` when no class reaches the model's
   ``neutral_below`` probability (fixed a priori at 0.5).
 
-Text in other languages gets no label.
+Text in other languages gets no label. A workspace adapts these models to its own labels (``hudong text train
+--task emotion``, e.g. ``--from-inbox``; ``hudong.text.adapt``): for zh the adapted model is trained on the labels
+together with the lexicon's cues, and labels must be among the language's classes (en: no fear or surprise).
 """
 
 from __future__ import annotations
@@ -40,14 +42,16 @@ class Emotion:
 
 
 class EmotionModel(TextClassifier):
-    """A ``TextClassifier`` over (a subset of) ``EMOTIONS``; below ``meta["neutral_below"]`` → neutral."""
+    """A ``TextClassifier`` over (a subset of) ``EMOTIONS``; a model without a ``neutral`` class says neutral
+    when the top probability is below ``meta["neutral_below"]`` (a model that learnt ``neutral`` — e.g. one
+    adapted to a workspace's labels, ``hudong.text.adapt`` — takes its most probable class, as sentiment does)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         bad = sorted(set(self.classes) - set(EMOTIONS))
         if bad:
             raise ValueError(f"emotion classes {bad} are not in {EMOTIONS}")
-        self.neutral_below = float(self.meta.get("neutral_below", 0.0))
+        self.neutral_below = 0.0 if "neutral" in self.classes else float(self.meta.get("neutral_below", 0.0))
 
     def labels(self, texts: Sequence[str]) -> tuple[list[str], list[float]]:
         """(label, probability of the most probable class) for each text."""

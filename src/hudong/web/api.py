@@ -29,8 +29,12 @@ class ActionIn(BaseModel):
 
 
 class LabelIn(BaseModel):
-    task: str = Field(default="sentiment", description="sentiment | toxicity")
-    label: str = Field(description="sentiment: positive | neutral | negative; toxicity: ok | toxic")
+    task: str = Field(default="sentiment", description="sentiment | emotion | toxicity")
+    label: str = Field(
+        description="sentiment: positive | neutral | negative; toxicity: ok | toxic; emotion: the classes of the "
+        "message language's model — zh: neutral | happy | angry | sad | fear | surprise, en: neutral | happy | "
+        "angry | sad (GET …/labels lists them as `choices`)"
+    )
 
 
 def request_filters(request: Request) -> Filters:
@@ -166,7 +170,10 @@ def inbox_action(
         return inbox.record_action(ws, item_id, body.action, user.name, assignee=body.assignee, note=body.note)
 
 
-@router.get("/inbox/{item_id:path}/labels", summary="An item's operator labels and the model's current predictions")
+@router.get(
+    "/inbox/{item_id:path}/labels",
+    summary="An item's operator labels, the model's current predictions and the labels offered per task",
+)
 def inbox_labels(request: Request, item_id: str, user: Reader) -> dict[str, Any]:
     with state_of(request).db() as ws:
         return labels.item_labels(ws, item_id)
@@ -174,7 +181,7 @@ def inbox_labels(request: Request, item_id: str, user: Reader) -> dict[str, Any]
 
 @router.post(
     "/inbox/{item_id:path}/label",
-    summary="Label an item's sentiment or toxicity (replaces its label of that task; recorded in its history)",
+    summary="Label an item's sentiment, emotion or toxicity (replaces its label of that task; in its history)",
 )
 def inbox_label(
     request: Request,

@@ -1,8 +1,9 @@
 """Inbox pages: the reply inbox (/inbox), the abuse triage queue (/triage) and reply templates (/templates).
 
 Every POST records who and when (``inbox_actions`` for items, ``reply_templates.updated_by`` for templates).
-Operators label an item's sentiment / toxicity next to the model's current prediction (``labels.py``: the
-training data of ``hudong text train --from-inbox``).
+Operators label an item's sentiment / emotion / toxicity next to the model's current prediction (``labels.py``:
+the training data of ``hudong text train --from-inbox``); the emotion choices are those of the message
+language's emotion model.
 The triage queue shows only abusive messages (``inbox.is_abusive`` / the toxicity model), to the roles allowed
 to see them, with the text blurred until the reader chooses to show it (CSS only: no script needed).
 """
@@ -73,6 +74,12 @@ TEXT.update(
         "set_label": ("标注", "Label"),
         "lab_sentiment": ("情感", "Sentiment"),
         "lab_toxicity": ("辱骂", "Abuse"),
+        "lab_emotion": ("情绪", "Emotion"),
+        "lab_happy": ("喜悦", "happy"),
+        "lab_angry": ("愤怒", "angry"),
+        "lab_sad": ("悲伤", "sad"),
+        "lab_fear": ("恐惧", "fear"),
+        "lab_surprise": ("惊讶", "surprise"),
         "lab_positive": ("正面", "positive"),
         "lab_neutral": ("中性", "neutral"),
         "lab_negative": ("负面", "negative"),
@@ -93,15 +100,18 @@ def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
             platforms=_platforms(ws),
             user_names=[u["name"] for u in auth.list_users(ws.con) if not u["disabled"]],
             templates=replies.list_templates(ws.con, lang_of(request)),
-            label_tasks=[(task, labels.choices(task)) for task in labels.TASKS],
+            label_tasks=labels.TASKS,
             item_labels={},
             item_predictions={},
+            item_choices={},
         )
         if user.can("inbox"):  # the label controls: the current label and the model's prediction per item
             items = result["items"]
             ctx["item_labels"] = labels.current(ws, [it["id"] for it in items])
             preds = labels.predictions(ws, [it["text"] for it in items])
             ctx["item_predictions"] = {it["id"]: p for it, p in zip(items, preds, strict=True)}
+            offers = labels.offered([it["text"] for it in items])  # emotion: the message language's classes
+            ctx["item_choices"] = {it["id"]: o for it, o in zip(items, offers, strict=True)}
     return ctx
 
 
@@ -217,7 +227,7 @@ def inbox_label(
     csrf: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "/inbox",
 ) -> Response:
-    """Set (or replace) the item's sentiment or toxicity label; recorded in its history."""
+    """Set (or replace) the item's sentiment, emotion or toxicity label; recorded in its history."""
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
         labels.set_label(ws, item, task, label, user.name)

@@ -1,7 +1,11 @@
 """Operator labels in the inbox: the training data of domain adaptation (``hudong text train --from-inbox``).
 
 An operator who may act in the inbox (responder, analyst, admin) sets an inbound message's sentiment label
-(positive / neutral / negative) or toxicity label (ok / toxic) — the label sets ``hudong.text.adapt`` trains on.
+(positive / neutral / negative), emotion label or toxicity label (ok / toxic) — the label sets
+``hudong.text.adapt`` trains on. Emotion labels are those of the emotion model of the message's language
+(``adapt.label_set("emotion", lang)``): a Chinese message gets the six Weibo classes (neutral, happy, angry,
+sad, fear, surprise), an English one the TweetEval classes (neutral, happy, angry, sad); a message in a
+language without models gets all six (it is kept, but not trained on).
 The current label per message and task is kept in ``text_labels`` (declared in ``store/schema.py``
 APP_TABLES: message, task, label, the text and its language, who, when); labelling again replaces it, and every
 labelling is also appended to ``inbox_actions`` (action ``label``, note ``task=label``) through
@@ -12,6 +16,7 @@ one (``adapt.workspace_model``), else the shipped model — the operator confirm
 
     from hudong.web import labels
     labels.set_label(ws, "weibo:123", "sentiment", "negative", "rita")
+    labels.set_label(ws, "weibo:123", "emotion", "angry", "rita")
     texts, ys, langs = labels.training_data(ws, "sentiment")   # what `text train --from-inbox` trains on
 """
 
@@ -28,11 +33,12 @@ from hudong.errors import HudongError
 from hudong.store import schema as S
 from hudong.text import adapt
 from hudong.text.classifier import LANGS
+from hudong.text.emotion import EMOTIONS
 
 from . import inbox
 
 TABLE = "text_labels"
-TASKS = ("sentiment", "toxicity")  # the tasks labelled in the inbox (adapt.TASKS also has emotion)
+TASKS = ("sentiment", "emotion", "toxicity")  # the tasks labelled in the inbox (= adapt.TASKS)
 DDL = (S.ddl(S.APP_TABLES[TABLE]),)  # declared in store/schema.py
 
 
@@ -41,13 +47,24 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(stmt)
 
 
-def choices(task: str) -> tuple[str, ...]:
-    """The labels of ``task`` in the order the inbox offers them (sentiment: positive, neutral, negative)."""
+def choices(task: str, lang: str | None = None) -> tuple[str, ...]:
+    """The labels of ``task`` for a message in ``lang``, in the order the inbox offers them (sentiment: positive,
+    neutral, negative; emotion: that language's model classes in ``EMOTIONS`` order; without ``lang``: every
+    label of the task)."""
     if task not in TASKS:
         raise HudongError(f"unknown label task {task!r}; tasks: {', '.join(TASKS)}")
-    allowed = adapt.label_set(task)
-    order = ("positive", "neutral", "negative", "ok", "toxic")
+    allowed = adapt.label_set(task, lang)
+    order = ("positive", "neutral", "negative", "ok", "toxic", *EMOTIONS)
     return tuple(sorted(allowed, key=lambda c: order.index(c) if c in order else len(order)))
+
+
+def offered(texts: Sequence[str | None]) -> list[dict[str, tuple[str, ...]]]:
+    """Per text, ``{task: choices}`` for its detected language (what the inbox's pickers offer)."""
+    from hudong.text.tokenize import detect_lang
+
+    langs = [detect_lang((t or "").strip()) for t in texts]
+    per_lang = {lg: {task: choices(task, lg) for task in TASKS} for lg in set(langs)}
+    return [per_lang[lg] for lg in langs]
 
 
 def _message_text(ws: Any, item: str) -> tuple[str, str, str]:
@@ -75,6 +92,12 @@ def set_label(
     from hudong.text.tokenize import detect_lang
 
     lang = detect_lang(text)
+    allowed = choices(task, lang)
+    if label not in allowed:  # emotion: the classes of the message language's model
+        raise HudongError(
+            f"{task} label of {item} (language {lang}) must be one of: {', '.join(allowed)} (the {lang} model's "
+            f"classes); got {label!r}"
+        )
     at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con = ws.con
     ensure_tables(con)
@@ -143,9 +166,15 @@ def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str
 
 
 def item_labels(ws: Any, item: str) -> dict[str, Any]:
-    """One item's labels and the model's current predictions (LookupError for an unknown message)."""
+    """One item's labels, the model's current predictions and the labels offered per task (LookupError for an
+    unknown message)."""
     _, _, text = _message_text(ws, item)
-    return {"id": item, "labels": current(ws, [item]).get(item, {}), "predicted": predictions(ws, [text])[0]}
+    return {
+        "id": item,
+        "labels": current(ws, [item]).get(item, {}),
+        "predicted": predictions(ws, [text])[0],
+        "choices": {task: list(c) for task, c in offered([text])[0].items()},
+    }
 
 
 def training_data(ws: Any, task: str) -> tuple[list[str], list[str], list[str | None]]:
