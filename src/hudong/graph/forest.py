@@ -1,4 +1,4 @@
-"""Many cascade trees at once: a forest built from messy parent edges with numpy, no per-node Python loops.
+"""Many cascade trees at once: a forest built from messy parent edges by compiled loops (``forest_kernels``).
 
 Nodes are integers ``0..n-1``; each belongs to one cascade and each cascade has one root node. Candidate
 edges ``parent → child`` come from the data (one per repost/reply). ``build_forest`` repairs them into
