@@ -22,11 +22,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from hudong.graph import build_forest, cascade_metrics, read_twitter1516_trees, twitter1516_forest
-from hudong.graph.forest_kernels import min_at
-from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, lookup_by_group, one_array
+from hudong.graph import cascade_metrics, read_twitter1516_trees, repost_forest, twitter1516_forest
+from hudong.graph.ids import arrow_strings, one_array
 
 COMPARED = ["size", "depth", "max_breadth", "wiener_index", "structural_virality", "mean_offspring",
             "generation_sizes", "t_users_10", "t_users_100", "t_users_1000", "t_depth_2", "t_depth_5", "t_depth_10",
@@ -95,46 +93,13 @@ def read_ced(data: Path) -> pd.DataFrame:
 
 
 def ced_forest(df: pd.DataFrame):
-    """User-level CED trees: node = (event, uid); parent = author of the parent repost (or the source author,
-    from the event id); the first listed row wins, missing parents hang from the root; a user's time = their
-    first repost, the root's = the event's first repost (minutes). Nodes are numbered per event in order of the
-    user's first row (the source author after them when they never repost in their own event).
-
-    Strings are coded once, event by event where they lie (``factorize_by_group``, ``lookup_by_group``: one
-    cache-sized hash table per event); everything after is integer arrays."""
-    m = len(df)
-    ev, ev_first = factorize_ids(df["event_id"], runs=True)
-    C = len(ev_first)
-    src_uid = df["event_id"].take(ev_first).str.rsplit("_", n=1).str[1].reset_index(drop=True)
-    src_uid = src_uid.astype(df["uid"].dtype)
-    # users: each event's rows, then its source author; the sources are a second column read past the rows'
-    # end (position m + event)
-    if m and (np.diff(ev) >= 0).all():  # events consecutive, as in the file: row i sits after ev[i] sources
-        ends = np.searchsorted(ev, np.arange(C), side="right")
-        layout = np.insert(np.arange(m), ends, m + np.arange(C))
-        bounds = np.r_[0, ends + np.arange(1, C + 1)]
-        ucodes, _ = factorize_by_group(df["uid"], None, take=layout, more=src_uid, bounds=bounds)
-        child, roots = ucodes[np.arange(m) + ev], ucodes[bounds[1:] - 1]
-    else:
-        ucodes, _ = factorize_by_group(df["uid"], np.r_[ev, np.arange(C)], take=np.arange(m + C), more=src_uid)
-        child, roots = ucodes[:m], ucodes[m:]
-    # parent reposts: the first row of the event with the parent mid, when there is one
-    par = one_array(arrow_strings(df["parent"]))
-    direct = pc.equal(par, "").to_numpy(zero_copy_only=False)
-    asks = np.flatnonzero(~direct)
-    src = lookup_by_group(df["mid"], ev, par, ev[asks], query_take=asks)
-    found = src >= 0
-    parent = np.full(m, -1, dtype=np.int64)
-    parent[direct] = roots[ev[direct]]
-    parent[asks[found]] = child[src[found]]
-    n = int(max(child.max(initial=-1), roots.max(initial=-1))) + 1
-    node_cascade = np.empty(n, dtype=np.int64)
-    node_cascade[child] = ev
-    node_cascade[roots] = np.arange(C)
-    minutes = df["minutes"].to_numpy(dtype=np.float64)
-    node_time = min_at(n, child, minutes)  # a user's first repost
-    node_time[roots] = min_at(C, ev, minutes)  # the event's first repost
-    return build_forest(node_cascade, node_time, roots, child, parent, np.arange(m))
+    """User-level CED trees (``hudong.graph.repost_forest``): node = (event, uid); parent = author of the parent
+    repost (or the source author, from the event id); the first listed row wins, missing parents hang from the
+    root; a user's time = their first repost, the root's = the event's first repost (minutes)."""
+    forest, _ = repost_forest(df["event_id"], df["mid"], df["parent"], df["uid"],
+                              lambda events: events.str.rsplit("_", n=1).str[1],
+                              df["minutes"].to_numpy(dtype=np.float64))
+    return forest
 
 
 def nx_ced(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@
     graph.cascades_table(ws)            # one row per cascade (pandas), largest first
     graph.koc_candidates(ws, top=20)    # KOC candidates with the evidence per gate
     graph.read_twitter1516_trees(path)  # Twitter15/16 tree files → edges; twitter1516_forest → trees
+    graph.repost_forest(cascade, post, parent_post, user, source_user, time)  # a repost table (CED) → trees
     graph.communities(ws)               # Leiden communities: .table (size, key members, bridges), .members
     graph.graph_influence(graph.interaction_edges(ws), engine="duckdb")  # PageRank/k-core, portable form
     graph.portable.pagerank(con, edges) # the Ibis form on any backend (DuckDB, Spark)
@@ -16,7 +17,7 @@ from hudong.graph.cascade_metrics import cascade_metrics, structural_virality, w
 from hudong.graph.cascades import StoreCascades, build_cascades, cascades_table, load_cascades
 from hudong.graph.communities import Communities, communities, leiden_communities
 from hudong.graph.forest import REPAIRS, Forest, build_forest, forest_from_parents
-from hudong.graph.formats import read_twitter1516_tree, read_twitter1516_trees, twitter1516_forest
+from hudong.graph.formats import read_twitter1516_tree, read_twitter1516_trees, repost_forest, twitter1516_forest
 from hudong.graph.influence import (
     DEFAULT_TIERS,
     cascade_influence,
@@ -54,6 +55,7 @@ __all__ = [
     "portable",
     "read_twitter1516_tree",
     "read_twitter1516_trees",
+    "repost_forest",
     "structural_virality",
     "twitter1516_forest",
     "wiener_index",

@@ -21,7 +21,7 @@ from hudong.errors import HudongError
 from hudong.graph import forest_kernels as FK
 from hudong.graph import id_kernels as IK
 from hudong.graph.forest import Forest, build_forest
-from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, one_array
+from hudong.graph.ids import arrow_strings, factorize_by_group, factorize_ids, group_rows, one_array
 
 _EDGE = re.compile(r"\['([^']*)', '([^']*)', '([^']*)'\]->\['([^']*)', '([^']*)', '([^']*)'\]")
 EDGE_COLUMNS = ["parent_uid", "parent_tweet_id", "parent_delay", "child_uid", "child_tweet_id", "child_delay"]
@@ -141,6 +141,59 @@ def twitter1516_forest(
     tree_id = pd.Categorical.from_codes(node_cascade, categories=pd.Index(edges["tree_id"].array.take(tree_first)))
     nodes = pd.DataFrame({"tree_id": tree_id, "uid": pd.Series(uid.to_pandas(types_mapper=pd.ArrowDtype))})
     return forest, nodes
+
+
+def repost_forest(
+    cascade, post, parent_post, user, source_user, time, orphans: str = "attach"
+) -> tuple[Forest, np.ndarray]:
+    """The user-level cascade trees of a repost table — one row per repost, as Weibo's CED or a platform export
+    gives them: ``cascade`` (the source post's id), ``post`` (the repost's id), ``parent_post`` (the id of the
+    repost it reposts; empty or null = the source post itself), ``user``, ``time`` (numbers, e.g. minutes);
+    ``source_user[g]`` = the source post's author of cascade g, cascades numbered in order of first appearance
+    (or a function of those cascades' ids returning them, e.g. parsing the id).
+
+    Node = (cascade, user). A row's parent node is the author of the parent post — the first row in the cascade
+    with that post id (a repeated post id keeps its first row) — or the root for an empty parent; a parent post
+    not in the cascade is a missing parent (``build_forest`` hangs it from the root, ``orphans="attach"``, and
+    counts it), as are cycles; the first listed row wins among a user's several parents. A user's time is their
+    first repost; the root's the cascade's first repost. Nodes are numbered cascade by cascade in order of the
+    user's first row (the source author after them when they never repost).
+
+    Returns the forest and ``node_first``: the row of each node's first repost (-1 for a source author who never
+    reposts) — the node's user is ``user[node_first]`` or ``source_user[cascade]``. Strings are hashed where they
+    lie in Arrow buffers, two cache-sized tables per cascade (``id_kernels.repost_nodes``)."""
+    def buffers(values, name: str, nulls_are_empty: bool = False):
+        arr = arrow_strings(values)
+        if arr is None:  # NumPy/object values (numbers as their decimal strings; None/NaN missing)
+            arr = arrow_strings(pd.Series(np.asarray(values, dtype=object)).astype("string[pyarrow]"))
+        arr = one_array(arr)
+        if arr.null_count:
+            if not nulls_are_empty:
+                raise HudongError(f"repost table: {arr.null_count} missing values in {name}")
+            arr = pc.fill_null(arr, "")
+        return IK.arrow_buffers(arr)
+
+    try:
+        order, bounds, first = group_rows(cascade)
+    except ValueError:
+        raise HudongError("repost table: missing values in cascade") from None
+    m, n_casc = int(bounds[-1]), len(bounds) - 1
+    if callable(source_user):
+        ids = cascade.take(first) if isinstance(cascade, (pa.Array, pa.ChunkedArray)) else pd.Series(cascade).take(first)
+        source_user = source_user(ids.reset_index(drop=True) if isinstance(ids, pd.Series) else ids)
+    for name, col in (("post", post), ("parent_post", parent_post), ("user", user), ("time", time)):
+        if len(col) != m:
+            raise HudongError(f"repost table: {m} rows in cascade but {len(col)} in {name}")
+    if len(source_user) != n_casc:
+        raise HudongError(f"repost table: {n_casc} cascades but {len(source_user)} source users")
+    node_cascade, node_time, node_first, roots, child, parent = IK.repost_nodes(
+        np.arange(m, dtype=np.int64) if order is None else order, bounds.astype(np.int64),
+        *buffers(post, "post"), *buffers(parent_post, "parent_post", nulls_are_empty=True),
+        *buffers(user, "user"), *buffers(source_user, "source_user"),
+        np.asarray(time, dtype=np.float64),
+    )
+    forest = build_forest(node_cascade, node_time, roots, child, parent, None, orphans=orphans)
+    return forest, node_first
 
 
 def _arrow_or_none(values: pd.Series) -> pa.Array | None:

@@ -221,3 +221,107 @@ def mention_nodes(m, pos, codes, repeat):
         if repeat[i]:
             pnode[i] = pnode[i - 1]
     return pnode, cnode
+
+
+@njit(cache=True, nogil=True)
+def repost_nodes(order, bounds, p_off, p_data, q_off, q_data, u_off, u_data, s_off, s_data, time):
+    """User-level nodes and edges of a repost table, cascade by cascade (rows ``order[bounds[g]:bounds[g+1]]``
+    of cascade g): each row's post id (P), parent post id (Q, empty = the source post), user (U); ``s`` = the
+    source author of each cascade. Two tables per cascade, reused: users → node numbers (numbered in order of
+    their first row, the source author after them when they never repost), post ids → the first row that has
+    it. Returns (node_cascade, node_time, node_first, roots, child, parent): a user's time is their first
+    repost's, the root's the cascade's first repost; ``node_first`` = the row of a node's first repost (-1: a
+    source author only); per row, its node and its parent's (the author of the parent post, the root for an
+    empty parent, -1 when the parent post is not among the cascade's rows)."""
+    m = len(order)
+    n_casc = len(bounds) - 1
+    node_cascade = np.empty(m + n_casc, dtype=np.int64)
+    node_time = np.empty(m + n_casc, dtype=np.float64)
+    node_first = np.empty(m + n_casc, dtype=np.int64)
+    child = np.empty(m, dtype=np.int64)
+    parent = np.empty(m, dtype=np.int64)
+    roots = np.empty(n_casc, dtype=np.int64)
+    big = 0
+    for g in range(n_casc):
+        big = max(big, bounds[g + 1] - bounds[g])
+    size = _table_size(big)
+    u_node = np.empty(size, dtype=np.int64)
+    u_hash = np.empty(size, dtype=np.uint64)
+    u_stamp = np.full(size, -1, dtype=np.int32)
+    p_row = np.empty(size, dtype=np.int64)
+    p_hash = np.empty(size, dtype=np.uint64)
+    p_stamp = np.full(size, -1, dtype=np.int32)
+    k = 0
+    for g in range(n_casc):
+        lo, hi = bounds[g], bounds[g + 1]
+        mask = np.uint64(_table_size(hi - lo) - 1)
+        t_min = np.inf
+        for j in range(lo, hi):
+            r = order[j]
+            t_min = min(t_min, time[r])
+            a, b = u_off[r], u_off[r + 1]
+            h = _hash(u_data, a, b)
+            i = h & mask
+            while True:
+                if u_stamp[i] != g:  # a new user in this cascade
+                    u_stamp[i] = g
+                    u_node[i] = k
+                    u_hash[i] = h
+                    node_cascade[k] = g
+                    node_time[k] = time[r]
+                    node_first[k] = r
+                    child[r] = k
+                    k += 1
+                    break
+                c = u_node[i]
+                f = node_first[c]
+                if u_hash[i] == h and _same(u_data, a, b, u_data, u_off[f], u_off[f + 1]):
+                    child[r] = c
+                    node_time[c] = min(node_time[c], time[r])
+                    break
+                i = (i + np.uint64(1)) & mask
+            a, b = p_off[r], p_off[r + 1]
+            h = _hash(p_data, a, b)
+            i = h & mask
+            while p_stamp[i] == g:
+                t = p_row[i]
+                if p_hash[i] == h and _same(p_data, a, b, p_data, p_off[t], p_off[t + 1]):
+                    break  # a repeated post id: its first row stays
+                i = (i + np.uint64(1)) & mask
+            if p_stamp[i] != g:
+                p_stamp[i] = g
+                p_row[i] = r
+                p_hash[i] = h
+        a, b = s_off[g], s_off[g + 1]  # the source author: a node already when they also repost
+        h = _hash(s_data, a, b)
+        i = h & mask
+        root = -1
+        while u_stamp[i] == g:
+            f = node_first[u_node[i]]
+            if u_hash[i] == h and _same(s_data, a, b, u_data, u_off[f], u_off[f + 1]):
+                root = u_node[i]
+                break
+            i = (i + np.uint64(1)) & mask
+        if root < 0:
+            root = k
+            node_cascade[k] = g
+            node_first[k] = -1
+            k += 1
+        roots[g] = root
+        node_time[root] = t_min
+        for j in range(lo, hi):
+            r = order[j]
+            a, b = q_off[r], q_off[r + 1]
+            if a == b:
+                parent[r] = root
+                continue
+            parent[r] = -1
+            h = _hash(q_data, a, b)
+            i = h & mask
+            while p_stamp[i] == g:
+                t = p_row[i]
+                if p_hash[i] == h and _same(q_data, a, b, p_data, p_off[t], p_off[t + 1]):
+                    parent[r] = child[t]
+                    break
+                i = (i + np.uint64(1)) & mask
+    return node_cascade[:k], node_time[:k], node_first[:k], roots, child, parent

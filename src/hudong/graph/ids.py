@@ -93,15 +93,8 @@ def factorize_ids(values, runs: bool = False) -> tuple[np.ndarray, np.ndarray]:
     run (one differing from the value before, compared in Arrow) is hashed; the rest repeat its code."""
     arr = arrow_strings(values)
     if runs and arr is not None and len(arr) > 1 and not arr.null_count:
-        arr = one_array(arr)
-        n = len(arr)
-        head = np.empty(n, dtype=bool)
-        head[0] = True
-        head[1:] = pc.not_equal(arr.slice(1), arr.slice(0, n - 1)).to_numpy(zero_copy_only=False)
-        heads = np.flatnonzero(head)
-        off, data = IK.arrow_buffers(arr)
-        hcodes, hfirst = IK.factorize_grouped(off, data, off, data, heads, np.array([0, len(heads)]))
-        return hcodes[np.cumsum(head) - 1], heads[hfirst]
+        heads, hcodes, hfirst = _runs(one_array(arr))
+        return np.repeat(hcodes, np.diff(np.r_[heads, len(arr)])), heads[hfirst]
     ints = decimal_ints(arr) if arr is not None else None
     if ints is not None:
         codes = pd.factorize(ints)[0]
@@ -111,6 +104,40 @@ def factorize_ids(values, runs: bool = False) -> tuple[np.ndarray, np.ndarray]:
         codes = pd.factorize(values)[0]
     codes = codes.astype(np.int64, copy=False)
     return codes, first_positions(codes)
+
+
+def _runs(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(heads, codes, first) of an Arrow string array without nulls: where each run of equal neighbours starts,
+    each run's value coded in order of first appearance, and the run where code k first occurs. Only the run
+    heads are hashed (neighbours are compared in Arrow)."""
+    n = len(arr)
+    head = np.empty(n, dtype=bool)
+    head[:1] = True
+    head[1:] = pc.not_equal(arr.slice(1), arr.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    heads = np.flatnonzero(head)
+    off, data = IK.arrow_buffers(arr)
+    codes, first = IK.factorize_grouped(off, data, off, data, heads, np.array([0, len(heads)]))
+    return heads, codes, first
+
+
+def group_rows(values) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Rows grouped by value, groups in order of first appearance: (order, bounds, first) — group g is rows
+    ``order[bounds[g]:bounds[g+1]]`` (row order kept within a group), ``first[g]`` its first row; ``order`` is
+    None when every group's rows are already consecutive (as cascades come in files: nothing is moved then)."""
+    arr = arrow_strings(values)
+    if arr is not None and not arr.null_count and len(arr):
+        heads, codes, first = _runs(one_array(arr))
+        if len(first) == len(heads):  # every run a value of its own
+            return None, np.r_[heads, len(arr)], heads
+        codes = np.repeat(codes, np.diff(np.r_[heads, len(arr)]))
+    else:
+        codes = factorize_ids(values if isinstance(values, (pd.Series, pd.Index, np.ndarray))
+                              else np.asarray(values, dtype=object))[0]
+    if (codes < 0).any():
+        raise ValueError("group_rows: missing values cannot be grouped")
+    order = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes))]
+    return order, bounds, order[bounds[:-1]]
 
 
 def _group_bounds(group: np.ndarray) -> np.ndarray:
