@@ -13,7 +13,7 @@ import pytest
 
 from hudong.graph import build_forest, cascade_metrics, twitter1516_forest
 from hudong.graph.forest import bfs
-from hudong.graph.ids import decimal_ints, factorize_by_group, factorize_ids, first_positions, lookup_by_group
+from hudong.graph.ids import decimal_ints, factorize_by_group, factorize_ids, first_positions
 
 ids = importlib.import_module("hudong.graph.ids")
 formats = importlib.import_module("hudong.graph.formats")
@@ -85,26 +85,6 @@ def test_factorize_by_group_equals_pairs(contiguous, as_ints):
     codes, first = factorize_by_group(values, group)
     assert codes.tolist() == ref.tolist()
     assert np.array_equal(codes[first], np.arange(len(first)))
-
-
-@pytest.mark.parametrize("contiguous", [True, False])
-def test_lookup_by_group_equals_dict(contiguous):
-    kg = np.sort(RNG.integers(0, 25, 300)) if contiguous else RNG.integers(0, 25, 300)
-    qg = np.sort(RNG.integers(-2, 28, 200)) if contiguous else RNG.integers(-2, 28, 200)
-    keys = RNG.integers(0, 30, 300).astype(str)
-    queries = RNG.integers(0, 40, 200).astype(str)
-    table: dict = {}
-    for i, (g, k) in enumerate(zip(kg.tolist(), keys.tolist(), strict=True)):
-        table.setdefault((g, k), i)
-    ref = [table.get((g, q), -1) for g, q in zip(qg.tolist(), queries.tolist(), strict=True)]
-    assert lookup_by_group(_strs(keys), kg, _strs(queries), qg).tolist() == ref
-    assert lookup_by_group(keys.astype(object), kg, queries.astype(object), qg).tolist() == ref
-    # queries read through query_take (the CED parent lookup: only rows with a parent, no copy of the strings)
-    pool = np.r_[queries, RNG.integers(0, 40, 50).astype(str)]
-    take = RNG.permutation(len(pool))[: len(queries)]
-    ref_t = [table.get((g, q), -1) for g, q in zip(qg.tolist(), pool[take].tolist(), strict=True)]
-    assert lookup_by_group(_strs(keys), kg, _strs(pool), qg, query_take=take).tolist() == ref_t
-    assert lookup_by_group(keys.astype(object), kg, pool.astype(object), qg, query_take=take).tolist() == ref_t
 
 
 @pytest.mark.parametrize("large", [False, True])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from hudong.errors import HudongError
@@ -66,15 +67,27 @@ def _random_table(rng: np.random.Generator, n_casc: int, shuffle: bool) -> pd.Da
     return df.sample(frac=1, random_state=int(rng.integers(1 << 30))).reset_index(drop=True) if shuffle else df
 
 
+def _column(values: pd.Series, kind: str):
+    if kind == "object":
+        return values.astype(object)
+    if kind == "arrow":
+        return values.astype("string[pyarrow]")
+    # large_string, UTF-8, a slice of a longer array (offsets not starting at 0)
+    arr = pa.array(["前缀", *("用户" + v if isinstance(v, str) else None for v in values)], pa.large_string())
+    return pa.chunked_array([arr.slice(1)])
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
-@pytest.mark.parametrize("arrow", [False, True])
-def test_repost_forest_matches_the_rules(shuffle: bool, arrow: bool) -> None:
-    rng = np.random.default_rng(11 + shuffle + 2 * arrow)
+@pytest.mark.parametrize("kind", ["object", "arrow", "large_sliced"])
+def test_repost_forest_matches_the_rules(shuffle: bool, kind: str) -> None:
+    rng = np.random.default_rng(11 + shuffle + 2 * len(kind))
     df = _random_table(rng, 60, shuffle)
     first = df.drop_duplicates("cascade").index.to_numpy()
     source = [f"u{rng.integers(0, 30)}" for _ in first]  # often also a reposter
-    cols = {c: df[c].astype("string[pyarrow]") if arrow else df[c].astype(object) for c in
-            ("cascade", "post", "parent", "user")}
+    cols = {c: _column(df[c], kind) for c in ("cascade", "post", "parent", "user")}
+    if kind == "large_sliced":
+        source = ["用户" + u for u in source]
+        df = df.assign(**{c: "用户" + df[c] for c in ("cascade", "post", "parent", "user")})
     ours, node_first = repost_forest(cols["cascade"], cols["post"], cols["parent"], cols["user"],
                                      pd.Series(source), df["time"].to_numpy())
     ref = _reference(df["cascade"].tolist(), df["post"].tolist(), df["parent"].tolist(), df["user"].tolist(),

@@ -269,16 +269,6 @@ def per_cascade_metrics(par, depth, subtree, node_cascade, node_time, roots, dep
 
 
 @njit(cache=True, nogil=True)
-def min_at(n, index, values):
-    """out[v] = min of values[i] over index[i] == v (inf where none): ``np.minimum.at`` in one pass."""
-    out = np.full(n, np.inf)
-    for i in range(len(index)):
-        if values[i] < out[index[i]]:
-            out[index[i]] = values[i]
-    return out
-
-
-@njit(cache=True, nogil=True)
 def first_seen_times(n, cnode, child_time, pnode, parent_time):
     """Per node, the smallest time at which it appears as a child, else as a parent (``pnode`` -1: no parent)."""
     t_child = np.full(n, np.inf)

@@ -122,49 +122,6 @@ def factorize_grouped(a_off, a_data, b_off, b_data, idx, bounds):
 
 
 @njit(cache=True, nogil=True)
-def lookup_grouped(k_off, k_data, k_bounds, q_off, q_data, q_take, q_bounds):
-    """For each query, the position of the first key with the same string in the same group, else -1; query j
-    is string ``q_take[j]`` of the query array; group g's keys are ``k[k_bounds[g]:k_bounds[g+1]]``, its queries
-    ``j in q_bounds[g]:q_bounds[g+1]``."""
-    out = np.full(q_bounds[-1], -1, dtype=np.int64)
-    big = 0
-    for g in range(len(k_bounds) - 1):
-        big = max(big, k_bounds[g + 1] - k_bounds[g])
-    size = _table_size(big)
-    slot = np.empty(size, dtype=np.int64)
-    slot_hash = np.empty(size, dtype=np.uint64)
-    stamp = np.full(size, -1, dtype=np.int32)
-    for g in range(len(k_bounds) - 1):
-        if q_bounds[g] == q_bounds[g + 1]:
-            continue
-        mask = np.uint64(_table_size(k_bounds[g + 1] - k_bounds[g]) - 1)
-        for s in range(k_bounds[g], k_bounds[g + 1]):
-            a, b = k_off[s], k_off[s + 1]
-            h = _hash(k_data, a, b)
-            i = h & mask
-            while stamp[i] == g:
-                t = slot[i]
-                if slot_hash[i] == h and _same(k_data, a, b, k_data, k_off[t], k_off[t + 1]):
-                    break  # a repeated key: the first one stays
-                i = (i + np.uint64(1)) & mask
-            if stamp[i] != g:
-                stamp[i] = g
-                slot[i] = s
-                slot_hash[i] = h
-        for q in range(q_bounds[g], q_bounds[g + 1]):
-            a, b = q_off[q_take[q]], q_off[q_take[q] + 1]
-            h = _hash(q_data, a, b)
-            i = h & mask
-            while stamp[i] == g:
-                t = slot[i]
-                if slot_hash[i] == h and _same(q_data, a, b, k_data, k_off[t], k_off[t + 1]):
-                    out[q] = t
-                    break
-                i = (i + np.uint64(1)) & mask
-    return out
-
-
-@njit(cache=True, nogil=True)
 def line_mentions(tree, skip_parent, p_off, p_data):
     """The uids of edge lines in mention order — line by line, the parent (column A: position = line) unless
     skipped or the same string as the line before's parent in the same tree (files list a parent's children
