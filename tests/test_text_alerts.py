@@ -82,6 +82,44 @@ def test_demo_workspace_shows_the_planted_crisis(demo):
     assert a.posts["text"].str.contains("山茶社茶叶发霉").all() and len(a.posts) == 5
 
 
+def test_comments_and_dms_addressed_to_the_brand(demo):
+    """--with-comments: interactions with text on the brand's posts, sent to its accounts or naming it, not by
+    staff or outbound; the planted crisis is still found."""
+    import hudong
+    from hudong.text.alerts import brand_texts, find_alerts
+    from hudong.text.mentions import BrandMatcher, brands_from_workspace
+
+    ws = hudong.open(demo, read_only=True)
+    try:
+        posts_only = brand_texts(ws)
+        both = brand_texts(ws, interactions=True)
+        meta = ws.con.execute(
+            """SELECT i.platform, i.interaction_id AS post_id, i.type, coalesce(i.by_staff, false) AS by_staff,
+                      coalesce(i.is_inbound, true) AS inbound,
+                      i.target_post_id IN (SELECT p.post_id FROM posts p JOIN accounts a ON a.platform = p.platform
+                                           AND a.account_id = p.account_id WHERE a.is_own) AS on_own_post,
+                      i.target_user_id IN (SELECT account_id FROM accounts WHERE is_own) AS to_own_account,
+                      s.polarity AS stored
+               FROM interactions i LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction'
+                    AND s.id = i.interaction_id""").df()
+        alerts = find_alerts(ws, interactions=True)
+        matcher = BrandMatcher(brands_from_workspace(ws))
+        own = next(b.name for b in brands_from_workspace(ws) if b.is_own)
+    finally:
+        ws.close()
+    assert set(posts_only["kind"]) == {"post"}
+    talk = both[both["kind"] != "post"].merge(meta, on=["platform", "post_id"], how="left", validate="1:1")
+    assert len(talk) > 100 and set(talk["kind"]) <= {"comment", "reply", "mention", "dm"}
+    assert (talk["kind"] == talk["type"]).all() and not talk["by_staff"].any() and talk["inbound"].all()
+    names = talk["text"].map(lambda t: own in matcher.brands_in(t))
+    assert (talk["on_own_post"].fillna(False) | talk["to_own_account"].fillna(False) | names).all()
+    assert talk["polarity"].equals(talk["stored"]) and talk["negative"].eq(talk["polarity"].eq("negative")).all()
+    assert len(both) - len(talk) == len(posts_only)
+    neg = [a for a in alerts if a.signal == "negative"]
+    assert any(pd.Timestamp("2026-06-20") <= a.peak <= pd.Timestamp("2026-06-22") for a in neg)
+    assert all("kind" in a.posts.columns for a in neg)
+
+
 def test_cli_text_commands_on_the_demo(demo):
     import json
 

@@ -958,14 +958,17 @@ def text_mentions(ctx: click.Context, platform, start, end, campaign, fmt, grain
 @click.option("--end", help="Up to this date, inclusive.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--posts", "n_posts", default=5, show_default=True, help="Driving posts shown per alert.")
+@click.option("--with-comments", is_flag=True,
+              help="Count the comments, replies, mentions and DMs addressed to the brand too.")
 @click.pass_context
-def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts) -> None:
+def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts, with_comments) -> None:
     """Crisis alerts: days when negative (or toxic) talk about the brand jumps above its own baseline."""
     from hudong.text.alerts import find_alerts
 
     ws = _open(ctx, read_only=True)
     try:
-        alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts)
+        alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts,
+                             interactions=with_comments)
     finally:
         ws.close()
     if fmt == "json":
@@ -976,9 +979,9 @@ def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts) -> None:
         return
     for a in alerts:
         click.echo(f"ALERT {a.signal}: {a.start.date()} … {a.end.date()} (peak {a.peak.date()}): {a.flagged} of "
-                   f"{a.texts} brand posts; share {a.share:.0%} vs baseline {a.baseline_share:.0%}, z = {a.z:.1f}"
+                   f"{a.texts} brand texts; share {a.share:.0%} vs baseline {a.baseline_share:.0%}, z = {a.z:.1f}"
                    f"{', Kleinberg burst' if a.kleinberg_burst else ''}")  # fmt: skip
-        _print_table(a.posts.assign(text=a.posts["text"].str.slice(0, 60)), title="posts that drove it (by reach)")
+        _print_table(a.posts.assign(text=a.posts["text"].str.slice(0, 60)), title="texts that drove it (posts by reach, then the rest)")
 
 if __name__ == "__main__":
     main()

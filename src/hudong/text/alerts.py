@@ -1,9 +1,12 @@
 """Crisis alerts: a sudden rise in negative (or toxic) talk about the brand, with the posts that drove it.
 
 Brand texts = posts that mention the own brand (``hudong.text.mentions``; the brand's own accounts' posts
-and reposts of them excluded), with their polarity from ``text_sentiment`` (run ``hudong text sentiment`` first) and, when
-available, toxicity (the ``toxic`` flag of the ``text_signals`` table written by ``hudong text score``, else
-``hudong.text.toxicity.predict`` on the brand texts; without either, sentiment only).
+and reposts of them excluded) and, with ``interactions=True``, the comments, replies, mentions and DMs people
+address to the brand (where complaints often start): interactions with text on one of the brand's posts or sent to one of its accounts,
+or naming the brand (not written by staff or by the brand's own accounts); ``kind`` says which. Their polarity
+comes from ``text_sentiment`` (run ``hudong text score`` first) and, when available, toxicity (the ``toxic`` flag
+of the ``text_signals`` table written by ``hudong text score``, else ``hudong.text.toxicity.predict`` on the brand
+texts; without either, sentiment only).
 
 Rule, per day t and signal (``negative``, ``toxic``), with n_t brand texts and k_t flagged ones; the
 baseline is the ``window`` days before t (default 28; at least ``min_baseline_days`` with texts):
@@ -55,16 +58,23 @@ class Alert:
                 "posts": self.posts.to_dict("records")}  # fmt: skip
 
 
+def _tables(ws: Any) -> set[str]:
+    return {r[0] for r in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def _toxic_flags(ws: Any, frame: pd.DataFrame) -> pd.Series | None:
-    tables = {r[0] for r in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = _tables(ws)
     for name in ("text_signals", "text_toxicity"):  # stored by `hudong text score`
         if name not in tables:
             continue
         cols = {r[0] for r in ws.con.execute(f"DESCRIBE {name}").fetchall()}
         if {"platform", "kind", "id", "toxic"} <= cols:
-            t = ws.con.execute(f"SELECT platform, id AS post_id, toxic FROM {name} WHERE kind = 'post'").df()
+            t = ws.con.execute(f"SELECT platform, CASE kind WHEN 'post' THEN 'post' ELSE 'interaction' END AS src, "
+                               f"id AS post_id, toxic FROM {name}").df()  # fmt: skip
             if len(t):
-                m = frame[["platform", "post_id"]].merge(t, on=["platform", "post_id"], how="left")
+                src = np.where(frame["kind"].eq("post"), "post", "interaction")
+                m = frame[["platform", "post_id"]].assign(src=src).merge(t, on=["platform", "src", "post_id"],
+                                                                          how="left")
                 return m["toxic"].astype("boolean").set_axis(frame.index)
     try:
         from hudong.text.toxicity import predict
@@ -77,9 +87,55 @@ def _toxic_flags(ws: Any, frame: pd.DataFrame) -> pd.Series | None:
     return pd.Series([r.toxic for r in res], index=frame.index, dtype="boolean")
 
 
+_ADDRESSED = ("comment", "reply", "mention", "dm")
+
+
+def _addressed_interactions(ws: Any, brands: list, *, platform: str | list[str] | None, start: str | None,
+                            end: str | None) -> pd.DataFrame:  # fmt: skip
+    """Comments, replies, mentions and DMs with text addressed to the own brand: on one of its accounts' posts,
+    sent to one of its accounts, or naming it; not by staff or the brand's own accounts. Columns as the brand
+    posts (``post_id`` = the interaction id, ``kind`` = its type; no reach or engagement counts)."""
+    where, params = ["i.text IS NOT NULL", "length(trim(i.text)) > 0",
+                     f"i.type IN ({', '.join('?' * len(_ADDRESSED))})", "NOT coalesce(i.by_staff, false)", "coalesce(i.is_inbound, true)",
+                     "own_actor.account_id IS NULL"], list(_ADDRESSED)  # fmt: skip
+    if platform:
+        vals = [platform] if isinstance(platform, str) else list(platform)
+        where.append(f"i.platform IN ({', '.join('?' * len(vals))})")
+        params += vals
+    if start:
+        where.append("i.created_at >= CAST(? AS TIMESTAMP)")
+        params.append(start)
+    if end:
+        where.append("i.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
+        params.append(end)
+    sent = ("LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction' "
+            "AND s.id = i.interaction_id" if "text_sentiment" in _tables(ws) else "")  # fmt: skip
+    pol = "s.polarity, s.score" if sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
+    sql = f"""SELECT i.platform, i.interaction_id AS post_id, i.type AS kind, i.actor_id AS author_id,
+                     i.created_at, i.text, {pol},
+                     (own_post.post_id IS NOT NULL OR own_target.account_id IS NOT NULL) AS addressed
+              FROM interactions i {sent}
+              LEFT JOIN (SELECT p.platform, p.post_id FROM posts p JOIN accounts a
+                         ON a.platform = p.platform AND a.account_id = p.account_id WHERE a.is_own) own_post
+                ON own_post.platform = i.platform AND own_post.post_id = i.target_post_id
+              LEFT JOIN (SELECT platform, account_id FROM accounts WHERE is_own) own_target
+                ON own_target.platform = i.platform AND own_target.account_id = i.target_user_id
+              LEFT JOIN (SELECT platform, account_id FROM accounts WHERE is_own) own_actor
+                ON own_actor.platform = i.platform AND own_actor.account_id = i.actor_id
+              WHERE {" AND ".join(where)} ORDER BY i.created_at, i.platform, i.interaction_id"""
+    rows = ws.con.execute(sql, params).df()
+    if rows.empty:
+        return rows.drop(columns="addressed")
+    named = mentions_frame(rows.assign(account_id=None), brands)
+    named = set(named.loc[named["is_own_brand"], "post_id"])
+    keep = rows["addressed"].astype(bool) | rows["post_id"].isin(named)
+    return rows[keep].drop(columns="addressed").reset_index(drop=True)
+
+
 def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, toxicity: bool = True) -> pd.DataFrame:  # fmt: skip
-    """Posts mentioning the own brand with ``negative`` and (when available) ``toxic`` flags."""
+                end: str | None = None, toxicity: bool = True, interactions: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Texts about the own brand — posts mentioning it and (``interactions``) the comments, replies, mentions
+    and DMs addressed to it — with ``kind`` and ``negative`` and (when available) ``toxic`` flags."""
     brands = brands_from_workspace(ws)
     if not any(b.is_own for b in brands):
         raise HudongError("no own brand: set [brand] name (and aliases) in hudong.toml")
@@ -92,7 +148,11 @@ def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str 
         "WHERE a.is_own").fetchall()}  # fmt: skip
     posts = posts[~posts["root_id"].isin(own_roots)]
     m = mentions_frame(posts, brands)
-    m = m[m["is_own_brand"]].drop(columns=["brand", "is_own_brand"]).reset_index(drop=True)
+    m = m[m["is_own_brand"]].drop(columns=["brand", "is_own_brand"]).assign(kind="post")
+    if interactions:
+        talk = _addressed_interactions(ws, brands, platform=platform, start=start, end=end)
+        m = pd.concat([m, talk], ignore_index=True) if len(talk) else m
+    m = m.sort_values(["created_at", "kind", "platform", "post_id"], kind="stable").reset_index(drop=True)
     m["negative"] = m["polarity"].eq("negative")
     if toxicity and len(m):
         tox = _toxic_flags(ws, m)
@@ -142,9 +202,11 @@ def detect_alerts(
         first, last = run[0], run[-1]
         peak = run[np.argmax(np.maximum(z[run], zc[run]))]
         inside = frame[(frame["day"] >= g.index[first]) & (frame["day"] <= g.index[last]) & frame[signal].astype(bool)]
-        eng = inside[["likes", "comments", "reposts"]].fillna(0).sum(axis=1)
-        ranked = inside.assign(engagement=eng).sort_values(["reach", "engagement"], ascending=False, na_position="last")
-        cols = [c for c in ("platform", "post_id", "created_at", "reach", "engagement", "score", "text") if c in ranked]
+        eng = inside.reindex(columns=["likes", "comments", "reposts"]).fillna(0).sum(axis=1)
+        ranked = inside.reindex(columns=[*inside.columns.drop("reach", errors="ignore"), "reach"]).assign(
+            engagement=eng).sort_values(["reach", "engagement"], ascending=False, na_position="last")
+        cols = [c for c in ("platform", "kind", "post_id", "created_at", "reach", "engagement", "score", "text")
+                if c in ranked]
         alerts.append(Alert(signal, g.index[first], g.index[last], g.index[peak], int(k[first : last + 1].sum()),
                             int(n[first : last + 1].sum()), float(share[peak]), float(p[peak]),
                             float(max(z[peak], zc[peak])), bool(burst[first : last + 1].any()),
@@ -153,9 +215,10 @@ def detect_alerts(
 
 
 def find_alerts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, **rule: Any) -> list[Alert]:  # fmt: skip
-    """Crisis alerts for the workspace's brand: negative sentiment, and toxicity when available."""
-    frame = brand_texts(ws, platform=platform, start=start, end=end)
+                end: str | None = None, interactions: bool = False, **rule: Any) -> list[Alert]:  # fmt: skip
+    """Crisis alerts for the workspace's brand: negative sentiment, and toxicity when available; with
+    ``interactions``, the comments, replies, mentions and DMs addressed to the brand count too."""
+    frame = brand_texts(ws, platform=platform, start=start, end=end, interactions=interactions)
     out: list[Alert] = []
     for signal in ("negative", "toxic"):
         if signal in frame.columns:
