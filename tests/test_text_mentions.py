@@ -90,3 +90,50 @@ def test_bad_config_is_a_clear_error(workspace):
             brands_from_workspace(ws)
     finally:
         ws.close()
+
+
+SOV_TEXTS = [
+    "今天喝了山茶社的龙井", "#山茶社春茶节# 打卡", "Ｃａｍｅｌｌｉａ　Ｔｅａ is great", "CAMELLIA-TEA and camelliatea",
+    "@camellia_tea hello", "Chayanne sings", "I love chayan's jasmine", "茶颜悦色排队好长", "茶颜悦色和茶颜小筑",
+    "steam cooking", "Tea  Co launches", "山茶小社比茶颜好喝", "山茶花开了", "山茶社新品 山茶社", "tea co.", "(chayan)",
+    "a+b 茶颜?", "camellia tea co",
+]
+
+
+def test_share_of_voice_metric_counts_what_the_matcher_finds(tmp_path):
+    """The share_of_voice metric (SQL, any engine) and ``hudong text mentions`` (Python) are one definition:
+    same brands (config + accounts), same rules — checked post by post on the awkward cases."""
+    import datetime as dt
+
+    from hudong.metrics import compute
+    from hudong.metrics import testing as T
+    from hudong.text.keywords import load_posts
+
+    from hudong.store.workspace import Workspace
+
+    competitors = ('[[competitors]]\nname = "茶颜小筑"\naliases = ["茶颜", "Chayan"]\nexclude = ["茶颜悦色"]\n'
+                   '[[competitors]]\nname = "Tea Co"\n[[competitors]]\nname = "山茶"\n')  # fmt: skip
+    posts = [dict(post_id=f"p{i}", author_id=f"fan{i}", created_at=dt.datetime(2026, 6, 1 + i % 3), text=t)
+             for i, t in enumerate(SOV_TEXTS)]
+    posts.append(dict(post_id="own", author_id="me", account_id="me", created_at=dt.datetime(2026, 6, 1),
+                      text="山茶社 new"))  # the brand's own post: not a mention of it
+    accounts = [dict(account_id="me", is_own=True, name="山茶社官方", aliases=["CML"])]
+    T.workspace(tmp_path / "ws", accounts=accounts, posts=posts).close()
+    cfg = tmp_path / "ws" / "hudong.toml"
+    text = cfg.read_text(encoding="utf-8")
+    assert 'name = ""' in text and "aliases = []" in text
+    text = text.replace('name = ""', 'name = "山茶社"', 1).replace("aliases = []", 'aliases = ["Camellia Tea", "山茶小社"]', 1)
+    cfg.write_text(text + "\n" + competitors, encoding="utf-8")
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        frame = mentions_frame(load_posts(ws), brands_from_workspace(ws))
+        metric = compute(ws, "share_of_voice").to_pandas()
+        by_day = compute(ws, "share_of_voice", by="day").to_pandas()
+    finally:
+        ws.close()
+    expected = frame.groupby("brand").size()
+    assert len(expected) == 4 and expected.sum() >= 15
+    assert metric.set_index("brand")["mentions"].sort_index().to_dict() == expected.sort_index().to_dict()
+    per_day = frame.assign(day=frame["created_at"].dt.floor("D")).groupby(["day", "brand"]).size()
+    got = by_day.assign(day=pd.to_datetime(by_day["day"])).set_index(["day", "brand"])["mentions"]
+    assert got.sort_index().to_dict() == per_day.sort_index().to_dict()

@@ -1,12 +1,14 @@
 """Brand voice: share of voice and share of engagement among the watched brands (own and competitors).
 
-Brands come from the ``accounts`` table: brand = ``accounts.brand`` (own accounts without one use the
-workspace's ``brand.name``, then the account name). A brand's keywords are its name plus every alias
-of its accounts (own accounts also get the workspace's ``brand.aliases``).
+Brands are ``hudong.text.mentions.brands_from``: the workspace's ``[brand]`` and ``[[competitors]]`` (names,
+aliases, excluded phrases) merged with the ``accounts`` table (brand = ``accounts.brand``; own accounts without
+one use ``brand.name``, then the account name; account names and aliases are aliases of their brand).
 
-Mentions of a brand = posts **not** published by one of the brand's accounts whose text contains one
-of its keywords (case-insensitive; a post counts once per brand), plus interactions of type
-``mention`` whose ``target_user_id`` is one of the brand's accounts.
+Mentions of a brand = posts **not** published by one of the brand's accounts that name it by
+``hudong.text.mentions.BrandMatcher``'s rules (NFKC-style width folding and case, flexible separators, word edges
+for Latin aliases, excluded phrases, the longer alias winning; a post counts once per brand) — the same
+definition as ``hudong text mentions`` — plus interactions of type ``mention`` whose ``target_user_id`` is one
+of the brand's accounts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 from ibis import _
+from ibis.common.exceptions import IbisError
 
 from hudong.metrics.common import TIME_GRAINS, Query, Tables, filter_obs, group, is_true, post_engagement, ratio
 from hudong.metrics.registry import metric
@@ -31,29 +34,44 @@ def brand_accounts(t: Tables, q: Query) -> ir.Table:
     return a.select(platform=a.platform, account_id=a.account_id, brand=brand, aliases=a.aliases, is_own=a.is_own)
 
 
-def brand_keywords(t: Tables, q: Query) -> ir.Table:
-    """Distinct (brand, kw) with kw lower-cased."""
-    ba = brand_accounts(t, q)
-    names = ba.select(brand=ba.brand, kw=ba.brand)
-    alias = ba.filter(ba.aliases.notnull()).select(brand=ba.brand, kw=ba.aliases.unnest())
-    kws = names.union(alias)
-    extra = [str(x) for x in (q.setting("brand.aliases") or []) if str(x).strip()]
-    if extra:
-        own = ba.filter(is_true(ba.is_own)).select("brand").distinct()
-        kws = kws.union(own.cross_join(ibis.memtable({"kw": extra})).select("brand", "kw"))
-    kws = kws.filter(kws.kw.notnull(), kws.kw.strip().length() > 0)
-    return kws.select(brand=kws.brand, kw=kws.kw.lower()).distinct()
+def watched_brands(t: Tables, q: Query) -> list:
+    """The watched brands (``hudong.text.mentions.brands_from``: settings + the accounts table, read here — it
+    is small), the same list ``hudong text mentions`` and the crisis alerts use."""
+    from hudong.text.mentions import brands_from
+
+    cols = ["platform", "account_id", "name", "brand", "is_own", "aliases"]
+    try:
+        rows = t["accounts"].select(*cols).to_pyarrow().to_pylist()
+    except IbisError:  # unbound tables (compiling SQL without data): the configured brands alone
+        rows = []
+    return brands_from(q.setting, [tuple(r[c] for c in cols) for r in rows])
+
+
+def normalized_text(text: ir.StringValue) -> ir.StringValue:
+    """``hudong.text.mentions.normalize`` in SQL: full-width ASCII and spaces → ASCII, lower case."""
+    from hudong.text.mentions import FULL_WIDTH, HALF_WIDTH
+
+    return text.translate(FULL_WIDTH, HALF_WIDTH).lower()
 
 
 def mentions(t: Tables, q: Query) -> ir.Table:
-    """One row per (mention, brand): platform, ts, brand."""
+    """One row per (mention, brand): platform, ts, brand. Posts: ``BrandMatcher``'s rules as regular expressions,
+    one pass per brand (``sql_patterns``); @-mentions: interactions of type ``mention`` at a brand's account."""
+    from hudong.text.mentions import BrandMatcher
+
     p = t["posts"]
     ba = brand_accounts(t, q)
-    kws = brand_keywords(t, q)
+    brands = watched_brands(t, q)
     posts = p.filter(p.text.notnull()).select(platform=p.platform, post_id=p.post_id, ts=p.created_at,
-                                               account=p.account_id, text=p.text.lower())
-    hit = posts.cross_join(kws).filter(lambda x: x.text.contains(x.kw))
-    hit = hit.select("platform", "post_id", "ts", "account", "brand").distinct()
+                                               account=p.account_id, text=normalized_text(p.text))
+    hits = []
+    for brand, pattern, removed in (BrandMatcher(brands).sql_patterns() if brands else []):
+        # "¦": neither a letter, a digit nor an alias separator, like find's NUL (a NUL cannot go into SQL text)
+        text = posts.text.re_replace(removed, "¦") if removed else posts.text
+        hits.append(posts.filter(text.re_search(pattern)).select("platform", "post_id", "ts", "account",
+                                                                  brand=ibis.literal(brand)))
+    hit = ibis.union(*hits, distinct=False) if hits else posts.filter(ibis.literal(False)).select(
+        "platform", "post_id", "ts", "account", brand=ibis.literal("", type="string"))
     mine = ba.select(m_platform=ba.platform, m_account=ba.account_id, m_brand=ba.brand)
     hit = hit.anti_join(mine, [hit.platform == mine.m_platform, hit.account == mine.m_account,
                                hit.brand == mine.m_brand])

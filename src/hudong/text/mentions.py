@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +39,7 @@ import pandas as pd
 
 from hudong.errors import HudongError
 
-__all__ = ["Brand", "BrandMatcher", "brands_from_workspace", "mention_counts", "mentions_frame", "normalize"]
+__all__ = ["Brand", "BrandMatcher", "brands_from", "brands_from_workspace", "mention_counts", "mentions_frame", "normalize"]
 
 _SEP = r"[\s_\-·.]*"
 _ALNUM = re.compile(r"[0-9a-z]")
@@ -76,6 +76,34 @@ def _alias_pattern(alias: str) -> str:
     return f"{lead}{body}{tail}"
 
 
+def _beats(other: str, mine: str) -> bool:
+    """Alias ``other`` (separators removed) wins over ``mine`` where both could match: it contains it and is
+    longer, or it ends with a beginning of it (it starts first, and the scan takes the leftmost match)."""
+    if len(other) > len(mine) and mine in other:
+        return True
+    return any(other[-k:] == mine[:k] for k in range(1, min(len(other), len(mine))))
+
+
+def _sql_escape(text: str) -> str:
+    """Regex-escape for RE2 and Java alike: only the metacharacters (RE2 rejects some escapes Python adds)."""
+    return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
+
+
+def _sql_alias(alias: str) -> str:
+    """``_alias_pattern`` without look-arounds: a Latin/digit edge must touch the text's edge or a non-alnum."""
+    pieces = re.split(r"[\s_\-·.]+", alias)
+    body = "[\\s_\\-·.]*".join(_sql_escape(p) for p in pieces if p)
+    lead = "(^|[^0-9a-z])" if _ALNUM.match(alias[0]) else ""
+    tail = "([^0-9a-z]|$)" if _ALNUM.match(alias[-1]) else ""
+    return f"{lead}({body}){tail}"
+
+
+# NFKC's effect on the text people type, in plain SQL (TRANSLATE runs on DuckDB and Spark): full-width ASCII
+# (U+FF01–FF5E) and the ideographic space become ASCII; then lower case.
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+
 class BrandMatcher:
     """Finds which brands a text mentions (see the module doc for the rules)."""
 
@@ -93,6 +121,7 @@ class BrandMatcher:
         self._alias = alts
         excl = sorted({normalize(x) for b in self.brands for x in b.exclude if x.strip()}, key=len, reverse=True)
         self._exclude = re.compile("|".join(re.escape(x) for x in excl)) if excl else None
+        self._excluded = excl
 
     def find(self, text: str | None) -> list[tuple[str, str]]:
         """(brand, alias as written in the text) for every match, in order of appearance."""
@@ -109,6 +138,26 @@ class BrandMatcher:
         """Distinct brands mentioned, in order of first appearance."""
         return list(dict.fromkeys(b for b, _ in self.find(text)))
 
+    def sql_patterns(self) -> list[tuple[str, str, str | None]]:
+        """The same rules as regular expressions a database can run (DuckDB's RE2, Spark's Java regex; no
+        look-arounds) over normalised text (``metrics.voice.normalized_text``), one brand at a time: (brand,
+        pattern, removed) — a text mentions the brand when ``pattern`` is found after deleting the ``removed``
+        matches: the excluded phrases, and other brands' aliases that would win over one of this brand's in
+        ``find``'s left-to-right, longest-first scan (they contain it, or start before it and run into it). Rare
+        overlaps can still differ from ``find`` (a chain of three overlapping aliases; two brands' aliases that
+        start at the same place and overlap through repeated characters)."""
+        compact = {a: re.sub(r"[\s_\-·.]+", "", a) for a in self._alias}
+        out = []
+        for b in self.brands:
+            mine = [a for a in self._alias if self._owner[compact[a]] == b.name]
+            if not mine:
+                continue
+            wins = [a for a in self._alias if self._owner[compact[a]] != b.name
+                    and any(_beats(compact[a], compact[m]) for m in mine)]
+            removed = [_sql_escape(x) for x in self._excluded] + [_sql_alias(a) for a in wins]
+            out.append((b.name, "|".join(_sql_alias(a) for a in mine), "|".join(removed) or None))
+        return out
+
 
 def _list(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
@@ -120,6 +169,16 @@ def _list(value: Any, where: str) -> tuple[str, ...]:
 
 def brands_from_workspace(ws: Any) -> list[Brand]:
     """The own brand and competitors from hudong.toml, merged with the watched accounts' brands and names."""
+    rows = ws.con.execute("SELECT platform, account_id, name, brand, is_own, aliases FROM accounts").fetchall()
+    return brands_from(ws.setting, rows)
+
+
+def brands_from(setting: Callable[[str], Any], accounts: Iterable[Sequence[Any]]) -> list[Brand]:
+    """The brands of ``setting`` (dotted keys: ``brand.name``, ``brand.aliases``, ``brand.exclude``,
+    ``competitors``) merged with ``accounts`` rows (platform, account_id, name, brand, is_own, aliases): an
+    account's brand is its ``brand``, else the workspace brand for own accounts, else its name; its name and
+    aliases are aliases of that brand. The one definition of the watched brands (the ``share_of_voice`` metric
+    reads it too)."""
     found: dict[str, dict[str, Any]] = {}
 
     def add(name: str, aliases: Iterable[str] = (), *, own: bool = False, exclude: Iterable[str] = (),
@@ -134,10 +193,10 @@ def brands_from_workspace(ws: Any) -> list[Brand]:
         if account:
             b["accounts"][account] = None
 
-    own_name = str(ws.setting("brand.name") or "").strip()
-    add(own_name, _list(ws.setting("brand.aliases"), "[brand] aliases"), own=True,
-        exclude=_list(ws.setting("brand.exclude"), "[brand] exclude"))  # fmt: skip
-    comps = ws.setting("competitors") or []
+    own_name = str(setting("brand.name") or "").strip()
+    add(own_name, _list(setting("brand.aliases"), "[brand] aliases"), own=True,
+        exclude=_list(setting("brand.exclude"), "[brand] exclude"))  # fmt: skip
+    comps = setting("competitors") or []
     if not isinstance(comps, list):
         raise HudongError("hudong.toml: competitors must be [[competitors]] tables with name and aliases")
     for i, c in enumerate(comps):
@@ -145,10 +204,10 @@ def brands_from_workspace(ws: Any) -> list[Brand]:
             raise HudongError(f"hudong.toml: [[competitors]] entry {i + 1} needs a name")
         add(c["name"], _list(c.get("aliases"), f"competitors[{i + 1}].aliases"),
             exclude=_list(c.get("exclude"), f"competitors[{i + 1}].exclude"))  # fmt: skip
-    rows = ws.con.execute("SELECT platform, account_id, name, brand, is_own, aliases FROM accounts").fetchall()
-    for platform, account_id, name, brand, is_own, aliases in rows:
+    for platform, account_id, name, brand, is_own, aliases in accounts:
         b = brand or (own_name if is_own and own_name else name) or account_id
-        add(b, [name or "", *(aliases or [])], own=bool(is_own), account=(platform, account_id))
+        add(b, [name or "", *([] if aliases is None else list(aliases))], own=bool(is_own),
+            account=(platform, account_id))
     return [Brand(n, tuple(v["aliases"]), v["own"], tuple(v["exclude"]), tuple(v["accounts"]))
             for n, v in found.items()]  # fmt: skip
 
