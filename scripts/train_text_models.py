@@ -304,7 +304,8 @@ ZH_CUE_WEIGHT = 1.5  # one cue beats neutral: logit 1.5 − 1.0 = 0.5 > 0
 ZH_EMOTION_BIAS = -1.0  # every emotion but neutral
 EN_NEUTRAL_BELOW = 0.5  # en emotion: neutral unless one class has P ≥ 0.5 (a priori; the data has no neutral)
 EMOTION_VERSIONS = {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-1"}
-TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-1", "en": "en-toxicity-lr-1"}
+TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-2", "en": "en-toxicity-lr-1"}
+TOXICITY_META = {"zh": {"insult_lexicon": "zh-insults-1"}, "en": {}}  # lr-2 = lr-1's weights + the insult lexicon
 
 
 def _cue_feature(cue: str) -> str:
@@ -415,7 +416,8 @@ def train_toxicity(langs: Sequence[str]) -> None:
     for lang in langs:
         (x, y), min_df, source, balance = sets[lang]
         l2 = choose_l2(lang, x, y, classes, min_df=min_df, cls=ToxicityModel)
-        meta = {"version": TOXICITY_VERSIONS[lang], "threshold": 0.5, "train_data": source, "train_sha": sha(x, y)}
+        meta = {"version": TOXICITY_VERSIONS[lang], "threshold": 0.5, "train_data": source, "train_sha": sha(x, y),
+                **TOXICITY_META[lang]}
         m = ToxicityModel.fit(
             lang,
             x,

@@ -107,9 +107,8 @@ def test_share_of_voice_metric_counts_what_the_matcher_finds(tmp_path):
 
     from hudong.metrics import compute
     from hudong.metrics import testing as T
-    from hudong.text.keywords import load_posts
-
     from hudong.store.workspace import Workspace
+    from hudong.text.keywords import load_posts
 
     competitors = ('[[competitors]]\nname = "茶颜小筑"\naliases = ["茶颜", "Chayan"]\nexclude = ["茶颜悦色"]\n'
                    '[[competitors]]\nname = "Tea Co"\n[[competitors]]\nname = "山茶"\n')  # fmt: skip

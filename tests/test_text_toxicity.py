@@ -38,7 +38,23 @@ def test_clear_cases():
                    "おはよう"])  # fmt: skip
     assert [o.toxic for o in out] == [True, False, True, False, None]
     assert out[0].probability > 0.5 > out[1].probability and out[4].probability is None
-    assert out[0].model_version == "zh-toxicity-lr-1" and out[2].model_version == "en-toxicity-lr-1"
+    assert out[0].model_version == "zh-toxicity-lr-2" and out[2].model_version == "en-toxicity-lr-1"
+
+
+def test_zh_personal_insults_sanity_set():
+    """Hand-written sanity set (not an evaluation): insults aimed at a person, which COLD's group-directed labels
+    under-flag, are toxic through the lexicon; complaints and exclamations are left to the model."""
+    insults = ["你就是个傻逼", "智障客服", "你这个废物", "人渣去死吧", "滚蛋吧你", "草泥马的客服", "NMSL"]
+    assert all(o.toxic and o.probability >= X.INSULT_FLOOR for o in predict(insults, "zh"))
+    model = X.load_model("zh")
+    raw = model.proba(insults)[:, model._toxic]
+    assert (raw < 0.5).sum() >= 5  # what the COLD-trained weights alone say about them
+    calm = ["谢谢客服，问题解决了", "今天的茶很好喝", "物流有点慢，希望改进", "请问有线下门店吗?"]
+    assert not any(o.toxic for o in predict(calm, "zh"))
+    # the rule follows the model's meta: a model without ``insult_lexicon`` (the lr-1 weights) is the model alone
+    bare = X.ToxicityModel(model.lang, sorted(model.index, key=model.index.__getitem__), model.weights, model.bias,
+                           model.classes, {k: v for k, v in model.meta.items() if k != "insult_lexicon"})
+    assert bare.probability(insults) == pytest.approx([float(x) for x in raw])
 
 
 def _acc_and_majority(gold, pred):
