@@ -30,7 +30,7 @@ import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.text.bursts import kleinberg
-from hudong.text.keywords import load_posts
+from hudong.text.keywords import load_posts, sql_filters
 from hudong.text.mentions import brands_from_workspace, mentions_frame
 
 __all__ = ["Alert", "brand_texts", "detect_alerts", "find_alerts"]
@@ -95,19 +95,9 @@ def _addressed_interactions(ws: Any, brands: list, *, platform: str | list[str] 
     """Comments, replies, mentions and DMs with text addressed to the own brand: on one of its accounts' posts,
     sent to one of its accounts, or naming it; not by staff or the brand's own accounts. Columns as the brand
     posts (``post_id`` = the interaction id, ``kind`` = its type; no reach or engagement counts)."""
-    where, params = ["i.text IS NOT NULL", "length(trim(i.text)) > 0",
-                     f"i.type IN ({', '.join('?' * len(_ADDRESSED))})", "NOT coalesce(i.by_staff, false)", "coalesce(i.is_inbound, true)",
-                     "own_actor.account_id IS NULL"], list(_ADDRESSED)  # fmt: skip
-    if platform:
-        vals = [platform] if isinstance(platform, str) else list(platform)
-        where.append(f"i.platform IN ({', '.join('?' * len(vals))})")
-        params += vals
-    if start:
-        where.append("i.created_at >= CAST(? AS TIMESTAMP)")
-        params.append(start)
-    if end:
-        where.append("i.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
-        params.append(end)
+    where, params = sql_filters("i", start, end, type=list(_ADDRESSED), platform=platform)
+    where += ["i.text IS NOT NULL", "length(trim(i.text)) > 0", "NOT coalesce(i.by_staff, false)",
+              "coalesce(i.is_inbound, true)", "own_actor.account_id IS NULL"]  # fmt: skip
     sent = ("LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction' "
             "AND s.id = i.interaction_id" if "text_sentiment" in _tables(ws) else "")  # fmt: skip
     pol = "s.polarity, s.score" if sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"

@@ -283,6 +283,26 @@ def register_brand_words(ws: Any) -> list[str]:
     return words
 
 
+def sql_filters(alias: str, start: str | None, end: str | None, **columns: str | list[str] | None
+                ) -> tuple[list[str], list[Any]]:  # fmt: skip
+    """(WHERE conditions, parameters) for rows of table ``alias`` created from ``start`` to ``end`` (dates,
+    inclusive) whose ``columns`` take one of the given values (a value or a list; None = any)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for col, val in columns.items():
+        if val:
+            vals = [val] if isinstance(val, str) else list(val)
+            where.append(f"{alias}.{col} IN ({', '.join('?' * len(vals))})")
+            params += vals
+    if start:
+        where.append(f"{alias}.created_at >= CAST(? AS TIMESTAMP)")
+        params.append(start)
+    if end:
+        where.append(f"{alias}.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
+        params.append(end)
+    return where, params
+
+
 def load_posts(
     ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
     campaign: str | list[str] | None = None,
@@ -291,18 +311,8 @@ def load_posts(
     author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
     score, and for segments: is_ugc, own_account (posted by one of the organization's accounts) and
     author_followers (at posting, else the author's latest count)."""
-    where, params = ["p.text IS NOT NULL", "length(trim(p.text)) > 0"], []
-    for col, val in (("p.platform", platform), ("p.campaign_id", campaign)):
-        if val:
-            vals = [val] if isinstance(val, str) else list(val)
-            where.append(f"{col} IN ({', '.join('?' * len(vals))})")
-            params += vals
-    if start:
-        where.append("p.created_at >= CAST(? AS TIMESTAMP)")
-        params.append(start)
-    if end:
-        where.append("p.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
-        params.append(end)
+    where, params = sql_filters("p", start, end, platform=platform, campaign_id=campaign)
+    where = ["p.text IS NOT NULL", "length(trim(p.text)) > 0", *where]
     register_brand_words(ws)
     has_sent = bool(ws.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
