@@ -178,3 +178,42 @@ def test_watched_account_ids_are_not_pseudonymised(workspace, tmp_path):
     assert rows[1] == ("i2", "brand_official", fan)
     # Only on the platform where the account is watched.
     assert rows[2][2] == pseudonymise(workspace.key, "twitter", "brand_official")
+
+
+def test_forget_takes_the_scores_labels_and_drafts_of_their_texts(workspace, tmp_path):
+    """What hudong derived from a user's texts goes with them, in the same transaction: text scores (both kinds),
+    inbox labels, draft notes on their messages; everyone else's stay, and the next incremental scoring has
+    nothing of theirs left to remove."""
+    from hudong.text.sentiment import score_workspace
+    from hudong.web import inbox, labels
+
+    posts = tmp_path / "posts.csv"
+    posts.write_text("platform,post_id,author_id,created_at,text\n"
+                     "weibo,p1,alice,2024-06-01 12:00:00,山茶社的新茶太好喝了\n"
+                     "weibo,p2,bob,2024-06-01 13:00:00,物流太慢了，很失望\n", encoding="utf-8")  # fmt: skip
+    inter = tmp_path / "interactions.csv"
+    inter.write_text("platform,interaction_id,type,actor_id,target_post_id,created_at,text,is_inbound\n"
+                     "weibo,c1,comment,alice,p2,2024-06-02 10:00:00,我也等了一周,true\n"
+                     "weibo,c2,comment,bob,p1,2024-06-02 11:00:00,同意，很好喝,true\n", encoding="utf-8")  # fmt: skip
+    import_file(workspace, posts, "generic-posts")
+    import_file(workspace, inter, "generic-interactions")
+    assert score_workspace(workspace, workers=1).rows == 4
+    con = workspace.con
+    for ddl in (*inbox.DDL, *labels.DDL):
+        con.execute(ddl)
+    labels.set_label(workspace, "weibo:c1", "sentiment", "negative", "rita")
+    labels.set_label(workspace, "weibo:c2", "sentiment", "positive", "rita")
+    con.execute("INSERT INTO inbox_actions VALUES ('weibo', 'c1', 'draft', NULL, '您好 alice，抱歉久等', 'rita', now()), "
+                "('weibo', 'c2', 'draft', NULL, '谢谢 bob', 'rita', now())")  # fmt: skip
+
+    counts = forget(workspace, "alice", platform="weibo")
+    assert counts["text_sentiment"] == 2 and counts["text_signals"] == 2  # p1 and c1
+    assert counts["text_labels"] == 1 and counts["inbox_actions"] == 1
+    for table in ("text_sentiment", "text_signals"):
+        assert sorted(con.execute(f"SELECT id FROM {table}").fetchall()) == [("c2",), ("p2",)]
+    assert con.execute("SELECT interaction_id FROM text_labels").fetchall() == [("c2",)]
+    assert sorted(con.execute("SELECT interaction_id, action, note FROM inbox_actions "
+                              "WHERE action = 'draft'").fetchall()) == [("c1", "draft", None), ("c2", "draft", "谢谢 bob")]  # fmt: skip
+    assert con.execute("SELECT count(*) FROM inbox_actions WHERE action = 'label' AND note IS NOT NULL").fetchone()[0] == 2
+    again = score_workspace(workspace, workers=1)
+    assert again.removed == 0 and again.rows == 0 and again.unchanged == 2

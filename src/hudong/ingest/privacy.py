@@ -98,7 +98,8 @@ def forget(ws: Workspace, user: str, platform: str | None = None) -> dict[str, i
 
     ``user`` is a pseudonym (``u_…``) or a raw platform id (hashed with the workspace key for ``platform``,
     or for every platform when none is given). Deletes the user's rows in users, follows, orders and
-    survey_responses, the interactions they made, the posts they wrote; nulls them where they are only
+    survey_responses, the interactions they made, the posts they wrote, and what was derived from those texts
+    (text scores, inbox labels; inbox action notes on their messages are blanked); nulls them where they are only
     the target (interactions.target_user_id), and unlinks rows that pointed at their posts or interactions
     (posts.parent_id/root_id, interactions.target_post_id/parent_id).
     Runs in one transaction.
@@ -117,9 +118,10 @@ def forget(ws: Workspace, user: str, platform: str | None = None) -> dict[str, i
     con = ws.con
     counts: dict[str, int] = {}
 
-    def run(table: str, sql: str, args: list) -> None:
+    def run(table: str, sql: str, args: list, *, derived: bool = False) -> None:
         n = con.execute(sql, args).fetchone()
-        counts[table] = counts.get(table, 0) + (n[0] if n else 0)
+        if not derived or (n and n[0]):  # derived tables are listed only when something went
+            counts[table] = counts.get(table, 0) + (n[0] if n else 0)
 
     con.execute("BEGIN")
     try:
@@ -141,14 +143,23 @@ def forget(ws: Workspace, user: str, platform: str | None = None) -> dict[str, i
             f" AND actor_id NOT IN ({marks})",
             args + ids,
         )
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        # What was derived from their texts goes with the texts: the scores of `hudong text score`
+        # (hudong.text.sentiment: text_sentiment, text_signals) ...
+        for derived in ("text_sentiment", "text_signals"):
+            if derived in tables:
+                run(derived, f"DELETE FROM {derived} WHERE (kind = 'post' AND (platform, id) IN ({post_keys})) "
+                             f"OR (kind = 'interaction' AND (platform, id) IN ({act_keys}))", args + args, derived=True)
+        # ... inbox labels, which keep a copy of the message text (web/labels.py) ...
+        if "text_labels" in tables:
+            run("text_labels", f"DELETE FROM text_labels WHERE (platform, interaction_id) IN ({act_keys})", args,
+                derived=True)
+        # ... and the free-text notes of inbox actions on their messages (a draft reply may quote them; a label
+        # action's note only names the task); who did what, when stays in the log.
+        if "inbox_actions" in tables:
+            run("inbox_actions", f"UPDATE inbox_actions SET note = NULL WHERE note IS NOT NULL AND action <> 'label' "
+                                 f"AND (platform, interaction_id) IN ({act_keys})", args, derived=True)
         run("posts", f"DELETE FROM posts WHERE author_id IN ({marks}){plat_sql}", args)
-        # Inbox labels keep a copy of the message text (web/labels.py): they go with the message.
-        if con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'text_labels'").fetchone():
-            n = con.execute(
-                f"DELETE FROM text_labels WHERE (platform, interaction_id) IN ({act_keys})", args
-            ).fetchone()
-            if n and n[0]:
-                counts["text_labels"] = n[0]
         run("interactions", f"DELETE FROM interactions WHERE actor_id IN ({marks}){plat_sql}", args)
         run(
             "interactions",

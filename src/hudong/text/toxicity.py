@@ -33,7 +33,7 @@ __all__ = ["Toxicity", "ToxicityModel", "load_model", "model_versions", "predict
 
 # Hand-written (hudong's own list): insults and slurs that are abuse in any context a brand sees.
 INSULTS_ZH = (
-    "傻逼", "傻b", "煞笔", "傻叉", "傻屌", "脑残", "智障", "白痴", "贱人", "婊子", "贱货", "骚货", "狗东西", "废物",
+    "傻逼", "傻b", "煞笔", "沙比", "傻叉", "傻屌", "脑残", "智障", "白痴", "贱人", "婊子", "贱货", "骚货", "狗东西", "废物",
     "去死", "死全家", "操你", "草泥马", "尼玛", "nmsl", "滚蛋", "垃圾人", "畜生", "畜牲", "人渣", "杂种", "狗娘养",
     "王八蛋", "蠢货", "蠢猪", "狗日",
 )  # fmt: skip

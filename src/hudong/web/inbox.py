@@ -26,6 +26,7 @@ from hudong.metrics import tables_of
 from hudong.metrics.common import business_clock
 from hudong.metrics.responsiveness import messages
 from hudong.store import schema as S
+from hudong.text.toxicity import INSULTS_ZH
 
 ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen", "draft")
 LABEL_ACTION = "label"  # recorded by web/labels.set_label (not one of the generic ACTIONS)
@@ -39,23 +40,10 @@ TOXICITY = ("clean", "abusive", "any")  # the main inbox shows "clean"; the tria
 MAX_LIMIT = 500
 MAX_NOTE = 2000
 
-# Fallback abuse rule, used while the workspace has no toxicity scores: insults and threats that are abusive in
-# any context (not merely negative). Chinese terms match as substrings, English ones as whole words.
-ABUSE_TERMS_ZH = (
-    "傻逼",
-    "傻b",
-    "煞笔",
-    "沙比",
-    "脑残",
-    "贱人",
-    "去死",
-    "草泥马",
-    "操你",
-    "狗东西",
-    "废物",
-    "滚蛋",
-    "你妈",
-)
+# Word rule, beside the toxicity model: insults and threats that are abusive in any context (not merely negative).
+# Chinese: the toxicity module's insult lexicon (one list) plus "你妈", which COLD labels either way but which,
+# aimed at staff, is abuse; they match as substrings. English terms match as whole words.
+ABUSE_TERMS_ZH = (*INSULTS_ZH, "你妈")
 ABUSE_TERMS_EN = ("idiot", "moron", "stupid", "fuck", "fucking", "shit", "bitch", "asshole", "retard", "kill yourself")
 TOXICITY_TABLE = "text_signals"  # toxicity model output (hudong.text.toxicity), when the workspace was scored
 LABELS_TABLE = "text_labels"  # operators' labels (web/labels.py); declared in store/schema.py
