@@ -129,3 +129,23 @@ def test_emotion_label_sets_follow_each_languages_model(workspace):
     m = EmotionModel.fit("en", ["so glad", "so mad"] * 3, ["happy", "angry"] * 3, min_df=1,
                          meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
     assert m.neutral_below == 0.99 and m.predict(["the bus"]) == ["neutral"]  # no cue: P = 0.5 < 0.99
+
+
+def test_shipped_model_is_read_not_swapped_while_workspace_models_is_active(workspace):
+    """The web app scores uploads inside ``workspace_models`` in a background thread while inbox requests ask
+    for the shipped model in others: those reads see the shipped model and leave the swap in place."""
+    import threading
+
+    from hudong.text import classifier
+
+    texts, labels = synthetic(300, 5)
+    (res,) = adapt.train(workspace, texts, labels, task="sentiment")
+    seen: list[str] = []
+    with adapt.workspace_models(workspace):
+        t = threading.Thread(target=lambda: seen.append(adapt.shipped_model("sentiment", "zh").version))
+        t.start()
+        t.join()
+        assert seen == [res.base_version]
+        assert predict(["这次联名拉胯"])[0].model_version == res.version  # the swap is still in place
+        assert any(m.version == res.version for m in classifier._SHIPPED.values())
+    assert predict(["这次联名拉胯"])[0].model_version == res.base_version

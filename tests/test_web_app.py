@@ -744,6 +744,55 @@ def test_upload_job_reports_the_importers_progress_in_rows(app, monkeypatch):
     assert 'id="job-rows">2,000<' in html and f'id="job-quarantined">{bad}<' in html and 'value="100"' in html
 
 
+def test_upload_scores_the_new_texts_with_the_workspaces_models(ws_dir):
+    """An upload's comments get sentiment, emotion and toxicity without `hudong text score`: the incremental
+    scoring run after the import, with the workspace's adapted model (`hudong text train`) where it has one."""
+    import random
+
+    from hudong.text import adapt
+
+    pos, neg = ["yyds", "绝绝子", "封神", "狠狠爱了"], ["踩雷", "翻车", "拉胯", "避雷"]
+    r = random.Random(3)
+    texts = [f"这次联名{r.choice(pos if i % 2 else neg)}" for i in range(300)]
+    labels = ["positive" if i % 2 else "negative" for i in range(300)]
+    ws = Workspace.open(ws_dir)
+    try:
+        (res,) = adapt.train(ws, texts, labels, task="sentiment", lang="zh")
+    finally:
+        ws.close()
+    app = create_app(ws_dir, now=NOW)
+    try:
+        c = login(app, "ana")
+        rows = ["platform,interaction_id,type,actor_id,target_post_id,created_at,text,is_inbound"]
+        rows += [f"weibo,up{i},comment,fan{i},p1,2026-06-08 10:{i:02d}:00,新品{w}了,true"
+                 for i, w in enumerate(["踩雷", "翻车", "yyds", "封神"])]
+        rows.append("weibo,up9,comment,fan9,p1,2026-06-08 11:00:00,Totally love the new flavour,true")
+        r = c.post("/upload", data={"format": "generic-interactions", "csrf": page_csrf(c)},
+                   files={"file": ("comments.csv", "\n".join(rows).encode(), "text/csv")}, follow_redirects=False)
+        job = wait_job(c, r.headers["location"].rsplit("/", 1)[1])
+        assert job["state"] == "done" and job["score_error"] is None, job
+        assert job["scored"]["rows"] >= 5 and job["scored"]["model_versions"]["zh"] == res.version
+        con = app.state.web.ws.con
+        got = dict(con.execute("SELECT id, polarity || ' ' || model_version FROM text_sentiment "
+                               "WHERE id LIKE 'up%'").fetchall())  # fmt: skip
+        assert {k: v for k, v in got.items() if k != "up9"} == {
+            "up0": f"negative {res.version}", "up1": f"negative {res.version}",
+            "up2": f"positive {res.version}", "up3": f"positive {res.version}"}  # fmt: skip
+        assert got["up9"].startswith("positive en-")  # English: the shipped English model (no adapted one)
+        signals = con.execute("SELECT count(*) FROM text_signals WHERE id LIKE 'up%' AND emotion IS NOT NULL "
+                              "AND toxic IS NOT NULL").fetchone()[0]  # fmt: skip
+        assert signals == 5
+        html = c.get(f"/upload/{job['id']}").text
+        assert 'id="job-scored"' in html
+        # the swap is over: the process's shipped model is the shipped one again
+        assert adapt.shipped_model("sentiment", "zh").version == res.base_version
+        from hudong.text.sentiment import load_model
+
+        assert load_model("zh").version == res.base_version
+    finally:
+        app.state.web.ws.close()
+
+
 def test_upload_rejects_wrong_roles_types_formats_and_sizes(app):
     files = {"file": ("a.csv", REPLY_CSV.encode(), "text/csv")}
     r_c = login(app, "rita")

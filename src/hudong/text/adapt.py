@@ -31,6 +31,7 @@ import contextlib
 import csv
 import json
 import random
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,9 +78,13 @@ def label_set(task: str, lang: str | None = None) -> tuple[str, ...]:
 
 
 def shipped_model(task: str, lang: str) -> classifier.TextClassifier:
-    """The shipped (not adapted) model of ``task`` for ``lang``."""
+    """The shipped (not adapted) model of ``task`` for ``lang`` — also while ``workspace_models`` has swapped in
+    adapted ones (another thread's scoring run): read from where the swap keeps the originals, no state changed."""
     mod = _task_module(task)
-    with _without_overrides(task, lang):
+    with _INSTALL:
+        for key, model in _ORIGINAL.items():
+            if key[:2] == (task, lang):
+                return model
         return mod.load_model(lang)
 
 
@@ -296,7 +301,9 @@ def reset(ws: Any, task: str | None = None) -> list[str]:
 
 
 # ---- using the adapted models ----------------------------------------------------------------------
-_ORIGINAL: dict[tuple, Any] = {}
+_ORIGINAL: dict[tuple, Any] = {}  # the shipped models while (and after) workspace_models swapped them out
+_SWAP = threading.RLock()  # one workspace_models block at a time
+_INSTALL = threading.Lock()  # swapping in/out vs. reading the shipped model
 _LOADED: dict[tuple[str, int], classifier.TextClassifier] = {}  # adapted model files, by (path, mtime)
 
 
@@ -318,36 +325,30 @@ def workspace_model(ws: Any, task: str, lang: str) -> classifier.TextClassifier:
 
 
 @contextlib.contextmanager
-def _without_overrides(task: str, lang: str) -> Iterator[None]:
-    keys = [k for k in classifier._SHIPPED if k[:2] == (task, lang) and k in _ORIGINAL]
-    saved = {k: classifier._SHIPPED[k] for k in keys}
-    for k in keys:
-        classifier._SHIPPED[k] = _ORIGINAL[k]
-    try:
-        yield
-    finally:
-        classifier._SHIPPED.update(saved)
-
-
-@contextlib.contextmanager
 def workspace_models(ws: Any) -> Iterator[dict[str, str]]:
     """Within the block, ``predict``/``score_workspace`` of every task use this workspace's adapted models
-    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. Not for concurrent use of two
-    workspaces' models in one process."""
+    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. The swap is process-wide (the process
+    pool's workers get the models in use): one block at a time (another thread's waits for it), and code that
+    must not see it asks explicitly — ``workspace_model`` and ``shipped_model`` (the web inbox does)."""
     active: dict[str, str] = {}
     installed: list[tuple] = []
-    for key, entry in manifest(ws).items():
-        if not entry.get("path") or not Path(entry["path"]).exists():
-            continue
-        task, lang = entry["task"], entry["lang"]
-        shipped = shipped_model(task, lang)  # also puts the shipped model in the cache
-        ck = (task, lang, type(shipped))
-        _ORIGINAL.setdefault(ck, classifier._SHIPPED[ck])
-        classifier._SHIPPED[ck] = type(shipped).load(entry["path"], lang)
-        installed.append(ck)
-        active[key] = entry["version"]
-    try:
-        yield active
-    finally:
-        for ck in installed:
-            classifier._SHIPPED[ck] = _ORIGINAL[ck]
+    with _SWAP:
+        loaded = []
+        for key, entry in manifest(ws).items():
+            if not entry.get("path") or not Path(entry["path"]).exists():
+                continue
+            task, lang = entry["task"], entry["lang"]
+            shipped = shipped_model(task, lang)
+            loaded.append(((task, lang, type(shipped)), shipped, type(shipped).load(entry["path"], lang)))
+            active[key] = entry["version"]
+        with _INSTALL:
+            for ck, shipped, adapted in loaded:
+                _ORIGINAL.setdefault(ck, shipped)
+                classifier._SHIPPED[ck] = adapted
+                installed.append(ck)
+        try:
+            yield active
+        finally:
+            with _INSTALL:
+                for ck in installed:
+                    classifier._SHIPPED[ck] = _ORIGINAL[ck]

@@ -56,6 +56,11 @@ TEXT.update(
         "start_import": ("开始导入", "Import"),
         "job_queued": ("排队中（等待数据库）", "queued (waiting for the database)"),
         "job_importing": ("导入中", "importing"),
+        "job_scoring": ("文本打分中（情感、情绪、攻击性）", "scoring the texts (sentiment, emotion, toxicity)"),
+        "scored": ("文本打分", "Texts scored"),
+        "scored_detail": ("{rows} 条新增或修改的文本，{seconds} 秒", "{rows} new or edited texts in {seconds} s"),
+        "score_failed": ("文本打分失败（导入已完成；可运行 hudong text score 补上）",
+                         "text scoring failed (the import stands; `hudong text score` catches up)"),
         "job_done": ("完成", "done"),
         "job_failed": ("失败", "failed"),
         "stage_reading": ("读取中", "reading"),
@@ -152,7 +157,7 @@ class Job:
     file_name: str
     format: str
     by: str
-    state: str = "queued"  # queued → importing → done | failed
+    state: str = "queued"  # queued → importing → scoring → done | failed
     rows_done: int = 0  # rows read so far
     rows_total: int | None = None  # the file's row count, once read
     rows_quarantined: int = 0
@@ -162,6 +167,8 @@ class Job:
     batch_id: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    scored: dict[str, Any] = field(default_factory=dict)  # the text scoring run after the import (see _score)
+    score_error: str | None = None  # scoring failed: the import stands, `hudong text score` catches up
     started: float = field(default_factory=time.time)
     seconds: float = 0.0
 
@@ -194,36 +201,65 @@ def _import_lock(st: WebState) -> threading.Lock:
         return st.import_lock  # type: ignore[attr-defined]
 
 
+def _score(job: Job, ws: Workspace) -> None:
+    """Score the texts the import brought (``hudong text score``'s incremental run: new and edited texts only)
+    with the workspace's models — adapted ones where ``hudong text train`` made them — so new comments reach the
+    inbox and the dashboards with their sentiment, emotion and toxicity. A failure is reported on the job; the
+    import stands and the next ``hudong text score`` catches up."""
+    from hudong.text import adapt
+    from hudong.text.sentiment import score_workspace
+
+    job.state = "scoring"
+    try:
+        with adapt.workspace_models(ws):
+            s = score_workspace(ws)
+        job.scored = {"rows": s.rows, "unchanged": s.unchanged, "removed": s.removed, "seconds": round(s.seconds, 2),
+                      "model_versions": s.model_versions}  # fmt: skip
+    except Exception as e:  # noqa: BLE001 - reported on the job page
+        job.score_error = str(e)
+
+
+def _texts_changed(summary: Any) -> bool:
+    return any(c.stored or c.updated for t, c in summary.tables.items() if t in ("posts", "interactions"))
+
+
 def _run(st: WebState, job: Job, path: Path) -> None:
     """Run the import on its own DuckDB cursor (a connection to the same database): the app keeps serving the
-    last committed data meanwhile (MVCC) and sees the whole batch at its commit. Imports run one at a time."""
+    last committed data meanwhile (MVCC) and sees the whole batch at its commit; then score its texts
+    (``[web] score_uploads``, default on). Imports run one at a time."""
     try:
         with _import_lock(st):
             job.state = "importing"
             with st.db() as ws:
                 cursor = ws.con.cursor()
             try:
-                summary = import_file(
-                    Workspace(ws.path, cursor, ws.config), path, job.format, on_progress=job.on_progress
-                )
+                target = Workspace(ws.path, cursor, ws.config)
+                summary = import_file(target, path, job.format, on_progress=job.on_progress)
+                st.data_changed()  # the next request re-reads the data version: the new batch shows at once
+                _record(job, summary)
+                if _texts_changed(summary) and ws.setting("web.score_uploads", True):
+                    _score(job, target)
             finally:
                 cursor.close()
-                st.data_changed()  # the next request re-reads the data version: the new batch shows at once
-        job.batch_id = summary.batch_id
-        job.rows_total = job.rows_done = summary.rows_read
-        job.rows_quarantined, job.rows_accepted = summary.quarantined, summary.rows_read - summary.quarantined
-        job.percent = 100
-        job.summary = {
-            "rows_read": summary.rows_read,
-            "quarantined": summary.quarantined,
-            "reasons": summary.reasons,
-            "tables": {t: asdict(c) for t, c in summary.tables.items()},
-        }
+                st.data_changed()
         job.state = "done"
     except Exception as e:  # noqa: BLE001 - reported to the user through the job
         job.error = str(e).replace(str(path), job.file_name)
         job.state = "failed"
     job.seconds = time.time() - job.started
+
+
+def _record(job: Job, summary: Any) -> None:
+    job.batch_id = summary.batch_id
+    job.rows_total = job.rows_done = summary.rows_read
+    job.rows_quarantined, job.rows_accepted = summary.quarantined, summary.rows_read - summary.quarantined
+    job.percent = 100
+    job.summary = {
+        "rows_read": summary.rows_read,
+        "quarantined": summary.quarantined,
+        "reasons": summary.reasons,
+        "tables": {t: asdict(c) for t, c in summary.tables.items()},
+    }
 
 
 def start_job(st: WebState, upload: dict[str, Any], fmt: str, by: str) -> Job:

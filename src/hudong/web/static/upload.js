@@ -6,7 +6,7 @@
   var job = document.getElementById("job");
   if (!job) { return; }
   var state = job.getAttribute("data-state");
-  if (state !== "queued" && state !== "importing") { return; }
+  if (state !== "queued" && state !== "importing" && state !== "scoring") { return; }
   var bar = document.getElementById("job-progress");
   var percent = document.getElementById("job-percent");
   var rows = document.getElementById("job-rows");
@@ -24,7 +24,8 @@
         quarantined.textContent = fmt.format(j.rows_quarantined || 0);
         seconds.textContent = j.seconds + " s";
         if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
-        if (j.stage && job.getAttribute("data-l-" + j.stage)) { label.textContent = job.getAttribute("data-l-" + j.stage); }
+        var key = j.state === "scoring" ? "scoring" : j.stage;
+        if (key && job.getAttribute("data-l-" + key)) { label.textContent = job.getAttribute("data-l-" + key); }
         window.setTimeout(poll, 700);
       })
       .catch(function () { window.setTimeout(poll, 2000); });
