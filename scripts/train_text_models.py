@@ -50,7 +50,7 @@ from hudong.text.toxicity import ToxicityModel  # noqa: E402
 
 SHARED = Path(os.environ.get("HUDONG_SHARED_DATA", REPO.parent / "shared" / "data"))
 MODELS = REPO / "src" / "hudong" / "text" / "models"
-VERSIONS = {"zh": "zh-charngram-lr-1", "en": "en-wordngram-lex-lr-2"}
+VERSIONS = {"zh": "zh-charngram-lr-1", "en": "en-wordngram-lex-lr-3"}
 # Fixed a priori (P(pos) in 0.35–0.65 → neutral); never tuned on an evaluation set.
 ZH_NEUTRAL_MARGIN = 0.3
 EN_NEUTRAL_MARGIN = 0.3
@@ -256,6 +256,7 @@ def train_en() -> None:
         meta={
             "version": VERSIONS["en"],
             "neutral_margin": EN_NEUTRAL_MARGIN,
+            "neutral_without_lexicon": True,  # lr-3 = lr-2's weights + VADER's no-sentiment-word → neutral
             "n_train": len(en_x),
             "train_data": "TweetEval emotion train+val (cardiffnlp/tweeteval 4fbd22c; joy/optimism → positive, "
             "anger/sadness → negative); lexicon features from vaderSentiment 3.3.2 vader_lexicon.txt + "
@@ -303,7 +304,7 @@ ZH_EMOTION_NEGATIONS = {
 ZH_CUE_WEIGHT = 1.5  # one cue beats neutral: logit 1.5 − 1.0 = 0.5 > 0
 ZH_EMOTION_BIAS = -1.0  # every emotion but neutral
 EN_NEUTRAL_BELOW = 0.5  # en emotion: neutral unless one class has P ≥ 0.5 (a priori; the data has no neutral)
-EMOTION_VERSIONS = {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-1"}
+EMOTION_VERSIONS = {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-2"}
 TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-2", "en": "en-toxicity-lr-1"}
 TOXICITY_META = {"zh": {"insult_lexicon": "zh-insults-1"}, "en": {}}  # lr-2 = lr-1's weights + the insult lexicon
 
@@ -366,6 +367,7 @@ def train_emotion(langs: Sequence[str]) -> None:
         meta = {
             "version": EMOTION_VERSIONS["en"],
             "neutral_below": EN_NEUTRAL_BELOW,
+            "cue_lexicon": "en-cues-1",  # lr-2 = lr-1's weights + emotion.EN_CUES for fear and surprise
             "train_data": "TweetEval emotion train (cardiffnlp/tweeteval 4fbd22c; anger → angry, joy/optimism "
             "→ happy, sadness → sad); VADER lexicon features (vaderSentiment 3.3.2, MIT)",
             "train_sha": sha(x, y),

@@ -113,14 +113,17 @@ def test_toxicity_adapts_and_unknown_labels_are_refused(workspace):
 
 def test_emotion_label_sets_follow_each_languages_model(workspace):
     from hudong.text.emotion import EMOTIONS, EmotionModel
+    from hudong.text.emotion import predict as emotion_predict
 
     assert adapt.label_set("emotion") == EMOTIONS
     assert adapt.label_set("emotion", "zh") == EMOTIONS  # the Weibo scheme: all six
-    assert adapt.label_set("emotion", "en") == ("neutral", "happy", "angry", "sad")  # TweetEval: no fear/surprise
+    # en: TweetEval's classes + neutral + the fear/surprise cue list
+    assert adapt.label_set("emotion", "en") == EMOTIONS
     assert adapt.label_set("sentiment", "en") == adapt.label_set("sentiment")
     en = [f"{w} about the new {x}" for w in ("so scared", "really shocked") for x in ("phone", "app")] * 10
-    with pytest.raises(HudongError, match=r"emotion labels of en texts must be among neutral, happy, angry, sad"):
-        adapt.train(workspace, en, ["fear", "surprise"] * 20, task="emotion")
+    with pytest.raises(HudongError, match=r"emotion labels must be among neutral, happy, angry, sad, fear, "
+                                          r"surprise; got disgust"):  # fmt: skip
+        adapt.train(workspace, en, ["fear", "disgust"] * 20, task="emotion")
     assert adapt.manifest(workspace) == {}
     # A model that learnt `neutral` takes its most probable class; without it, the shipped threshold applies.
     m = EmotionModel.fit("en", ["so glad", "so mad", "the bus", "a chair"] * 3, ["happy", "angry", "neutral",
@@ -129,6 +132,12 @@ def test_emotion_label_sets_follow_each_languages_model(workspace):
     m = EmotionModel.fit("en", ["so glad", "so mad"] * 3, ["happy", "angry"] * 3, min_df=1,
                          meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
     assert m.neutral_below == 0.99 and m.predict(["the bus"]) == ["neutral"]  # no cue: P = 0.5 < 0.99
+    # English fear/surprise labels from the inbox train an English model that learns them
+    (res,) = adapt.train(workspace, en, ["fear", "surprise"] * 20, task="emotion")
+    assert res.lang == "en" and res.version == "en-emotion-lex-lr-2+ws1"
+    with adapt.workspace_models(workspace):
+        assert [e.label for e in emotion_predict(["so scared about the new phone", "really shocked about the new app"],
+                                                 "en")] == ["fear", "surprise"]  # fmt: skip
 
 
 def test_shipped_model_is_read_not_swapped_while_workspace_models_is_active(workspace):

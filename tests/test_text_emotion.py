@@ -32,7 +32,8 @@ def test_models_ship_and_load_offline():
         assert m.version.startswith(lang) and m.meta["train_data"]
         assert set(m.classes) <= set(EMOTIONS) and len(m.classes) >= 3
     assert E.load_model("zh").classes == EMOTIONS
-    assert E.model_versions() == {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-1"}
+    assert E.model_versions() == {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-2"}
+    assert E.load_model("en").outputs == EMOTIONS  # trained classes + neutral + the fear/surprise cues
     with pytest.raises(HudongError, match="no emotion model"):
         E.load_model("fr")
 
@@ -43,8 +44,34 @@ def test_clear_cases():
                    "東京のラーメン"])  # fmt: skip
     assert [o.label for o in out] == ["angry", "happy", "fear", "neutral", "happy", "angry", None]
     assert all(0 < o.score <= 1 for o in out[:6]) and out[6].model_version is None
-    assert out[0].model_version == "zh-emotion-lex-1" and out[4].model_version == "en-emotion-lex-lr-1"
+    assert out[0].model_version == "zh-emotion-lex-1" and out[4].model_version == "en-emotion-lex-lr-2"
     assert predict(["不开心"])[0].label == "sad"  # the negated cue outweighs 开心
+
+
+def test_en_fear_and_surprise_cues_sanity_set():
+    """Hand-written sanity set (not an evaluation: no shared English set labels fear or surprise)."""
+    cases = {
+        "I'm so scared of the storm tonight": "fear",
+        "Honestly terrified my account got hacked": "fear",
+        "Getting really anxious about the delivery": "fear",
+        "Wow, I can't believe they shipped it already!": "surprise",
+        "omg the price just dropped": "surprise",
+        "Didn't expect that ending at all": "surprise",
+        "I'm not worried at all": "happy",  # negated cue: the model decides
+        "never scared of a challenge, love it": "happy",
+        "I love this so much": "happy",  # no cue
+        "The store opens at 9": "neutral",
+    }
+    out = predict(list(cases), "en")
+    assert {t: o.label for t, o in zip(cases, out, strict=True)} == cases
+    assert {o.score for o, lb in zip(out, cases.values(), strict=True) if lb in ("fear", "surprise")} == {E.CUE_SCORE}
+    # fear before surprise; a model without the cue_lexicon meta (lr-1's weights) never says either
+    assert predict(["wow, I'm scared"], "en")[0].label == "fear"
+    m = E.load_model("en")
+    bare = E.EmotionModel("en", sorted(m.index, key=m.index.__getitem__), m.weights, m.bias, m.classes,
+                          {k: v for k, v in m.meta.items() if k != "cue_lexicon"}, m.lexicon)  # fmt: skip
+    assert not {"fear", "surprise"} & set(bare.predict(list(cases))) and bare.outputs == ("neutral", "happy", "angry",
+                                                                                          "sad")
 
 
 def _macro_f1(gold, pred, classes):

@@ -180,7 +180,7 @@ def test_form_shows_the_prediction_sets_replaces_and_records_labels(app):
     for data, status in (
         ({"item": "weibo:c2", "task": "sentiment", "label": "angry"}, 400),
         ({"item": "weibo:c2", "task": "emotion", "label": "positive"}, 400),
-        ({"item": "weibo:e1", "task": "emotion", "label": "fear"}, 400),  # English: no fear in its model
+        ({"item": "weibo:e1", "task": "emotion", "label": "disgust"}, 400),  # not one of the six classes
         ({"item": "weibo:b1", "task": "sentiment", "label": "neutral"}, 400),  # no text
         ({"item": "weibo:r1", "task": "sentiment", "label": "neutral"}, 404),  # a staff reply
         ({"item": "weibo:nope", "task": "sentiment", "label": "neutral"}, 404),
@@ -230,7 +230,7 @@ def test_label_api_json_errors_and_openapi(app):
     assert {k: v["label"] for k, v in got["labels"].items()} == {"sentiment": "negative", "toxicity": "ok"}
     assert got["choices"] == {
         "sentiment": ["positive", "neutral", "negative"],
-        "emotion": ["neutral", "happy", "angry", "sad"],  # an English message: the TweetEval classes
+        "emotion": ["neutral", "happy", "angry", "sad", "fear", "surprise"],  # English: TweetEval's + the cues
         "toxicity": ["ok", "toxic"],
     }
     assert got["labels"]["sentiment"]["by"] == "ana"
@@ -266,16 +266,16 @@ def test_emotion_choices_follow_the_message_language_in_both_ui_languages(app):
     c = login(app, "rita")
     zh_page, en_page = c.get("/inbox").text, c.get("/inbox", params={"lang": "en"}).text
     values = lambda form: re.findall(r'<option value="([^"]+)"', form)  # noqa: E731
-    # A Chinese message: the six Weibo classes of the zh lexicon; an English one: the en model's four.
-    six, four = ["neutral", "happy", "angry", "sad", "fear", "surprise"], ["neutral", "happy", "angry", "sad"]
+    # Both languages offer the six Weibo classes (en: TweetEval's classes + neutral + the fear/surprise cues).
+    six = ["neutral", "happy", "angry", "sad", "fear", "surprise"]
     assert values(_form(zh_page, "weibo:c1", "emotion")) == six
-    assert values(_form(en_page, "weibo:e1", "emotion")) == four
+    assert values(_form(en_page, "weibo:e1", "emotion")) == six
     zh_form = _form(zh_page, "weibo:c1", "emotion")
     assert "情绪" in zh_form and ">恐惧<" in zh_form and ">惊讶<" in zh_form and "模型判断" in zh_form
     assert 'title="zh-emotion-lex-1"' in zh_form  # the model's prediction, its version on hover
     en_form = _form(en_page, "weibo:e1", "emotion")
     assert "Emotion" in en_form and ">angry<" in en_form and "model says" in en_form
-    assert 'title="en-emotion-lex-lr-1"' in en_form
+    assert 'title="en-emotion-lex-lr-2"' in en_form
     pred = labels.predictions(app.state.web.ws, ["Worst customer service ever, still no refund"])[0]["emotion"]
     assert f"model says: {pred['label']}" in en_form  # …and preselected
     assert re.search(rf'value="{pred["label"]}"\s+selected', en_form)
@@ -295,9 +295,8 @@ def test_emotion_labels_through_the_api_are_stored_and_in_the_history(app):
     assert r.status_code == 200 and r.json()["previous"] == "fear"
     assert c.post("/api/inbox/weibo:e1/label", json={"task": "emotion", "label": "sad"}).status_code == 200
     for item, body, words in (
-        ("weibo:e1", {"task": "emotion", "label": "fear"}, "emotion label of weibo:e1 (language en) must be one of: "
-                                                           "neutral, happy, angry, sad (the en model's classes)"),
-        ("weibo:e1", {"task": "emotion", "label": "surprise"}, "neutral, happy, angry, sad"),
+        ("weibo:e1", {"task": "emotion", "label": "disgust"}, "emotion label must be one of: neutral, happy, angry, "
+                                                              "sad, fear, surprise; got 'disgust'"),
         ("weibo:c2", {"task": "emotion", "label": "positive"}, "neutral, happy, angry, sad, fear, surprise"),
         ("weibo:c2", {"task": "emotion", "label": "Angry"}, "got 'Angry'"),
         ("weibo:b1", {"task": "emotion", "label": "happy"}, "no text to label"),
@@ -318,7 +317,7 @@ def test_emotion_labels_through_the_api_are_stored_and_in_the_history(app):
     assert got["predicted"]["emotion"]["model_version"] == "zh-emotion-lex-1"
     assert got["predicted"]["emotion"]["label"] in got["choices"]["emotion"]
     en = c.get("/api/inbox/weibo:e1/labels").json()
-    assert en["predicted"]["emotion"]["model_version"] == "en-emotion-lex-lr-1"
+    assert en["predicted"]["emotion"]["model_version"] == "en-emotion-lex-lr-2"
     assert en["predicted"]["emotion"]["label"] in en["choices"]["emotion"]
     # An emotion label is training data only: it moves no message between the inbox and triage.
     item = next(i for i in c.get("/api/inbox", params={"limit": 500}).json()["items"] if i["id"] == "weibo:c2")
@@ -365,7 +364,7 @@ def test_train_emotion_from_inbox_and_scoring_uses_the_adapted_model(ws_dir):
         got = dict(con.execute(
             "SELECT lang, list(DISTINCT emotion_model_version) FROM text_signals WHERE emotion IS NOT NULL GROUP BY lang"
         ).fetchall())  # fmt: skip
-        assert got == {"zh": [version], "en": ["en-emotion-lex-lr-1"]}
+        assert got == {"zh": [version], "en": ["en-emotion-lex-lr-2"]}
         stored = dict(con.execute(
             "SELECT id, emotion FROM text_signals WHERE kind = 'interaction' AND id LIKE 'm%'"
         ).fetchall())  # fmt: skip

@@ -64,16 +64,13 @@ def _label_sets() -> dict[str, tuple[str, ...]]:
 def label_set(task: str, lang: str | None = None) -> tuple[str, ...]:
     """The labels ``train`` accepts for ``task`` (sentiment: negative, neutral, positive; toxicity: ok, toxic).
 
-    Emotion depends on the language: its classes are those the shipped emotion model of ``lang`` can output —
-    zh (the Weibo scheme of SMP2020-EWECT): all six of ``EMOTIONS``; en (TweetEval: anger, joy/optimism, sadness):
-    neutral, happy, angry, sad — no fear or surprise. Without ``lang`` (or for a language without models) it is
-    all of ``EMOTIONS``."""
+    Emotion depends on the language: its classes are those the shipped emotion model of ``lang`` can output
+    (``EmotionModel.outputs``) — zh (the Weibo scheme of SMP2020-EWECT) and en (TweetEval's anger, joy/optimism,
+    sadness + neutral + the fear/surprise cue list): all six of ``EMOTIONS``. Without ``lang`` (or for a language
+    without models) it is all of ``EMOTIONS``."""
     _task_module(task)
     if task == "emotion" and lang in classifier.LANGS:
-        from hudong.text.emotion import EMOTIONS
-
-        classes = set(shipped_model(task, lang).classes) | {"neutral"}  # en: below its threshold → neutral
-        return tuple(e for e in EMOTIONS if e in classes)
+        return shipped_model(task, lang).outputs
     return _label_sets()[task]
 
 

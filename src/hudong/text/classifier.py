@@ -190,9 +190,10 @@ class TextClassifier:
         d = np.asarray(dense, dtype=np.float32).reshape(-1, 2) if dense is not None else None
         return np.asarray(flat, dtype=np.int64), np.asarray(indptr, dtype=np.int64), d
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities, one row per text (rows without known features get the prior)."""
-        flat, indptr, dense = self.encode(texts)
+    def proba(self, texts: Sequence[str], encoded: tuple | None = None) -> np.ndarray:
+        """Class probabilities, one row per text (rows without known features get the prior); ``encoded`` = the
+        texts' ``encode`` when the caller has it already."""
+        flat, indptr, dense = self.encode(texts) if encoded is None else encoded
         n, k = len(texts), len(self.classes)
         logits = np.tile(self.bias, (n, 1)).astype(np.float64) if n else np.zeros((0, k))
         if flat.size:

@@ -11,26 +11,44 @@ that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextCla
 - **zh** — no licence-permitted Chinese emotion corpus exists in the shared data, so the Chinese model is a
   hand-written cue lexicon (emotion words, Weibo emoticon codes, emoji; written for hudong) expressed as the
   weights of a character-n-gram ``TextClassifier``: a text with no cue is ``neutral``.
-- **en** — trained on TweetEval emotion train+val (anger → angry, joy/optimism → happy, sadness → sad; no
-  fear/surprise in that data) with VADER-lexicon features; ``neutral`` when no class reaches the model's
-  ``neutral_below`` probability (fixed a priori at 0.5).
+- **en** — trained on TweetEval emotion train (anger → angry, joy/optimism → happy, sadness → sad) with
+  VADER-lexicon features; ``neutral`` when no class reaches the model's ``neutral_below`` probability (fixed a
+  priori at 0.5). TweetEval has no fear or surprise, so those two come from a hand-written cue list
+  (``EN_CUES``, applied by a model whose meta names ``cue_lexicon``: the shipped ``en-emotion-lex-lr-2`` and
+  models adapted from it): a text with a cue (not negated: no not/no/never/n't among the three words before
+  it) is ``fear`` or ``surprise`` (fear first) unless the model is sure of another emotion (P ≥ ``CUE_OVERRIDE``);
+  its score is then ``CUE_SCORE`` (the cues carry no probability).
 
 Text in other languages gets no label. A workspace adapts these models to its own labels (``hudong text train
 --task emotion``, e.g. ``--from-inbox``; ``hudong.text.adapt``): for zh the adapted model is trained on the labels
-together with the lexicon's cues, and labels must be among the language's classes (en: no fear or surprise).
+together with the lexicon's cues, and labels must be among the language's classes (``EmotionModel.outputs``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
 
-__all__ = ["EMOTIONS", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
+__all__ = ["EMOTIONS", "EN_CUES", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
 
 EMOTIONS = ("neutral", "happy", "angry", "sad", "fear", "surprise")
+
+# Hand-written for hudong (no third-party lexicon): English cues for the classes TweetEval has no data for.
+EN_CUES = {
+    "fear": ("afraid", "scared", "scary", "terrified", "terrifying", "frightened", "frightening", "fear", "fearful",
+             "worried", "worry", "worrying", "anxious", "anxiety", "panic", "panicking", "nervous", "dread",
+             "horrified", "petrified", "freaked out", "freaking out", "unsafe", "alarming", "creepy"),
+    "surprise": ("surprised", "surprising", "shocked", "shocking", "stunned", "astonished", "astonishing",
+                 "unbelievable", "unexpected", "unexpectedly", "can't believe", "cannot believe", "didn't expect",
+                 "wow", "whoa", "omg", "oh my god", "no way", "speechless", "mind blown", "out of nowhere"),
+}  # fmt: skip
+CUE_OVERRIDE = 0.9  # a cue decides unless the model is this sure of another emotion (it never saw fear or surprise)
+CUE_SCORE = 0.6  # the score of a cue label (the cues carry no probability)
+_NEGATORS = {"not", "no", "never", "without", "nothing", "nobody"}
 
 
 @dataclass(frozen=True)
@@ -52,14 +70,41 @@ class EmotionModel(TextClassifier):
         if bad:
             raise ValueError(f"emotion classes {bad} are not in {EMOTIONS}")
         self.neutral_below = 0.0 if "neutral" in self.classes else float(self.meta.get("neutral_below", 0.0))
+        cues = EN_CUES if self.meta.get("cue_lexicon") and self.lang == "en" else {}
+        self._cues = {emo: re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, words)) + r")(?![\w'])")
+                      for emo, words in cues.items() if emo not in self.classes}  # fmt: skip
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Every label this model can give (its classes, neutral, the cue classes), in ``EMOTIONS`` order."""
+        out = set(self.classes) | {"neutral"} | set(self._cues)
+        return tuple(e for e in EMOTIONS if e in out)
 
     def labels(self, texts: Sequence[str]) -> tuple[list[str], list[float]]:
-        """(label, probability of the most probable class) for each text."""
+        """(label, probability of the most probable class — ``CUE_SCORE`` for a cue label) for each text."""
         p = self.proba(texts)
         best = p.argmax(axis=1)
         top = p[range(len(texts)), best]
         labels = [self.classes[b] if pr >= self.neutral_below else "neutral" for b, pr in zip(best, top, strict=True)]
-        return labels, [float(x) for x in top]
+        scores = [float(x) for x in top]
+        if self._cues:
+            for i, t in enumerate(texts):
+                if labels[i] != "neutral" and scores[i] >= CUE_OVERRIDE:
+                    continue
+                cue = self._cue(t or "")
+                if cue:
+                    labels[i], scores[i] = cue, CUE_SCORE
+        return labels, scores
+
+    def _cue(self, text: str) -> str | None:
+        """The first cue class with an un-negated cue in ``text``."""
+        low = text.lower().replace("’", "'")
+        for emo, pattern in self._cues.items():
+            for m in pattern.finditer(low):
+                before = re.findall(r"[\w']+", low[: m.start()])[-3:]
+                if not any(w in _NEGATORS or w.endswith("n't") for w in before):
+                    return emo
+        return None
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return self.labels(texts)[0]

@@ -6,9 +6,11 @@
 
 Models ship in ``hudong/text/models/sentiment-{zh,en}.npz`` (trained by ``scripts/train_text_models.py`` on
 licence-permitted data only; see docs/text.md): a vocabulary of n-gram features (``hudong.text.features``),
-a weight matrix and biases. ``score`` = P(positive) − P(negative) in [−1, 1]. The Chinese model is binary
-(its training data has no neutral class): polarity is ``neutral`` when |score| < the model's
-``neutral_margin``. The English model has three classes and takes the most probable one.
+a weight matrix and biases. ``score`` = P(positive) − P(negative) in [−1, 1]. Both shipped models are binary
+(their training data has no neutral class): polarity is ``neutral`` when |score| < the model's
+``neutral_margin``; the English one (``neutral_without_lexicon``) also calls a text without one VADER-lexicon
+word or valued emoji neutral, VADER's own principle. A model with a neutral class (adapted to a workspace's
+labels) takes its most probable class.
 Text in other languages (or with no letters) gets no polarity.
 """
 
@@ -63,6 +65,8 @@ class SentimentModel(TextClassifier):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.neutral_margin = float(self.meta.get("neutral_margin", 0.0))
+        # VADER's principle, a priori: a text without one sentiment-bearing word (lexicon word or emoji) is neutral
+        self.neutral_without_lexicon = bool(self.meta.get("neutral_without_lexicon")) and bool(self.lexicon)
         if not {"positive", "negative"} <= set(self.classes):
             raise ValueError(f"a sentiment model needs positive and negative classes, not {self.classes}")
         self._pos = self.classes.index("positive")
@@ -70,13 +74,17 @@ class SentimentModel(TextClassifier):
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """(score in [−1, 1], polarity) for each text."""
-        p = self.proba(texts)
+        encoded = self.encode(texts)
+        p = self.proba(texts, encoded)
         score = p[:, self._pos] - p[:, self._neg]
         if "neutral" in self.classes:
             pol = [self.classes[i] for i in p.argmax(axis=1)]
         else:
             m = self.neutral_margin
             pol = ["positive" if s >= m else "negative" if s <= -m else "neutral" for s in score]
+        if self.neutral_without_lexicon:
+            lexical = encoded[2].any(axis=1)
+            pol = [x if has else "neutral" for x, has in zip(pol, lexical, strict=True)]
         return score, pol
 
 
