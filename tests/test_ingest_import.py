@@ -127,8 +127,8 @@ def test_pseudonyms_are_stable_across_imports_and_files(workspace, tmp_path):
 class FailingWorkspace(Workspace):
     """A real workspace whose second table write fails: simulates a crash half-way through an import."""
 
-    def upsert(self, table: str, rows: pa.Table) -> ImportCounts:
-        counts = super().upsert(table, rows)
+    def upsert(self, table: str, rows: pa.Table | str, columns=None) -> ImportCounts:
+        counts = super().upsert(table, rows, columns)
         if table == "users":
             raise RuntimeError("disk full (simulated)")
         return counts

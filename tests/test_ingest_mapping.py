@@ -149,10 +149,12 @@ gender = { field = "author.sex", map = { "0" = "female", "1" = "male", "*" = "un
         " FROM posts ORDER BY post_id"
     ).fetchall()
     a1 = pseudonymise(workspace.key, "xiaohongshu", "a1")
+    # The mapping's timezone (UTC) is how the file's naive times are read; offsets and epochs are instants. Both are
+    # stored in the workspace's time zone (Asia/Shanghai): 12:00+08:00 and 04:00 UTC are 12:00 there.
     assert rows[0] == (
         "abc123",
         a1,
-        dt.datetime(2024, 6, 1, 4),
+        dt.datetime(2024, 6, 1, 12),
         ["防晒"],
         "video",
         3400,
@@ -162,7 +164,7 @@ gender = { field = "author.sex", map = { "0" = "female", "1" = "male", "*" = "un
         True,
         "xiaohongshu",
     )
-    assert rows[1][0] == "def456" and rows[1][2] == dt.datetime(2024, 6, 1, 4) and rows[1][4] == "text"
+    assert rows[1][0] == "def456" and rows[1][2] == dt.datetime(2024, 6, 1, 12) and rows[1][4] == "text"
     assert workspace.con.execute("SELECT user_id, followers, gender FROM users").fetchone() == (a1, 12000, "female")
 
 

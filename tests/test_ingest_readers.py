@@ -121,7 +121,7 @@ def test_parquet_with_typed_columns(workspace, tmp_path):
     assert got[0] == (5, ["x", "y"], True, dt.datetime(2024, 6, 1, 12))
 
 
-def test_wrong_declared_encoding_names_file_and_first_bad_line(workspace, tmp_path):
+def test_rows_not_valid_in_the_declared_encoding_are_quarantined_with_row_and_column(workspace, tmp_path):
     f = tmp_path / "gbk.csv"
     body = "platform,post_id,created_at,text\n" + "".join(f"weibo,p{i},2024-06-01,ok\n" for i in range(5))
     f.write_bytes((body + "weibo,p9,2024-06-01,中文内容\n").encode("gbk"))
@@ -131,17 +131,19 @@ def test_wrong_declared_encoding_names_file_and_first_bad_line(workspace, tmp_pa
         'platform = "platform"\npost_id = "post_id"\ncreated_at = "created_at"\ntext = "text"\n',
         encoding="utf-8",
     )
-    with pytest.raises(HudongError, match=r"gbk\.csv: not valid utf-8 text at line 7"):
-        import_file(workspace, f, str(mapping))
-    assert workspace.count("posts") == 0
-    assert workspace.con.execute("SELECT status FROM import_batches").fetchall() == [("failed",)]
+    s = import_file(workspace, f, str(mapping))
+    assert s.tables["posts"].stored == 5 and s.quarantined == 1
+    assert workspace.con.execute("SELECT row_number, column_name, reason FROM quarantine").fetchall() == [
+        (6, "text", "bytes that are not valid UTF-8 text")
+    ]
 
 
-def test_undecodable_file_is_refused_with_its_name(tmp_path):
+def test_jsonl_line_not_valid_in_the_declared_encoding_is_rejected_with_its_line(tmp_path):
     f = tmp_path / "bad.jsonl"
     f.write_bytes(b'{"a": 1}\n' + b'{"a": "\xff\xfe\xfa\xfb"}\n')
-    with pytest.raises(HudongError, match=r"bad\.jsonl: not valid .* at line 2"):
-        read(f, ReaderOptions(encoding="utf-8"))
+    src = read(f, ReaderOptions(encoding="utf-8"))
+    assert src.num_rows == 1 and [b.row_number for b in src.bad_rows] == [2]
+    assert "not valid text" in src.bad_rows[0].reason and src.bad_rows[0].column == "a"
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,14 @@ import pyarrow as pa
 import pytest
 
 from hudong.ingest import import_file
-from hudong.ingest.privacy import forget, pseudonymise, pseudonymise_array, redact_text
+from hudong.ingest.erasure import forget as erase
+from hudong.ingest.privacy import pseudonymise, pseudonymise_array, redact_text
 from hudong.store.workspace import Workspace
 from hudong.text import pii
+
+
+def forget(ws, user, platform=None):
+    return erase(ws, user, platform).tables
 
 
 def test_pseudonyms_are_keyed_deterministic_and_platform_scoped():

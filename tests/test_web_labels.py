@@ -503,7 +503,8 @@ def test_too_few_inbox_labels_is_a_clear_error(ws_dir):
 
 
 def test_forget_erases_the_labels_with_the_message(ws_dir):
-    from hudong.ingest.privacy import forget, pseudonymise
+    from hudong.ingest.erasure import forget
+    from hudong.ingest.privacy import pseudonymise
 
     _label_in_python(ws_dir, [3, 4])
     ws = Workspace.open(ws_dir)
@@ -511,7 +512,7 @@ def test_forget_erases_the_labels_with_the_message(ws_dir):
         ws.con.execute(  # the fixture's actor ids are raw; an import would have stored the pseudonym
             "UPDATE interactions SET actor_id = ? WHERE interaction_id = 'c3'", [pseudonymise(ws.key, "weibo", "u3")]
         )
-        counts = forget(ws, "u3", platform="weibo")
+        counts = forget(ws, "u3", platform="weibo").tables
         assert counts["interactions"] == 1 and counts["text_labels"] == 1
         assert ws.con.execute("SELECT interaction_id FROM text_labels").fetchall() == [("c4",)]
     finally:

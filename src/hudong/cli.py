@@ -99,7 +99,7 @@ def export(ctx: click.Context, lake: str, keep: bool) -> None:
 
     ws = _open(ctx)
     try:
-        rows = export_lake(ws, lake)
+        rows = export_lake(ws, lake, prune=True)
         if keep:
             enable_lake(ws, lake)
     finally:
@@ -198,20 +198,20 @@ def imports(ctx: click.Context) -> None:
 
 @cli.command()
 @click.argument("user")
-@click.option("--platform", help="Platform of the user id (needed to hash a raw id).")
+@click.option("--platform", help="Platform of the user id (hashes a raw id for it; default: every platform).")
+@click.option("--dry-run", is_flag=True, help="List what would be erased, change nothing.")
 @click.pass_context
-def forget(ctx: click.Context, user: str, platform: str | None) -> None:
-    """Erase a user everywhere (raw platform id or pseudonym): posts, interactions, orders, surveys, follows."""
-    from hudong.ingest.privacy import forget as forget_user
+def forget(ctx: click.Context, user: str, platform: str | None, dry_run: bool) -> None:
+    """Erase a person everywhere (raw platform id or pseudonym): their rows in every table, scores and labels of
+    their texts, quarantined rows, uploads and reports that held them, the lake. See docs/privacy.md."""
+    from hudong.ingest.erasure import forget as forget_user
 
-    ws = _open(ctx)
+    ws = _open(ctx, read_only=dry_run)
     try:
-        counts = forget_user(ws, user, platform=platform)
+        result = forget_user(ws, user, platform=platform, dry_run=dry_run)
     finally:
         ws.close()
-    total = sum(counts.values())
-    detail = ", ".join(f"{t}={n}" for t, n in counts.items() if n)
-    click.echo(f"erased {total} row(s) for {user}" + (f": {detail}" if detail else ""))
+    click.echo("\n".join(result.lines()))
 
 
 # ---- measure --------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -201,11 +201,14 @@ def _local_naive_us(ts: pa.Array, tz: str) -> np.ndarray:
 def _epoch_us(num: pa.Array, tz: str) -> np.ndarray:
     """Numeric epochs (seconds or milliseconds by magnitude) → naive-local microseconds."""
     x = np.asarray(pc.cast(num, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    nulls = np.isnan(x)
-    x = np.where(nulls, 0.0, x)
     us = np.where(np.abs(x) >= 1e11, x * 1_000, x * _US)
+    nulls = ~np.isfinite(us) | (np.abs(us) > _MAX_US)  # beyond year ±5000: not a date (NAT; the caller decides)
+    us = np.where(nulls, 0.0, us)
     utc = pa.array(np.round(us).astype(np.int64), pa.timestamp("us", tz="UTC"), mask=nulls)
     return _local_naive_us(utc, tz)
+
+
+_MAX_US = 95_617_584_000 * _US  # 5000-01-01 in microseconds since 1970
 
 
 _ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
@@ -217,7 +220,8 @@ _EPOCH = r"^[+-]?\d{9,16}$"
 class TimestampResult:
     values: pa.Array  # timestamp[us], naive local
     failed: np.ndarray  # bool per row
-    yearless: np.ndarray  # bool per row: value had no year and was resolved against a reference
+    yearless: np.ndarray  # bool per row: value had no year (resolved against a reference, or pending)
+    pending: list[tuple[int, YearLess]] = field(default_factory=list)  # deferred year-less values (row, value)
 
 
 def parse_timestamps(
@@ -225,12 +229,23 @@ def parse_timestamps(
     tz: str = DEFAULT_TZ,
     reference: dt.datetime | None = None,
     groups: pa.Array | None = None,
+    *,
+    naive_tz: str | None = None,
+    defer_yearless: bool = False,
 ) -> TimestampResult:
-    """Parse a column of timestamps (see ``parse_timestamp`` for the forms).
+    """Parse a column of timestamps (see ``parse_timestamp`` for the forms) into naive local time of ``tz``.
+
+    ``naive_tz``: the zone of values written without an offset (a mapping's ``timezone``), default ``tz``; they are
+    converted to ``tz``. Values with an offset and epochs are instants, converted to ``tz`` directly.
 
     Year-less dates get their year from the latest full timestamp of the same ``groups`` value (e.g. the
-    cascade's event id) or, without groups, of the whole column; ``reference`` when there is none.
+    cascade's event id) or, without groups, of the whole column; ``reference`` when there is none. With
+    ``defer_yearless`` they are left null and listed in ``pending`` (an importer reading a file in chunks resolves
+    them once it has seen every chunk).
     """
+    if naive_tz and naive_tz != tz:
+        res = parse_timestamps(values, naive_tz, reference, groups, defer_yearless=defer_yearless)
+        return TimestampResult(_rezone(res.values, naive_tz, tz), res.failed, res.yearless, res.pending)
     arr = _as_array(values)
     n = len(arr)
     out = np.full(n, NAT, dtype=np.int64)
@@ -245,6 +260,7 @@ def parse_timestamps(
         us = _epoch_us(arr, tz)
         valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
         out[valid] = us[valid]
+        failed = valid & (out == NAT)
         return TimestampResult(_to_ts(out), failed, yearless)
     if not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
@@ -267,7 +283,7 @@ def parse_timestamps(
             out[m] = convert(sub)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue  # e.g. 2024-02-30: left to the per-value parser, which reports it
-        remaining &= ~m
+        remaining &= ~m | (out == NAT)  # out of range: left to the per-value parser, which reports it
     if remaining.any():
         idx = np.flatnonzero(remaining)
         sub = arr.take(pa.array(idx))
@@ -277,7 +293,7 @@ def parse_timestamps(
         for u in uniques:
             try:
                 parsed.append(parse_timestamp(u, tz, reference))
-            except (ValueError, OverflowError):
+            except (ValueError, OverflowError, OSError):
                 parsed.append(ValueError)
         codes = enc.indices.to_numpy(zero_copy_only=False)
         pending: list[tuple[int, YearLess]] = []
@@ -289,9 +305,22 @@ def parse_timestamps(
                 pending.append((row, v))
             elif v is not None:
                 out[row] = _dt_us(v)
+        if pending and defer_yearless:
+            for row, _ in pending:
+                yearless[row] = True
+            return TimestampResult(_to_ts(out), failed, yearless, pending)
         if pending:
             _resolve_yearless(out, pending, yearless, groups, reference, tz)
     return TimestampResult(_to_ts(out), failed, yearless)
+
+
+def _rezone(naive: pa.Array, naive_tz: str, tz: str) -> pa.Array:
+    """Values parsed as naive local time of ``naive_tz`` → naive local time of ``tz``.
+
+    Instants (epochs, values with an offset) were converted to ``naive_tz`` by the parse, so converting every value
+    from ``naive_tz`` to ``tz`` is right for both kinds."""
+    aware = pc.assume_timezone(naive, naive_tz, ambiguous="earliest", nonexistent="earliest")
+    return pc.local_timestamp(pc.cast(aware, pa.timestamp("us", tz=tz)))
 
 
 def _dt_us(v: dt.datetime) -> int:
@@ -362,6 +391,9 @@ _RE_COUNT = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*(千万|百万|[kK千wW�
 _EMPTY = {"", "-", "--", "—", "null", "none", "nan", "n/a", "na"}
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def parse_count(text: str | int | float | None) -> int | None:
     """``1.2万`` → 12000, ``3.4k`` → 3400, ``10w+`` → 100000, ``1,234`` → 1234, ``1亿`` → 100000000; empty/``-`` → None."""
     if text is None:
@@ -369,13 +401,15 @@ def parse_count(text: str | int | float | None) -> int | None:
     if isinstance(text, bool):
         raise ValueError(f"not a count: {text!r}")
     if isinstance(text, int):
+        if not _INT64_MIN <= text <= _INT64_MAX:
+            raise ValueError(f"count out of range: {text!r}")
         return text
     if isinstance(text, float):
         if math.isnan(text):
             return None
-        if text != int(text):
+        if math.isinf(text) or text != int(text):
             raise ValueError(f"not a whole count: {text!r}")
-        return int(text)
+        return parse_count(int(text))
     s = str(text).strip()
     if s.lower() in _EMPTY:
         return None
@@ -385,12 +419,17 @@ def parse_count(text: str | int | float | None) -> int | None:
     number, unit = m.group(1), m.group(2)
     if "," in number and not re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?", number):
         raise ValueError(f"not a count: {s!r}")
-    x = float(number.replace(",", ""))
     if unit:
-        return int(round(x * _COUNT_UNITS[unit]))
-    if x != int(x):
-        raise ValueError(f"not a whole count: {s!r}")
-    return int(x)
+        value = int(round(float(number.replace(",", "")) * _COUNT_UNITS[unit]))
+    else:
+        digits = number.replace(",", "")
+        whole, _, frac = digits.partition(".")
+        if frac.strip("0"):
+            raise ValueError(f"not a whole count: {s!r}")
+        value = int(whole)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise ValueError(f"count out of range: {s!r}")
+    return value
 
 
 def parse_counts(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
@@ -424,7 +463,10 @@ def parse_number(text: str | int | float | None) -> float | None:
     try:
         if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", s):
             return float(s.replace(",", ""))
-        return float(s)
+        value = float(s)
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {s!r}")
+        return value
     except ValueError:
         m = _RE_COUNT.match(s)
         if m and m.group(2):
@@ -498,14 +540,31 @@ def parse_list(text: str | list | None) -> list[str] | None:
     if s.startswith("["):
         try:
             value = json.loads(s)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"not a JSON list: {s[:40]!r}") from e
+        except (json.JSONDecodeError, RecursionError) as e:
+            value = _python_list(s)  # Python's repr of a list, as pandas writes it into CSV: ['a', 'b']
+            if value is None:
+                raise ValueError(f"not a JSON list: {s[:40]!r}") from e
         if not isinstance(value, list):
             raise ValueError(f"not a list: {s[:40]!r}")
         return [
             str(x) if not isinstance(x, dict) else json.dumps(x, ensure_ascii=False) for x in value if x is not None
         ]
     return [p for p in _RE_SPLIT.split(s) if p]
+
+
+def _python_list(s: str) -> list | None:
+    """A flat Python list literal of strings/numbers (``['a', "b", 3]``), or None."""
+    if len(s) > 100_000 or not s.endswith("]"):
+        return None
+    import ast
+
+    try:
+        value = ast.literal_eval(s)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, list) and all(isinstance(x, str | int | float) or x is None for x in value):
+        return value
+    return None
 
 
 def parse_lists(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:

@@ -1,13 +1,23 @@
-"""Readers: turn one file (CSV/TSV, JSON, JSONL, XLSX, Parquet; optionally .gz/.xz/.bz2) into a ``Source``.
+"""Readers: turn one file (CSV/TSV, JSON, JSONL, XLSX, Parquet; optionally .gz/.xz/.bz2) into chunks of rows.
 
-A ``Source`` hands out one column per requested field (dotted paths for nested JSON), the 1-based row
-number of every row (for JSONL the line number) and the rows the reader itself had to reject (a broken
-CSV row, a JSONL line that is not JSON); those go to quarantine, they never stop the import.
+``FileReader(path, options, limits).chunks()`` yields ``Source`` chunks of bounded size (a CSV block, a slice of
+JSONL lines or JSON records, a slice of a sheet, a Parquet batch), so an import holds one chunk in memory at a
+time whatever the file's size. A ``Source`` hands out one column per requested field (dotted paths for nested
+JSON), the 1-based row number of every row (for JSONL the line number) and the rows the reader itself rejected;
+those go to quarantine, they never stop the import:
 
-Tabular files are read with pyarrow, every column as text (the mapping's parsers decide types), so a
-stray value never turns a column into something else. Encodings: UTF-8 (with or without BOM), then
-GB18030 (a superset of GBK/GB2312), then charset-normalizer's guess; a file that is binary or cannot be
-decoded raises ``HudongError`` naming the file and the first bad line.
+- a CSV row with the wrong number of fields, a JSONL line that is not a JSON object or is nested too deeply;
+- a value with bytes that are not valid text in the file's encoding, a NUL byte, or a lone surrogate;
+- a value longer than ``[import] max_value_mb``; an XLSX formula cell without a computed value.
+
+Tabular files are read with pyarrow, every column as text (the mapping's parsers decide types). Limits
+(``hudong.ingest.limits``) cap the decompressed bytes, the expansion ratio of compressed files and the rows.
+
+Encodings (``detect_encoding``): a BOM decides; else UTF-8 when the file shows valid UTF-8 beyond ASCII (a few
+bad bytes then quarantine their rows instead of turning the whole file into mojibake); else GB18030 (a superset
+of GBK/GB2312) when it decodes; else charset-normalizer's guess. The decision and why are in ``notes``. A file
+read as UTF-8 that meets GB18030 text before any UTF-8 beyond ASCII switches to GB18030 (``EncodingSwitch``:
+the importer starts the file again).
 """
 
 from __future__ import annotations
@@ -20,6 +30,11 @@ import gzip
 import io
 import json
 import lzma
+import re
+import sys
+import traceback
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,9 +43,11 @@ from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from hudong.errors import HudongError
+from hudong.ingest.limits import ImportLimits, LimitedReader, LimitExceeded, human_bytes
 
 COMPRESSIONS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
 FORMATS_BY_SUFFIX = {
@@ -47,10 +64,11 @@ FORMATS_BY_SUFFIX = {
     ".pq": "parquet",
 }
 SAMPLE_BYTES = 1 << 20
-# Progress granularity: the CSV reader's block size, and how many bytes of JSONL between reports. A chunk is
-# also the natural unit the reader hands over, so progress costs one call per chunk, never one per row.
+# Chunk sizes: CSV blocks and JSONL slices of CHUNK_BYTES, at most CHUNK_ROWS records/rows otherwise. A chunk is
+# also the unit of progress reports, so progress costs one call per chunk, never one per row.
 CHUNK_BYTES = 1 << 24
-XLSX_CHUNK_ROWS = 10_000
+CHUNK_ROWS = 100_000
+XLSX_CHUNK_ROWS = 20_000
 # on_chunk(rows read so far (rejected ones included), rows rejected so far, file bytes consumed or None, file size)
 ChunkFn = Callable[[int, int, "int | None", "int | None"], None]
 _MAGIC = {
@@ -64,13 +82,31 @@ _MAGIC = {
     b"BZh": "bzip2-compressed data (name it .bz2)",
     b"PAR1": "a Parquet file (name it .parquet)",
 }
+UTF8 = ("utf-8", "utf-8-sig")
+# Text a JSON line may hold that Arrow/DuckDB cannot store: NUL (raw or escaped), surrogates (escaped, or made by
+# decoding bad bytes with surrogateescape). Lines matching are checked value by value.
+_SUSPECT = re.compile(r"[\x00\ud800-\udfff]|\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+class ReadRestart(Exception):
+    """Raised by ``chunks()`` when the file must be read again another way (the caller drops what it staged, calls
+    ``restart`` and iterates again): it turned out to be GB18030 (``encoding``), or pyarrow cannot parse it and
+    Python's csv module must (``python_csv``)."""
+
+    def __init__(self, note: str, *, encoding: str | None = None, python_csv: bool = False):
+        super().__init__(note)
+        self.note, self.encoding, self.python_csv = note, encoding, python_csv
+
+
+EncodingSwitch = ReadRestart  # the name of its first use
 
 
 @dataclass
 class BadRow:
     row_number: int
     reason: str
-    raw: str | None
+    raw: Any  # the row as read (a dict of fields, or the line's text) — the importer pseudonymises it
+    column: str | None = None
 
 
 @dataclass
@@ -86,7 +122,7 @@ class ReaderOptions:
 
 @dataclass
 class Source:
-    """The rows of one file, addressable by field name or dotted path."""
+    """Rows of one file (a chunk of it), addressable by field name or dotted path."""
 
     path: Path
     format: str
@@ -119,7 +155,7 @@ class Source:
         return head in set(self.columns)
 
     def field(self, path: str) -> pa.Array | None:
-        """The values of one field for every row, or None when the file has no such field."""
+        """The values of one field for every row, or None when the chunk has no such field."""
         if path in self._cache:
             return self._cache[path]
         if self.table is not None:
@@ -133,14 +169,12 @@ class Source:
         self._cache[path] = arr
         return arr
 
-    def raw_rows(self, indices: list[int] | np.ndarray) -> list[str]:
-        """The given rows as JSON text (for quarantine)."""
+    def raw_rows(self, indices: list[int] | np.ndarray) -> list[Any]:
+        """The given rows as read: a dict per row (for quarantine, which pseudonymises and redacts them)."""
         if self.table is not None:
-            rows = self.table.take(pa.array(np.asarray(indices, dtype=np.int64))).to_pylist()
-        else:
-            recs = self.records or []
-            rows = [recs[int(i)] for i in indices]
-        return [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
+            return self.table.take(pa.array(np.asarray(indices, dtype=np.int64))).to_pylist()
+        recs = self.records or []
+        return [recs[int(i)] for i in indices]
 
 
 # ---- dotted paths ------------------------------------------------------------------------------------------
@@ -193,6 +227,29 @@ def _to_text(v: Any) -> str | None:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _bad_text(value: Any, where: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """(path, problem) of the first string (key or value) Arrow cannot store: a NUL or a surrogate."""
+    if depth > 200:
+        return where or "(record)", "nested too deeply"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where or "(value)", "NUL byte in the text"
+        if any("\ud800" <= c <= "\udfff" for c in value):
+            return where or "(value)", "bytes that are not valid text (or a lone surrogate)"
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _bad_text(k, where, depth + 1) or _bad_text(v, f"{where}.{k}" if where else str(k), depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _bad_text(v, f"{where}[{i}]", depth + 1)
+            if found:
+                return found
+    return None
+
+
 # ---- files, compression, encodings --------------------------------------------------------------------------
 
 
@@ -217,41 +274,62 @@ _DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
     ".xz": lzma.LZMAFile,  # type: ignore[dict-item]
     ".bz2": bz2.BZ2File,  # type: ignore[dict-item]
 }
+_DECOMPRESS_ERRORS = (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile, zlib.error)
 
 
 @contextmanager
-def _metered(path: Path) -> Iterator[tuple[IO[bytes], Callable[[], int]]]:
-    """Like ``open_binary``, plus a function telling how many bytes of the file on disk were consumed so far
-    (compressed bytes for .gz/.xz/.bz2): progress as a fraction of the file size, without a second pass."""
+def open_limited(path: Path, limits: ImportLimits) -> Iterator[tuple[LimitedReader, Callable[[], int]]]:
+    """The file's (decompressed) bytes through a ``LimitedReader``, and a function telling how many bytes of the
+    file on disk were consumed so far (compressed bytes for .gz/.xz/.bz2): progress without a second pass."""
     with open(path, "rb") as raw:
         wrap = _DECOMPRESSORS.get(path.suffix.lower())
         if wrap is None:
-            yield raw, raw.tell
+            yield LimitedReader(raw, str(path), limits, None), raw.tell
         else:
             with wrap(raw) as f:
-                yield f, raw.tell
+                yield LimitedReader(f, str(path), limits, raw.tell), raw.tell
 
 
 def _sample(path: Path) -> bytes:
     try:
         with open_binary(path) as f:
             return f.read(SAMPLE_BYTES)
-    except (OSError, EOFError, lzma.LZMAError) as e:
+    except _DECOMPRESS_ERRORS as e:
         raise HudongError(f"{path}: cannot decompress ({e})") from None
 
 
+def _utf16_without_bom(sample: bytes) -> str | None:
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) >= 8 and odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if len(sample) >= 8 and even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _check_text(path: Path, sample: bytes) -> None:
-    """Refuse binary files early, with what they look like."""
+    """Refuse binary files early, with what they look like. A stray NUL or control byte in a text file is not
+    binary: its row is quarantined."""
     if not sample.strip():
         raise HudongError(f"{path}: the file is empty")
     for magic, what in _MAGIC.items():
         if sample.startswith(magic):
             raise HudongError(f"{path}: this is {what}, not a text file of the declared format")
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(sample):
         return
     controls = sum(sample.count(bytes([b])) for b in range(32) if b not in (9, 10, 13))
-    if b"\x00" in sample or controls > len(sample) * 0.01:
+    if sample.count(0) > max(8, len(sample) // 1000) or controls > max(16, len(sample) // 100):
         raise HudongError(f"{path}: the file holds binary data, not text (is it really this format?)")
+
+
+def _decode_error(path: Path, encoding: str, line: int = 0, reason: str = "") -> HudongError:
+    if not line:
+        line, reason = _first_bad_line(path, encoding)
+    where = f" at line {line}" if line else ""
+    return HudongError(
+        f"{path}: not valid {encoding} text{where} ({reason or 'undecodable bytes'}); "
+        "save it as UTF-8 or set the right `encoding` in the mapping's [reader]"
+    )
 
 
 def _first_bad_line(path: Path, encoding: str) -> tuple[int, str]:
@@ -265,214 +343,777 @@ def _first_bad_line(path: Path, encoding: str) -> tuple[int, str]:
     return 0, ""
 
 
-def _decode_error(path: Path, encoding: str) -> HudongError:
-    line, reason = _first_bad_line(path, encoding)
-    where = f" at line {line}" if line else ""
-    return HudongError(
-        f"{path}: not valid {encoding} text{where} ({reason or 'undecodable bytes'}); "
-        "save it as UTF-8 or set the right `encoding` in the mapping's [reader]"
-    )
+@dataclass(frozen=True)
+class Utf8Evidence:
+    """How a byte sample reads as UTF-8: valid characters beyond ASCII, invalid sequences, lines with them."""
+
+    beyond_ascii: int
+    bad: int
+    bad_lines: int
+    lines: int
+
+    @classmethod
+    def of(cls, data: bytes) -> Utf8Evidence:
+        text = data.decode("utf-8", "replace")
+        genuine = data.count(b"\xef\xbf\xbd")  # U+FFFD written in the file itself
+        bad = text.count("\ufffd") - genuine
+        beyond = sum(1 for c in text if c > "\x7f") - text.count("\ufffd")
+        lines = text.count("\n") + 1
+        bad_lines = sum(1 for line in text.split("\n") if "\ufffd" in line) if bad else 0
+        return cls(beyond, bad, bad_lines, lines)
 
 
-def detect_encoding(path: Path, sample: bytes) -> str:
-    """UTF-8 (BOM or not), else GB18030 (covers GBK), else charset-normalizer's best guess."""
+def detect_encoding(path: Path, sample: bytes) -> tuple[str, str | None]:
+    """(encoding, note): see the module doc. ``note`` explains a decision the user should know about."""
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
+    bomless = _utf16_without_bom(sample)
+    if bomless:
+        return bomless, f"read as {bomless.upper()} (no byte-order mark; every other byte is zero)"
     cut = sample if len(sample) < SAMPLE_BYTES else sample[: sample.rfind(b"\n") + 1] or sample
-    for enc in ("utf-8", "gb18030"):
-        try:
-            cut.decode(enc)
-            return enc
-        except UnicodeDecodeError:
-            continue
+    try:
+        cut.decode("utf-8")
+        return "utf-8", None
+    except UnicodeDecodeError:
+        pass
+    ev = Utf8Evidence.of(cut)
+    if ev.beyond_ascii >= max(1, ev.bad):
+        return "utf-8", (
+            f"read as UTF-8 (it holds {ev.beyond_ascii:,} valid UTF-8 characters beyond ASCII); "
+            f"{ev.bad:,} invalid byte sequence(s) in the first {human_bytes(len(cut))}: their rows are quarantined"
+        )
+    try:
+        cut.decode("gb18030")
+        return "gb18030", "read as GB18030/GBK (not valid UTF-8, and no UTF-8 beyond ASCII)"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(cut).best()
-    if best is not None and best.encoding:
-        return best.encoding
-    raise _decode_error(path, "utf-8")
+    if best is not None and best.encoding and best.encoding.replace("_", "-") not in ("utf-8", "ascii"):
+        return best.encoding, f"read as {best.encoding} (charset-normalizer's guess: neither UTF-8 nor GB18030)"
+    return "utf-8", f"read as UTF-8; {ev.bad:,} invalid byte sequence(s): their rows are quarantined"
 
 
-def _resolve_encoding(path: Path, sample: bytes, declared: str, *, whole_file: bool = False) -> str:
-    if declared in ("", "auto"):
-        encoding = detect_encoding(path, sample)
-        # The sample is the first MiB; for line-by-line readers check the rest when it may hide GBK.
-        hidden = whole_file and encoding == "utf-8" and len(sample) >= SAMPLE_BYTES and not _decodes(path, "utf-8")
-        return "gb18030" if hidden and _decodes(path, "gb18030") else encoding
+# ---- the reader ---------------------------------------------------------------------------------------------
+
+
+class FileReader:
+    """Reads one file in chunks (see the module doc). ``encoding``/``notes`` tell what it decided."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        options: ReaderOptions | None = None,
+        limits: ImportLimits | None = None,
+        *,
+        on_chunk: ChunkFn | None = None,
+        chunk_bytes: int | None = None,
+    ):
+        p = Path(path)
+        self.path = p
+        self.options = options or ReaderOptions()
+        self.limits = limits or ImportLimits()
+        self.on_chunk = on_chunk
+        self.chunk_bytes = chunk_bytes or CHUNK_BYTES
+        if not p.exists():
+            raise HudongError(f"{p}: no such file")
+        if p.is_dir():
+            raise HudongError(f"{p}: is a directory, not a file")
+        self.format = detect_format(p) if self.options.format in ("", "auto") else self.options.format
+        if self.format not in ("csv", "tsv", "json", "jsonl", "xlsx", "parquet"):
+            raise HudongError(f"{p}: unknown file format {self.format!r}; one of csv, tsv, json, jsonl, xlsx, parquet")
+        self.size = p.stat().st_size
+        self.encoding: str | None = None
+        self.notes: list[str] = []
+        self.rows = 0  # rows read so far, rejected ones included
+        self.rejected = 0
+        self._utf8_seen = False  # valid UTF-8 beyond ASCII seen: a later bad byte is corruption, not GBK
+        self._forced: str | None = None  # encoding forced after a ReadRestart
+        self._python_csv = False  # pyarrow could not parse the file: Python's csv module reads it
+
+    # ---- entry points ---------------------------------------------------------------------------------------
+    def chunks(self) -> Iterator[Source]:
+        """The file's rows, chunk by chunk. May raise ``EncodingSwitch`` (call ``restart`` and iterate again)."""
+        self.rows = self.rejected = 0
+        readers = {
+            "csv": self._csv,
+            "tsv": self._csv,
+            "json": self._json,
+            "jsonl": self._jsonl,
+            "xlsx": self._xlsx,
+            "parquet": self._parquet,
+        }
+        try:
+            yield from readers[self.format]()
+        except (HudongError, ReadRestart):
+            raise
+        except _DECOMPRESS_ERRORS as e:
+            raise HudongError(f"{self.path}: cannot decompress ({e})") from None
+        except Exception as e:
+            # A damaged workbook or Parquet file can make openpyxl/pyarrow fail in many ways (IndexError,
+            # KeyError, UnicodeDecodeError …): one clear refusal, naming what the library said.
+            if self.format not in ("xlsx", "parquet"):
+                raise
+            what = ".xlsx workbook" if self.format == "xlsx" else "Parquet file"
+            first = str(e).splitlines()[0][:200] if str(e) else ""
+            raise HudongError(f"{self.path}: not a readable {what} ({type(e).__name__}: {first})") from None
+        self._report(self.size)
+
+    def restart(self, switch: ReadRestart) -> None:
+        self._forced = switch.encoding or self._forced
+        self._python_csv = self._python_csv or switch.python_csv
+        self.notes.append(switch.note)
+
+    def _emit(self, src: Source, done: int | None) -> Source:
+        self.rows += src.num_rows + len(src.bad_rows)
+        self.rejected += len(src.bad_rows)
+        if self.rows > self.limits.max_rows:
+            raise LimitExceeded(
+                f"{self.path}: more than {self.limits.max_rows:,} rows (limit [import] max_rows); "
+                "split the file or raise the limit"
+            )
+        self._report(done)
+        return src
+
+    def _report(self, done: int | None) -> None:
+        if self.on_chunk is not None:
+            self.on_chunk(self.rows, self.rejected, None if done is None else min(done, self.size), self.size)
+
+    def _resolve_encoding(self, sample: bytes) -> str:
+        declared = self.options.encoding
+        if self._forced:
+            return self._forced
+        if declared in ("", "auto"):
+            encoding, note = detect_encoding(self.path, sample)
+            if note:
+                self.notes.append(note)
+            # UTF-8 chosen for its characters beyond ASCII: a bad byte later is corruption, not a switch to GBK.
+            self._utf8_seen = encoding in UTF8 and not sample.isascii() and Utf8Evidence.of(sample).beyond_ascii > 0
+            return encoding
+        try:
+            return codecs.lookup(declared).name
+        except LookupError:
+            raise HudongError(f"{self.path}: unknown encoding {declared!r} in the mapping") from None
+
+    def _auto(self) -> bool:
+        return self.options.encoding in ("", "auto") and not self._forced
+
+    def _maybe_gbk(self, raw: list[bytes], row: int) -> None:
+        """Invalid UTF-8 before any valid UTF-8 beyond ASCII, that reads as GB18030: the file is GBK."""
+        if not self._auto() or self._utf8_seen or not raw or self.format not in ("csv", "tsv", "jsonl", "json"):
+            return
+        try:
+            for b in raw:
+                b.decode("gb18030")
+        except UnicodeDecodeError:
+            return
+        if any(Utf8Evidence.of(b).beyond_ascii for b in raw):
+            return  # the row itself holds valid UTF-8 beyond ASCII: a corrupted UTF-8 row
+        raise ReadRestart(
+            f"read as GB18030/GBK: row {row:,} is GB18030 text, and no UTF-8 beyond ASCII came before it",
+            encoding="gb18030",
+        )
+
+    # ---- CSV / TSV --------------------------------------------------------------------------------------
+    def _csv(self) -> Iterator[Source]:
+        opts, path, fmt = self.options, self.path, self.format
+        sample = _sample(path)
+        _check_text(path, sample)
+        encoding = self.encoding = self._resolve_encoding(sample)
+        delimiter = opts.delimiter or ("\t" if fmt == "tsv" else ",")
+        head = csv.reader(
+            io.StringIO(sample.decode(encoding, errors="replace").lstrip("\ufeff"), newline=""),
+            delimiter=delimiter,
+            quoting=csv.QUOTE_MINIMAL if opts.quote else csv.QUOTE_NONE,
+        )
+        try:
+            for _ in range(opts.skip_rows):
+                next(head, None)
+            header = next(head, None)
+        except csv.Error as e:
+            raise HudongError(f"{path}: cannot read the header line: {e}") from None
+        if not header:
+            raise HudongError(f"{path}: no header line")
+        if len(set(header)) != len(header):
+            dupes = sorted({h for h in header if header.count(h) > 1})
+            raise HudongError(f"{path}: duplicate column name(s) in the header: {', '.join(dupes)}")
+        utf8 = encoding in UTF8
+        if self._python_csv:
+            yield from self._csv_python(header, encoding, delimiter)
+            return
+        bad: list[tuple[int | None, str, str]] = []
+
+        def on_invalid(row: pcsv.InvalidRow) -> str:
+            bad.append((row.number, f"expected {row.expected_columns} fields, found {row.actual_columns}", row.text))
+            return "skip"
+
+        cursor = 0  # the last data row number handed out
+        emitted = False
+        with open_limited(path, self.limits) as (f, tell), _quiet_handler(on_invalid):
+            try:
+                reader = pcsv.open_csv(
+                    f,
+                    read_options=pcsv.ReadOptions(
+                        use_threads=False,  # in order: invalid rows are reported with the block they belong to
+                        encoding="utf8" if utf8 else encoding,
+                        skip_rows=opts.skip_rows + 1,  # the header, read above: pyarrow takes our column names
+                        column_names=header,
+                        block_size=self.chunk_bytes,
+                    ),
+                    parse_options=pcsv.ParseOptions(
+                        delimiter=delimiter,
+                        quote_char='"' if opts.quote else False,
+                        newlines_in_values=opts.quote,
+                        invalid_row_handler=on_invalid,
+                    ),
+                    convert_options=pcsv.ConvertOptions(
+                        # Bytes for UTF-8 files: a bad byte costs its row, not the file (checked per chunk).
+                        column_types={h: pa.binary() if utf8 else pa.string() for h in header},
+                        strings_can_be_null=True,
+                        quoted_strings_can_be_null=True,
+                        null_values=[""],
+                    ),
+                )
+                batches = iter(reader)
+                while True:
+                    try:
+                        batch = next(batches)
+                    except StopIteration:
+                        break
+                    table = pa.Table.from_batches([batch])
+                    bad_numbers = sorted({(n or 0) - 1 - opts.skip_rows for n, _, _ in bad})
+                    count = table.num_rows + len(bad_numbers)
+                    numbers = np.arange(cursor + 1, cursor + 1 + count, dtype=np.int64)
+                    if bad_numbers:
+                        numbers = numbers[~np.isin(numbers, np.asarray(bad_numbers, dtype=np.int64))]
+                    numbers = numbers[: table.num_rows]
+                    cursor = max([cursor, *bad_numbers, *(numbers[-1:].tolist())])
+                    reader_bad = [
+                        BadRow((n or 0) - 1 - opts.skip_rows, f"broken {fmt.upper()} row: {why}", {"line": text})
+                        for n, why, text in bad
+                    ]
+                    bad.clear()
+                    src = self._checked_table(table, numbers, reader_bad, encoding, utf8)
+                    emitted = True
+                    yield self._emit(src, tell())
+                if not emitted:  # a header without rows: one empty chunk, so the columns can be checked
+                    empty = pa.table({h: pa.array([], pa.string()) for h in header})
+                    yield self._emit(Source(path, fmt, table=empty, row_numbers=np.zeros(0, dtype=np.int64), encoding=encoding), tell())
+            except (pa.ArrowInvalid, UnicodeDecodeError) as e:
+                if f.error is not None:
+                    raise f.error from None
+                msg = str(e)
+                if msg.startswith("CSV parse error") or "straddling" in msg:
+                    # A row pyarrow cannot hand over (a broken row holding invalid bytes, a value longer than a
+                    # block): Python's csv module reads the file instead, slower but row by row.
+                    note = f"read with Python's csv module (pyarrow: {msg.splitlines()[0][:120]})"
+                    if emitted:
+                        raise ReadRestart(note, python_csv=True) from None
+                    self.notes.append(note)
+                    self._python_csv = True
+                elif isinstance(e, UnicodeDecodeError) or "decode" in msg.lower() or "utf8" in msg.lower():
+                    raise _decode_error(path, encoding) from None
+                else:
+                    raise HudongError(f"{path}: cannot read as {fmt.upper()}: {msg.splitlines()[0]}") from None
+            except OSError:
+                if f.error is not None:
+                    raise f.error from None
+                raise
+        if self._python_csv:
+            yield from self._csv_python(header, encoding, delimiter)
+
+    def _csv_python(self, header: list[str], encoding: str, delimiter: str) -> Iterator[Source]:
+        """CSV/TSV read by Python's csv module (the fallback when pyarrow cannot parse a file): rows with the wrong
+        number of fields are rejected; text is checked like pyarrow's chunks (bad bytes, NULs, length)."""
+        path, opts, fmt = self.path, self.options, self.format
+        utf8 = encoding in UTF8
+        csv.field_size_limit(max(self.limits.max_value_bytes + 1, 1 << 17))
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        bad: list[BadRow] = []
+        size = 0
+        number = 0
+
+        def chunk(done: int) -> Source:
+            def col(i: int) -> pa.Array:
+                values = [r[i] if r[i] != "" else None for r in rows]
+                if utf8:
+                    return pa.array([None if v is None else v.encode("utf-8", "surrogateescape") for v in values], pa.binary())
+                return pa.array(values, pa.string())
+
+            table = pa.table({h: col(i) for i, h in enumerate(header)}) if header else pa.table({})
+            return self._emit(self._checked_table(table, np.asarray(numbers, dtype=np.int64), bad, encoding, utf8), done)
+
+        with open_limited(path, self.limits) as (f, tell):
+            text = io.TextIOWrapper(f, encoding="utf-8" if utf8 else encoding,
+                                    errors="surrogateescape" if utf8 else "strict", newline="")
+            try:
+                reader = csv.reader(text, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if opts.quote else csv.QUOTE_NONE)
+                for _ in range(opts.skip_rows + 1):  # lines before the header, and the header
+                    next(reader, None)
+                for rec in reader:
+                    if not rec or rec == [""]:
+                        continue
+                    number += 1
+                    size += sum(len(v) for v in rec) + len(rec)
+                    if len(rec) != len(header):
+                        line = delimiter.join(rec).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                        why = f"broken {fmt.upper()} row: expected {len(header)} fields, found {len(rec)}"
+                        bad.append(BadRow(number, why, {"line": line[:2000]}))
+                    else:
+                        rows.append(rec)
+                        numbers.append(number)
+                    if size >= self.chunk_bytes or len(rows) + len(bad) >= CHUNK_ROWS:
+                        yield chunk(tell())
+                        rows, numbers, bad, size = [], [], [], 0
+            except csv.Error as e:
+                raise HudongError(f"{path}: cannot read as {fmt.upper()} at row {number + 1}: {e}") from None
+            except UnicodeDecodeError as e:
+                raise _decode_error(path, encoding, 0, str(e.reason)) from None
+            finally:
+                text.detach()
+            if rows or bad or not self.rows:
+                yield chunk(tell())
+
+    def _checked_table(
+        self, table: pa.Table, numbers: np.ndarray, bad_rows: list[BadRow], encoding: str | None, utf8: bool
+    ) -> Source:
+        """Text cells checked: rows that hold bytes invalid in ``encoding`` (binary columns of a UTF-8 file), NULs or
+        over-long values move to ``bad_rows``. Columns of other types (typed Parquet) pass unchanged."""
+        n = table.num_rows
+        reject: dict[int, tuple[str, str]] = {}  # row index → (column, reason)
+        columns: dict[str, pa.Array] = {}
+        limit = self.limits.max_value_bytes
+        for name in table.column_names:
+            col = table.column(name)
+            arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+            if utf8 and pa.types.is_binary(arr.type):
+                arr = self._utf8_column(name, arr, numbers, reject, encoding or "utf-8")
+            elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                try:  # text columns of a Parquet file are not checked by pyarrow: DuckDB would refuse them
+                    arr.validate(full=True)
+                except pa.ArrowInvalid:
+                    arr = self._utf8_column(name, arr.cast(pa.binary()), numbers, reject, "utf-8")
+            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+                for mask, why in (
+                    (pc.match_substring(arr, "\x00"), "NUL byte in the text"),
+                    (pc.greater(pc.binary_length(arr), limit), f"value longer than {human_bytes(limit)} ([import] max_value_mb)"),
+                ):
+                    mask = pc.fill_null(mask, False)
+                    if pc.any(mask).as_py():
+                        for i in np.flatnonzero(mask.to_numpy(zero_copy_only=False)):
+                            reject.setdefault(int(i), (name, why))
+            columns[name] = arr
+        out = pa.table(columns)
+        if reject:
+            idx = sorted(reject)
+            as_bytes = pa.table({  # text as bytes: a value with invalid UTF-8 must still be shown
+                k: (c.cast(pa.binary()) if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else c)
+                for k, c in zip(table.column_names, table.columns, strict=True)
+            })
+            for i, raw in zip(idx, as_bytes.take(pa.array(idx, pa.int64())).to_pylist(), strict=True):
+                col, why = reject[i]
+                shown = {k: (v.decode("utf-8", "backslashreplace") if isinstance(v, bytes) else v) for k, v in raw.items()}
+                bad_rows.append(BadRow(int(numbers[i]), why, shown, col))
+            keep = np.ones(n, dtype=bool)
+            keep[idx] = False
+            out = out.filter(pa.array(keep))
+            numbers = numbers[keep]
+        bad_rows.sort(key=lambda b: b.row_number)
+        return Source(self.path, self.format, table=out, row_numbers=numbers, bad_rows=bad_rows, encoding=encoding)
+
+    def _utf8_column(
+        self, name: str, arr: pa.Array, numbers: np.ndarray, reject: dict[int, tuple[str, str]], encoding: str
+    ) -> pa.Array:
+        """A binary column of a UTF-8 file as text; values with invalid bytes become null and their rows rejected."""
+        try:
+            text = arr.cast(pa.string())
+        except pa.ArrowInvalid:
+            values = arr.to_pylist()
+            invalid = [i for i, v in enumerate(values) if v is not None and not _valid_utf8(v)]
+            self._maybe_gbk([values[i] for i in invalid], int(numbers[invalid[0]]))
+            for i in invalid:
+                reject.setdefault(i, (name, "bytes that are not valid UTF-8 text"))
+            keep = np.ones(len(arr), dtype=bool)
+            keep[invalid] = False
+            text = pc.if_else(pa.array(keep), arr, pa.scalar(None, pa.binary())).cast(pa.string())
+        if not self._utf8_seen and len(text):
+            self._utf8_seen = bool(pc.any(pc.not_equal(pc.binary_length(text), pc.utf8_length(text))).as_py())
+        return text
+
+    # ---- JSONL ------------------------------------------------------------------------------------------
+    def _jsonl(self) -> Iterator[Source]:
+        path = self.path
+        sample = _sample(path)
+        _check_text(path, sample)
+        encoding = self.encoding = self._resolve_encoding(sample)
+        if encoding.startswith("utf-16"):
+            yield from self._jsonl_utf16(encoding)
+            return
+        utf8 = encoding in UTF8
+        errors = "surrogateescape" if utf8 else "strict"
+        limit = self.limits.max_value_bytes
+        good: list[Any] = []
+        numbers: list[int] = []
+        bad: list[BadRow] = []
+        size = 0
+        any_good = False
+        with open_limited(path, self.limits) as (f, tell):
+            number = 0
+            while True:
+                data = f.readline(limit + 1)
+                if not data:
+                    break
+                number += 1
+                size += len(data)
+                if len(data) > limit and not data.endswith(b"\n"):
+                    while (more := f.readline(limit)) and not more.endswith(b"\n"):
+                        pass
+                    why = f"line longer than {human_bytes(limit)} ([import] max_value_mb)"
+                    bad.append(BadRow(number, why, {"line": data[:2000].decode(encoding, "backslashreplace") + "…"}))
+                else:
+                    row = self._json_line(data, number, encoding, errors, bad)
+                    if row is not None:
+                        good.append(row)
+                        numbers.append(number)
+                if size >= self.chunk_bytes or len(good) + len(bad) >= CHUNK_ROWS:
+                    any_good = any_good or bool(good)
+                    yield self._emit(self._records(good, numbers, bad, encoding), tell())
+                    good, numbers, bad, size = [], [], [], 0
+            any_good = any_good or bool(good)
+            if not any_good and (bad or self.rejected):
+                first = bad[0] if bad else None
+                detail = f"; line {first.row_number}: {first.reason}" if first else ""
+                raise HudongError(f"{path}: no line is a JSON object{detail}")
+            if good or bad:
+                yield self._emit(self._records(good, numbers, bad, encoding), tell())
+
+    def _json_line(self, data: bytes, number: int, encoding: str, errors: str, bad: list[BadRow]) -> Any:
+        try:
+            line = data.decode(encoding, errors)
+        except UnicodeDecodeError as e:
+            bad.append(BadRow(number, f"not valid {encoding} text ({e.reason})", {"line": data[:2000].decode(encoding, "backslashreplace")}))
+            return None
+        if not line.strip():
+            return None
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as e:
+            bad.append(BadRow(number, f"invalid JSON: {e.msg} (column {e.colno})", {"line": line[:2000]}))
+            return None
+        except RecursionError:
+            bad.append(BadRow(number, "JSON nested too deeply to read", {"line": line[:200] + "…"}))
+            return None
+        if not isinstance(value, dict):
+            bad.append(BadRow(number, f"line is a JSON {type(value).__name__}, not an object", {"line": line[:2000]}))
+            return None
+        if _SUSPECT.search(line):
+            found = _bad_text(value)
+            if found:
+                raw = data[:2000]
+                if encoding in UTF8 and not _valid_utf8(data):
+                    self._maybe_gbk([data], number)
+                bad.append(BadRow(number, f"{found[1]} in {found[0]}", {"line": raw.decode("utf-8", "backslashreplace")}, found[0]))
+                return None
+        if not self._utf8_seen and encoding in UTF8 and not data.isascii():
+            self._utf8_seen = True
+        return value
+
+    def _jsonl_utf16(self, encoding: str) -> Iterator[Source]:
+        good: list[Any] = []
+        numbers: list[int] = []
+        bad: list[BadRow] = []
+        with open_limited(self.path, self.limits) as (f, tell):
+            stream = io.TextIOWrapper(f, encoding=encoding, newline="")
+            try:
+                for number, line in enumerate(stream, start=1):
+                    row = self._json_line(line.encode("utf-8", "surrogatepass"), number, "utf-8", "surrogateescape", bad)
+                    if row is not None:
+                        good.append(row)
+                        numbers.append(number)
+            except UnicodeDecodeError:
+                raise _decode_error(self.path, encoding) from None
+            finally:
+                stream.detach()
+            yield self._emit(self._records(good, numbers, bad, encoding), tell())
+
+    def _records(self, good: list[Any], numbers: list[int], bad: list[BadRow], encoding: str) -> Source:
+        return Source(
+            self.path,
+            self.format,
+            records=good,
+            row_numbers=np.asarray(numbers, dtype=np.int64),
+            bad_rows=bad,
+            encoding=encoding,
+        )
+
+    # ---- JSON documents ---------------------------------------------------------------------------------
+    def _json(self) -> Iterator[Source]:
+        path, opts = self.path, self.options
+        sample = _sample(path)
+        _check_text(path, sample)
+        encoding = self.encoding = self._resolve_encoding(sample)
+        doc_limits = ImportLimits(**{**self.limits.describe(), "max_bytes": min(self.limits.max_bytes, self.limits.max_json_bytes)})
+        with open_limited(path, doc_limits) as (f, tell):
+            try:
+                data = f.read()
+            except LimitExceeded:
+                raise LimitExceeded(
+                    f"{path}: a JSON document larger than {human_bytes(doc_limits.max_bytes)} once decompressed "
+                    "is read whole (limit [import] max_json_mb): convert it to JSONL (one record per line), which "
+                    "hudong streams"
+                ) from None
+            consumed = tell()
+        if encoding in UTF8:
+            text = data.decode(encoding, "surrogateescape")
+        else:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise _decode_error(path, encoding, 0, str(e.reason)) from None
+        del data
+        suspect = _SUSPECT.search(text) is not None
+        start = len(text) - len(text.lstrip())
+        good: list[Any] = []
+        numbers: list[int] = []
+        bad: list[BadRow] = []
+        if text.startswith("[", start) and not opts.records:
+            items: Iterator[tuple[int, Any, str | None, int]] = _array_items(path, text, start)
+        else:
+            items = ((i, r, None, 0) for i, r in enumerate(self._parse_document(text), start=1))
+        last = 0
+        for i, r, problem, end in items:
+            if problem is not None:
+                bad.append(BadRow(i, problem, {"record": r}))
+            elif not isinstance(r, dict):
+                bad.append(BadRow(i, f"record is a {type(r).__name__}, not an object", {"record": r}))
+            elif suspect and (found := _bad_text(r)):
+                bad.append(BadRow(i, f"{found[1]} in {found[0]}", {"record": r}, found[0]))
+            else:
+                good.append(r)
+                numbers.append(i)
+            if len(good) + len(bad) >= CHUNK_ROWS or end - last >= self.chunk_bytes:
+                last = end
+                yield self._emit(self._records(good, numbers, bad, encoding), consumed)
+                good, numbers, bad = [], [], []
+        if good or bad:
+            yield self._emit(self._records(good, numbers, bad, encoding), consumed)
+
+    def _parse_document(self, text: str) -> list[Any]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise HudongError(f"{self.path}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        except RecursionError:
+            raise HudongError(f"{self.path}: the JSON document is nested too deeply to read") from None
+        return _records_at(self.path, data, self.options.records)
+
+    # ---- XLSX -------------------------------------------------------------------------------------------
+    def _xlsx(self) -> Iterator[Source]:
+        from openpyxl import load_workbook
+
+        path, opts = self.path, self.options
+        with open_limited(path, self.limits) as (f, _):
+            data = io.BytesIO(f.read())
+        try:
+            with zipfile.ZipFile(data) as z:
+                unpacked = sum(i.file_size for i in z.infolist())
+                if unpacked > self.limits.max_bytes or unpacked > self.limits.max_ratio * max(len(data.getvalue()), 1):
+                    raise LimitExceeded(
+                        f"{path}: the workbook unpacks to {human_bytes(unpacked)} from {human_bytes(len(data.getvalue()))}: "
+                        "refused as too large or a likely decompression bomb (limits [import] max_mb, max_ratio)"
+                    )
+                formulas = any(
+                    n.startswith("xl/worksheets/") and n.endswith(".xml") and _has_formulas(z, n) for n in z.namelist()
+                )
+            wb = load_workbook(data, read_only=True, data_only=True)
+            wf = load_workbook(data, read_only=True, data_only=False) if formulas else None
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError, zlib.error) as e:
+            raise HudongError(f"{path}: not a readable .xlsx workbook ({e})") from None
+        try:
+            if opts.sheet and opts.sheet not in wb.sheetnames:
+                raise HudongError(f"{path}: no sheet {opts.sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+            sheet = wb[opts.sheet] if opts.sheet else wb.worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            frows = (wf[sheet.title].iter_rows(values_only=True) if wf is not None else None)
+            for _ in range(opts.skip_rows):
+                next(rows, None)
+                if frows is not None:
+                    next(frows, None)
+            header_row = next(rows, None)
+            if frows is not None:
+                next(frows, None)
+            if header_row is None:
+                raise HudongError(f"{path}: the sheet {sheet.title!r} is empty")
+            header = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header_row)]
+            columns: list[list[str | None]] = [[] for _ in header]
+            numbers: list[int] = []
+            bad: list[BadRow] = []
+            for number, row in enumerate(rows, start=1):
+                frow = next(frows, None) if frows is not None else None
+                if row is None or all(v is None for v in row):
+                    if not (frow and any(isinstance(v, str) and v.startswith("=") for v in frow)):
+                        continue
+                    row = tuple(None for _ in header)
+                cells = [_cell_text(row[i]) if i < len(row) else None for i in range(len(header))]
+                missing = [
+                    header[i]
+                    for i in range(len(header))
+                    if frow is not None and cells[i] is None and i < len(frow)
+                    and isinstance(frow[i], str) and frow[i].startswith("=")
+                ]
+                if missing:
+                    why = (
+                        f"formula without a computed value in {', '.join(missing)} (open and save the workbook in "
+                        "Excel/WPS/LibreOffice so the values are computed, or export it as CSV)"
+                    )
+                    shown = dict(zip(header, [frow[i] if i in range(len(frow)) else None for i in range(len(header))], strict=False))
+                    bad.append(BadRow(number, why, {k: _to_text(v) for k, v in shown.items()}, missing[0]))
+                else:
+                    numbers.append(number)
+                    for i, c in enumerate(cells):
+                        columns[i].append(c)
+                if len(numbers) + len(bad) >= XLSX_CHUNK_ROWS:
+                    yield self._emit(self._sheet_chunk(header, columns, numbers, bad), None)
+                    columns, numbers, bad = [[] for _ in header], [], []
+            if numbers or bad or not self.rows:
+                yield self._emit(self._sheet_chunk(header, columns, numbers, bad), None)
+        finally:
+            wb.close()
+            if wf is not None:
+                wf.close()
+
+    def _sheet_chunk(self, header: list[str], columns: list[list[str | None]], numbers: list[int], bad: list[BadRow]) -> Source:
+        table = pa.table({h: pa.array(c, pa.string()) for h, c in zip(header, columns, strict=True)})
+        numbers_arr = np.asarray(numbers, dtype=np.int64)
+        return self._checked_table(table, numbers_arr, bad, "utf-8", False)
+
+    # ---- Parquet ----------------------------------------------------------------------------------------
+    def _parquet(self) -> Iterator[Source]:
+        import pyarrow.parquet as pq
+
+        path = self.path
+        try:
+            if path.suffix.lower() in COMPRESSIONS:
+                with open_limited(path, self.limits) as (f, _):
+                    pf = pq.ParquetFile(io.BytesIO(f.read()))
+            else:
+                pf = pq.ParquetFile(path)
+            if pf.metadata.num_rows > self.limits.max_rows:
+                raise LimitExceeded(
+                    f"{path}: {pf.metadata.num_rows:,} rows, more than {self.limits.max_rows:,} "
+                    "(limit [import] max_rows); split the file or raise the limit"
+                )
+            start = 0
+            for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
+                table = pa.Table.from_batches([batch])
+                numbers = np.arange(start + 1, start + 1 + table.num_rows, dtype=np.int64)
+                start += table.num_rows
+                yield self._emit(self._checked_table(table, numbers, [], None, False), None)
+        except (pa.ArrowInvalid, OSError) as e:
+            if isinstance(e, LimitExceeded):
+                raise
+            raise HudongError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
+
+
+@contextmanager
+def _quiet_handler(handler: Callable[..., Any]) -> Iterator[None]:
+    """pyarrow cannot hand a broken row holding invalid UTF-8 to ``handler``: it prints the decoding error as an
+    "ignored" exception on stderr and then fails the read (which falls back to Python's csv module). The print is
+    noise for the user: it is dropped, every other unraisable exception still reaches the original hook."""
+    original = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.object is handler or isinstance(unraisable.exc_value, UnicodeDecodeError) and (
+            "_handle_invalid_row" in "".join(traceback.format_tb(unraisable.exc_traceback))
+        ):
+            return
+        original(unraisable)
+
+    sys.unraisablehook = hook
     try:
-        return codecs.lookup(declared).name
-    except LookupError:
-        raise HudongError(f"{path}: unknown encoding {declared!r} in the mapping") from None
+        yield
+    finally:
+        sys.unraisablehook = original
 
 
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
+def _valid_utf8(data: bytes) -> bool:
     try:
-        with open_binary(path) as f:
-            for chunk in iter(lambda: f.read(1 << 22), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
+        data.decode("utf-8")
     except UnicodeDecodeError:
         return False
     return True
 
 
-def read_text(path: Path, encoding: str) -> str:
-    with open_binary(path) as f:
-        data = f.read()
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
-        raise _decode_error(path, encoding) from None
+def _has_formulas(z: zipfile.ZipFile, name: str) -> bool:
+    with z.open(name) as f:
+        tail = b""
+        for block in iter(lambda: f.read(1 << 20), b""):
+            if b"<f>" in tail + block or b"<f " in tail + block:
+                return True
+            tail = block[-4:]
+    return False
 
 
-# ---- readers ----------------------------------------------------------------------------------------------
-
-
-def read(
-    path: str | Path,
-    options: ReaderOptions | None = None,
-    *,
-    on_chunk: ChunkFn | None = None,
-    chunk_bytes: int | None = None,
-) -> Source:
-    """Read one file into a ``Source`` (see the module doc).
-
-    ``on_chunk`` is called after each chunk the reader takes in (a CSV block of ``chunk_bytes``, default
-    ``CHUNK_BYTES``; as many bytes of JSONL lines; ``XLSX_CHUNK_ROWS`` rows of a sheet) and once at the end.
-    """
-    p = Path(path)
-    opts = options or ReaderOptions()
-    if not p.exists():
-        raise HudongError(f"{p}: no such file")
-    if p.is_dir():
-        raise HudongError(f"{p}: is a directory, not a file")
-    fmt = detect_format(p) if opts.format in ("", "auto") else opts.format
-    readers = {
-        "csv": _read_csv,
-        "tsv": _read_csv,
-        "json": _read_json,
-        "jsonl": _read_jsonl,
-        "xlsx": _read_xlsx,
-        "parquet": _read_parquet,
-    }
-    if fmt not in readers:
-        raise HudongError(f"{p}: unknown file format {fmt!r}; one of {', '.join(readers)}")
-    if on_chunk is None and chunk_bytes is None:
-        return readers[fmt](p, opts, fmt)
-    size = p.stat().st_size
-    chunked = {"csv": _read_csv, "tsv": _read_csv, "jsonl": _read_jsonl, "xlsx": _read_xlsx}
-    report = on_chunk or (lambda rows, rejected, done, total: None)
-    if fmt in chunked:
-        src = chunked[fmt](p, opts, fmt, on_chunk=report, chunk_bytes=chunk_bytes or CHUNK_BYTES, size=size)
-    else:
-        src = readers[fmt](p, opts, fmt)
-    report(src.num_rows + len(src.bad_rows), len(src.bad_rows), size, size)
-    return src
-
-
-def _read_csv(
-    path: Path,
-    opts: ReaderOptions,
-    fmt: str,
-    *,
-    on_chunk: ChunkFn | None = None,
-    chunk_bytes: int = CHUNK_BYTES,
-    size: int | None = None,
-) -> Source:
-    sample = _sample(path)
-    _check_text(path, sample)
-    encoding = _resolve_encoding(path, sample, opts.encoding)
-    delimiter = opts.delimiter or ("\t" if fmt == "tsv" else ",")
-    head = sample.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
-    head = head[opts.skip_rows :]
-    if not head:
-        raise HudongError(f"{path}: no header line")
-    header = next(csv.reader([head[0]], delimiter=delimiter))
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise HudongError(f"{path}: duplicate column name(s) in the header: {', '.join(dupes)}")
-    bad: list[tuple[int | None, str, str]] = []
-
-    def on_invalid(row: pcsv.InvalidRow) -> str:
-        bad.append((row.number, f"expected {row.expected_columns} fields, found {row.actual_columns}", row.text))
-        return "skip"
-
-    def attempt(threads: bool) -> pa.Table:
-        bad.clear()
-        with _metered(path) as (f, tell):
-            # The streaming reader hands over one block at a time (as fast as read_csv): progress per block.
-            reader = pcsv.open_csv(
-                f,
-                read_options=pcsv.ReadOptions(
-                    use_threads=threads,
-                    encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                    skip_rows=opts.skip_rows,
-                    block_size=chunk_bytes,
-                ),
-                parse_options=pcsv.ParseOptions(
-                    delimiter=delimiter,
-                    quote_char='"' if opts.quote else False,
-                    newlines_in_values=opts.quote,
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pcsv.ConvertOptions(
-                    column_types={h: pa.string() for h in header},
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                    null_values=[""],
-                ),
-            )
-            batches: list[pa.RecordBatch] = []
-            rows = 0
-            for batch in reader:
-                batches.append(batch)
-                rows += batch.num_rows
-                if on_chunk is not None:  # pyarrow reads ahead: a block is about chunk_bytes of the file
-                    on_chunk(rows + len(bad), len(bad), min(tell(), len(batches) * chunk_bytes), size)
-            return pa.Table.from_batches(batches, schema=reader.schema)
-
-    def is_decode_error(e: Exception) -> bool:
-        msg = str(e)
-        return isinstance(e, UnicodeDecodeError) or "utf8" in msg.lower() or "decode" in msg
-
-    try:
+def _array_items(path: Path, text: str, start: int) -> Iterator[tuple[int, Any, str | None, int]]:
+    """The elements of a top-level JSON array, one by one: (number, value, problem, end offset). An element nested
+    too deeply for Python's parser is reported (and skipped), not fatal."""
+    decode = json.JSONDecoder().raw_decode
+    ws = re.compile(r"\s*")
+    i = ws.match(text, start + 1).end()
+    number = 0
+    if text.startswith("]", i):
+        return
+    while True:
+        number += 1
         try:
-            table = attempt(True)
-        except (pa.ArrowInvalid, UnicodeDecodeError) as e:
-            # Detection saw only the first MiB: a UTF-8-looking head may hide GBK further down.
-            if not (
-                opts.encoding in ("", "auto")
-                and encoding == "utf-8"
-                and is_decode_error(e)
-                and _decodes(path, "gb18030")
-            ):
-                raise
-            encoding = "gb18030"
-            table = attempt(True)
-        if bad and any(n is None for n, _, _ in bad):
-            table = attempt(False)  # single-threaded parsing knows the line number of each bad row
-    except (pa.ArrowInvalid, UnicodeDecodeError) as e:
-        if is_decode_error(e):
-            raise _decode_error(path, "utf-8" if encoding == "utf-8-sig" else encoding) from None
-        raise HudongError(f"{path}: cannot read as {fmt.upper()}: {str(e).splitlines()[0]}") from None
-    n_bad = len(bad)
-    # Row numbers: 1 = first data row; rows after a skipped bad row keep their place in the file.
-    bad_numbers = sorted({(n or 0) - 1 - opts.skip_rows for n, _, _ in bad})
-    numbers = np.arange(1, table.num_rows + n_bad + 1, dtype=np.int64)
-    if n_bad:
-        numbers = numbers[~np.isin(numbers, np.asarray(bad_numbers, dtype=np.int64))][: table.num_rows]
-    bad_rows = [
-        BadRow(
-            (n or 0) - 1 - opts.skip_rows,
-            f"broken {fmt.upper()} row: {why}",
-            json.dumps({"line": text}, ensure_ascii=False),
-        )
-        for n, why, text in bad
-    ]
-    return Source(path, fmt, table=table, row_numbers=numbers, bad_rows=bad_rows, encoding=encoding)
+            value, i = decode(text, i)
+            yield number, value, None, i
+        except RecursionError:
+            try:
+                end = _skip_value(text, i)
+            except ValueError:
+                line = text.count("\n", 0, i) + 1
+                raise HudongError(f"{path}: invalid JSON at line {line}: record {number} is not closed") from None
+            yield number, text[i : min(end, i + 200)] + "…", "JSON nested too deeply to read", end
+            i = end
+        except json.JSONDecodeError as e:
+            raise HudongError(f"{path}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+        i = ws.match(text, i).end()
+        if text.startswith("]", i):
+            return
+        if not text.startswith(",", i):
+            line = text.count("\n", 0, i) + 1
+            raise HudongError(f"{path}: invalid JSON at line {line}: expected ',' or ']' after record {number}")
+        i = ws.match(text, i + 1).end()
+
+
+def _skip_value(text: str, i: int) -> int:
+    """The index just after the JSON array/object starting at ``i`` (brackets counted outside strings)."""
+    depth = 0
+    in_string = False
+    escaped = False
+    for j in range(i, len(text)):
+        c = text[j]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    raise ValueError("an array or object is not closed")
 
 
 def _records_at(path: Path, data: Any, where: str | None) -> list[Any]:
@@ -502,87 +1143,6 @@ def _only_record_list(node: dict, depth: int) -> list | None:
     return inner[0] if len(inner) == 1 else None
 
 
-def _read_json(path: Path, opts: ReaderOptions, fmt: str) -> Source:
-    sample = _sample(path)
-    _check_text(path, sample)
-    encoding = _resolve_encoding(path, sample, opts.encoding, whole_file=True)
-    text = read_text(path, encoding)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise HudongError(f"{path}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
-    records = _records_at(path, data, opts.records)
-    good: list[Any] = []
-    numbers: list[int] = []
-    bad: list[BadRow] = []
-    for i, r in enumerate(records, start=1):
-        if isinstance(r, dict):
-            good.append(r)
-            numbers.append(i)
-        else:
-            bad.append(BadRow(i, f"record is a {type(r).__name__}, not an object", json.dumps(r, ensure_ascii=False)))
-    return Source(
-        path, fmt, records=good, row_numbers=np.asarray(numbers, dtype=np.int64), bad_rows=bad, encoding=encoding
-    )
-
-
-def _lines(path: Path, f: IO[bytes], encoding: str) -> Iterator[tuple[int, str]]:
-    stream = io.TextIOWrapper(f, encoding=encoding, newline="")
-    try:
-        yield from enumerate(stream, start=1)
-    except UnicodeDecodeError:
-        raise _decode_error(path, encoding) from None
-    finally:
-        stream.detach()  # the caller closes the file
-
-
-def _read_jsonl(
-    path: Path,
-    opts: ReaderOptions,
-    fmt: str,
-    *,
-    on_chunk: ChunkFn | None = None,
-    chunk_bytes: int = CHUNK_BYTES,
-    size: int | None = None,
-) -> Source:
-    sample = _sample(path)
-    _check_text(path, sample)
-    encoding = _resolve_encoding(path, sample, opts.encoding, whole_file=True)
-    good: list[Any] = []
-    numbers: list[int] = []
-    bad: list[BadRow] = []
-    loads = json.loads
-    reported = 0
-    with _metered(path) as (f, tell):
-        for number, line in _lines(path, f, encoding):
-            if on_chunk is not None and not number & 255 and tell() - reported >= chunk_bytes:
-                reported = tell()  # checked every 256 lines: a chunk is whatever they add up to
-                on_chunk(len(good) + len(bad), len(bad), reported, size)
-            if not line.strip():
-                continue
-            try:
-                value = loads(line)
-            except json.JSONDecodeError as e:
-                bad.append(
-                    BadRow(
-                        number,
-                        f"invalid JSON: {e.msg} (column {e.colno})",
-                        json.dumps({"line": line[:2000]}, ensure_ascii=False),
-                    )
-                )
-                continue
-            if isinstance(value, dict):
-                good.append(value)
-                numbers.append(number)
-            else:
-                bad.append(BadRow(number, f"line is a JSON {type(value).__name__}, not an object", line[:2000]))
-    if bad and not good:
-        raise HudongError(f"{path}: no line is a JSON object; line {bad[0].row_number}: {bad[0].reason}")
-    return Source(
-        path, fmt, records=good, row_numbers=np.asarray(numbers, dtype=np.int64), bad_rows=bad, encoding=encoding
-    )
-
-
 def _cell_text(v: Any) -> str | None:
     if v is None:
         return None
@@ -590,61 +1150,27 @@ def _cell_text(v: Any) -> str | None:
     return text if text is None or text.strip() else None
 
 
-def _read_xlsx(
-    path: Path,
-    opts: ReaderOptions,
-    fmt: str,
+def read(
+    path: str | Path,
+    options: ReaderOptions | None = None,
     *,
+    limits: ImportLimits | None = None,
     on_chunk: ChunkFn | None = None,
-    chunk_bytes: int = CHUNK_BYTES,
-    size: int | None = None,
+    chunk_bytes: int | None = None,
 ) -> Source:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        with open_binary(path) as f:
-            data = io.BytesIO(f.read())
-        wb = load_workbook(data, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as e:
-        raise HudongError(f"{path}: not a readable .xlsx workbook ({e})") from None
-    try:
-        if opts.sheet and opts.sheet not in wb.sheetnames:
-            raise HudongError(f"{path}: no sheet {opts.sheet!r}; sheets: {', '.join(wb.sheetnames)}")
-        sheet = wb[opts.sheet] if opts.sheet else wb.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        for _ in range(opts.skip_rows):
-            next(rows, None)
-        header_row = next(rows, None)
-        if header_row is None:
-            raise HudongError(f"{path}: the sheet {sheet.title!r} is empty")
-        header = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header_row)]
-        columns: list[list[str | None]] = [[] for _ in header]
-        numbers: list[int] = []
-        for number, row in enumerate(rows, start=1):
-            if row is None or all(v is None for v in row):
-                continue
-            numbers.append(number)
-            if on_chunk is not None and not len(numbers) % XLSX_CHUNK_ROWS:
-                on_chunk(len(numbers), 0, None, size)
-            for i in range(len(header)):
-                columns[i].append(_cell_text(row[i]) if i < len(row) else None)
-    finally:
-        wb.close()
-    table = pa.table({h: pa.array(c, pa.string()) for h, c in zip(header, columns, strict=True)})
-    return Source(path, fmt, table=table, row_numbers=np.asarray(numbers, dtype=np.int64))
-
-
-def _read_parquet(path: Path, opts: ReaderOptions, fmt: str) -> Source:
-    import pyarrow.parquet as pq
-
-    try:
-        if path.suffix.lower() in COMPRESSIONS:
-            with open_binary(path) as f:
-                table = pq.read_table(io.BytesIO(f.read()))
-        else:
-            table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise HudongError(f"{path}: not a readable Parquet file ({str(e).splitlines()[0]})") from None
-    return Source(path, fmt, table=table, row_numbers=np.arange(1, table.num_rows + 1, dtype=np.int64))
+    """The whole file as one ``Source`` (for small files and tests; imports use ``FileReader.chunks``)."""
+    reader = FileReader(path, options, limits, on_chunk=on_chunk, chunk_bytes=chunk_bytes)
+    while True:
+        try:
+            parts = list(reader.chunks())
+            break
+        except ReadRestart as switch:
+            reader.restart(switch)
+    bad = [b for p in parts for b in p.bad_rows]
+    numbers = np.concatenate([p.row_numbers for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    tables = [p.table for p in parts if p.table is not None]
+    if tables:
+        table = pa.concat_tables(tables, promote_options="default")
+        return Source(reader.path, reader.format, table=table, row_numbers=numbers, bad_rows=bad, encoding=reader.encoding)
+    records = [r for p in parts for r in (p.records or [])]
+    return Source(reader.path, reader.format, records=records, row_numbers=numbers, bad_rows=bad, encoding=reader.encoding)

@@ -435,6 +435,49 @@ class LakeWriter:
         )
         return ImportCounts(stored=n_in - n_existing, updated=n_changed, unchanged=n_existing - n_changed)
 
+    def prune(self, table: str, current_keys: pa.Table) -> int:
+        """Remove the lake's rows of ``table`` whose key is not in ``current_keys`` (the store's keys now): rows
+        deleted from the workspace (``hudong forget``, expired quarantine) leave the lake too. Only files that
+        hold such rows are rewritten. Atomic; returns the rows removed."""
+        t = S.TABLES[table]
+        key = list(t.key)
+        if not key:
+            return 0
+        current = self.files(t.name)
+        if not current:
+            return 0
+        con = self._con()
+        on = " AND ".join(f'k."{c}" = e."{c}"' for c in key)
+        with self.transaction():
+            lake_keys = pa.concat_tables([self._read(t, rel, p, columns=key) for rel, p in current.items()])
+            con.register("_lk", lake_keys)
+            con.register("_ck", current_keys.select(key).cast(pa.schema([S.arrow_schema(t).field(c) for c in key])))
+            try:
+                gone = con.execute(
+                    f"SELECT e._file, count(*) FROM _lk e WHERE NOT EXISTS (SELECT 1 FROM _ck k WHERE {on}) GROUP BY 1"
+                ).fetchall()
+                removed = 0
+                for rel, n in gone:
+                    old = self._read(t, rel, current[rel])
+                    con.register("_old", old)
+                    try:
+                        kept = con.execute(
+                            f"SELECT {', '.join(chr(34) + c + chr(34) for c in file_schema(t).names)} FROM _old e "
+                            f"WHERE EXISTS (SELECT 1 FROM _ck k WHERE {on})"
+                        ).to_arrow_table()
+                    finally:
+                        con.unregister("_old")
+                    if kept.num_rows:
+                        self._stage(t.name, _dir_of(t.name, rel), kept.cast(file_schema(t)))
+                    assert self._txn is not None
+                    self._txn.removes.add(rel)
+                    self._txn.adds.pop(rel, None)
+                    removed += n
+            finally:
+                con.unregister("_lk")
+                con.unregister("_ck")
+        return removed
+
     def _stage(self, table: str, part: str, data: pa.Table) -> None:
         txn = self._txn
         assert txn is not None
@@ -466,14 +509,25 @@ def _alive(pid: int) -> bool:
 
 
 # ---- workspace integration ----------------------------------------------------------------------------
-def export_lake(ws: Workspace, path: str | os.PathLike) -> dict[str, int]:
+# Tables always pruned when the lake is refreshed: small bookkeeping whose rows the store removes on its own
+# (resolved and expired quarantine entries). ``hudong export --lake`` and ``hudong forget`` prune every table.
+PRUNED_ALWAYS = ("quarantine",)
+
+
+def export_lake(ws: Workspace, path: str | os.PathLike, *, prune: tuple[str, ...] | bool = PRUNED_ALWAYS) -> dict[str, int]:
     """Write (or refresh) every table of a DuckDB workspace into the lake at ``path``; rows per table.
 
-    Re-exporting is incremental: unchanged rows write nothing, changed rows rewrite only their files. One
-    transaction: on failure the lake is left as it was.
+    Re-exporting is incremental: unchanged rows write nothing, changed rows rewrite only their files. ``prune``:
+    the tables (True: all) whose rows no longer in the store are removed from the lake. One transaction: on failure
+    the lake is left as it was.
     """
     out: dict[str, int] = {}
+    pruned = tuple(S.TABLES) if prune is True else tuple(prune or ())
     with LakeWriter(path) as lake, lake.transaction():
+        for name in pruned:
+            t = S.TABLES[name]
+            keys = ", ".join(f'"{k}"' for k in t.key)
+            lake.prune(name, ws.con.execute(f'SELECT {keys} FROM "{name}"').to_arrow_table())
         for name, t in S.TABLES.items():
             cols = ", ".join(f'"{c}"' for c in t.column_names)
             if "platform" in t.column_names:

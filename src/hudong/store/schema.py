@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -66,6 +66,9 @@ class Column:
     # Orders and surveys set it so a buyer known by a WeChat/Douyin id links to the same fan.
     id_platform: str = "platform"
     default: str | None = None  # SQL default expression
+    # Timestamps: may lie in the future (a campaign's planned end). Others are event times: an import quarantines
+    # values after the import time (+ [import] latest_days_ahead) or before [import] earliest_date.
+    future: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,8 +293,8 @@ CAMPAIGNS = _table(
             PLATFORM,
             _c("campaign_id", "VARCHAR", "Campaign id", "活动ID", nullable=False),
             _c("name", "VARCHAR", "Name", "活动名称"),
-            _c("start_at", "TIMESTAMP", "Start", "开始时间"),
-            _c("end_at", "TIMESTAMP", "End", "结束时间"),
+            _c("start_at", "TIMESTAMP", "Start", "开始时间", future=True),
+            _c("end_at", "TIMESTAMP", "End", "结束时间", future=True),
             _c("budget", "DOUBLE", "Budget", "预算"),
             _c("goal", "VARCHAR", "Goal (awareness, UGC, sales …)", "目标"),
         ),
@@ -336,8 +339,14 @@ QUARANTINE = _table(
             _c("row_number", "BIGINT", "Row in the file (1 = first data row)", "行号", nullable=False),
             _c("column_name", "VARCHAR", "Column at fault", "出错列"),
             _c("reason", "VARCHAR", "Why it was rejected", "原因", nullable=False),
-            _c("raw", "VARCHAR", "The row as read (JSON)", "原始内容(JSON)"),
+            _c("raw", "VARCHAR", "The row as read (JSON; user ids pseudonymised, personal data redacted; admins only)",
+               "原始内容(JSON;用户ID已假名化、个人信息已脱敏;仅管理员可见)"),
             _c("target_table", "VARCHAR", "Table it was meant for", "目标表"),
+            _c("row_key", "VARCHAR", "The row's key when it could be read (a later import storing it resolves the entry)",
+               "可读出的行主键(之后导入成功即移出隔离区)"),
+            _c("fingerprint", "VARCHAR", "Hash of table and raw row (the same bad row imported again replaces it)",
+               "表与原始行的指纹(重复导入同一坏行时替换而不重复)"),
+            _c("category", "VARCHAR", "The reason without the offending value (what summaries count)", "原因类别"),
         ),
         key=("batch_id", "row_number", "target_table"),
         provenance=False,
@@ -466,6 +475,8 @@ WEB_UPLOADS = _table(
             _c("file_sha256", "VARCHAR", "Content hash", "文件哈希", nullable=False),
             _c("uploaded_by", "VARCHAR", "Web user", "上传人", nullable=False),
             _c("uploaded_at", "TIMESTAMP", "When", "上传时间", nullable=False),
+            _c("erased_at", "TIMESTAMP", "When `hudong forget` deleted the stored copy (it held a forgotten person's rows)",
+               "因删除某人数据而删除存档文件的时间"),
         ),
         key=("upload_id",),
         provenance=False,
@@ -591,5 +602,14 @@ MIGRATIONS: list[Migration] = [
     # Rows scored before have no fingerprint: the next `hudong text score` rescores them (once).
     Migration(3, "text_hash on the score tables: incremental text scoring", [
         f'ALTER TABLE IF EXISTS "{t}" ADD COLUMN IF NOT EXISTS text_hash BIGINT' for t in ("text_sentiment", "text_signals")
+    ]),
+    # Quarantine rows written before held raw ids and unredacted text: their raw rows are dropped (the file, row,
+    # column and reason stay; re-importing the file shows the sanitised raw rows again).
+    Migration(4, "quarantine: sanitised raw rows, row key, fingerprint and category (issue #19)", [
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS row_key VARCHAR",
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS fingerprint VARCHAR",
+        "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS category VARCHAR",
+        "UPDATE quarantine SET raw = NULL",
+        "ALTER TABLE IF EXISTS web_uploads ADD COLUMN IF NOT EXISTS erased_at TIMESTAMP",
     ]),
 ]

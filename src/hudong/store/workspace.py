@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,49 +238,52 @@ class Workspace:
         return self.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
 
     # ---- writing ------------------------------------------------------------------------------
-    def upsert(self, table: str, rows: pa.Table) -> ImportCounts:
+    def upsert(self, table: str, rows: pa.Table | str, columns: Iterable[str] | None = None) -> ImportCounts:
         """Insert-or-update ``rows`` (unique by the table's key) into ``table``; call inside a transaction.
 
-        Rows whose non-provenance content equals the stored row are left untouched (counted as unchanged).
+        ``rows``: an Arrow table, or the name of a relation (an import's staging table) with the table's columns.
+        ``columns``: the columns the source really has. A stored row is updated in those columns only (a partial
+        re-import leaves the others as they are); new rows get null (or the column default) elsewhere. Default:
+        every column. Rows whose given content equals the stored row are left untouched (counted as unchanged,
+        provenance too). ``rows`` must hold every column of the table either way.
         """
         t = S.TABLES[table]
-        rows = rows.select(t.column_names).cast(S.arrow_schema(t))
-        if rows.num_rows == 0:
-            return ImportCounts()
         con = self.con
-        name = f"_staged_{table}"
-        con.register(name, rows)
+        name = rows if isinstance(rows, str) else f"_staged_{table}"
+        if not isinstance(rows, str):
+            rows = rows.select(t.column_names).cast(S.arrow_schema(t))
+            if rows.num_rows == 0:
+                return ImportCounts()
+            con.register(name, rows)
         try:
+            provenance = {c.name for c in S.PROVENANCE} if t.provenance else set()
+            given = set(t.column_names) if columns is None else set(columns) | provenance
+            content = [c.name for c in t.all_columns if c.name not in t.key and c.name in given]
+            compared = [c for c in content if c not in provenance]
             on = " AND ".join(f's."{k}" = t."{k}"' for k in t.key)
-            content = [c.name for c in t.columns if c.name not in t.key]
-            differs = " OR ".join(f's."{c}" IS DISTINCT FROM t."{c}"' for c in content) or "FALSE"
-            n_existing, n_changed = con.execute(
-                f'SELECT count(*), count(*) FILTER (WHERE {differs}) FROM {name} s JOIN "{table}" t ON {on}'
+            differs = " OR ".join(f's."{c}" IS DISTINCT FROM t."{c}"' for c in compared) or "FALSE"
+            n_rows, n_existing, n_changed = con.execute(
+                f"SELECT (SELECT count(*) FROM {name}), count(*), count(*) FILTER (WHERE {differs}) "
+                f'FROM {name} s JOIN "{table}" t ON {on}'
             ).fetchone()
             if n_changed:
-                con.execute(
-                    f'DELETE FROM "{table}" t WHERE EXISTS (SELECT 1 FROM {name} s WHERE {on} AND ({differs}))'
-                )
-            cols = ", ".join(f'"{c}"' for c in t.column_names)
+                sets = ", ".join(f'"{c}" = s."{c}"' for c in content)
+                con.execute(f'UPDATE "{table}" t SET {sets} FROM {name} s WHERE {on} AND ({differs})')
+            cols = ", ".join(f'"{c}"' for c in t.column_names)  # new rows: every column (defaults were applied)
             con.execute(
                 f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {name} s '
                 f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE {on})'
             )
         finally:
-            con.unregister(name)
-        return ImportCounts(stored=rows.num_rows - n_existing, updated=n_changed, unchanged=n_existing - n_changed)
+            if name.startswith("_staged_"):
+                con.unregister(name)
+        return ImportCounts(stored=n_rows - n_existing, updated=n_changed, unchanged=n_existing - n_changed)
 
     def append(self, table: str, rows: pa.Table) -> None:
         """Append bookkeeping rows (import_batches, quarantine) without key checks."""
         t = S.TABLES[table]
-        rows = rows.select(t.column_names).cast(S.arrow_schema(t))
-        name = f"_append_{table}"
-        self.con.register(name, rows)
-        try:
-            cols = ", ".join(f'"{c}"' for c in t.column_names)
-            self.con.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM {name}')
-        finally:
-            self.con.unregister(name)
+        if rows.num_rows:  # the table's column order (from_arrow is 3× faster than register + INSERT)
+            self.con.from_arrow(rows.select(t.column_names).cast(S.arrow_schema(t))).insert_into(table)
 
 
 def open_workspace(path: str | os.PathLike, **kw: Any) -> Workspace:

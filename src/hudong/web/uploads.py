@@ -297,7 +297,8 @@ def receive(st: WebState, user: User, file: UploadFile, fmt: str | None, mapping
     upload = dict(upload_id=upload_id, original_name=display_name(file.filename), stored_path=str(dest))
     with st.db() as ws:
         ws.con.execute(
-            "INSERT INTO web_uploads VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO web_uploads (upload_id, original_name, stored_path, size_bytes, file_sha256, uploaded_by, "
+            "uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [upload_id, upload["original_name"], str(dest), size, sha, user.name, dt.datetime.now()],
         )
     return start_job(st, upload, fmt, user.name)
@@ -305,6 +306,8 @@ def receive(st: WebState, user: User, file: UploadFile, fmt: str | None, mapping
 
 def retry(st: WebState, user: User, upload_id: str, fmt: str | None, mapping: UploadFile | None) -> Job:
     upload = _upload_row(st, upload_id)
+    if not Path(upload["stored_path"]).exists():
+        raise HudongError("the stored copy of this upload was deleted (`hudong forget` erased a person it held)")
     return start_job(st, upload, _format_of(fmt, mapping, Path(upload["stored_path"]).parent), user.name)
 
 
@@ -342,7 +345,11 @@ def history(st: WebState, limit: int = 200) -> list[dict[str, Any]]:
     return out
 
 
-def quarantine_rows(st: WebState, batch_id: str, limit: int = MAX_QUARANTINE_SHOWN) -> dict[str, Any]:
+def quarantine_rows(
+    st: WebState, batch_id: str, limit: int = MAX_QUARANTINE_SHOWN, *, show_raw: bool = False
+) -> dict[str, Any]:
+    """A batch's quarantined rows. The raw rows (pseudonymised and redacted, but still the most personal thing a
+    batch keeps) only with ``show_raw`` — admins (``users`` permission); others see file, row, column and reason."""
     with st.db() as ws:
         batch = ws.con.execute("SELECT 1 FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone()
         if batch is None:
@@ -356,7 +363,11 @@ def quarantine_rows(st: WebState, batch_id: str, limit: int = MAX_QUARANTINE_SHO
             [batch_id, limit],
         ).fetchall()
     keys = ("row", "column", "reason", "raw", "table", "file")
-    return {"batch_id": batch_id, "total": total, "rows": [dict(zip(keys, r, strict=True)) for r in rows]}
+    out = [dict(zip(keys, r, strict=True)) for r in rows]
+    if not show_raw:
+        for r in out:
+            r["raw"] = None
+    return {"batch_id": batch_id, "total": total, "raw_shown": show_raw, "rows": out}
 
 
 # ---- API -----------------------------------------------------------------------------------------------
@@ -388,7 +399,7 @@ def api_imports(request: Request, user: Reader) -> list[dict[str, Any]]:
 
 @router.get("/api/imports/{batch_id}/quarantine", tags=["api"], summary="Quarantined rows of one import batch")
 def api_quarantine(request: Request, batch_id: str, user: Reader) -> dict[str, Any]:
-    return quarantine_rows(state_of(request), batch_id)
+    return quarantine_rows(state_of(request), batch_id, show_raw=user.can("users"))
 
 
 # ---- pages ---------------------------------------------------------------------------------------------
@@ -420,7 +431,7 @@ def job_page(request: Request, job_id: str, user: Uploader) -> Response:
     job = jobs_of(st).get(job_id)
     if job is None:
         raise LookupError(f"no import job {job_id!r}")
-    q = quarantine_rows(st, job.batch_id) if job.batch_id else None
+    q = quarantine_rows(st, job.batch_id, show_raw=user.can("users")) if job.batch_id else None
     return render(
         request,
         "upload.html",
@@ -440,7 +451,7 @@ def imports_page(request: Request, user: Reader) -> Response:
 @router.get("/imports/{batch_id}", include_in_schema=False)
 def batch_page(request: Request, batch_id: str, user: Reader) -> Response:
     st = state_of(request)
-    q = quarantine_rows(st, batch_id)
+    q = quarantine_rows(st, batch_id, show_raw=user.can("users"))
     batch = next((b for b in history(st, limit=100_000) if b["batch_id"] == batch_id), None)
     return render(request, "imports_batch.html", user=user, batch=batch, quarantine=q, formats=list_formats())
 
