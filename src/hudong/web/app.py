@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hudong.errors import HudongError
@@ -38,6 +39,31 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
+
+
+class ErrorOut(BaseModel):
+    """Every API error: ``{"error": "..."}``; a 422 adds ``details`` (where, problem) per invalid field."""
+
+    error: str = Field(description="what went wrong, in words")
+    details: list[dict[str, str]] | None = Field(default=None, description="422: one {where, problem} per field")
+
+
+ERROR_MEANING = {
+    400: "Bad parameter: an unknown filter value, status, dimension, action or label, a malformed item id, a date "
+    "outside 1970-01-01 – 2100-12-31 or start after end (the message names the parameter)",
+    401: "Not authenticated: no or a wrong Bearer token, or no session (a signed-out, expired or revoked one)",
+    403: "Forbidden: the role may not do this (the message names the roles that may), or a missing/wrong CSRF "
+    "token on a cookie-authenticated POST",
+    404: "Not found: unknown metric, inbox item, import job or batch",
+    422: "Malformed request: a parameter of the wrong type or out of its bounds (e.g. offset, limit), or a body "
+    "that does not match its schema",
+    429: "Too many failed sign-ins: wait the Retry-After seconds",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of an API route: these error statuses with the ``ErrorOut`` body, in /openapi.json."""
+    return {code: {"model": ErrorOut, "description": ERROR_MEANING[code]} for code in codes}
 
 
 class NotAuthenticated(Exception):
