@@ -8,8 +8,8 @@ running `hudong import` on the same directory.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,14 +27,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
-from . import auth, inbox
+from . import auth, inbox, sessions
 from .cache import VersionedCache, data_version
 
 VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
 
-SESSION_COOKIE = "hudong_session"
+SESSION_COOKIE = "hudong_session"  # a random session id (web/sessions.py); the server keeps its hash
+LOGIN_COOKIE = "hudong_login"  # before sign-in: the login form's CSRF token, signed (no server state)
 LANG_COOKIE = "hudong_lang"
-SESSION_MAX_AGE = 12 * 3600
+LOGIN_CSRF_MAX_AGE = 12 * 3600
+HSTS = "max-age=31536000; includeSubDomains"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -82,7 +84,7 @@ class WebState:
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
         self.lock = threading.RLock()
-        self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-session")
+        self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-login-csrf")
         self.fixed_now = now
         self.cache = VersionedCache()
         self._version: tuple[Any, ...] = ()
@@ -126,30 +128,86 @@ class WebState:
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
 
-    # ---- sessions ---------------------------------------------------------------------------------
-    def read_session(self, request: Request) -> dict[str, Any]:
-        raw = request.cookies.get(SESSION_COOKIE)
-        if not raw:
-            return {}
-        try:
-            data = self.signer.loads(raw, max_age=SESSION_MAX_AGE)
-        except BadSignature:
-            return {}
-        return data if isinstance(data, dict) else {}
+    # ---- sessions (server side: web/sessions.py) ------------------------------------------------------
+    def settings(self) -> sessions.Settings:
+        return sessions.Settings.of(self.ws)
 
-    def write_session(self, request: Request, response: Response, user: str | None, csrf: str | None = None) -> str:
-        """Start a session (a new CSRF token unless given, so a login rotates it); returns the CSRF token."""
-        csrf = csrf or secrets.token_urlsafe(24)
+    def session(self, request: Request) -> sessions.Session | None:
+        """The request's valid session (looked up once per request), else None."""
+        try:
+            return request.state.session
+        except AttributeError:
+            pass
+        sid = request.cookies.get(SESSION_COOKIE, "")
+        found = None
+        if sid:
+            with self.db() as ws:
+                found = sessions.lookup(ws.con, sid, self.settings())
+        request.state.session = found
+        return found
+
+    def start_session(self, request: Request, response: Response, user: str) -> str:
+        """Sign ``user`` in on this browser: a new session (a new id and CSRF token: a sign-in never reuses one,
+        so a planted id is worthless), the previous one of this browser ended. Returns the CSRF token."""
+        st = self.settings()
+        with self.db() as ws:
+            old = request.cookies.get(SESSION_COOKIE)
+            if old:
+                sessions.end(ws.con, old)
+            sid, session = sessions.start(ws.con, user, client_of(request), st)
+        request.state.session = session
         response.set_cookie(
             SESSION_COOKIE,
-            self.signer.dumps({"u": user, "c": csrf}),
-            max_age=SESSION_MAX_AGE,
+            sid,
+            max_age=max(1, math.ceil(st.session.total_seconds())),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/")
+        return session.csrf
+
+    def end_session(self, request: Request, response: Response) -> None:
+        sid = request.cookies.get(SESSION_COOKIE)
+        if sid:
+            with self.db() as ws:
+                sessions.end(ws.con, sid)
+        request.state.session = None
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+    def login_csrf(self, request: Request) -> str | None:
+        """The CSRF token of the login form (before a session exists), from its signed cookie."""
+        raw = request.cookies.get(LOGIN_COOKIE)
+        if not raw:
+            return None
+        try:
+            value = self.signer.loads(raw, max_age=LOGIN_CSRF_MAX_AGE)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None
+
+    def new_login_csrf(self, request: Request, response: Response, csrf: str) -> str:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            self.signer.dumps(csrf),
+            max_age=LOGIN_CSRF_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
             path="/",
         )
         return csrf
+
+    def csrf_of(self, request: Request) -> str:
+        """The token a form on this page must carry: the session's, else the login form's."""
+        s = self.session(request)
+        return s.csrf if s is not None else (self.login_csrf(request) or "")
+
+
+def client_of(request: Request) -> str:
+    """The client address (behind a proxy: the one it forwards, when uvicorn trusts it; see docs/web.md)."""
+    return request.client.host if request.client else ""
 
 
 def state_of(request: Request) -> WebState:
@@ -167,11 +225,11 @@ def current_user(request: Request) -> auth.User:
             raise NotAuthenticated()
         request.state.via_token = True
         return user
-    name = st.read_session(request).get("u")
-    if not name:
+    session = st.session(request)
+    if session is None:
         raise NotAuthenticated()
     with st.db() as ws:
-        user = auth.get_user(ws.con, name)
+        user = auth.get_user(ws.con, session.user)
     if user is None:
         raise NotAuthenticated()
     request.state.via_token = False
@@ -197,8 +255,7 @@ def check_csrf(request: Request, given: str | None) -> None:
     """POSTs authenticated by the session cookie must carry the session's CSRF token."""
     if getattr(request.state, "via_token", False):
         return
-    expected = state_of(request).read_session(request).get("c")
-    if not auth.csrf_ok(expected, given):
+    if not auth.csrf_ok(state_of(request).csrf_of(request), given):
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 
@@ -271,7 +328,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     """The web app for the workspace at ``ws_dir`` (``now`` fixes the SLA clock, for tests). ``warm``: fill the
     cache in a background thread when the app starts (``web/warm.py``); default: ``HUDONG_WEB_WARM``, on."""
     ws = Workspace.open(Path(ws_dir))
-    auth.ensure_tables(ws.con)
+    auth.ensure_tables(ws.con)  # users, sessions, sign-in throttling, security events
+    sessions.Settings.of(ws)  # a bad [web] setting stops the start, not the first sign-in
     inbox.ensure_tables(ws.con)
     from . import labels, replies, uploads
 
@@ -311,6 +369,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.scheme == "https":  # behind a proxy: uvicorn --proxy-headers --forwarded-allow-ips
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if not request.url.path.startswith("/static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
