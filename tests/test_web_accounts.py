@@ -225,6 +225,23 @@ def test_one_address_is_throttled_across_names(app):
     assert events(app, event="lockout", client="10.2.0.1")
 
 
+def test_wrong_api_tokens_throttle_the_address(app):
+    """API clients have no sign-in form: wrong Bearer tokens count against the address, and a locked address
+    gets 429 with Retry-After, even with a right token (other addresses are unaffected)."""
+    web_settings(app, login_max_failures_per_address=5)
+    token = auth.new_token(app.state.web.ws.con, "ana")
+    bot = client(app, client=("10.3.0.1", 4000))
+    codes = [bot.get("/api/me", headers={"Authorization": f"Bearer hd_guess{i}"}).status_code for i in range(7)]
+    assert codes == [401] * 5 + [429] * 2
+    r = bot.get("/api/inbox", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and "try again" in r.json()["error"]
+    assert try_login(bot, "ana", PASSWORD).status_code == 429  # the address, whatever the way in
+    ok = client(app, client=("10.3.0.2", 4000)).get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and ok.json()["name"] == "ana"
+    assert len(events(app, event="login_failed", client="10.3.0.1", detail="wrong API token")) == 5
+    assert events(app, event="lockout", client="10.3.0.1")
+
+
 # ---- user administration ---------------------------------------------------------------------------------
 def test_admin_manages_users_on_the_users_page_with_csrf(app):
     admin = login(app, "admin")

@@ -541,7 +541,7 @@ def test_openapi_declares_the_error_responses(app):
     assert len(api) >= 14
     for (method, path), op in api.items():
         codes = set(op["responses"])
-        assert "401" in codes, (method, path)
+        assert {"401", "429"} <= codes, (method, path)
         for code in codes - {"200"}:
             assert op["responses"][code]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
         if any(p["in"] in ("query", "path") for p in op.get("parameters", [])) or "requestBody" in op:

@@ -59,17 +59,27 @@ ERROR_MEANING = {
     404: "Not found: unknown metric, inbox item, import job or batch",
     422: "Malformed request: a parameter of the wrong type or out of its bounds (e.g. offset, limit), or a body "
     "that does not match its schema",
-    429: "Too many failed sign-ins: wait the Retry-After seconds",
+    429: "Too many failed sign-ins (wrong passwords or API tokens) from this address: wait the Retry-After "
+    "seconds",
 }
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` of an API route: these error statuses with the ``ErrorOut`` body, in /openapi.json."""
-    return {code: {"model": ErrorOut, "description": ERROR_MEANING[code]} for code in codes}
+    """The ``responses=`` of an API route: these error statuses with the ``ErrorOut`` body, in /openapi.json.
+    Every API route can answer 401 and 429 (authentication), so they are always included."""
+    return {code: {"model": ErrorOut, "description": ERROR_MEANING[code]} for code in sorted({*codes, 401, 429})}
 
 
 class NotAuthenticated(Exception):
     """No valid session or token: pages redirect to the login page, the API answers 401."""
+
+
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins from this address (or as this name): 429 with Retry-After."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.retry_after = sessions.retry_after(seconds)
 
 
 class Forbidden(Exception):
@@ -219,8 +229,19 @@ def current_user(request: Request) -> auth.User:
     st = state_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
+        # Wrong tokens count as failed sign-ins of the client address (web/sessions.py): an address that sent
+        # too many is refused (429) for a while, right token or not.
+        client = client_of(request)
         with st.db() as ws:
+            wait = sessions.locked_for(ws.con, "", client, kinds=("client",))
+            if wait > 0:
+                raise TooManyAttempts(wait)
             user = auth.user_for_token(ws.con, header[7:].strip())
+            if user is None:
+                auth.record_event(ws.con, "login_failed", None, None, client, "wrong API token")
+                for lock in sessions.failed(ws.con, "", client, st.settings(), kinds=("client",)):
+                    detail = f"address {lock.subject}: {lock.failures} failures; locked for {lock.seconds:.0f} s"
+                    auth.record_event(ws.con, "lockout", None, None, client, detail)
         if user is None:
             raise NotAuthenticated()
         request.state.via_token = True
@@ -278,6 +299,16 @@ def _install_handlers(app: FastAPI) -> None:
 
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(nxt, safe='')}", status_code=303)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)}
+        msg = f"too many failed sign-ins from this address: try again in {exc.retry_after} s"
+        if _is_api(request):
+            return JSONResponse({"error": msg}, status_code=429, headers=headers)
+        resp = render_error(request, 429, msg)
+        resp.headers.update(headers)
+        return resp
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

@@ -151,15 +151,21 @@ def end_all(con: duckdb.DuckDBPyConnection, user: str) -> int:
 
 
 # ---- throttling -------------------------------------------------------------------------------------------
-def _subjects(name: str, client: str) -> list[tuple[str, str]]:
-    return [("user", name.strip()[:MAX_SUBJECT]), ("client", client[:MAX_SUBJECT])]
+KINDS = ("user", "client")
 
 
-def locked_for(con: duckdb.DuckDBPyConnection, name: str, client: str, now: dt.datetime | None = None) -> float:
-    """Seconds until a sign-in as ``name`` from ``client`` is allowed again (0: allowed now)."""
+def _subjects(name: str, client: str, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
+    subjects = {"user": name.strip()[:MAX_SUBJECT], "client": client[:MAX_SUBJECT]}
+    return [(k, subjects[k]) for k in kinds]
+
+
+def locked_for(con: duckdb.DuckDBPyConnection, name: str, client: str, now: dt.datetime | None = None,
+               kinds: tuple[str, ...] = KINDS) -> float:  # fmt: skip
+    """Seconds until a sign-in as ``name`` from ``client`` is allowed again (0: allowed now); ``kinds``: check
+    only the address (API tokens have no name)."""
     now = now or utcnow()
     waits = [0.0]
-    for kind, subject in _subjects(name, client):
+    for kind, subject in _subjects(name, client, kinds):
         row = con.execute(
             "SELECT locked_until FROM web_login_throttle WHERE kind = ? AND subject = ?", [kind, subject]
         ).fetchone()
@@ -177,11 +183,12 @@ class Lockout:
 
 
 def failed(con: duckdb.DuckDBPyConnection, name: str, client: str, settings: Settings,
-           now: dt.datetime | None = None) -> list[Lockout]:  # fmt: skip
-    """Count one failed sign-in for the name and the address; returns the lockouts it started."""
+           now: dt.datetime | None = None, kinds: tuple[str, ...] = KINDS) -> list[Lockout]:  # fmt: skip
+    """Count one failed sign-in for the name and the address (``kinds``: only the address, for a wrong API
+    token); returns the lockouts it started."""
     now = now or utcnow()
     started = []
-    for kind, subject in _subjects(name, client):
+    for kind, subject in _subjects(name, client, kinds):
         limit = settings.max_failures if kind == "user" else settings.max_failures_per_address
         row = con.execute(
             "SELECT failures, window_start, lockouts, locked_until FROM web_login_throttle "
