@@ -219,6 +219,20 @@ def test_metric_parity(name: str, by: tuple[str, ...], duck, spark):
     assert_same_result(expected, got, dims)
 
 
+@pytest.mark.parametrize("name", ["posts", "engagements", "response_rate"])
+def test_filtered_metric_parity(name: str, duck, spark):
+    """Entity filters are bound as data (``metrics.common.bound_isin``: an in-memory table, never SQL literals)
+    on both engines: the same rows, and a value no literal could carry (NUL) selects nothing."""
+    platforms = sorted({r["platform"] for r in metrics.compute(duck, name, by=["platform"]).to_pylist()})
+    assert platforms
+    for platform in ([platforms[0]], platforms, ["\x00' OR 1=1 --"]):
+        assert_same_result(
+            metrics.compute(duck, name, by=["platform"], platform=platform),
+            metrics.compute(spark, name, by=["platform"], platform=platform),
+            ["platform"],
+        )
+
+
 def test_lake_metrics_match_the_workspace(parity_data, duck):
     """DuckDB over the lake answers like DuckDB over the workspace file (the export loses nothing)."""
     ws = parity_data[0]

@@ -122,7 +122,11 @@ N_OPEN = 4 + len(XSS)  # c2b, d1, m1, c3 + the payload comments
 
 @pytest.fixture(scope="module")
 def template_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("webws") / "ws"
+    return build_workspace(tmp_path_factory.mktemp("webws") / "ws")
+
+
+def build_workspace(d):
+    """The test workspace at ``d``: ROWS, two sentiment and two toxicity scores, five users (one a payload)."""
     ws = Workspace.init(d)
     cfg = (d / "hudong.toml").read_text()
     cfg = cfg.replace('[brand]\nname = ""', f"[brand]\nname = {json.dumps(XSS[2])}")

@@ -10,7 +10,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -609,14 +611,22 @@ def demo_admin(directory: Path, password: str | None) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--forwarded-allow-ips", default=None, metavar="IPS",
+              help="Behind a TLS reverse proxy: the proxy addresses (comma-separated, or '*') whose X-Forwarded-Proto "
+                   "and X-Forwarded-For are trusted (uvicorn; default 127.0.0.1 or $FORWARDED_ALLOW_IPS). Then "
+                   "https requests get HSTS and Secure cookies, and throttling sees the real client address.")
+@click.option("--proxy-headers/--no-proxy-headers", default=True, show_default=True,
+              help="Read X-Forwarded-Proto / X-Forwarded-For from trusted proxies.")
 @click.pass_context
-def serve(ctx: click.Context, directory: str | None, host: str, port: int) -> None:
+def serve(ctx: click.Context, directory: str | None, host: str, port: int, forwarded_allow_ips: str | None,
+          proxy_headers: bool) -> None:  # fmt: skip
     """Serve the web workspace (overview, engagement, reply inbox) and the REST API (/api, /openapi.json)."""
     d = Path(directory) if directory else _workspace_dir(ctx.obj.get("workspace"))
-    _serve(d, host, port)
+    _serve(d, host, port, forwarded_allow_ips=forwarded_allow_ips, proxy_headers=proxy_headers)
 
 
-def _serve(d: Path, host: str, port: int) -> None:
+def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = None, proxy_headers: bool = True
+           ) -> None:  # fmt: skip
     """Run the web app on workspace ``d`` until interrupted (the app warms its cache in the background)."""
     import uvicorn
 
@@ -624,12 +634,20 @@ def _serve(d: Path, host: str, port: int) -> None:
 
     app = create_app(d)
     click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=proxy_headers,
+                forwarded_allow_ips=forwarded_allow_ips)  # fmt: skip
 
 
 @cli.group()
 def user() -> None:
-    """Web users: add them, list them, issue API tokens (stop `hudong serve` first: it holds the workspace)."""
+    """Web users: add, list, disable, enable, remove, reset passwords, change roles, issue API tokens, read the
+    security audit log (stop `hudong serve` first: it holds the workspace; while it runs, use the /users page)."""
+
+
+def _read_password(password_stdin: bool, confirm: bool = True) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=confirm)
 
 
 @user.command(name="add")
@@ -642,10 +660,7 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
     """Create a web user (the password is asked for, or read with --password-stdin)."""
     from hudong.web.auth import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     ws = _open(ctx)
     try:
         u = add_user(ws.con, name, role, password)
@@ -657,13 +672,14 @@ def user_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> 
 @user.command(name="list")
 @click.pass_context
 def user_list(ctx: click.Context) -> None:
-    """List web users and their roles."""
+    """List web users: name, role, API token, enabled or disabled."""
     from hudong.web.auth import list_users
 
     ws = _open(ctx)
     try:
         for u in list_users(ws.con):
-            click.echo(f"{u['name']}\t{u['role']}\t{'token' if u['has_token'] else '-'}")
+            state = "disabled" if u["disabled"] else "enabled"
+            click.echo(f"{u['name']}\t{u['role']}\t{'token' if u['has_token'] else '-'}\t{state}")
     finally:
         ws.close()
 
@@ -680,6 +696,93 @@ def user_token(ctx: click.Context, name: str) -> None:
         click.echo(new_token(ws.con, name))
     finally:
         ws.close()
+
+
+def _user_change(ctx: click.Context, change: Callable[[Any], Any]) -> Any:
+    ws = _open(ctx)
+    try:
+        return change(ws.con)
+    finally:
+        ws.close()
+
+
+@user.command(name="disable")
+@click.argument("name")
+@click.pass_context
+def user_disable(ctx: click.Context, name: str) -> None:
+    """Disable NAME: no sign-in, no API token; every session of theirs ends (not the last enabled admin)."""
+    from hudong.web.auth import disable_user
+
+    ended = _user_change(ctx, lambda con: disable_user(con, name))
+    click.echo(f"disabled user {name} ({ended} session(s) ended)")
+
+
+@user.command(name="enable")
+@click.argument("name")
+@click.pass_context
+def user_enable(ctx: click.Context, name: str) -> None:
+    """Enable NAME again (they sign in anew: old sessions stay ended)."""
+    from hudong.web.auth import enable_user
+
+    _user_change(ctx, lambda con: enable_user(con, name))
+    click.echo(f"enabled user {name}")
+
+
+@user.command(name="remove")
+@click.argument("name")
+@click.pass_context
+def user_remove(ctx: click.Context, name: str) -> None:
+    """Remove NAME with their password, token and sessions (not the last enabled admin; their past inbox
+    actions keep the name)."""
+    from hudong.web.auth import remove_user
+
+    _user_change(ctx, lambda con: remove_user(con, name))
+    click.echo(f"removed user {name}")
+
+
+@user.command(name="passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of stdin.")
+@click.pass_context
+def user_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Reset NAME's password (an admin's reset): read with --password-stdin, else a generated one is printed
+    once. Every session of NAME ends."""
+    from hudong.web.auth import set_password
+
+    password = _read_password(True) if password_stdin else None
+    generated = _user_change(ctx, lambda con: set_password(con, name, password))
+    if generated:
+        click.echo(f"user {name}  password: {generated}  (shown once; not stored in clear)")
+    else:
+        click.echo(f"password of {name} changed")
+
+
+@user.command(name="role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["admin", "analyst", "responder", "viewer"]))
+@click.pass_context
+def user_role(ctx: click.Context, name: str, role: str) -> None:
+    """Change NAME's role (the last enabled admin cannot be demoted)."""
+    from hudong.web.auth import set_role
+
+    _user_change(ctx, lambda con: set_role(con, name, role))
+    click.echo(f"user {name} is now {role}")
+
+
+@user.command(name="audit")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="How many of the latest events.")
+@click.option("--user", "user_name", default=None, help="Only events about this user.")
+@click.pass_context
+def user_audit(ctx: click.Context, limit: int, user_name: str | None) -> None:
+    """The security audit log, newest first: sign-ins (ok, failed, lockout), sign-outs, password changes and
+    resets, users added, disabled, enabled, removed, role changes, tokens issued."""
+    from hudong.web.auth import list_events
+
+    rows = _user_change(ctx, lambda con: list_events(con, limit=limit, user=user_name))
+    click.echo("time (UTC)\tevent\tuser\tby\taddress\tdetail")
+    for e in rows:
+        click.echo("\t".join(str(e[k] or "-") for k in ("at", "event", "user_name", "actor", "client", "detail")))
 
 
 def main() -> None:

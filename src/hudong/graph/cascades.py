@@ -43,11 +43,11 @@ class StoreCascades:
 
 def _posts(source: Any, platform: str | Sequence[str] | None) -> pd.DataFrame:
     from hudong.metrics import tables_of
+    from hudong.metrics.common import bound_isin
 
     p = tables_of(source)["posts"]
     if platform:
-        plats = [platform] if isinstance(platform, str) else list(platform)
-        p = p.filter(p.platform.isin(plats))
+        p = p.filter(bound_isin(p.platform, platform))  # request values: bound, never SQL text
     cols = ["platform", "post_id", "author_id", "created_at", "parent_id", "root_id"]
     return p.select(*cols).to_pyarrow().to_pandas()
 

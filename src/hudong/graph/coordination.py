@@ -94,9 +94,11 @@ def _frame(e: ir.Table, source: Any) -> pd.DataFrame:
 
 
 def _platforms(t: ir.Table, platform: str | Sequence[str] | None) -> ir.Table:
+    from hudong.metrics.common import bound_isin
+
     if not platform:
         return t
-    return t.filter(t.platform.isin([platform] if isinstance(platform, str) else list(platform)))
+    return t.filter(bound_isin(t.platform, platform))  # request values: bound, never SQL text
 
 
 def shares(

@@ -101,13 +101,13 @@ def interaction_edges_expr(source: Any, types: Sequence[str] = INTERACTION_GRAPH
                            platform: str | Sequence[str] | None = None) -> ir.Table:
     """``interaction_edges`` as an unexecuted Ibis expression on the source's engine (DuckDB or Spark)."""
     from hudong.metrics import tables_of
+    from hudong.metrics.common import bound_isin
 
     t = tables_of(source)
     i, p = t["interactions"], t["posts"]
     i = i.filter(i.type.isin(list(types)))
     if platform:
-        plats = [platform] if isinstance(platform, str) else list(platform)
-        i = i.filter(i.platform.isin(plats))
+        i = i.filter(bound_isin(i.platform, platform))  # request values: bound, never SQL text
     authors = p.select(a_platform=p.platform, a_post=p.post_id, author_id=p.author_id)
     j = i.left_join(authors, (i.platform == authors.a_platform) & (i.target_post_id == authors.a_post))
     dst = (j.type == "mention").ifelse(j.target_user_id.coalesce(j.author_id), j.author_id.coalesce(j.target_user_id))

@@ -12,12 +12,15 @@ Observation tables built here carry standard column names that the dimension hel
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt_
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from hudong.errors import HudongError
 
@@ -76,6 +79,8 @@ def _parse_time(v: Any, *, end: bool) -> dt.datetime | None:
         return v.replace(tzinfo=None)
     if isinstance(v, dt.date):
         d = dt.datetime(v.year, v.month, v.day)
+        if end and d.date() == dt.date.max:
+            raise HudongError(f"end date {v} is out of range (the last day of year 9999 has no next day)")
         return d + dt.timedelta(days=1) if end else d
     raise HudongError(f"cannot read {v!r} as a date or datetime")
 
@@ -168,6 +173,22 @@ def join_dims(left: ir.Table, right: ir.Table, dims: Sequence[str], how: str = "
     return joined.drop(*[f"{d}_right" for d in dims if f"{d}_right" in joined.columns])
 
 
+@functools.lru_cache(maxsize=256)
+def _values_table(values: tuple[Any, ...], dtype: dt_.DataType) -> ir.Table:
+    # One memtable per distinct value list, reused: an engine registers a memtable once (DuckDB keeps it until
+    # the connection closes), so a fresh one per query would pile up registrations in a long-running server.
+    return ibis.memtable(pa.table({"v": pa.array(values, type=dtype.to_pyarrow())}))
+
+
+def bound_isin(column: ir.Column, values: Any) -> ir.BooleanValue:
+    """``column IN values`` with the values passed to the engine as data (an Arrow in-memory table), never
+    written into the SQL text. Use it for every value that comes from a request or a user: a SQL literal can
+    carry no NUL byte (DuckDB's parser stops at it) and is text a mistake could make executable. The values are
+    cast to the column's type; portable (DuckDB, Spark)."""
+    vals = tuple(dict.fromkeys(_as_list(values) or ()))
+    return column.isin(_values_table(vals, column.type())["v"])
+
+
 def filter_obs(obs: ir.Table, q: Query, ts: str = "ts") -> ir.Table:
     """Apply start/end and entity filters to an observation table with standard column names."""
     preds = []
@@ -182,7 +203,7 @@ def filter_obs(obs: ir.Table, q: Query, ts: str = "ts") -> ir.Table:
     for name in FILTERS:
         values = getattr(q, name)
         if values is not None and name in obs.columns:
-            preds.append(obs[name].isin(values))
+            preds.append(bound_isin(obs[name], values))
     return obs.filter(preds) if preds else obs
 
 

@@ -420,6 +420,68 @@ WEB_USERS = _table(
     APP_TABLES,
 )
 
+WEB_SESSIONS = _table(
+    Table(
+        "web_sessions",
+        "Signed-in browser sessions (server side: the cookie holds a random id, only its SHA-256 is stored; "
+        "signing out, a password change, disabling or removing the user deletes them)",
+        "网页登录会话(服务器端:Cookie 只含随机 ID,这里只存其 SHA-256;退出、改密码、停用或删除用户即删除)",
+        (
+            _c("session_hash", "VARCHAR", "SHA-256 of the session id in the cookie", "会话 ID 哈希", nullable=False),
+            _c("user_name", "VARCHAR", "Web user signed in", "用户", nullable=False),
+            _c("csrf", "VARCHAR", "The session's CSRF token", "CSRF 令牌", nullable=False),
+            _c("created_at", "TIMESTAMP", "Signed in (UTC)", "登录时间(UTC)", nullable=False),
+            _c("last_seen", "TIMESTAMP", "Last request (UTC; for the idle timeout)", "最近活动(UTC)", nullable=False),
+            _c("expires_at", "TIMESTAMP", "Absolute end (UTC)", "过期时间(UTC)", nullable=False),
+            _c("client", "VARCHAR", "Client address at sign-in", "登录地址"),
+        ),
+        key=("session_hash",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+WEB_LOGIN_THROTTLE = _table(
+    Table(
+        "web_login_throttle",
+        "Failed sign-ins per user name and per client address: counts in the current window and lockouts",
+        "按用户名和客户端地址统计的登录失败次数与锁定状态",
+        (
+            _c("kind", "VARCHAR", "What is counted", "类别", nullable=False, enum=("user", "client")),
+            _c("subject", "VARCHAR", "The user name tried, or the client address", "用户名或地址", nullable=False),
+            _c("failures", "BIGINT", "Failures in the current window", "窗口内失败次数", nullable=False),
+            _c("window_start", "TIMESTAMP", "Start of the current window (UTC)", "窗口开始(UTC)", nullable=False),
+            _c("locked_until", "TIMESTAMP", "Locked until (UTC)", "锁定至(UTC)"),
+            _c("lockouts", "BIGINT", "Lockouts in a row (each one doubles the next)", "连续锁定次数",
+               nullable=False),
+            _c("last_failure", "TIMESTAMP", "Last failure (UTC)", "最近失败(UTC)", nullable=False),
+        ),
+        key=("kind", "subject"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+SECURITY_EVENTS = _table(
+    Table(
+        "security_events",
+        "Audit log of security events: sign-ins (ok, failed, lockout), sign-outs, password changes and resets, "
+        "users added, disabled, enabled, removed, role changes, API tokens issued (append-only; no secrets)",
+        "安全事件审计日志:登录(成功、失败、锁定)、退出、改密与重置、用户增删停启、角色变更、签发 API 令牌(只追加,不含密码)",
+        (
+            _c("occurred_at", "TIMESTAMP", "When (UTC)", "时间(UTC)", nullable=False),
+            _c("event", "VARCHAR", "What happened", "事件", nullable=False),
+            _c("user_name", "VARCHAR", "The user it concerns (the name tried, for a failed sign-in)", "相关用户"),
+            _c("actor", "VARCHAR", "Who did it: a web user, `cli`, or empty for an unknown person", "操作人"),
+            _c("client", "VARCHAR", "Client address (web) or empty (CLI)", "客户端地址"),
+            _c("detail", "VARCHAR", "More about it", "详情"),
+        ),
+        key=(),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 INBOX_ACTIONS = _table(
     Table(
         "inbox_actions",

@@ -13,7 +13,7 @@ from hudong.metrics import REGISTRY, list_metrics
 from hudong.report.charts import records
 
 from . import inbox, labels, replies
-from .app import Forbidden, check_csrf, require, state_of
+from .app import Forbidden, check_csrf, errors, require, state_of
 from .auth import User
 from .filters import Filters, cached_choices, parse_filters
 
@@ -47,12 +47,12 @@ def split_list(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
-@router.get("/me", summary="The authenticated user")
+@router.get("/me", summary="The authenticated user", responses=errors(401))
 def me(user: Reader) -> dict[str, str]:
     return {"name": user.name, "role": user.role}
 
 
-@router.get("/metrics", summary="Every registered metric with its definition")
+@router.get("/metrics", summary="Every registered metric with its definition", responses=errors(401))
 def metrics_list(user: Reader) -> list[dict[str, Any]]:
     return [
         {
@@ -70,7 +70,9 @@ def metrics_list(user: Reader) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/metrics/{name}", summary="Compute one metric, grouped by dimensions")
+@router.get(
+    "/metrics/{name}", summary="Compute one metric, grouped by dimensions", responses=errors(400, 401, 404, 422)
+)
 def metric_values(
     request: Request,
     name: str,
@@ -102,12 +104,16 @@ def metric_values(
     }
 
 
-@router.get("/scorecard", summary="The maturity scorecard with its evidence")
+@router.get("/scorecard", summary="The maturity scorecard with its evidence", responses=errors(401))
 def scorecard(request: Request, user: Reader) -> dict[str, Any]:
     return state_of(request).scorecard().to_dict()
 
 
-@router.get("/inbox", summary="Inbound messages waiting for a staff reply (oldest or newest first)")
+@router.get(
+    "/inbox",
+    summary="Inbound messages waiting for a staff reply (oldest or newest first)",
+    responses=errors(400, 401, 403, 422),
+)
 def inbox_list(
     request: Request,
     user: Reader,
@@ -119,7 +125,7 @@ def inbox_list(
     toxicity: Annotated[str, Query(description="clean | abusive | any (abusive: analyst, admin)")] = "clean",
     mine: Annotated[bool, Query(description="only items assigned to me")] = False,
     limit: Annotated[int, Query(ge=1, le=inbox.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=inbox.MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     if toxicity != "clean" and not user.can("triage"):
         raise Forbidden(f"role {user.role!r} may not read abusive messages (the triage queue: analyst, admin)")
@@ -144,20 +150,30 @@ def inbox_list(
     return out
 
 
-@router.get("/templates", summary="Reply templates (name, lang, body with {user} {brand} {platform})")
+@router.get(
+    "/templates",
+    summary="Reply templates (name, lang, body with {user} {brand} {platform})",
+    responses=errors(401, 422),
+)
 def templates_list(request: Request, user: Reader, lang: str | None = None) -> list[dict[str, Any]]:
     with state_of(request).db() as ws:
         rows = replies.list_templates(ws.con, lang or None)
     return [dict(r, updated_at=r["updated_at"].isoformat()) for r in rows]
 
 
-@router.get("/inbox/{item_id:path}/history", summary="Actions recorded on one inbox item")
+@router.get(
+    "/inbox/{item_id:path}/history", summary="Actions recorded on one inbox item", responses=errors(400, 401, 422)
+)
 def inbox_history(request: Request, item_id: str, user: Reader) -> list[dict[str, Any]]:
     with state_of(request).db() as ws:
         return inbox.history(ws, item_id)
 
 
-@router.post("/inbox/{item_id:path}/action", summary="Assign, draft, mark replied, ignore, escalate or reopen an item")
+@router.post(
+    "/inbox/{item_id:path}/action",
+    summary="Assign, draft, mark replied, ignore, escalate or reopen an item",
+    responses=errors(400, 401, 403, 404, 422),
+)
 def inbox_action(
     request: Request,
     item_id: str,
@@ -173,6 +189,7 @@ def inbox_action(
 @router.get(
     "/inbox/{item_id:path}/labels",
     summary="An item's operator labels, the model's current predictions and the labels offered per task",
+    responses=errors(400, 401, 404, 422),
 )
 def inbox_labels(request: Request, item_id: str, user: Reader) -> dict[str, Any]:
     with state_of(request).db() as ws:
@@ -182,6 +199,7 @@ def inbox_labels(request: Request, item_id: str, user: Reader) -> dict[str, Any]
 @router.post(
     "/inbox/{item_id:path}/label",
     summary="Label an item's sentiment, emotion or toxicity (replaces its label of that task; in its history)",
+    responses=errors(400, 401, 403, 404, 422),
 )
 def inbox_label(
     request: Request,

@@ -8,8 +8,8 @@ running `hudong import` on the same directory.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,27 +21,65 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
-from . import auth, inbox
+from . import auth, inbox, sessions
 from .cache import VersionedCache, data_version
 
 VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
 
-SESSION_COOKIE = "hudong_session"
+SESSION_COOKIE = "hudong_session"  # a random session id (web/sessions.py); the server keeps its hash
+LOGIN_COOKIE = "hudong_login"  # before sign-in: the login form's CSRF token, signed (no server state)
 LANG_COOKIE = "hudong_lang"
-SESSION_MAX_AGE = 12 * 3600
+LOGIN_CSRF_MAX_AGE = 12 * 3600
+HSTS = "max-age=31536000; includeSubDomains"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
 
+class ErrorOut(BaseModel):
+    """Every API error: ``{"error": "..."}``; a 422 adds ``details`` (where, problem) per invalid field."""
+
+    error: str = Field(description="what went wrong, in words")
+    details: list[dict[str, str]] | None = Field(default=None, description="422: one {where, problem} per field")
+
+
+ERROR_MEANING = {
+    400: "Bad parameter: an unknown filter value, status, dimension, action or label, a malformed item id, a date "
+    "outside 1970-01-01 – 2100-12-31 or start after end (the message names the parameter)",
+    401: "Not authenticated: no or a wrong Bearer token, or no session (a signed-out, expired or revoked one)",
+    403: "Forbidden: the role may not do this (the message names the roles that may), or a missing/wrong CSRF "
+    "token on a cookie-authenticated POST",
+    404: "Not found: unknown metric, inbox item, import job or batch",
+    422: "Malformed request: a parameter of the wrong type or out of its bounds (e.g. offset, limit), or a body "
+    "that does not match its schema",
+    429: "Too many failed sign-ins (wrong passwords or API tokens) from this address: wait the Retry-After "
+    "seconds",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of an API route: these error statuses with the ``ErrorOut`` body, in /openapi.json.
+    Every API route can answer 401 and 429 (authentication), so they are always included."""
+    return {code: {"model": ErrorOut, "description": ERROR_MEANING[code]} for code in sorted({*codes, 401, 429})}
+
+
 class NotAuthenticated(Exception):
     """No valid session or token: pages redirect to the login page, the API answers 401."""
+
+
+class TooManyAttempts(Exception):
+    """Too many failed sign-ins from this address (or as this name): 429 with Retry-After."""
+
+    def __init__(self, seconds: float):
+        super().__init__(seconds)
+        self.retry_after = sessions.retry_after(seconds)
 
 
 class Forbidden(Exception):
@@ -56,7 +94,7 @@ class WebState:
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
         self.lock = threading.RLock()
-        self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-session")
+        self.signer = URLSafeTimedSerializer(auth.session_secret(ws.key), salt="hudong-login-csrf")
         self.fixed_now = now
         self.cache = VersionedCache()
         self._version: tuple[Any, ...] = ()
@@ -100,30 +138,86 @@ class WebState:
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
 
-    # ---- sessions ---------------------------------------------------------------------------------
-    def read_session(self, request: Request) -> dict[str, Any]:
-        raw = request.cookies.get(SESSION_COOKIE)
-        if not raw:
-            return {}
-        try:
-            data = self.signer.loads(raw, max_age=SESSION_MAX_AGE)
-        except BadSignature:
-            return {}
-        return data if isinstance(data, dict) else {}
+    # ---- sessions (server side: web/sessions.py) ------------------------------------------------------
+    def settings(self) -> sessions.Settings:
+        return sessions.Settings.of(self.ws)
 
-    def write_session(self, request: Request, response: Response, user: str | None, csrf: str | None = None) -> str:
-        """Start a session (a new CSRF token unless given, so a login rotates it); returns the CSRF token."""
-        csrf = csrf or secrets.token_urlsafe(24)
+    def session(self, request: Request) -> sessions.Session | None:
+        """The request's valid session (looked up once per request), else None."""
+        try:
+            return request.state.session
+        except AttributeError:
+            pass
+        sid = request.cookies.get(SESSION_COOKIE, "")
+        found = None
+        if sid:
+            with self.db() as ws:
+                found = sessions.lookup(ws.con, sid, self.settings())
+        request.state.session = found
+        return found
+
+    def start_session(self, request: Request, response: Response, user: str) -> str:
+        """Sign ``user`` in on this browser: a new session (a new id and CSRF token: a sign-in never reuses one,
+        so a planted id is worthless), the previous one of this browser ended. Returns the CSRF token."""
+        st = self.settings()
+        with self.db() as ws:
+            old = request.cookies.get(SESSION_COOKIE)
+            if old:
+                sessions.end(ws.con, old)
+            sid, session = sessions.start(ws.con, user, client_of(request), st)
+        request.state.session = session
         response.set_cookie(
             SESSION_COOKIE,
-            self.signer.dumps({"u": user, "c": csrf}),
-            max_age=SESSION_MAX_AGE,
+            sid,
+            max_age=max(1, math.ceil(st.session.total_seconds())),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+        response.delete_cookie(LOGIN_COOKIE, path="/")
+        return session.csrf
+
+    def end_session(self, request: Request, response: Response) -> None:
+        sid = request.cookies.get(SESSION_COOKIE)
+        if sid:
+            with self.db() as ws:
+                sessions.end(ws.con, sid)
+        request.state.session = None
+        response.delete_cookie(SESSION_COOKIE, path="/")
+
+    def login_csrf(self, request: Request) -> str | None:
+        """The CSRF token of the login form (before a session exists), from its signed cookie."""
+        raw = request.cookies.get(LOGIN_COOKIE)
+        if not raw:
+            return None
+        try:
+            value = self.signer.loads(raw, max_age=LOGIN_CSRF_MAX_AGE)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None
+
+    def new_login_csrf(self, request: Request, response: Response, csrf: str) -> str:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            self.signer.dumps(csrf),
+            max_age=LOGIN_CSRF_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
             path="/",
         )
         return csrf
+
+    def csrf_of(self, request: Request) -> str:
+        """The token a form on this page must carry: the session's, else the login form's."""
+        s = self.session(request)
+        return s.csrf if s is not None else (self.login_csrf(request) or "")
+
+
+def client_of(request: Request) -> str:
+    """The client address (behind a proxy: the one it forwards, when uvicorn trusts it; see docs/web.md)."""
+    return request.client.host if request.client else ""
 
 
 def state_of(request: Request) -> WebState:
@@ -135,17 +229,28 @@ def current_user(request: Request) -> auth.User:
     st = state_of(request)
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
+        # Wrong tokens count as failed sign-ins of the client address (web/sessions.py): an address that sent
+        # too many is refused (429) for a while, right token or not.
+        client = client_of(request)
         with st.db() as ws:
+            wait = sessions.locked_for(ws.con, "", client, kinds=("client",))
+            if wait > 0:
+                raise TooManyAttempts(wait)
             user = auth.user_for_token(ws.con, header[7:].strip())
+            if user is None:
+                auth.record_event(ws.con, "login_failed", None, None, client, "wrong API token")
+                for lock in sessions.failed(ws.con, "", client, st.settings(), kinds=("client",)):
+                    detail = f"address {lock.subject}: {lock.failures} failures; locked for {lock.seconds:.0f} s"
+                    auth.record_event(ws.con, "lockout", None, None, client, detail)
         if user is None:
             raise NotAuthenticated()
         request.state.via_token = True
         return user
-    name = st.read_session(request).get("u")
-    if not name:
+    session = st.session(request)
+    if session is None:
         raise NotAuthenticated()
     with st.db() as ws:
-        user = auth.get_user(ws.con, name)
+        user = auth.get_user(ws.con, session.user)
     if user is None:
         raise NotAuthenticated()
     request.state.via_token = False
@@ -171,8 +276,7 @@ def check_csrf(request: Request, given: str | None) -> None:
     """POSTs authenticated by the session cookie must carry the session's CSRF token."""
     if getattr(request.state, "via_token", False):
         return
-    expected = state_of(request).read_session(request).get("c")
-    if not auth.csrf_ok(expected, given):
+    if not auth.csrf_ok(state_of(request).csrf_of(request), given):
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 
@@ -195,6 +299,16 @@ def _install_handlers(app: FastAPI) -> None:
 
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(nxt, safe='')}", status_code=303)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(request: Request, exc: TooManyAttempts) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)}
+        msg = f"too many failed sign-ins from this address: try again in {exc.retry_after} s"
+        if _is_api(request):
+            return JSONResponse({"error": msg}, status_code=429, headers=headers)
+        resp = render_error(request, 429, msg)
+        resp.headers.update(headers)
+        return resp
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
@@ -245,7 +359,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     """The web app for the workspace at ``ws_dir`` (``now`` fixes the SLA clock, for tests). ``warm``: fill the
     cache in a background thread when the app starts (``web/warm.py``); default: ``HUDONG_WEB_WARM``, on."""
     ws = Workspace.open(Path(ws_dir))
-    auth.ensure_tables(ws.con)
+    auth.ensure_tables(ws.con)  # users, sessions, sign-in throttling, security events
+    sessions.Settings.of(ws)  # a bad [web] setting stops the start, not the first sign-in
     inbox.ensure_tables(ws.con)
     from . import labels, replies, uploads
 
@@ -285,6 +400,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.scheme == "https":  # behind a proxy: uvicorn --proxy-headers --forwarded-allow-ips
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if not request.url.path.startswith("/static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -111,13 +111,22 @@ class Filters:
         return ("?" + urlencode(p)) if p else ""
 
 
+# Dates outside this window are refused with a 400 naming the parameter (year 1 or 9999 is a typo or a probe,
+# and "end + 1 day" of 9999-12-31 does not exist).
+MIN_DATE = dt.date(1970, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+
+
 def _date(value: str | None, name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        d = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise HudongError(f"filter {name!r} must be a date like 2026-06-01, got {value!r}") from None
+    if not MIN_DATE <= d <= MAX_DATE:
+        raise HudongError(f"filter {name!r} must be a date between {MIN_DATE} and {MAX_DATE}, got {value!r}")
+    return d
 
 
 def _values(params: Mapping[str, str], name: str, allowed: list[str]) -> tuple[str, ...]:

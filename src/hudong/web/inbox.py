@@ -23,7 +23,7 @@ import ibis
 
 from hudong.errors import HudongError
 from hudong.metrics import tables_of
-from hudong.metrics.common import business_clock
+from hudong.metrics.common import bound_isin, business_clock
 from hudong.metrics.responsiveness import messages
 from hudong.store import schema as S
 from hudong.text.toxicity import INSULTS_ZH
@@ -38,6 +38,7 @@ ORDERS = ("oldest", "newest")  # oldest-unanswered first (default) or newest fir
 SENTIMENTS = ("positive", "neutral", "negative", "unscored")
 TOXICITY = ("clean", "abusive", "any")  # the main inbox shows "clean"; the triage queue "abusive"
 MAX_LIMIT = 500
+MAX_OFFSET = 10_000_000  # far past any inbox; request values above it are refused (400/422), never sent to SQL
 MAX_NOTE = 2000
 
 # Word rule, beside the toxicity model: insults and threats that are abusive in any context (not merely negative).
@@ -80,8 +81,8 @@ class InboxQuery:
                 raise HudongError(f"unknown {name} {value!r}; {name} must be one of: {', '.join(allowed)}")
         if not 1 <= self.limit <= MAX_LIMIT:
             raise HudongError(f"limit must be between 1 and {MAX_LIMIT}")
-        if self.offset < 0:
-            raise HudongError("offset must be >= 0")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise HudongError(f"offset must be between 0 and {MAX_OFFSET}")
 
 
 def item_id(platform: str, interaction_id: str) -> str:
@@ -113,8 +114,8 @@ def local_now(ws: Any) -> dt.datetime:
 def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
     m = messages(tables_of(ws))
     waiting = m.filter(~m.staff, m.answered_at.isnull())
-    if q.platform is not None:
-        waiting = waiting.filter(waiting.platform == q.platform)
+    if q.platform is not None:  # request values are bound (data, not SQL text): any string is safe, NUL included
+        waiting = waiting.filter(bound_isin(waiting.platform, [q.platform]))
     # One item per unanswered turn: its latest inbound message (the clock start), with the turn's size.
     w_last = ibis.window(
         group_by=[waiting.platform, waiting.conv], order_by=[waiting.ts.desc(), waiting.interaction_id.desc()]
@@ -167,7 +168,7 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
     elif q.status != "all":
         j = j.filter(j.status == q.status)
     if q.assignee is not None:
-        j = j.filter(j.assignee == q.assignee)
+        j = j.filter(bound_isin(j.assignee, [q.assignee]))
     sla = float(ws.setting("business_hours.sla_minutes", 240))
     j = j.mutate(over_sla=j.business_minutes > sla)
     if q.over_sla:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import auth, inbox, labels, replies
@@ -27,6 +27,7 @@ Responder = Annotated[User, Depends(require("inbox"))]
 Triager = Annotated[User, Depends(require("triage"))]
 Editor = Annotated[User, Depends(require("templates"))]
 PAGE = 50
+MAX_PAGE = inbox.MAX_OFFSET // PAGE + 1  # a larger page number is a 422, as the API's offset bound
 
 # The inbox's own words (merged into the pages' table, so templates use the usual t()).
 TEXT.update(
@@ -126,11 +127,10 @@ def inbox_page(
     sentiment: str | None = None,
     toxicity: str = "clean",
     mine: bool = False,
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> Response:
     if toxicity != "clean" and not user.can("triage"):
         toxicity = "clean"  # abusive messages only reach the roles allowed to triage them
-    page = max(page, 1)
     q = inbox.InboxQuery(
         platform=platform or None,
         over_sla=over_sla,

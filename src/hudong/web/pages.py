@@ -21,8 +21,8 @@ from hudong.report.fmt import evidence_value, score
 from hudong.report.i18n import platform_name
 from hudong.report.i18n import t as report_t
 
-from . import auth
-from .app import LANG_COOKIE, check_csrf, current_user, require, state_of
+from . import auth, sessions
+from .app import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_of, current_user, require, state_of
 from .auth import User
 
 HERE = Path(__file__).parent
@@ -82,6 +82,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "type_dm": ("私信", "DM"),
     "type_mention": ("提及", "mention"),
     "saved": ("已记录", "Saved"),
+    "locked": (
+        "登录失败次数过多，此用户名或地址已暂时锁定：请 {wait} 后再试。",
+        "Too many failed sign-ins: this user name or address is locked for now. Try again in {wait}.",
+    ),
+    "seconds": ("{n} 秒", "{n} seconds"),
+    "minutes": ("{n} 分钟", "{n} minutes"),
+    "account": ("我的账户", "My account"),
+    "change_password": ("修改密码", "Change password"),
+    "current_password": ("当前密码", "Current password"),
+    "new_password": ("新密码（至少 8 个字符）", "New password (at least 8 characters)"),
+    "password_changed": (
+        "密码已修改；其他设备上的登录已全部退出。",
+        "Password changed; every other signed-in browser was signed out.",
+    ),
+    "state": ("状态", "Status"),
+    "enabled": ("启用", "enabled"),
+    "disabled": ("已停用", "disabled"),
+    "disable": ("停用", "Disable"),
+    "enable": ("启用", "Enable"),
+    "remove": ("删除", "Remove"),
+    "remove_confirm": ("确认删除", "confirm removal"),
+    "reset_password": ("重置密码", "Reset password"),
+    "change_role": ("更改角色", "Change role"),
+    "new_password_once": ("{user} 的新密码（只显示一次）：", "New password of {user} (shown once): "),
+    "user_done": ("已完成：{what}", "Done: {what}"),
+    "audit": ("安全审计日志（最近 {n} 条）", "Security audit log (latest {n})"),
+    "ev_at": ("时间（UTC）", "Time (UTC)"),
+    "ev_event": ("事件", "Event"),
+    "ev_user": ("用户", "User"),
+    "ev_actor": ("操作人", "By"),
+    "ev_client": ("地址", "Address"),
+    "ev_detail": ("详情", "Detail"),
 }
 
 
@@ -127,7 +159,7 @@ def render(
 ) -> HTMLResponse:
     lang = lang_of(request)
     st = state_of(request)
-    csrf = csrf_token or st.read_session(request).get("c", "")
+    csrf = csrf_token or st.csrf_of(request)
 
     def switch(to: str) -> str:
         params = dict(request.query_params)
@@ -176,14 +208,20 @@ def _safe_next(nxt: str | None) -> str:
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
     st = state_of(request)
-    csrf = st.read_session(request).get("c")
+    csrf = st.csrf_of(request)
     if csrf:
         return render(request, "login.html", next=_safe_next(next), error=None)
-    # No session yet: start an anonymous one so the login form carries a CSRF token too.
-    csrf = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", csrf_token=csrf, next=_safe_next(next), error=None)
-    st.write_session(request, resp, None, csrf=csrf)
+    # No session yet: the login form's CSRF token lives in a signed cookie of its own.
+    token = secrets.token_urlsafe(24)
+    resp = render(request, "login.html", csrf_token=token, next=_safe_next(next), error=None)
+    st.new_login_csrf(request, resp, token)
     return resp
+
+
+def wait_text(seconds: int, lang: str) -> str:
+    if seconds < 120:
+        return tr("seconds", lang, n=seconds)
+    return tr("minutes", lang, n=-(-seconds // 60))
 
 
 @router.post("/login")
@@ -194,24 +232,83 @@ def login(
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
+    """Sign in, throttled per user name and per client address (``web/sessions.py``). The answers are the same
+    whether or not the user exists; a locked name or address is refused (429, Retry-After) without checking the
+    password."""
     check_csrf(request, csrf)
     st = state_of(request)
+    client = client_of(request)
+    settings = st.settings()
+    user = None
     with st.db() as ws:
-        user = auth.authenticate(ws.con, username, password)
+        wait = sessions.locked_for(ws.con, username, client)
+        if wait > 0:
+            auth.record_event(ws.con, "login_failed", username, None, client, "refused: locked")
+        else:
+            user = auth.authenticate(ws.con, username, password)
+            if user is None:
+                auth.record_event(ws.con, "login_failed", username, None, client, "wrong user name or password")
+                for lock in sessions.failed(ws.con, username, client, settings):
+                    who = "user name" if lock.kind == "user" else f"address {lock.subject}"
+                    detail = f"{who}: {lock.failures} failures; locked for {lock.seconds:.0f} s"
+                    auth.record_event(ws.con, "lockout", username, None, client, detail)
+            else:
+                sessions.succeeded(ws.con, username)
+                auth.record_event(ws.con, "login_ok", user.name, user.name, client)
+    lang = lang_of(request)
+    if wait > 0:
+        seconds = sessions.retry_after(wait)
+        resp = render(
+            request, "login.html", http_status=429, next=_safe_next(next), error=None,
+            locked=tr("locked", lang, wait=wait_text(seconds, lang)),
+        )  # fmt: skip
+        resp.headers["Retry-After"] = str(seconds)
+        return resp
     if user is None:
-        return render(
-            request, "login.html", http_status=401, next=_safe_next(next), error=tr("bad_login", lang_of(request))
-        )
+        return render(request, "login.html", http_status=401, next=_safe_next(next), error=tr("bad_login", lang))
     resp = RedirectResponse(_safe_next(next), status_code=303)
-    st.write_session(request, resp, user.name)
+    st.start_session(request, resp, user.name)
     return resp
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
+    """Sign out: the session is deleted on the server, so a copy of the cookie stops working too."""
+    st = state_of(request)
     resp = RedirectResponse("/login", status_code=303)
-    state_of(request).write_session(request, resp, None)
+    session = st.session(request)
+    if session is None:  # nothing to end (expired or already signed out)
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
+    check_csrf(request, csrf)
+    st.end_session(request, resp)
+    with st.db() as ws:
+        auth.record_event(ws.con, "logout", session.user, session.user, client_of(request))
+    return resp
+
+
+# ---- my account (every role) ------------------------------------------------------------------------
+@router.get("/account")
+def account_page(request: Request, user: Reader) -> Response:
+    return render(request, "account.html", user=user, saved=request.query_params.get("saved"))
+
+
+@router.post("/account/password")
+def account_password(
+    request: Request,
+    user: Reader,
+    current: Annotated[str, Form()],
+    new: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Change one's own password (the current one is needed). Every session of the user ends; this browser gets
+    a fresh one."""
+    check_csrf(request, csrf)
+    st = state_of(request)
+    with st.db() as ws:
+        auth.change_own_password(ws.con, user.name, current, new, client=client_of(request))
+    resp = RedirectResponse("/account?saved=1", status_code=303)
+    st.start_session(request, resp, user.name)
     return resp
 
 
@@ -236,11 +333,23 @@ def _platforms(ws: Any) -> list[str]:
 
 
 # ---- users (admin) --------------------------------------------------------------------------------
-@router.get("/users")
-def users_page(request: Request, user: Admin) -> Response:
+AUDIT_SHOWN = 100
+
+
+def _users_page(request: Request, user: User, **extra: Any) -> HTMLResponse:
     with state_of(request).db() as ws:
         users = auth.list_users(ws.con)
-    return render(request, "users.html", user=user, users=users, roles=auth.ROLES, token=None, error=None)
+        audit = auth.list_events(ws.con, limit=AUDIT_SHOWN)
+    ctx: dict[str, Any] = dict(token=None, new_password=None, done=None, error=None)
+    ctx.update(extra)
+    return render(
+        request, "users.html", user=user, users=users, roles=auth.ROLES, audit=audit, audit_n=AUDIT_SHOWN, **ctx
+    )
+
+
+@router.get("/users")
+def users_page(request: Request, user: Admin) -> Response:
+    return _users_page(request, user)
 
 
 @router.post("/users")
@@ -254,7 +363,7 @@ def users_add(
 ) -> Response:
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
-        auth.add_user(ws.con, name, role, password)
+        auth.add_user(ws.con, name, role, password, actor=user.name, client=client_of(request))
     return RedirectResponse("/users", status_code=303)
 
 
@@ -264,8 +373,81 @@ def users_token(
 ) -> Response:
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
-        token = auth.new_token(ws.con, name)
-        users = auth.list_users(ws.con)
-    return render(
-        request, "users.html", user=user, users=users, roles=auth.ROLES, token=token, token_user=name, error=None
-    )
+        token = auth.new_token(ws.con, name, actor=user.name, client=client_of(request))
+    return _users_page(request, user, token=token, token_user=name)
+
+
+def _respond(request: Request, user: User, name: str, **extra: Any) -> Response:
+    """The users page after an action on ``name``. An admin who acted on themselves (disable, remove, password
+    reset: every session of theirs ended) goes to the login page if they can no longer sign in, else gets a fresh
+    session for this browser, whose CSRF token the page carries."""
+    if name != user.name:
+        return _users_page(request, user, **extra)
+    st = state_of(request)
+    with st.db() as ws:
+        still = auth.get_user(ws.con, name)
+    if still is None:
+        resp = RedirectResponse("/login", status_code=303)
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
+    placeholder = HTMLResponse("")
+    st.start_session(request, placeholder, name)  # sets request.state.session: the page renders its token
+    page = _users_page(request, still, **extra)
+    for value in placeholder.headers.getlist("set-cookie"):
+        page.headers.append("set-cookie", value)
+    return page
+
+
+@router.post("/users/disable")
+def users_disable(
+    request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        auth.disable_user(ws.con, name, actor=user.name, client=client_of(request))
+    return _respond(request, user, name, done=f"{name}: user_disabled")
+
+
+@router.post("/users/enable")
+def users_enable(
+    request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        auth.enable_user(ws.con, name, actor=user.name, client=client_of(request))
+    return _users_page(request, user, done=f"{name}: user_enabled")
+
+
+@router.post("/users/remove")
+def users_remove(
+    request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        auth.remove_user(ws.con, name, actor=user.name, client=client_of(request))
+    return _respond(request, user, name, done=f"{name}: user_removed")
+
+
+@router.post("/users/password")
+def users_password(
+    request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Reset a user's password to a generated one, shown once; every session of the user ends."""
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        generated = auth.set_password(ws.con, name, actor=user.name, client=client_of(request))
+    return _respond(request, user, name, new_password=generated, password_user=name)
+
+
+@router.post("/users/role")
+def users_role(
+    request: Request,
+    user: Admin,
+    name: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        auth.set_role(ws.con, name, role, actor=user.name, client=client_of(request))
+    return _users_page(request, user, done=f"{name}: role_changed")

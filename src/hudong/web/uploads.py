@@ -35,7 +35,7 @@ from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
 
-from .app import WebState, check_csrf, require, state_of
+from .app import WebState, check_csrf, errors, require, state_of
 from .auth import User
 from .pages import TEXT, render
 
@@ -371,7 +371,12 @@ def quarantine_rows(
 
 
 # ---- API -----------------------------------------------------------------------------------------------
-@router.post("/api/uploads", tags=["api"], summary="Upload a file and import it (returns the job to poll)")
+@router.post(
+    "/api/uploads",
+    tags=["api"],
+    summary="Upload a file and import it (returns the job to poll)",
+    responses=errors(400, 401, 403, 422),
+)
 def api_upload(
     request: Request,
     user: Uploader,
@@ -384,7 +389,12 @@ def api_upload(
     return receive(state_of(request), user, file, format, mapping).public()
 
 
-@router.get("/api/imports/jobs/{job_id}", tags=["api"], summary="State of an upload's import (for progress)")
+@router.get(
+    "/api/imports/jobs/{job_id}",
+    tags=["api"],
+    summary="State of an upload's import (for progress)",
+    responses=errors(401, 404, 422),
+)
 def api_job(request: Request, job_id: str, user: Reader) -> dict[str, Any]:
     job = jobs_of(state_of(request)).get(job_id)
     if job is None:
@@ -392,12 +402,17 @@ def api_job(request: Request, job_id: str, user: Reader) -> dict[str, Any]:
     return job.public()
 
 
-@router.get("/api/imports", tags=["api"], summary="Import history, newest first")
+@router.get("/api/imports", tags=["api"], summary="Import history, newest first", responses=errors(401))
 def api_imports(request: Request, user: Reader) -> list[dict[str, Any]]:
     return history(state_of(request))
 
 
-@router.get("/api/imports/{batch_id}/quarantine", tags=["api"], summary="Quarantined rows of one import batch")
+@router.get(
+    "/api/imports/{batch_id}/quarantine",
+    tags=["api"],
+    summary="Quarantined rows of one import batch",
+    responses=errors(401, 404, 422),
+)
 def api_quarantine(request: Request, batch_id: str, user: Reader) -> dict[str, Any]:
     return quarantine_rows(state_of(request), batch_id, show_raw=user.can("users"))
 
