@@ -616,6 +616,9 @@ def serve(ctx: click.Context, directory: str | None, host: str, port: int) -> No
     _serve(d, host, port)
 
 
+SHUTDOWN_GRACE = 3  # seconds `hudong serve` lets running requests finish after SIGTERM / Ctrl-C
+
+
 def _serve(d: Path, host: str, port: int) -> None:
     """Run the web app on workspace ``d`` until interrupted (the app warms its cache in the background)."""
     import uvicorn
@@ -624,7 +627,24 @@ def _serve(d: Path, host: str, port: int) -> None:
 
     app = create_app(d)
     click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # SIGTERM/Ctrl-C: requests still running get SHUTDOWN_GRACE seconds, the cache warming is interrupted
+    # (web/warm.py stop_warming) and never waited for. uvicorn then re-raises the signal: SIGTERM ends the process
+    # at once, SIGINT comes back as KeyboardInterrupt.
+    code = 0
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=SHUTDOWN_GRACE)
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    finally:
+        st = app.state.web
+        if st.warm_thread is not None and st.warm_thread.is_alive() and not st.warm_finished:
+            # The warming thread is still in a long step. Python's teardown must not run under it: a daemon thread
+            # inside a DuckDB query aborts the interpreter's exit. Its work is a cache, nothing to save; the
+            # workspace's committed writes are in DuckDB's write-ahead log.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
 
 
 @cli.group()
