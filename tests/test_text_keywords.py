@@ -125,7 +125,6 @@ def test_chinese_top_terms_have_no_function_words():
     import json
 
     from conftest import shared_data
-
     from hudong.text.keywords import term_matrix
 
     path = shared_data("weibo_ced_rumor_cascades", "ced_original_microblogs.jsonl.gz")
