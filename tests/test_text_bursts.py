@@ -71,7 +71,29 @@ def test_rising_ranks_the_term_that_jumps_against_its_own_baseline():
     top = rising(wide, window=7, min_count=3)
     assert top["term"].iloc[0] == "new_hot"
     assert top.set_index("term").loc["new_hot", "ratio"] == pytest.approx(13.0)
-    assert top.set_index("term").loc["steady_big", "z"] < 2
+    assert "steady_big" not in set(top["term"])  # 55 against a mean of ≈ 50: z < 2, not rising
+
+
+def test_rising_never_lists_a_term_below_its_baseline():
+    """Issue #19 item 18: "rising now" listed falling terms (every term with count ≥ 3, ranked by z, negative
+    z included). Only a term whose last count is ≥ 2 noise units above its own baseline is rising."""
+    days = pd.date_range("2026-06-01", periods=8, freq="D")
+    wide = pd.DataFrame({"falling": [10, 10, 10, 10, 10, 10, 10, 4], "flat": [5] * 8,
+                         "rising": [1, 0, 2, 1, 0, 1, 1, 9]}, index=days)  # fmt: skip
+    top = rising(wide, window=7, min_count=3)
+    assert top["term"].tolist() == ["rising"]
+    assert (top["count"] > top["baseline"]).all() and (top["z"] >= 2).all()
+    # the z threshold is a parameter; z > 0 ⇔ count > baseline, so even z_min = 0 keeps falling terms out
+    assert "falling" not in set(rising(wide, window=7, min_count=3, z_min=0.0)["term"])
+
+
+def test_rising_with_totals_needs_a_larger_share_not_just_more_volume():
+    days = pd.date_range("2026-06-01", periods=8, freq="D")
+    # every term doubles on the last day because twice as many posts came in: none of them is rising
+    wide = pd.DataFrame({"a": [10] * 7 + [20], "b": [6] * 7 + [12], "new": [1] * 7 + [12]}, index=days)
+    totals = pd.Series([100] * 7 + [200], index=days)
+    assert set(rising(wide, window=7, min_count=3)["term"]) == {"a", "b", "new"}
+    assert rising(wide, window=7, min_count=3, totals=totals)["term"].tolist() == ["new"]
 
 
 def test_hot_search_slice_detectors_agree_with_top10_entries():

@@ -74,3 +74,62 @@ def test_segments_source_and_follower_tier():
     assert segment_of(posts, "tier", {"small": 0, "big": 5_000}).tolist() == ["big", "small", "small", "big", "unknown"]
     with pytest.raises(HudongError, match="unknown segment"):
         segment_of(posts, "age")
+
+
+# ---- stop words on real posts (issue #19 item 18: English topics and bursts were "was", "after", "but") --------
+# Function words a reader would never call a topic, chosen independently of the stop list in the code.
+EN_FUNCTION = {"was", "after", "but", "have", "this", "that", "they", "their", "them", "your", "you", "our", "who",
+               "what", "when", "why", "how", "about", "will", "would", "out", "more", "now", "with", "from", "been",
+               "were", "just", "don't", "i'm", "it's", "can't", "rt", "via", "amp", "http", "https", "did", "does"}  # fmt: skip
+ZH_FUNCTION = {"不要", "这是", "不能", "不会", "所有", "很多", "一次", "一个", "没有", "我们", "就是", "已经", "可以", "因为",
+               "所以", "但是", "什么", "这个", "为了", "只要", "只有", "正在", "原来", "有人", "多少", "这种", "真是",
+               "的话", "难道", "看来", "肯定", "看到", "最后", "自己", "大家", "时候"}  # fmt: skip
+
+
+def _tweets() -> list[str]:
+    from conftest import shared_data
+
+    d = shared_data("tweeteval")
+    return [line.rstrip("\n") for f in ("sentiment/val_text.txt", "hate/train_text.txt", "offensive/train_text.txt")
+            for line in open(d / f, encoding="utf-8")]  # fmt: skip
+
+
+def test_english_top_terms_topics_and_bursts_have_no_stop_words():
+    """TweetEval tweets (sentiment val, hate and offensive train; 25k real tweets): the 100 most frequent terms,
+    the top keywords, every topic's terms and the bursting terms hold no English function word."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from hudong.text.keywords import term_matrix
+
+    tweets = _tweets()
+    stop = EN_FUNCTION | set(ENGLISH_STOP_WORDS)
+    frequent = term_matrix(tweets)["term"].value_counts().head(100).index
+    assert not stop & set(frequent), sorted(stop & set(frequent))
+    frame = pd.DataFrame({"text": tweets})
+    assert not stop & set(keywords(frame, top=50)["term"])
+    table, _ = topics(frame)
+    assert len(table) >= 2 and not stop & {t for terms in table["terms"] for t in terms}
+    # bursts: the tweets spread over 30 days in file order
+    from hudong.text.bursts import count_terms, detect_bursts
+
+    days = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(len(tweets)) * 30 // len(tweets), unit="D")
+    counts = count_terms(pd.DataFrame({"created_at": days, "text": tweets}), "D", min_docs=20)
+    assert not stop & set(counts.terms)
+    assert not stop & set(detect_bursts(counts)["term"])
+
+
+def test_chinese_top_terms_have_no_function_words():
+    """Real Weibo posts (the CED originals, 2,709 posts): the 100 most frequent terms and the top keywords hold no
+    common function word or adverb (不要, 这是, 不能, 很多, …)."""
+    import gzip
+    import json
+
+    from conftest import shared_data
+    from hudong.text.keywords import term_matrix
+
+    path = shared_data("weibo_ced_rumor_cascades", "ced_original_microblogs.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        posts = [json.loads(line).get("text") or "" for line in f]
+    frequent = set(term_matrix(posts)["term"].value_counts().head(100).index)
+    assert not ZH_FUNCTION & frequent, sorted(ZH_FUNCTION & frequent)
+    assert not ZH_FUNCTION & set(keywords(pd.DataFrame({"text": posts}), top=50)["term"])

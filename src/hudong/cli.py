@@ -48,6 +48,19 @@ def _open_on_engine(ctx: click.Context, engine: str | None, spark_master: str | 
     return ws
 
 
+def progress_option(f):
+    """--progress/--no-progress: a progress bar on stderr (default: when stderr is a terminal)."""
+    return click.option("--progress/--no-progress", "show_progress", default=None,
+                        help="Show a progress bar on stderr (default: on a terminal).")(f)  # fmt: skip
+
+
+def _bar(description: str, total: int | None, show: bool | None):
+    """The command's progress bar (``hudong.progress``): a Step callback, a no-op when piped or --no-progress."""
+    from hudong.progress import progress
+
+    return progress(description, total, enabled=show)
+
+
 def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
@@ -294,14 +307,16 @@ def _fmt(v) -> str:
 @cli.command()
 @click.option("--top", default=20, show_default=True, help="Show the N largest cascades.")
 @click.option("--platform", help="Only these platforms (comma-separated).")
+@progress_option
 @click.pass_context
-def cascades(ctx: click.Context, top: int, platform: str | None) -> None:
+def cascades(ctx: click.Context, top: int, platform: str | None, show_progress: bool | None) -> None:
     """Repost cascades: size (unique users), depth, max breadth, structural virality, growth and data repairs."""
     from hudong.graph import cascades_table
 
     ws = _open(ctx, read_only=True)
     try:
-        df = cascades_table(ws, platform=_split(platform) or None, generations=False)
+        with _bar("cascades", 2, show_progress) as step:
+            df = cascades_table(ws, platform=_split(platform) or None, generations=False, progress=step)
     finally:
         ws.close()
     # Short headers so the table fits a terminal; the full frame is `hudong.graph.cascades_table(ws)`.
@@ -318,8 +333,10 @@ def cascades(ctx: click.Context, top: int, platform: str | None) -> None:
 @click.option("--min-repetition", default=2, show_default=True, type=click.IntRange(min=1),
               help="Co-shares a pair needs (CooRTweet min_participation).")
 @click.option("--platform", help="Only these platforms (comma-separated).")
+@progress_option
 @click.pass_context
-def coordination(ctx: click.Context, interval: str, min_repetition: int, platform: str | None) -> None:
+def coordination(ctx: click.Context, interval: str, min_repetition: int, platform: str | None,
+                 show_progress: bool | None) -> None:  # fmt: skip
     """Coordinated co-sharing groups with evidence, bot-like accounts, and KPIs raw vs adjusted (flagged excluded)."""
     from hudong.graph import coordination as C
 
@@ -332,11 +349,14 @@ def coordination(ctx: click.Context, interval: str, min_repetition: int, platfor
         seconds = None
     ws = _open(ctx, read_only=True)
     try:
-        res = C.detect_coordination(ws, interval=seconds, min_repetition=min_repetition,
-                                    platform=_split(platform) or None)
-        bots = C.bot_signals(ws, platform=_split(platform) or None)
-        flagged = C.flagged_accounts(ws, res, bots)
-        kpis = C.kpis_raw_adjusted(ws, flagged)
+        with _bar("coordination", 5, show_progress) as step:
+            res = C.detect_coordination(ws, interval=seconds, min_repetition=min_repetition,
+                                        platform=_split(platform) or None, progress=step)
+            step("bot-like timing")
+            bots = C.bot_signals(ws, platform=_split(platform) or None)
+            flagged = C.flagged_accounts(ws, res, bots)
+            step("KPIs raw vs adjusted")
+            kpis = C.kpis_raw_adjusted(ws, flagged)
     finally:
         ws.close()
     ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.interval.items())
@@ -352,14 +372,16 @@ def coordination(ctx: click.Context, interval: str, min_repetition: int, platfor
 
 @cli.command()
 @click.option("--top", default=20, show_default=True, help="Show the N best candidates.")
+@progress_option
 @click.pass_context
-def koc(ctx: click.Context, top: int) -> None:
+def koc(ctx: click.Context, top: int, show_progress: bool | None) -> None:
     """KOC candidates: nano/micro tier, engagement above peers, customer evidence; ranked by reshares triggered."""
     from hudong.graph import koc_candidates
 
     ws = _open(ctx, read_only=True)
     try:
-        df = koc_candidates(ws)
+        with _bar("koc", 4, show_progress) as step:
+            df = koc_candidates(ws, progress=step)
     finally:
         ws.close()
     cols = ["platform", "user_id", "koc_score", "evidence"]
@@ -456,14 +478,16 @@ def rumour_score(ctx: click.Context, top: int) -> None:
 @click.option("--top", default=10, show_default=True, help="Show the N largest communities.")
 @click.option("--platform", help="Only these platforms (comma-separated).")
 @click.option("--seed", default=42, show_default=True, help="Random seed of the Leiden algorithm.")
+@progress_option
 @click.pass_context
-def communities(ctx: click.Context, top: int, platform: str | None, seed: int) -> None:
+def communities(ctx: click.Context, top: int, platform: str | None, seed: int, show_progress: bool | None) -> None:
     """Communities of the interaction graph (Leiden, modularity): size, key members and bridges."""
     from hudong.graph import communities as detect
 
     ws = _open(ctx, read_only=True)
     try:
-        res = detect(ws, platform=_split(platform) or None, seed=seed, top_members=3)
+        with _bar("communities", 2, show_progress) as step:
+            res = detect(ws, platform=_split(platform) or None, seed=seed, top_members=3, progress=step)
     finally:
         ws.close()
     df = res.table.head(top).copy()
@@ -478,13 +502,15 @@ def communities(ctx: click.Context, top: int, platform: str | None, seed: int) -
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
 @engine_options
+@progress_option
 @click.pass_context
 def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None, engine: str | None,
-              spark_master: str | None) -> None:
+              spark_master: str | None, show_progress: bool | None) -> None:
     """The social-media maturity scorecard: five dimensions 0–100, their evidence, benchmarks and advice."""
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
-        card = ws.scorecard(self_assessment=Path(self_assessment) if self_assessment else None)
+        with _bar("scorecard", 1, show_progress) as step:
+            card = ws.scorecard(self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
         lang = lang or ws.setting("language", "zh")
     finally:
         ws.close()
@@ -500,17 +526,20 @@ def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, la
 @click.option("--out", type=click.Path(file_okay=False), help="Output directory (default: WORKSPACE/reports).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
 @engine_options
+@progress_option
 @click.pass_context
 def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, engine: str | None,
-           spark_master: str | None) -> None:
+           spark_master: str | None, show_progress: bool | None) -> None:
     """Write the report: one self-contained offline HTML file and a PDF."""
     from hudong.report import write_report
+    from hudong.report.writer import REPORT_STEPS
 
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         lang = lang or ws.setting("language", "zh")
         out_dir = Path(out) if out else ws.path / "reports"
-        paths = write_report(ws, out_dir, lang=lang, formats=("html", "pdf") if pdf else ("html",))
+        with _bar("report", REPORT_STEPS + pdf, show_progress) as step:
+            paths = write_report(ws, out_dir, lang=lang, formats=("html", "pdf") if pdf else ("html",), progress=step)
     finally:
         ws.close()
     for kind, p in paths.items():
@@ -625,6 +654,9 @@ def serve(ctx: click.Context, directory: str | None, host: str, port: int, forwa
     _serve(d, host, port, forwarded_allow_ips=forwarded_allow_ips, proxy_headers=proxy_headers)
 
 
+SHUTDOWN_GRACE = 3  # seconds `hudong serve` lets running requests finish after SIGTERM / Ctrl-C
+
+
 def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = None, proxy_headers: bool = True
            ) -> None:  # fmt: skip
     """Run the web app on workspace ``d`` until interrupted (the app warms its cache in the background)."""
@@ -634,8 +666,25 @@ def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = N
 
     app = create_app(d)
     click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=proxy_headers,
-                forwarded_allow_ips=forwarded_allow_ips)  # fmt: skip
+    # SIGTERM/Ctrl-C: requests still running get SHUTDOWN_GRACE seconds, the cache warming is interrupted
+    # (web/warm.py stop_warming) and never waited for. uvicorn then re-raises the signal: SIGTERM ends the process
+    # at once, SIGINT comes back as KeyboardInterrupt.
+    code = 0
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                    proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips)
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    finally:
+        st = app.state.web
+        if st.warm_thread is not None and st.warm_thread.is_alive() and not st.warm_finished:
+            # The warming thread is still in a long step. Python's teardown must not run under it: a daemon thread
+            # inside a DuckDB query aborts the interpreter's exit. Its work is a cache, nothing to save; the
+            # workspace's committed writes are in DuckDB's write-ahead log.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
 
 
 @cli.group()
@@ -815,8 +864,9 @@ def text() -> None:
               help="Processes to score with (default: up to 4 cores from 50,000 texts to score on, else 1).")
 @click.option("--full", is_flag=True,
               help="Rescore every text (default: only new, edited or differently-modelled ones).")
+@progress_option
 @click.pass_context
-def text_sentiment(ctx: click.Context, workers: int | None, full: bool) -> None:
+def text_sentiment(ctx: click.Context, workers: int | None, full: bool, show_progress: bool | None) -> None:
     """Score sentiment, emotion and toxicity of the posts and interactions with text, in one pass (alias:
     `hudong text score`); writes the text_sentiment and text_signals tables (net_sentiment, emotion_mix, …).
 
@@ -827,8 +877,8 @@ def text_sentiment(ctx: click.Context, workers: int | None, full: bool) -> None:
 
     ws = _open(ctx)
     try:
-        with workspace_models(ws):  # the workspace's adapted models (`hudong text train`), if any
-            s = score_workspace(ws, workers=workers, full=full)
+        with workspace_models(ws), _bar("text score", 3, show_progress) as step:  # adapted models, if any
+            s = score_workspace(ws, workers=workers, full=full, progress=step)
     finally:
         ws.close()
     versions = ", ".join(f"{k} {v}" for k, v in s.model_versions.items())
@@ -978,32 +1028,45 @@ _GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
 @click.option("--distinctive", is_flag=True, help="Rank terms that set each group apart (log-odds, informative prior).")
 @click.option("--clusters", is_flag=True, help="Co-occurrence topics (hashtag + keyword clusters) instead.")
 @click.option("--top", default=15, show_default=True, help="Terms per group.")
+@progress_option
 @click.pass_context
-def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, distinctive, clusters, top) -> None:
+def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, distinctive, clusters, top,
+                show_progress) -> None:  # fmt: skip
     """Keywords (TF-IDF, hashtags first-class), distinctive terms per segment, or co-occurrence topics."""
     from hudong.text import keywords as K
 
-    ws, posts = _text_posts(ctx, platform, start, end, campaign)
-    tiers = ws.setting("graph.tiers", None)  # the KOC tiers of hudong.toml, if set
-    ws.close()
-    posts = posts[posts["parent_id"].isna()]  # reposts repeat their root's words
-    if by in K.SEGMENTS:
-        posts = posts.assign(**{by: K.segment_of(posts, by, tiers)})
-    elif by in _GRAINS:
-        posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
-    elif by == "campaign":
-        posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))
-    group = None if by == "all" else by
+    if distinctive and by == "all":
+        raise HudongError("--distinctive needs --by (the groups to compare)")
+    with _bar("text topics", 3, show_progress) as step:
+        step("reading posts")
+        ws = _open(ctx, read_only=True)
+        try:
+            tiers = ws.setting("graph.tiers", None)  # the KOC tiers of hudong.toml, if set
+            posts = K.load_posts(ws, platform=_split(platform) or None, start=start, end=end,
+                                 campaign=_split(campaign) or None, roots_only=True)  # reposts repeat their root
+        finally:
+            ws.close()
+        if by in K.SEGMENTS:
+            posts = posts.assign(**{by: K.segment_of(posts, by, tiers)})
+        elif by in _GRAINS:
+            posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
+        elif by == "campaign":
+            posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))
+        group = None if by == "all" else by
+        step("segmenting posts", total=len(posts))
+        if clusters:
+            table, _ = K.topics(posts, progress=step)
+        elif distinctive:
+            table = K.distinctive(posts, group, top=top, progress=step)
+        else:
+            table = K.keywords(posts, group, top=top, progress=step)
     if clusters:
-        table, _ = K.topics(posts)
         table = table.assign(terms=table["terms"].map(" ".join))
         _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({len(posts):,} posts)")
     elif distinctive:
-        if group is None:
-            raise HudongError("--distinctive needs --by (the groups to compare)")
-        _emit(K.distinctive(posts, group, top=top), fmt, f"Distinctive terms by {by} (z of the log-odds ratio)")
+        _emit(table, fmt, f"Distinctive terms by {by} (z of the log-odds ratio)")
     else:
-        _emit(K.keywords(posts, group, top=top), fmt, f"Keywords (TF-IDF) by {by} ({len(posts):,} posts)")
+        _emit(table, fmt, f"Keywords (TF-IDF) by {by} ({len(posts):,} posts)")
 
 
 @text.command("bursts")
@@ -1013,26 +1076,31 @@ def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, dis
 @click.option("--window", default=7, show_default=True, help="Baseline periods for the rising-now ranking.")
 @click.option("--top", default=20, show_default=True)
 @click.option("--gamma", default=1.0, show_default=True, help="Kleinberg transition cost γ (higher: fewer bursts).")
+@progress_option
 @click.pass_context
 def text_bursts(ctx: click.Context, platform, start, end, campaign, fmt, grain, hashtags_only, window, top,
-                gamma) -> None:  # fmt: skip
-    """What is rising now against its own baseline, and Kleinberg bursts of terms and hashtags."""
-    from hudong.text.bursts import detect_bursts, rising, term_series
+                gamma, show_progress) -> None:  # fmt: skip
+    """What is rising now against its own baseline, and Kleinberg bursts of terms and hashtags.
 
-    ws, posts = _text_posts(ctx, platform, start, end, campaign)
-    ws.close()
-    posts = posts[posts["parent_id"].isna()]
-    if posts.empty:
-        raise HudongError("no posts with text match the filters")
-    wide, totals = term_series(posts, _GRAINS[grain], hashtags_only=hashtags_only)
-    up = rising(wide, window=window, top=top)
-    b = detect_bursts(wide, totals, gamma=gamma).head(top)
+    Rising now: terms of the last period at least 3 times, z ≥ 2 above their own last --window periods and a
+    larger share of the period's posts than in those periods (docs/text.md)."""
+    from hudong.text.bursts import workspace_bursts
+
+    ws = _open(ctx, read_only=True)
+    try:
+        with _bar("text bursts", 4, show_progress) as step:
+            res = workspace_bursts(ws, _GRAINS[grain], platform=_split(platform) or None, start=start, end=end,
+                                   campaign=_split(campaign) or None, hashtags_only=hashtags_only, window=window,
+                                   top=top, gamma=gamma, progress=step)  # fmt: skip
+    finally:
+        ws.close()
+    up, b = res.rising, res.bursts
     if fmt == "json":
         click.echo(json.dumps({"rising": json.loads(up.to_json(orient="records", force_ascii=False)),
                                "bursts": json.loads(b.to_json(orient="records", date_format="iso",
                                                               force_ascii=False))}, ensure_ascii=False))  # fmt: skip
         return
-    last = wide.index[-1].date() if len(wide) else "-"
+    last = res.last.date() if res.last is not None else "-"
     _emit(up, fmt, f"Rising now ({grain} of {last} vs the {window} before)")
     if fmt == "table":
         _emit(b, fmt, "Kleinberg bursts (two-state, batched), by weight")
@@ -1063,15 +1131,17 @@ def text_mentions(ctx: click.Context, platform, start, end, campaign, fmt, grain
 @click.option("--posts", "n_posts", default=5, show_default=True, help="Driving posts shown per alert.")
 @click.option("--with-comments", is_flag=True,
               help="Count the comments, replies, mentions and DMs addressed to the brand too.")
+@progress_option
 @click.pass_context
-def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts, with_comments) -> None:
+def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts, with_comments, show_progress) -> None:
     """Crisis alerts: days when negative (or toxic) talk about the brand jumps above its own baseline."""
     from hudong.text.alerts import find_alerts
 
     ws = _open(ctx, read_only=True)
     try:
-        alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts,
-                             interactions=with_comments)
+        with _bar("text alerts", 5 if with_comments else 4, show_progress) as step:
+            alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts,
+                                 interactions=with_comments, progress=step)  # fmt: skip
     finally:
         ws.close()
     if fmt == "json":

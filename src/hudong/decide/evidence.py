@@ -325,14 +325,16 @@ EXTRACTORS: dict[str, Callable[[MetricCache], Observation]] = {
 }
 
 
-def collect(cache: MetricCache, keys: list[str] | None = None) -> dict[str, Observation | Missing]:
-    """Observations (or Missing) for every data evidence key."""
+def collect(cache: MetricCache, keys: list[str] | None = None, progress: Any = None) -> dict[str, Observation | Missing]:
+    """Observations (or Missing) for every data evidence key; ``progress(advance=1)`` after each."""
     out: dict[str, Observation | Missing] = {}
     for key in keys or list(EXTRACTORS):
         try:
             out[key] = EXTRACTORS[key](cache)
         except Missing as m:
             out[key] = m
+        if progress is not None:
+            progress(advance=1)
     return out
 
 

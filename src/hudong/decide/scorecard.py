@@ -244,11 +244,14 @@ def score(values: dict[str, Value], rules: Rules | None = None) -> Scorecard:
 
 
 def gather_values(
-    ws: Any, *, self_assessment: Path | None = None, cache: E.MetricCache | None = None
+    ws: Any, *, self_assessment: Path | None = None, cache: E.MetricCache | None = None, progress: Any = None
 ) -> tuple[dict[str, Value], Path | None]:
-    """Evidence values from the workspace and the self-assessment file, keyed for ``score``."""
+    """Evidence values from the workspace and the self-assessment file, keyed for ``score``; ``progress`` (a
+    ``hudong.progress.Step``) hears of each evidence computed."""
     cache = cache or E.MetricCache(ws)
-    values: dict[str, Value] = dict(E.collect(cache))
+    if progress is not None:
+        progress("scorecard evidence", total=len(E.EXTRACTORS))
+    values: dict[str, Value] = dict(E.collect(cache, progress=progress))
     path = resolve_path(Path(ws.path), ws.setting("scorecard.self_assessment"), self_assessment)
     rules = load_rules()
     if path is None:
@@ -270,10 +273,12 @@ def build_scorecard(
     start: Any = None,
     end: Any = None,
     cache: E.MetricCache | None = None,
+    progress: Any = None,
 ) -> Scorecard:
-    """The scorecard of a workspace for a period (``start``/``end`` filter every metric)."""
+    """The scorecard of a workspace for a period (``start``/``end`` filter every metric); ``progress`` (a
+    ``hudong.progress.Step``) hears of each evidence computed."""
     cache = cache or E.MetricCache(ws, start=start, end=end)
-    values, path = gather_values(ws, self_assessment=self_assessment, cache=cache)
+    values, path = gather_values(ws, self_assessment=self_assessment, cache=cache, progress=progress)
     card = score(values)
     card.context = E.context(cache, values)
     card.brand = str(ws.setting("brand.name", "") or ws.setting("name", "") or "")

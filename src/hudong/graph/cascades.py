@@ -171,10 +171,17 @@ def cascades_table(
     users_k: Sequence[int] = DEFAULT_USERS_K,
     depth_k: Sequence[int] = DEFAULT_DEPTH_K,
     generations: bool = True,
+    progress: Any = None,
 ) -> pd.DataFrame:
     """One row per cascade: who/when it started, size (unique users), depth, max breadth, structural virality,
-    growth times (minutes) and the repair counts; largest first."""
+    growth times (minutes) and the repair counts; largest first. ``progress`` (a ``hudong.progress.Step``)
+    hears of each stage."""
+    from hudong.progress import callback
+
+    step = callback(progress)
+    step("reading posts and building the cascades")
     sc = load_cascades(source, platform)
+    step("cascade metrics")
     metrics = cascade_metrics(sc.forest, users_k=users_k, depth_k=depth_k, generations=generations)
     out = pd.concat([sc.cascades.reset_index(drop=True), metrics.reset_index(drop=True)], axis=1)
     return out.sort_values(["size", "structural_virality", "root_post_id"], ascending=[False, False, True],

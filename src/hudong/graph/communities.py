@@ -140,9 +140,14 @@ def leiden_communities(edges: pd.DataFrame, resolution: float = 1.0, seed: int =
 
 
 def communities(source: Any, platform: str | Sequence[str] | None = None, resolution: float = 1.0,
-                seed: int = 42, top_members: int = 5) -> Communities:
-    """Leiden communities of a workspace's interaction graphs (repost, comment, mention), one per platform."""
+                seed: int = 42, top_members: int = 5, progress: Any = None) -> Communities:
+    """Leiden communities of a workspace's interaction graphs (repost, comment, mention), one per platform;
+    ``progress`` (a ``hudong.progress.Step``) hears of each stage."""
     from hudong.graph.influence import interaction_edges
+    from hudong.progress import callback
 
-    return leiden_communities(interaction_edges(source, platform=platform), resolution=resolution, seed=seed,
-                              top_members=top_members)
+    step = callback(progress)
+    step("reading the interaction graph")
+    edges = interaction_edges(source, platform=platform)
+    step("Leiden communities, key members and bridges")
+    return leiden_communities(edges, resolution=resolution, seed=seed, top_members=top_members)

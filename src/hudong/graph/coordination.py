@@ -217,13 +217,19 @@ def detect_coordination(
     q: float = Q_FASTEST,
     p: float = P_SHARES,
     alpha: float = ALPHA,
+    progress: Any = None,
 ) -> Coordination:
     """Coordinated co-sharing groups with their evidence (module docstring). ``interval``: None = estimated per
-    kind from the data (CooRnet), a number = the same seconds for every kind, or seconds per kind."""
+    kind from the data (CooRnet), a number = the same seconds for every kind, or seconds per kind. ``progress``
+    (a ``hudong.progress.Step``) hears of each stage."""
+    from hudong.progress import callback
+
+    step = callback(progress)
     if min_repetition < 1:
         raise HudongError(f"min_repetition must be ≥ 1, got {min_repetition}")
     if not 0 <= edge_quantile <= 1:
         raise HudongError(f"edge_quantile must be in [0, 1], got {edge_quantile}")
+    step("reading shares")
     sh = shares(source, kinds, platform)
     if interval is None:
         iv = coordination_interval(sh, q, p)
@@ -233,7 +239,9 @@ def detect_coordination(
         if interval <= 0:
             raise HudongError(f"the coordination interval must be > 0 seconds, got {interval}")
         iv = {k: float(interval) for k in sh["kind"].unique()}
+    step("co-shares within the interval")
     co = co_shares(sh, iv)
+    step("pair weights and groups")
     w = pair_weights(sh, co, iv)
     cut = float(np.quantile(w["co_shares"], edge_quantile)) if len(w) else 0.0
     threshold = float(max(min_repetition, cut))

@@ -54,8 +54,13 @@ def user_engagement(source: Any) -> pd.DataFrame:
 
 
 def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int] | None = None,
-                   require_customer: bool = True, platform: str | None = None) -> pd.DataFrame:
-    """KOC candidates with the evidence for each gate, best first (see the module docstring)."""
+                   require_customer: bool = True, platform: str | None = None, progress: Any = None) -> pd.DataFrame:
+    """KOC candidates with the evidence for each gate, best first (see the module docstring); ``progress`` (a
+    ``hudong.progress.Step``) hears of each stage."""
+    from hudong.progress import callback
+
+    step = callback(progress)
+    step("engagement and follower tiers")
     users = _frame(source, "users", ["platform", "user_id", "name", "followers", "is_staff"])
     users = users[~users["is_staff"].fillna(False).astype(bool)]
     eng = user_engagement(source)
@@ -65,17 +70,20 @@ def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int]
     with np.errstate(divide="ignore", invalid="ignore"):
         df["er_followers"] = np.where(df["followers"] > 0, df["engagement"] / df["posts"] / df["followers"], np.nan)
     df["peer_median_er"] = df.groupby(["platform", "tier"])["er_followers"].transform("median")
+    step("orders")
     orders = _frame(source, "orders", ["user_id", "user_platform", "platform", "amount"])
     orders["user_platform"] = orders["user_platform"].fillna(orders["platform"])
     o = orders.groupby(["user_platform", "user_id"]).agg(orders=("amount", "size"), order_amount=("amount", "sum"))
     o = o.reset_index().rename(columns={"user_platform": "platform"})
     df = df.merge(o, on=["platform", "user_id"], how="left")
     df[["orders", "order_amount"]] = df[["orders", "order_amount"]].fillna(0)
+    step("cascades: reshares triggered")
     sc = load_cascades(source, platform)
     ci = cascade_influence(sc)
     df = df.merge(ci, on=["platform", "user_id"], how="left")
     for c in ("cascades", "cascades_started", "reshares_sum", "reach_sum"):
         df[c] = df[c].fillna(0).astype(np.int64)
+    step("graph influence: PageRank and coreness")
     gi = graph_influence(interaction_edges(source, platform=platform))[["platform", "user_id", "pagerank", "coreness"]]
     df = df.merge(gi, on=["platform", "user_id"], how="left")
     gate_tier = df["tier"].isin(KOC_TIERS)

@@ -48,10 +48,12 @@ def watched_brands(t: Tables, q: Query) -> list:
 
 
 def normalized_text(text: ir.StringValue) -> ir.StringValue:
-    """``hudong.text.mentions.normalize`` in SQL: full-width ASCII and spaces → ASCII, lower case."""
+    """``hudong.text.mentions.normalize`` in SQL: full-width ASCII and spaces → ASCII, lower case; of the analysed
+    part of the text, as ``BrandMatcher.find`` (its first ``tokenize.max_chars()`` characters)."""
     from hudong.text.mentions import FULL_WIDTH, HALF_WIDTH
+    from hudong.text.tokenize import max_chars
 
-    return text.translate(FULL_WIDTH, HALF_WIDTH).lower()
+    return text.substr(0, max_chars()).translate(FULL_WIDTH, HALF_WIDTH).lower()
 
 
 def mentions(t: Tables, q: Query) -> ir.Table:

@@ -196,27 +196,36 @@ def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -
     }
 
 
-def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None) -> ReportContent:
+def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None,
+           progress: Any = None) -> ReportContent:  # fmt: skip
+    """The report's content; ``progress`` (a ``hudong.progress.Step``) hears of each section."""
+    from hudong.progress import callback
+
+    step = callback(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cache = MetricCache(ws, start=start, end=end)
-    card = build_scorecard(ws, self_assessment=self_assessment, start=start, end=end, cache=cache)
+    card = build_scorecard(ws, self_assessment=self_assessment, start=start, end=end, cache=cache, progress=step)
     timings["scorecard"] = time.perf_counter() - t0
     recs = recommend_for(card)
+    step("charts")
     t1 = time.perf_counter()
     sla = float(ws.setting("business_hours.sla_minutes", 240) or 240)
     content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla))
     timings["charts"] = time.perf_counter() - t1
     content.kpis = kpis(cache, card, lang)
     content.nps = nps_block(cache, lang)
+    step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)
     timings["top_posts"] = time.perf_counter() - t2
+    step("propagation: cascades and KOC")
     t3 = time.perf_counter()
     from .propagation import gather_propagation
 
     content.propagation = gather_propagation(ws, lang)
     timings["propagation"] = time.perf_counter() - t3
+    step("text: sentiment, keywords, rising topics, alerts")
     t4 = time.perf_counter()
     from .text_sections import gather_text
 

@@ -114,6 +114,9 @@ def write_pdf(html: str, path: Path) -> None:
     HTML(string=html, base_url=None).write_pdf(str(path))
 
 
+REPORT_STEPS = 6  # progress stages: scorecard evidence, charts, top posts, propagation, text, HTML (+ PDF)
+
+
 def write_report(
     ws: Any,
     out_dir: str | Path,
@@ -123,11 +126,16 @@ def write_report(
     start: Any = None,
     end: Any = None,
     self_assessment: Path | None = None,
+    progress: Any = None,
 ) -> dict[str, Path]:
     """Write ``report-<lang>.html`` and/or ``report-<lang>.pdf`` into ``out_dir``; returns the paths by format.
 
-    Seconds per step (each metric, charts, PDF) are logged at DEBUG level on the ``hudong.report`` logger.
+    Seconds per step (each metric, charts, PDF) are logged at DEBUG level on the ``hudong.report`` logger;
+    ``progress`` (a ``hudong.progress.Step``) hears of each section (``REPORT_STEPS`` stages, + 1 with the PDF).
     """
+    from hudong.progress import callback
+
+    step = callback(progress)
     check_lang(lang)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
@@ -135,7 +143,8 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    content = gather(ws, lang, start=start, end=end, self_assessment=self_assessment)
+    content = gather(ws, lang, start=start, end=end, self_assessment=self_assessment, progress=step)
+    step("writing the HTML")
     brand = str(ws.setting("brand.name", "") or "")
     html = render_html(
         content, workspace=str(ws.setting("name", "") or Path(ws.path).name), brand=brand, start=start, end=end
@@ -147,6 +156,7 @@ def write_report(
         paths["html"] = out / f"report-{lang}.html"
         paths["html"].write_text(html, encoding="utf-8")
     if "pdf" in formats:
+        step("writing the PDF")
         t1 = time.perf_counter()
         paths["pdf"] = out / f"report-{lang}.pdf"
         write_pdf(html, paths["pdf"])

@@ -53,6 +53,9 @@ sla_minutes = 240         # target first-response time
 
 [scorecard]
 self_assessment = ""      # optional TOML file with answers the data cannot give (strategy, organization)
+
+[text]
+max_chars = 5000          # characters of each text that are analysed (keywords, sentiment, mentions…); stored whole
 """
 
 
@@ -112,6 +115,9 @@ class Workspace:
             config = tomllib.loads((p / CONFIG_NAME).read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise HudongError(f"{p / CONFIG_NAME}: {e}") from None
+        from hudong.text.tokenize import configure
+
+        configure(lookup(config, "text.max_chars"))  # the analysed length of texts ([text] max_chars)
         try:
             con = duckdb.connect(str(p / DB_NAME), read_only=read_only)
         except duckdb.IOException as e:

@@ -123,12 +123,17 @@ def _addressed_interactions(ws: Any, brands: list, *, platform: str | list[str] 
 
 
 def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, toxicity: bool = True, interactions: bool = False) -> pd.DataFrame:  # fmt: skip
+                end: str | None = None, toxicity: bool = True, interactions: bool = False,
+                progress: Any = None) -> pd.DataFrame:  # fmt: skip
     """Texts about the own brand — posts mentioning it and (``interactions``) the comments, replies, mentions
     and DMs addressed to it — with ``kind`` and ``negative`` and (when available) ``toxic`` flags."""
+    from hudong.progress import callback
+
+    step = callback(progress)
     brands = brands_from_workspace(ws)
     if not any(b.is_own for b in brands):
         raise HudongError("no own brand: set [brand] name (and aliases) in hudong.toml")
+    step("reading posts")
     posts = load_posts(ws, platform=platform, start=start, end=end)
     if posts["polarity"].isna().all() and len(posts):
         raise HudongError("no sentiment scores: run `hudong text score` first")
@@ -137,14 +142,17 @@ def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str 
         "SELECT p.post_id FROM posts p JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id "
         "WHERE a.is_own").fetchall()}  # fmt: skip
     posts = posts[~posts["root_id"].isin(own_roots)]
+    step("finding brand mentions")
     m = mentions_frame(posts, brands)
     m = m[m["is_own_brand"]].drop(columns=["brand", "is_own_brand"]).assign(kind="post")
     if interactions:
+        step("reading comments and messages to the brand")
         talk = _addressed_interactions(ws, brands, platform=platform, start=start, end=end)
         m = pd.concat([m, talk], ignore_index=True) if len(talk) else m
     m = m.sort_values(["created_at", "kind", "platform", "post_id"], kind="stable").reset_index(drop=True)
     m["negative"] = m["polarity"].eq("negative")
     if toxicity and len(m):
+        step("toxicity")
         tox = _toxic_flags(ws, m)
         if tox is not None:
             m["toxic"] = tox.fillna(False).astype(bool)
@@ -205,10 +213,15 @@ def detect_alerts(
 
 
 def find_alerts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, interactions: bool = False, **rule: Any) -> list[Alert]:  # fmt: skip
+                end: str | None = None, interactions: bool = False, progress: Any = None,
+                **rule: Any) -> list[Alert]:  # fmt: skip
     """Crisis alerts for the workspace's brand: negative sentiment, and toxicity when available; with
-    ``interactions``, the comments, replies, mentions and DMs addressed to the brand count too."""
-    frame = brand_texts(ws, platform=platform, start=start, end=end, interactions=interactions)
+    ``interactions``, the comments, replies, mentions and DMs addressed to the brand count too. ``progress``
+    (a ``hudong.progress.Step``) hears of each stage."""
+    from hudong.progress import callback
+
+    frame = brand_texts(ws, platform=platform, start=start, end=end, interactions=interactions, progress=progress)
+    callback(progress)("detecting alerts")
     out: list[Alert] = []
     for signal in ("negative", "toxic"):
         if signal in frame.columns:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
+from hudong.text.tokenize import analysed
 
 __all__ = ["EMOTIONS", "EN_CUES", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
 
@@ -91,14 +92,14 @@ class EmotionModel(TextClassifier):
             for i, t in enumerate(texts):
                 if labels[i] != "neutral" and scores[i] >= CUE_OVERRIDE:
                     continue
-                cue = self._cue(t or "")
+                cue = self._cue(t)
                 if cue:
                     labels[i], scores[i] = cue, CUE_SCORE
         return labels, scores
 
     def _cue(self, text: str) -> str | None:
-        """The first cue class with an un-negated cue in ``text``."""
-        low = text.lower().replace("’", "'")
+        """The first cue class with an un-negated cue in ``analysed(text)``."""
+        low = analysed(text).lower().replace("’", "'")
         for emo, pattern in self._cues.items():
             for m in pattern.finditer(low):
                 before = re.findall(r"[\w']+", low[: m.start()])[-3:]

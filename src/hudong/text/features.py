@@ -9,7 +9,9 @@
   (``lexicon_features``).
 
 URLs and @mentions are removed; Weibo emoticon codes stay as one unit (``[泪]``) and emoji as one unit each,
-so a model can learn them where its training data has them. Features are binary (presence).
+so a model can learn them where its training data has them. Features are binary (presence). Like every
+analysis they read ``tokenize.analysed(text)``: the first ``max_chars()`` characters, runs of one character
+cut to three (which keeps a Chinese text's unit n-grams up to trigrams as they were).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 
-from hudong.text.tokenize import EMOJI, EMOTICON, MENTION, URL
+from hudong.text.tokenize import EMOJI, EMOTICON, MENTION, URL, analysed
 
 _ZH_UNITS = re.compile(
     r"\[[\u4e00-\u9fffA-Za-z0-9_]{1,8}\]"  # emoticon code
@@ -32,7 +34,7 @@ _DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def _prep(text: str) -> str:
-    return MENTION.sub(" ", URL.sub(" ", text or ""))
+    return MENTION.sub(" ", URL.sub(" ", analysed(text)))
 
 
 def zh_units(text: str) -> list[str]:

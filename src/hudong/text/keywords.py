@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
-from hudong.text.tokenize import extract, segment
+from hudong.text.tokenize import extract, max_chars, segment
 
 __all__ = [
     "distinctive",
     "doc_terms",
     "keywords",
     "load_posts",
+    "post_texts",
     "register_brand_words",
     "segment_of",
     "stop_words",
@@ -56,23 +57,24 @@ _ZH_STOP_TEXT = """
 以后 以前 其实 可能 应该 需要 一样 这里 那里 哈哈 哈哈哈 哈哈哈哈 啊啊 呜呜 嘿嘿 转发 转发微博 微博 回复 评论 分享 视频 图片
 链接 网页链接 全文 展开 收起 查看 原图 秒拍 视频 抖音 小红书 我 你 他 她 它 吗 吧 呢 啊 哦 呀 嗯 哇 么 被 把 让 给 对 从 到 向
 为 以 于 很 太 更 最 又 再 才 没 不 有 说 要 会 能 去 来 看 想 做 人 个 上 下 中 里 后 前 还 这 那 多 少 好 吗 哈 之 其 此 等
+不要 不能 不会 不用 不得 不了 这是 那是 所有 很多 许多 有些 一次 一位 一种 一只 一名 一件 一条 两个 每个 这种 那种 这次 那次
+这位 那位 为了 只要 只有 只能 能够 而是 或者 以及 并且 甚至 于是 因此 其中 同时 通过 对于 关于 根据 由于 别人 有人 多少
+怎么办 为何 如何 何时 目前 正在 原来 真是 是不是 的话 难道 看来 肯定 直接 估计 来看 以为 如此 确实 一般 好好 到底 看看
+看到 看吧 最后 终于 还要 还会 就要 当时 此时 这时 之类 什么样 什么的 之中 当中 以上 以下 以来 或许 也许 似乎 好像 简直
+居然 竟然 果然 依然 仍然 曾经 马上 立刻 刚刚 刚才 总是 往往 常常 经常 不断 随便 尤其 更加 越来越 最近 今年 去年 明年 今日
+近日 昨日 今晚 表示 进行 呵呵 嘻嘻 哈哈哈哈哈 啦啦
 """
-_EN_STOP_EXTRA = {
-    "just",
-    "like",
-    "get",
-    "got",
-    "really",
-    "would",
-    "could",
-    "one",
-    "also",
-    "amp",
-    "via",
-    "rt",
-    "im",
-    "i'm",
-}
+# Social-media noise and chat words on top of scikit-learn's English list (hand-written for hudong, CC0).
+_EN_STOP_TEXT = """
+rt via amp http https www com co org net html htm gt lt quot nbsp url user im ive id ill youre youve youll
+dont doesnt didnt cant couldnt wont wouldnt shouldnt isnt arent wasnt werent hasnt havent hadnt aint thats
+theres whats lets just like get got gets getting really would could one also lol lmao omg haha hahaha yeah yes
+okay gonna wanna gotta pls plz thx tho thru did does doing done going gone having
+"""
+_EN_STOP_EXTRA = frozenset(_EN_STOP_TEXT.split())
+# The part before an apostrophe that makes a contraction a stop word (don't, i'm, they're, can't, won't …)
+_EN_CONTRACTIONS = "don doesn didn can couldn won wouldn shouldn isn aren wasn weren hasn haven hadn ain mustn needn let"
+_EN_CONTRACTION_HEADS = frozenset(_EN_CONTRACTIONS.split())
 _NUMBER = re.compile(r"^[\d.,:%\-+/]+$")
 _EN_WORD = re.compile(r"^[a-z][a-z'’\-]{2,}$")
 _HAN_WORD = re.compile(r"[\u3400-\u9fff]")
@@ -80,11 +82,51 @@ _HAN_WORD = re.compile(r"[\u3400-\u9fff]")
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
+    """Chinese: jieba.analyse's list + ``_ZH_STOP_TEXT``; English: scikit-learn's ``ENGLISH_STOP_WORDS`` (the
+    Glasgow IR group's 318 words: was, after, but, …) + ``_EN_STOP_EXTRA`` (rt, via, amp, url tokens, chat
+    words). Numbers and English words under 3 letters are dropped by ``doc_terms`` itself."""
     import jieba.analyse
 
-    return (
-        frozenset(jieba.analyse.default_tfidf.STOP_WORDS) | frozenset(_ZH_STOP_TEXT.split()) | frozenset(_EN_STOP_EXTRA)
-    )
+    return (frozenset(jieba.analyse.default_tfidf.STOP_WORDS) | frozenset(_ZH_STOP_TEXT.split())
+            | _sklearn_stop_words() | _EN_STOP_EXTRA)  # fmt: skip
+
+
+def _sklearn_stop_words() -> frozenset[str]:
+    """scikit-learn's ``ENGLISH_STOP_WORDS``, read from its module file without importing scikit-learn (whose
+    ``feature_extraction`` import pulls in scipy: 1–2 s per command); the import when the file looks different."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is not None and spec.origin:
+        try:
+            tree = ast.parse((Path(spec.origin).parent / "feature_extraction" / "_stop_words.py").read_text("utf-8"))
+            for node in tree.body:
+                if (isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["ENGLISH_STOP_WORDS"]
+                        and isinstance(node.value, ast.Call) and node.value.args):  # fmt: skip
+                    words = ast.literal_eval(node.value.args[0])
+                    if len(words) > 300 and "after" in words:
+                        return frozenset(words)
+        except (OSError, SyntaxError, ValueError):
+            pass
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def _en_term(w: str, stop: frozenset[str]) -> str | None:
+    """An English word as a term: None for a stop word or a contraction of one (don't, i'm, it's, they're),
+    the possessive 's dropped (trump's → trump), else the word."""
+    w = w.replace("’", "'")
+    if "'" in w:
+        head, _, tail = w.partition("'")
+        if head in stop or head in _EN_CONTRACTION_HEADS or head + tail in stop:
+            return None
+        w = head if tail == "s" else w
+    if w in stop or not _EN_WORD.match(w):
+        return None
+    return w
 
 
 @lru_cache(maxsize=1)
@@ -107,20 +149,28 @@ def doc_terms(text: str | None) -> list[str]:
         if w in stop or _NUMBER.match(w):
             continue
         if _HAN_WORD.search(w):
-            if len(w) >= 2:
+            if len(w) >= 2 and not (len(w) >= 3 and len(set(w)) == 1):  # not 哈哈哈 / 测测测 (a cut run)
                 out.setdefault(w, None)
-        elif _EN_WORD.match(w):
-            out.setdefault(w, None)
+        else:
+            term = _en_term(w, stop)
+            if term is not None:
+                out.setdefault(term, None)
     return list(out)
 
 
-def term_matrix(texts: Iterable[str | None]) -> pd.DataFrame:
-    """Long (doc, term) table: one row per distinct term of each document (doc = position in ``texts``)."""
+def term_matrix(texts: Iterable[str | None], progress: Callable[..., None] | None = None) -> pd.DataFrame:
+    """Long (doc, term) table: one row per distinct term of each document (doc = position in ``texts``).
+
+    Equal terms share one string object (a row costs two pointers, not a new string); ``progress(advance=k)``
+    is called every 10,000 documents."""
     docs, terms = [], []
+    seen: dict[str, str] = {}
     for i, t in enumerate(texts):
         ts = doc_terms(t)
         docs.extend([i] * len(ts))
-        terms.extend(ts)
+        terms.extend([seen.setdefault(w, w) for w in ts])
+        if progress is not None and i % 10_000 == 9_999:
+            progress(advance=10_000)
     return pd.DataFrame({"doc": np.asarray(docs, dtype=np.int64), "term": pd.Series(terms, dtype=object)})
 
 
@@ -145,22 +195,24 @@ def _group_labels(frame: pd.DataFrame, by: str | list[str] | None) -> pd.Series:
     return frame[cols].astype(str).agg(" / ".join, axis=1)
 
 
-def _long(frame: pd.DataFrame, by: str | list[str] | None, text: str) -> tuple[pd.DataFrame, pd.Series]:
+def _long(frame: pd.DataFrame, by: str | list[str] | None, text: str,
+          progress: Callable[..., None] | None = None) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
     if text not in frame.columns:
         raise HudongError(f"no {text!r} column to take keywords from (columns: {', '.join(frame.columns)})")
     frame = frame.reset_index(drop=True)
     groups = _group_labels(frame, by)
-    tm = term_matrix(frame[text].tolist())
+    tm = term_matrix(frame[text].tolist(), progress)
     tm["group"] = groups.to_numpy()[tm["doc"].to_numpy()] if len(tm) else pd.Series(dtype=object)
     return tm, groups
 
 
 def keywords(
     frame: pd.DataFrame, by: str | list[str] | None = None, *, text: str = "text", top: int = 20,
-    max_df: float = 0.5, min_df: int = 2,
+    max_df: float = 0.5, min_df: int = 2, progress: Callable[..., None] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
-    """Top TF-IDF terms per group of ``frame`` rows: columns group, term, docs, share, score, is_hashtag."""
-    tm, groups = _long(frame, by, text)
+    """Top TF-IDF terms per group of ``frame`` rows: columns group, term, docs, share, score, is_hashtag.
+    ``progress`` (a ``hudong.progress.Step``) hears of the documents segmented."""
+    tm, groups = _long(frame, by, text, progress)
     cols = ["group", "term", "docs", "share", "score", "is_hashtag"]
     if tm.empty:
         return pd.DataFrame(columns=cols)
@@ -181,13 +233,13 @@ def keywords(
 
 def distinctive(
     frame: pd.DataFrame, by: str | list[str], *, text: str = "text", top: int = 20, prior: float = 1000.0,
-    min_df: int = 2,
+    min_df: int = 2, progress: Callable[..., None] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Terms most distinctive of each group vs the rest (Monroe et al. 2008 log-odds, informative prior).
 
     Columns group, term, docs (in the group), rest (docs in the other groups), delta, z; sorted by z.
     """
-    tm, _ = _long(frame, by, text)
+    tm, _ = _long(frame, by, text, progress)
     cols = ["group", "term", "docs", "rest", "delta", "z"]
     if tm.empty:
         return pd.DataFrame(columns=cols)
@@ -212,13 +264,13 @@ def distinctive(
 
 def topics(
     frame: pd.DataFrame, *, text: str = "text", vocab: int = 300, min_co: int = 3, min_npmi: float = 0.1,
-    max_df: float = 0.5, seed: int = 0,
+    max_df: float = 0.5, seed: int = 0, progress: Callable[..., None] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:  # fmt: skip
     """Co-occurrence topics: (table with topic, label, terms, docs, coherence; topic id per row, −1 = none)."""
     import igraph as ig
 
     frame = frame.reset_index(drop=True)
-    tm, _ = _long(frame, None, text)
+    tm, _ = _long(frame, None, text, progress)
     n = len(frame)
     assign = np.full(n, -1, dtype=np.int64)
     cols = ["topic", "label", "terms", "docs", "coherence"]
@@ -303,23 +355,33 @@ def sql_filters(alias: str, start: str | None, end: str | None, **columns: str |
     return where, params
 
 
+def _post_where(start: str | None, end: str | None, roots_only: bool, **columns: Any) -> tuple[list[str], list[Any]]:
+    where, params = sql_filters("p", start, end, **columns)
+    where = ["p.text IS NOT NULL", "length(trim(p.text)) > 0", *where]
+    if roots_only:
+        where.append("p.parent_id IS NULL")
+    return where, params
+
+
 def load_posts(
     ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
-    campaign: str | list[str] | None = None,
+    campaign: str | list[str] | None = None, roots_only: bool = False,
 ) -> pd.DataFrame:  # fmt: skip
     """Posts with text (and their sentiment when scored) as a DataFrame: platform, post_id, account_id,
     author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
     score, and for segments: is_ugc, own_account (posted by one of the organization's accounts) and
-    author_followers (at posting, else the author's latest count)."""
-    where, params = sql_filters("p", start, end, platform=platform, campaign_id=campaign)
-    where = ["p.text IS NOT NULL", "length(trim(p.text)) > 0", *where]
+    author_followers (at posting, else the author's latest count). ``text`` is the analysed part only (its
+    first ``tokenize.max_chars()`` characters: a 5 MB cell is not read whole); ``roots_only`` leaves out
+    reposts and replies (posts with a parent), in the query."""
+    where, params = _post_where(start, end, roots_only, platform=platform, campaign_id=campaign)
     register_brand_words(ws)
     has_sent = bool(ws.con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
     sent = ("LEFT JOIN text_sentiment s ON s.platform = p.platform AND s.kind = 'post' AND s.id = p.post_id"
             if has_sent else "")  # fmt: skip
     pol = "s.polarity, s.score" if has_sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
-    sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at, p.text, p.campaign_id,
+    sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at,
+                     left(p.text, {int(max_chars())}) AS text, p.campaign_id,
                      p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol},
                      coalesce(p.is_ugc, false) AS is_ugc, coalesce(a.is_own, false) AS own_account,
                      coalesce(p.author_followers, u.followers) AS author_followers
@@ -328,6 +390,33 @@ def load_posts(
               LEFT JOIN users u ON u.platform = p.platform AND u.user_id = p.author_id
               WHERE {" AND ".join(where)} ORDER BY p.created_at, p.platform, p.post_id"""
     return ws.con.execute(sql, params).df()
+
+
+def post_texts(
+    ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
+    campaign: str | list[str] | None = None, roots_only: bool = True, batch_rows: int = 50_000,
+) -> tuple[int, Iterator[pd.DataFrame]]:  # fmt: skip
+    """(number of posts, batches of ``batch_rows`` posts as DataFrames with created_at and text) in time order:
+    the posts with text (``roots_only``: without reposts and replies), their text cut to the analysed part, read
+    from DuckDB a batch at a time — for analyses that count as they go (``bursts.TermCounter``) and need not hold
+    every post in memory. Uses a cursor of its own (``ws.con.cursor()``), closed when the batches are done."""
+    where, params = _post_where(start, end, roots_only, platform=platform, campaign_id=campaign)
+    register_brand_words(ws)
+    cond = " AND ".join(where)
+    n = int(ws.con.execute(f"SELECT count(*) FROM posts p WHERE {cond}", params).fetchone()[0])
+    sql = (f"SELECT p.created_at, left(p.text, {int(max_chars())}) AS text FROM posts p WHERE {cond} "
+           "ORDER BY p.created_at, p.platform, p.post_id")  # fmt: skip
+
+    def batches() -> Iterator[pd.DataFrame]:
+        cur = ws.con.cursor()
+        try:
+            reader = cur.execute(sql, params).to_arrow_reader(batch_rows)
+            for batch in reader:
+                yield batch.to_pandas()
+        finally:
+            cur.close()
+
+    return n, batches()
 
 
 SEGMENTS = ("source", "tier")

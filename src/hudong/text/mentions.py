@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from hudong.errors import HudongError
+from hudong.text.tokenize import analysed
 
 __all__ = ["Brand", "BrandMatcher", "brands_from", "brands_from_workspace", "mention_counts", "mentions_frame", "normalize"]
 
@@ -48,6 +49,7 @@ _ALNUM = re.compile(r"[0-9a-z]")
 def normalize(text: str | None) -> str:
     """NFKC + casefold: full-width letters/digits/spaces become ASCII, case is ignored."""
     return unicodedata.normalize("NFKC", text or "").casefold()
+
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,9 @@ class BrandMatcher:
         self._excluded = excl
 
     def find(self, text: str | None) -> list[tuple[str, str]]:
-        """(brand, alias as written in the text) for every match, in order of appearance."""
-        s = normalize(text)
+        """(brand, alias as written in the text) for every match, in order of appearance, in the analysed part of
+        the text (``tokenize.analysed``: its first ``max_chars()`` characters)."""
+        s = normalize(analysed(text))
         if self._exclude is not None:
             s = self._exclude.sub(lambda m: "\x00" * len(m.group(0)), s)
         out = []

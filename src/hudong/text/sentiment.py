@@ -318,8 +318,9 @@ def _orphans(con: Any) -> tuple[Any, int]:
 
 
 def score_workspace(
-    ws: Any, *, batch_size: int = 100_000, signals: bool = True, workers: int | None = None, full: bool = False
-) -> ScoreSummary:
+    ws: Any, *, batch_size: int = 100_000, signals: bool = True, workers: int | None = None, full: bool = False,
+    progress: Any = None,
+) -> ScoreSummary:  # fmt: skip
     """Score the posts and interactions with text — sentiment into ``text_sentiment`` and (``signals``) emotion
     and toxicity into ``text_signals`` — and return counts and throughput.
 
@@ -335,13 +336,17 @@ def score_workspace(
     One pass (each text's language detected once, each batch read once) and one transaction: the tables
     hold either the previous run or this one. ``workers`` > 1 scores in a process pool (chunks of 5,000 texts,
     the models in use copied to each worker); by default a pool of up to 4 (the cores) from 50,000 texts to
-    score on — measured 1.81× on 2 cores (docs/text.md).
+    score on — measured 1.81× on 2 cores (docs/text.md). ``progress`` (a ``hudong.progress.Step``) hears of the
+    stages and of the texts scored.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from hudong.progress import callback
     from hudong.text import classifier, emotion, toxicity
 
+    step = callback(progress)
+    step("finding the texts to score")
     con = ws.con
     summary = ScoreSummary(model_versions=model_versions())
     if signals:
@@ -394,6 +399,7 @@ def score_workspace(
                 workers, mp.get_context("forkserver"), initializer=_install_models,
                 initargs=(dict(classifier._SHIPPED),),
             )  # fmt: skip
+        step("scoring texts", total=n)
         for kind, kind_batches in batches.items():
             for d, cols in _scored_batches(pool, kind_batches, signals):
                 n = len(cols["lang"])
@@ -438,6 +444,8 @@ def score_workspace(
                 summary.by_kind[kind] += n
                 summary.by_lang.update(cols["lang"])
                 summary.by_polarity.update(cols["polarity"])
+                step(advance=n)
+        step("writing the scores")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -8,6 +8,16 @@
   emoticon-labelled Weibo corpora).
 - ``segment`` — jieba for Chinese (its 9 MB dictionary cache goes to ``cache_dir()``, not /tmp), a regex
   word splitter for everything else.
+- ``analysed`` — the bounded part of a text that every analysis reads (see below).
+
+Bounded analysis. Imports accept texts of any length (a 5 MB cell is stored as it is), but every analysis —
+language detection, entities, segmentation, keywords, topics, bursts, sentiment/emotion/toxicity features,
+brand mentions, alerts, model training — reads ``analysed(text)``: the first ``max_chars()`` characters
+(``[text] max_chars`` in hudong.toml, default ``DEFAULT_MAX_CHARS``), with every run of one repeated character
+cut to ``MAX_RUN``. And jieba never sees more than ``JIEBA_PIECE`` characters of one unbroken run of the
+characters it segments: its HMM (``jieba.finalseg.viterbi``) copies its path list at each character, so its time
+grows with the square of a run of characters it does not know (``'测' * 50_000`` 9.6 s, ``* 200_000`` ≈ 190 s;
+docs/text.md "Bounded analysis").
 """
 
 from __future__ import annotations
@@ -19,7 +29,65 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TextParts", "cache_dir", "detect_lang", "extract", "segment", "strip_entities"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "JIEBA_PIECE",
+    "MAX_RUN",
+    "TextParts",
+    "analysed",
+    "cache_dir",
+    "configure",
+    "detect_lang",
+    "extract",
+    "max_chars",
+    "segment",
+    "set_max_chars",
+    "strip_entities",
+]
+
+# ---- bounded analysis ---------------------------------------------------------------------------
+DEFAULT_MAX_CHARS = 5_000  # characters of a text that are analysed (a long Weibo post is ≤ 2,000; a review ~500)
+MAX_CHARS_RANGE = (100, 1_000_000)  # accepted values of [text] max_chars
+MAX_RUN = 3  # a run of one repeated character keeps 3 (哈哈哈哈哈 → 哈哈哈: the same character n-grams up to trigrams)
+JIEBA_PIECE = 200  # jieba gets unbroken runs of Han/alphanumerics in pieces of at most this many characters
+_RUN = re.compile(rf"(.)\1{{{MAX_RUN},}}", re.DOTALL)
+_max_chars = DEFAULT_MAX_CHARS
+
+
+def max_chars() -> int:
+    """How many characters of a text are analysed (``[text] max_chars``, default ``DEFAULT_MAX_CHARS``)."""
+    return _max_chars
+
+
+def set_max_chars(n: int | None) -> int:
+    """Set the analysed length for this process (None: the default); returns the previous value."""
+    from hudong.errors import HudongError
+
+    global _max_chars
+    previous = _max_chars
+    if n is None:
+        _max_chars = DEFAULT_MAX_CHARS
+        return previous
+    if isinstance(n, bool) or not isinstance(n, int) or not MAX_CHARS_RANGE[0] <= n <= MAX_CHARS_RANGE[1]:
+        lo, hi = MAX_CHARS_RANGE
+        raise HudongError(f"hudong.toml: [text] max_chars must be a whole number from {lo:,} to {hi:,}, got {n!r}")
+    _max_chars = n
+    return previous
+
+
+def configure(setting: object) -> None:
+    """Apply a workspace's ``[text] max_chars`` (None: the default); ``Workspace.open`` calls this."""
+    set_max_chars(setting)  # type: ignore[arg-type]
+
+
+def analysed(text: str | None) -> str:
+    """The part of ``text`` the analyses read: its first ``max_chars()`` characters, every run of one repeated
+    character cut to ``MAX_RUN`` (``'测' * 200_000`` → ``'测测测'``). Idempotent; "" for None and non-strings."""
+    if not isinstance(text, str) or not text:
+        return ""
+    s = text[:_max_chars]
+    return _RUN.sub(r"\1" * MAX_RUN, s) if _RUN.search(s) else s
+
 
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'，。！？、；：（）【】《》]+", re.IGNORECASE)
 # Weibo / Xiaohongshu / Douyin emoticon codes: [泪] [哈哈] [doge] [微笑R] — short, no spaces or brackets inside.
@@ -71,9 +139,9 @@ def strip_entities(
 ) -> str:
     """``text`` without the chosen entities; ``hashtags=False`` keeps the topic text (dropping the ``#``
     marks when ``hashtag_marks``). Whitespace left behind is collapsed."""
-    if not text:
+    s = analysed(text)
+    if not s:
         return ""
-    s = text
     if urls:
         s = URL.sub(" ", s)
     if mentions:
@@ -96,6 +164,7 @@ def detect_lang(text: str) -> str:
     Latin letters (≈ one word each way). Text with kana or hangul beyond a trace is ``other`` (Japanese,
     Korean). Empty or symbol-only text is ``other``.
     """
+    text = analysed(text)
     if not text:
         return "other"
     s = EMOTICON.sub(" ", MENTION.sub(" ", URL.sub(" ", text)))
@@ -117,8 +186,8 @@ def detect_lang(text: str) -> str:
 
 
 def extract(text: str | None) -> TextParts:
-    """All entities of ``text`` in order of appearance, the cleaned prose and its language."""
-    text = text or ""
+    """All entities of ``analysed(text)`` in order of appearance, the cleaned prose and its language."""
+    text = analysed(text)
     urls = tuple(_trim_url(m.group(0)) for m in URL.finditer(text))
     no_url = URL.sub(" ", text)
     pair = [m.group(1) for m in HASHTAG_PAIR.finditer(no_url)]
@@ -170,11 +239,35 @@ def _jieba():
     return _JIEBA
 
 
+# What jieba segments as one block (jieba's re_han_default); longer runs go to it in JIEBA_PIECE pieces.
+_JIEBA_BLOCK = re.compile(rf"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]{{{JIEBA_PIECE + 1},}}")
+
+
+def jieba_pieces(text: str) -> list[str]:
+    """``text`` split so that no piece holds an unbroken block of more than ``JIEBA_PIECE`` characters jieba
+    segments together (cut where such a block is longer; everything else is left whole)."""
+    if not _JIEBA_BLOCK.search(text):
+        return [text]
+    out, pos = [], 0
+    for m in _JIEBA_BLOCK.finditer(text):
+        if m.start() > pos:
+            out.append(text[pos : m.start()])
+        block = m.group(0)
+        out.extend(block[i : i + JIEBA_PIECE] for i in range(0, len(block), JIEBA_PIECE))
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
 def segment(text: str, lang: str | None = None) -> list[str]:
-    """Words of ``text``: jieba (precise mode) for Chinese, a regex splitter otherwise; whitespace dropped."""
+    """Words of ``analysed(text)``: jieba (precise mode, in ``jieba_pieces``) for Chinese, a regex splitter
+    otherwise; whitespace dropped."""
+    text = analysed(text)
     if not text:
         return []
     lang = lang or detect_lang(text)
     if lang == "zh":
-        return [w for w in _jieba().lcut(text) if w.strip()]
+        tk = _jieba()
+        return [w for piece in jieba_pieces(text) for w in tk.lcut(piece) if w.strip()]
     return _WORD.findall(text)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
+from hudong.text.tokenize import analysed
 
 __all__ = ["Toxicity", "ToxicityModel", "load_model", "model_versions", "predict"]
 
@@ -62,7 +63,7 @@ class ToxicityModel(TextClassifier):
     def probability(self, texts: Sequence[str]) -> list[float]:
         p = [float(x) for x in self.proba(texts)[:, self._toxic]]
         if self._insults is not None:
-            p = [max(x, INSULT_FLOOR) if self._insults.search((t or "").lower()) else x for x, t in zip(p, texts,
+            p = [max(x, INSULT_FLOOR) if self._insults.search(analysed(t).lower()) else x for x, t in zip(p, texts,
                                                                                                     strict=True)]
         return p
 

@@ -172,11 +172,12 @@ def page_filters(request: Request) -> Filters:
     return parse_filters(request.query_params, choices)
 
 
-def page_context(st: Any, page: str, lang: str, filters: Filters) -> dict[str, Any]:
+def page_context(st: Any, page: str, lang: str, filters: Filters, ws: Any = None) -> dict[str, Any]:
     """The context of analytics page ``page`` (a key of ``PAGE_CONTEXTS``), from the cache or built now; the
-    start-up warming (``web/warm.py``) calls this too, so it fills exactly the entries the pages read."""
+    start-up warming (``web/warm.py``) calls this too (with ``ws`` on its own cursor), so it fills exactly the
+    entries the pages read."""
     build = PAGE_CONTEXTS[page]
-    return st.cached(page_key(page, lang, filters), lambda ws: build(Frames(ws, filters, lang)))
+    return st.cached(page_key(page, lang, filters), lambda w: build(Frames(w, filters, lang)), ws)
 
 
 def page_key(page: str, lang: str, filters: Filters) -> tuple[Any, ...]:

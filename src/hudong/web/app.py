@@ -2,7 +2,8 @@
 
 The workspace DuckDB connection is shared by every request and guarded by one lock (DuckDB connections are
 not safe for concurrent use); the server therefore holds the workspace open for writing, so stop it before
-running `hudong import` on the same directory.
+running `hudong import` on the same directory. The start-up cache warming works on a cursor of its own, without
+that lock (web/warm.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from . import auth, inbox, sessions
 from .cache import VersionedCache, data_version
 
 VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
+SHUTDOWN_WAIT = 2.0  # seconds shutdown waits for the cache warming to stop and for a request to let go
 
 SESSION_COOKIE = "hudong_session"  # a random session id (web/sessions.py); the server keeps its hash
 LOGIN_COOKIE = "hudong_login"  # before sign-in: the login form's CSRF token, signed (no server state)
@@ -101,6 +103,9 @@ class WebState:
         self._version_at: float | None = None  # monotonic time the data version was read; None: read it again
         self.warmed: list[str] = []  # cache items computed by the start-up warming (web/warm.py)
         self.warm_thread: threading.Thread | None = None
+        self.warm_con: Any = None  # the warming thread's DuckDB cursor while it runs
+        self.close_after_warming = False  # shutdown left closing the workspace to the warming thread
+        self.warm_finished = False
 
     @contextmanager
     def db(self, write: bool = False) -> Iterator[Workspace]:
@@ -127,13 +132,19 @@ class WebState:
             self._version, self._version_at = data_version(self.ws.con), now
         return self._version
 
-    def cached(self, key: Any, compute: Callable[[Workspace], Any]) -> Any:
-        """``compute(ws)`` cached under the workspace's current data version (an import invalidates it)."""
-        with self.db() as ws:
-            return self.cache.get_or_compute(self.data_version(), key, lambda: compute(ws))
+    def cached(self, key: Any, compute: Callable[[Workspace], Any], ws: Workspace | None = None) -> Any:
+        """``compute(ws)`` cached under the workspace's current data version (an import invalidates it).
 
-    def scorecard(self) -> Any:
-        return self.cached(("scorecard",), lambda ws: ws.scorecard())
+        Requests compute on the shared connection under the lock. ``ws`` — a workspace on a DuckDB cursor of its
+        own (the cache warming's, ``web/warm.py``) — computes without the lock: a long item never holds up a
+        request (each cursor is a connection of its own, safe to use from its one thread)."""
+        if ws is not None:
+            return self.cache.get_or_compute(data_version(ws.con), key, lambda: compute(ws))
+        with self.db() as shared:
+            return self.cache.get_or_compute(self.data_version(), key, lambda: compute(shared))
+
+    def scorecard(self, ws: Workspace | None = None) -> Any:
+        return self.cached(("scorecard",), lambda w: w.scorecard(), ws)
 
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
@@ -377,10 +388,16 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
         if (W.enabled_by_env() if warm is None else warm) and st.cache.enabled:
             st.warm_thread, stop = W.start_warming(st)
         yield
-        if stop is not None:
-            stop.set()  # the warming thread ends before its next item
-        with st.lock:
-            ws.close()
+        # Shutdown never waits on the warming: its running query is interrupted; if it is still busy after
+        # SHUTDOWN_WAIT (a long step in Python), it closes the workspace itself when it stops (`hudong serve`
+        # exits without waiting for it, cli._serve).
+        if stop is not None and not W.stop_warming(st, stop, SHUTDOWN_WAIT):
+            return
+        if st.lock.acquire(timeout=SHUTDOWN_WAIT):  # a request still computing: the process ends anyway
+            try:
+                ws.close()
+            finally:
+                st.lock.release()
 
     app = FastAPI(
         title="hudong 互动",

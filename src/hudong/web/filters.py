@@ -63,9 +63,10 @@ def load_choices(con: Any) -> Choices:
     )
 
 
-def cached_choices(st: Any) -> Choices:
-    """``load_choices`` through the web app's cache (``WebState.cached``: once per data version)."""
-    return st.cached(("filter-choices",), lambda ws: load_choices(ws.con))
+def cached_choices(st: Any, ws: Any = None) -> Choices:
+    """``load_choices`` through the web app's cache (``WebState.cached``: once per data version; ``ws``: a
+    workspace on a cursor of its own, as the cache warming passes)."""
+    return st.cached(("filter-choices",), lambda w: load_choices(w.con), ws)
 
 
 @dataclass(frozen=True)
