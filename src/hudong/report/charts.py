@@ -275,7 +275,9 @@ def nps_interval(nps: float, ci_low: float, ci_high: float, lang: str) -> dict[s
             {"from": 50, "to": 100, "band": "#bbf7d0"},
         ]
     )
-    point = pd.DataFrame([{"nps": nps, "lo": ci_low, "hi": ci_high}])
+    from .fmt import clip_nps
+
+    point = pd.DataFrame([{"nps": clip_nps(nps), "lo": clip_nps(ci_low), "hi": clip_nps(ci_high)}])
     x = {"type": "quantitative", "scale": {"domain": [-100, 100]}, "title": "NPS"}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",

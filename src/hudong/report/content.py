@@ -134,7 +134,7 @@ def nps_block(cache: MetricCache, lang: str) -> dict[str, Any] | None:
         d=F.number(row.get("detractors"), lang),
         n=F.number(row.get("n"), lang),
     )
-    interval = f"[{float(lo):.1f}, {float(hi):.1f}]" if svg else "—"
+    interval = F.nps_interval(lo, hi) if svg else "—"
     return {"value": f"{float(row['value']):+.1f}", "interval": interval, "counts": counts, "svg": svg}
 
 

@@ -75,6 +75,21 @@ def evidence_value(x: Any, unit: str, lang: str) -> str:
     return number(x, lang, 0 if float(x).is_integer() else 2)
 
 
+NPS_SCALE = (-100.0, 100.0)
+
+
+def clip_nps(x: float) -> float:
+    """An NPS value or interval bound on its scale [−100, 100]."""
+    return min(max(float(x), NPS_SCALE[0]), NPS_SCALE[1])
+
+
+def nps_interval(lo: Any, hi: Any) -> str:
+    """The 95% interval of an NPS as "[−6.1, 31.8]", clipped to the scale; "—" when a bound is missing."""
+    if not (_ok(lo) and _ok(hi)):
+        return "—"
+    return f"[{clip_nps(lo):.1f}, {clip_nps(hi):.1f}]"
+
+
 def score(x: Any) -> str:
     return "—" if not _ok(x) else f"{float(x):.0f}"
 

@@ -437,7 +437,7 @@ def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
     )
     info = {
         "value": f"{float(row['value']):+.1f}",
-        "interval": f"[{float(lo):.1f}, {float(hi):.1f}]" if has_ci else "—",
+        "interval": F.nps_interval(lo, hi) if has_ci else "—",
         "counts": tt(
             "nps_counts",
             lang,
