@@ -214,6 +214,28 @@ def test_number_formatting():
     assert fmt.number(None, "zh") == "—"
 
 
+@pytest.mark.parametrize("missing", [None, float("nan"), float("inf"), pd.NA, pd.NaT, "nan", "NaT"])
+def test_every_formatter_shows_a_missing_value_as_a_dash(missing):
+    """No formatter path of the report or the web pages prints "nan", "NaT" or "None"."""
+    from hudong.report.propagation import kpi_rows
+    from hudong.report.writer import _env
+    from hudong.web.pages import _env as web_env
+
+    for text in (
+        fmt.number(missing, "zh"), fmt.number(missing, "en"), fmt.percent(missing), fmt.minutes(missing, "zh"),
+        fmt.score(missing), fmt.decimal(missing), fmt.signed_percent(missing), fmt.date(missing), fmt.text(missing),
+        fmt.nps_interval(missing, 10), *(fmt.evidence_value(missing, u, "en") for u in
+                                          ("percent", "index", "minutes", "answer", "score", "count")),
+    ):  # fmt: skip
+        assert text == "—"
+    if not isinstance(missing, str):  # a value a template prints directly
+        assert _env().from_string("{{ x }}").render(x=missing) == "—"
+        assert web_env.from_string("<b>{{ x }}</b>").render(x=missing) == "<b>—</b>"
+    rows = kpi_rows(pd.DataFrame([{"metric": m, "raw": missing, "adjusted": missing, "difference": missing,
+                                   "difference_pct": missing} for m in ("amplification_rate", "engagements")]), "en")
+    assert {v for r in rows for k, v in r.items() if k != "metric"} == {"—"}
+
+
 def test_period_filters_reach_every_metric(sample, tmp_path):
     card = build_scorecard(sample, start="2030-01-01", end="2030-01-31")
     assert card.dimension("engagement").score is None  # nothing was posted in that period

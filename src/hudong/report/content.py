@@ -183,9 +183,9 @@ def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int
 def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -> dict[str, str]:
     """The display cells of a top-post row (report table and web page alike): time, platform, shortened text,
     format and the interaction counts, formatted for ``lang``."""
-    text = (r["text"] or "").replace("\n", " ")
+    text = ("" if F.is_missing(r["text"]) else str(r["text"])).replace("\n", " ")
     return {
-        "posted": pd.Timestamp(posted).strftime("%Y-%m-%d %H:%M"),
+        "posted": F.date(posted, "%Y-%m-%d %H:%M"),
         "platform": platform_name(r["platform"], lang),
         "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
         "format": media_name(r["media_type"], lang),

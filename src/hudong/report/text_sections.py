@@ -68,9 +68,9 @@ def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
         line = t("crisis_line", lang, signal=t(f"crisis_{a.signal}", lang), start=a.start.date(), end=a.end.date(),
                  texts=F.number(a.texts, lang), flagged=F.number(a.flagged, lang), share=F.percent(a.share),
                  base=F.percent(a.baseline_share), z=f"{a.z:.1f}")  # fmt: skip
-        posts = [{"platform": platform_name(p.platform, lang), "posted": pd.Timestamp(p.created_at).strftime("%m-%d %H:%M"),
+        posts = [{"platform": platform_name(p.platform, lang), "posted": F.date(p.created_at, "%m-%d %H:%M"),
                   "reach": F.number(p.reach, lang),
-                  "text": str(p.text)[:POST_CHARS] + ("…" if len(str(p.text)) > POST_CHARS else "")}
+                  "text": F.text(p.text)[:POST_CHARS] + ("…" if len(F.text(p.text)) > POST_CHARS else "")}
                  for p in a.posts.itertuples()]  # fmt: skip
         out.append({"line": line, "posts": posts})
     return out

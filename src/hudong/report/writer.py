@@ -28,8 +28,10 @@ def _template_text(name: str) -> str:
 
 def _env() -> Environment:
     # Autoescape everything: post texts, brand names and reasons are user data.
+    # finalize: a None or NaN a template prints directly reads "—", never "None"/"nan".
     return Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True
+        autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True,
+        finalize=F.blank,
     )
 
 

@@ -29,6 +29,7 @@ from hudong.decide.evidence import Missing, metric_unavailable
 from hudong.errors import HudongError
 from hudong.report import charts
 from hudong.report import fmt as F
+from hudong.report import propagation as P
 from hudong.report.content import post_cells
 from hudong.report.i18n import media_name, platform_name
 from hudong.report.i18n import t as tt
@@ -317,10 +318,10 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
     table, _ = keywords.topics(sample)
     return [
         {
-            "label": str(r["label"]),
+            "label": F.text(r["label"]),
             "terms": " · ".join(map(str, r["terms"])),
             "docs": F.number(r["docs"], fr.lang),
-            "coherence": "—" if pd.isna(r["coherence"]) else f"{r['coherence']:.2f}",
+            "coherence": F.decimal(r["coherence"]),
         }
         for r in table.head(TOP_TOPICS).to_dict(orient="records")
     ], note
@@ -374,7 +375,7 @@ def churn_rows(fr: Frames) -> list[dict[str, str]]:
         rate = r["value"] / prev if prev and not pd.isna(prev) and prev > 0 else None
         rows.append(
             {
-                "month": pd.Timestamp(r["month"]).strftime("%Y-%m"),
+                "month": F.date(r["month"], "%Y-%m"),
                 "previous_active": F.number(prev, fr.lang),
                 "churned": F.number(r["value"], fr.lang),
                 "rate": F.percent(rate),
@@ -456,7 +457,7 @@ def monthly_rows(fr: Frames, name: str, extra: tuple[str, ...]) -> list[dict[str
         return []
     out = []
     for r in df.sort_values("month", ascending=False).head(12).to_dict(orient="records"):
-        row = {"month": pd.Timestamp(r["month"]).strftime("%Y-%m"), "value": F.percent(r["value"])}
+        row = {"month": F.date(r["month"], "%Y-%m"), "value": F.percent(r["value"])}
         row.update({c: F.number(r.get(c), fr.lang) for c in extra})
         out.append(row)
     return out
@@ -502,8 +503,8 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
     return [
         {
             "platform": platform_name(r["platform"], fr.lang),
-            "name": str(r["name"] or r["user_id"]),
-            "tier": str(r["tier"]),
+            "name": P._name(r),
+            "tier": F.text(r["tier"]),
             "followers": F.number(r["followers"], fr.lang),
             "er": F.percent(r["er_followers"]),
             "peer": F.percent(r["peer_median_er"]),
@@ -511,7 +512,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
             "reshares": F.number(r["reshares_sum"], fr.lang),
             "orders": F.number(r["orders"], fr.lang),
             "score": F.number(r["koc_score"], fr.lang),
-            "evidence": str(r["evidence"]),
+            "evidence": F.text(r["evidence"]),
         }
         for r in df.head(TOP_KOCS).to_dict(orient="records")
     ]
@@ -531,7 +532,7 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
             "edges": F.number(r["edges"], fr.lang),
             "max_co_shares": F.number(r["max_co_shares"], fr.lang),
             "items": F.number(r["items"], fr.lang),
-            "period": f"{pd.Timestamp(r['first']):%Y-%m-%d} – {pd.Timestamp(r['last']):%Y-%m-%d}",
+            "period": f"{F.date(r['first'])} – {F.date(r['last'])}",
         }
         for r in groups.head(TOP_KOCS).to_dict(orient="records")
     ]
@@ -553,7 +554,7 @@ def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
             "share": F.percent(r["share"]),
             "key_members": [str(u) for u in r["key_members"]],
             "bridges": [str(u) for u in r["bridges"]],
-            "modularity": f"{r['modularity']:.3f}",
+            "modularity": F.decimal(r["modularity"], 3),
         }
         for r in table.head(TOP_COMMUNITIES).to_dict(orient="records")
     ]
@@ -632,20 +633,16 @@ def propagation_context(fr: Frames) -> dict[str, Any]:
         {
             "platform": platform_name(r["platform"], lang),
             "root": str(r["root_post_id"]),
-            "started": pd.Timestamp(r["root_created_at"]).strftime("%Y-%m-%d %H:%M")
-            if not pd.isna(r["root_created_at"])
-            else "—",
+            "started": F.date(r["root_created_at"], "%Y-%m-%d %H:%M"),
             "size": F.number(r["size"], lang),
             "depth": F.number(r["depth"], lang),
             "max_breadth": F.number(r["max_breadth"], lang),
-            "sv": "—" if pd.isna(r["structural_virality"]) else f"{r['structural_virality']:.2f}",
-            "t_users_100": F.minutes(r["t_users_100"], lang) if not pd.isna(r["t_users_100"]) else "—",
-            "half_life": F.minutes(r["half_life"], lang) if not pd.isna(r["half_life"]) else "—",
+            "sv": F.decimal(r["structural_virality"]),
+            "t_users_100": F.minutes(r["t_users_100"], lang),
+            "half_life": F.minutes(r["half_life"], lang),
         }
         for r in df.head(TOP_CASCADES).to_dict(orient="records")
     ]
-    from hudong.report import propagation as P
-
     figs = []
     if len(df):  # the report's charts of the same cascades: growth of the largest, structural virality
         figs.append(figure("growth", lang, lambda: charts.growth_curves(thin(P._growth(sc, df, lang)), lang)))

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hudong.report.fmt import evidence_value, score
+from hudong.report.fmt import blank, evidence_value, score
 from hudong.report.i18n import platform_name
 from hudong.report.i18n import t as report_t
 
@@ -102,7 +102,8 @@ def business_duration(minutes: float | None, lang: str) -> str:
 
 
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    finalize=blank,  # a None or NaN a template prints directly reads "—", never "None"/"nan"
 )
 _env.globals.update(
     platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration
