@@ -203,6 +203,45 @@ def test_chart_specs_render_to_svg_with_chinese_labels():
     assert svg.startswith("<svg") and "周一" in svg
 
 
+def _time_charts(start: str, periods: int, freq: str) -> dict[str, dict]:
+    """Every chart of charts.py with a time axis, drawn from data of the given span."""
+    t = pd.date_range(start, periods=periods, freq=freq)
+    weekly = pd.DataFrame({"platform": "weibo", "week": t, "value": 0.01})
+    months = pd.date_range(t[0].normalize().replace(day=1), t[-1], freq="MS")
+    return {
+        "engagement_trend": charts.engagement_trend(weekly, "zh"),
+        "active_users": charts.active_users(pd.DataFrame({"day": t, "value": 10.0}),
+                                            pd.DataFrame({"month": months, "value": 100.0}), "zh"),
+        "ugc_weekly": charts.ugc_weekly(weekly[["week", "value"]], weekly[["week", "value"]], "zh"),
+        "first_response": charts.response_times(weekly, "zh"),
+        "sentiment_trend": charts.sentiment_trend(
+            pd.DataFrame({"week": t, "polarity": "positive", "texts": 3}), "zh"),
+    }  # fmt: skip
+
+
+def _x_labels(svg: str) -> list[str]:
+    """The tick labels of the time axis of a rendered chart (dates: they contain a digit and a dash or 年)."""
+    axes = re.findall(r'role-axis-label"[^>]*>(.*?)</g>', svg, re.S)
+    labels = [re.findall(r">([^<]+)</text>", a) for a in axes]
+    return next((ls for ls in labels if ls and all(re.search(r"\d{2}-\d{2}|^\d{4}", x) for x in ls)), [])
+
+
+@pytest.mark.parametrize(
+    ("start", "periods", "freq", "label"),
+    [
+        ("2023-01-02", 160, "W-MON", r"^20(23|24|25|26)$"),  # three years of weeks: one label per year
+        ("2025-03-03", 70, "W-MON", r"^20(25|26)-\d{2}$"),  # 16 months: year-month
+        ("2026-03-02", 10, "W-MON", r"^\d{2}-\d{2}$"),  # ten weeks in one year: month-day
+    ],
+)
+def test_every_time_axis_labels_ticks_by_the_span_of_its_data(start, periods, freq, label):
+    for key, spec in _time_charts(start, periods, freq).items():
+        ticks = _x_labels(charts.to_svg(spec))
+        assert len(ticks) >= 2, (key, ticks)
+        assert len(set(ticks)) == len(ticks), (key, ticks)  # never "01-01" under every tick
+        assert all(re.match(label, x) for x in ticks), (key, ticks)
+
+
 def test_number_formatting():
     assert fmt.number(123_456, "zh") == "12.3万"
     assert fmt.number(250_000_000, "zh") == "2.5亿"
