@@ -93,3 +93,24 @@ def test_no_nan_on_any_web_page(client):
             assert r.status_code == 200, (page, r.text[:300])
             hits = [line for line in visible_text(r.text) if NAN.search(line)]
             assert not hits, (lang, page, hits[:5])
+
+
+# ---- one language -----------------------------------------------------------------------------------------------
+CJK = re.compile(r"[\u3400-\u9fff]")
+ENGLISH = re.compile(r"[A-Za-z]{2,}[,.:;!?']?\s+[A-Za-z]{2,}")  # two English words in a row
+
+
+def english_lines(html: str) -> list[str]:
+    """Visible lines that read as English: two Latin words in a row and not one Chinese character. Allowed: names
+    that have no Chinese form (Rival IQ, Sprout Social Index …) always come inside a Chinese sentence."""
+    return [line for line in visible_text(html) if ENGLISH.search(line) and not CJK.search(line)]
+
+
+def test_chinese_report_has_no_english_message(reports):
+    assert english_lines(reports["zh"]) == []
+
+
+def test_chinese_web_pages_have_no_english_message(client):
+    for page in PAGES:
+        r = client.get(f"{page}?lang=zh")
+        assert english_lines(r.text) == [], page

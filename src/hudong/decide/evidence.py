@@ -44,8 +44,20 @@ class Observation:
     details: dict[str, Any] = field(default_factory=dict)  # e.g. per-platform values, n, CI
 
 
-def metric_unavailable(name: str, err: Exception) -> Missing:
-    return Missing(f"指标 {name} 暂不可用：{err}", f"metric {name} is not available: {err}")
+def metric_unavailable(name: str, err: Exception | str) -> Missing:
+    """A metric that failed: its label and, in Chinese, the error's Chinese text when it has one."""
+    from hudong.report.i18n import t
+
+    try:
+        from hudong.metrics.registry import REGISTRY
+
+        label = REGISTRY[name].label_zh if name in REGISTRY else name
+    except ImportError:  # pragma: no cover - the metrics package is part of hudong
+        label = name
+    detail_en = _short(err) if isinstance(err, Exception) else str(err)
+    zh = "：" + t(err.key, "zh", **err.params) if isinstance(err, Exception) and getattr(err, "key", None) else ""
+    return Missing(t("metric_unavailable", "zh", label=label, detail=zh),
+                   t("metric_unavailable", "en", name=name, detail=detail_en))
 
 
 class MetricCache:
@@ -77,7 +89,7 @@ class MetricCache:
                 df = self.ws.metric(name, by=list(by), output="pandas", **self.filters)
                 self._results[key] = df
             except Exception as e:  # noqa: BLE001 - any failure is reported as missing evidence, with its message
-                self._results[key] = metric_unavailable(name, _short(e))
+                self._results[key] = metric_unavailable(name, e)
             self.timings[f"{name}{list(by) if by else ''}"] = time.perf_counter() - t0
         result = self._results[key]
         if isinstance(result, Missing):

@@ -19,7 +19,7 @@ from hudong.decide.scorecard import Scorecard, build_scorecard
 
 from . import charts
 from . import fmt as F
-from .i18n import media_name, platform_name, t
+from .i18n import error_text, media_name, platform_name, t
 
 TOP_POSTS = 10
 TEXT_CHARS = 80
@@ -63,7 +63,7 @@ def _chart(
     try:
         return Chart(key, svg=charts.to_svg(build(*frames)))
     except (KeyError, ValueError) as e:  # a metric with an unexpected shape must not sink the whole report
-        return Chart(key, note=f"{t('no_data', lang)} ({type(e).__name__}: {e})")
+        return Chart(key, note=error_text(e, lang))
 
 
 def _latest(df: pd.DataFrame, col: str) -> pd.DataFrame:

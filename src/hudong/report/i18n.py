@@ -300,6 +300,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "prop_adjusted": ("剔除后", "Adjusted"),
     "prop_diff": ("差异", "Difference"),
     "prop_none": ("没有转发级联数据。", "No repost cascades in the data."),
+    # errors a report or page may show (hudong.errors.HudongError.i18n)
+    "err_no_own_brand": (
+        "未设置自有品牌：请用 `hudong init --brand 名称 --alias 别名` 或在 hudong.toml 的 [brand] 中填写 name 和 aliases",
+        "no own brand: set [brand] name (and aliases) in hudong.toml, or run `hudong init --brand NAME --alias ALIAS`",
+    ),
+    "err_no_sentiment": (
+        "尚未计算情感：请先运行 `hudong text score`",
+        "no sentiment scores: run `hudong text score` first",
+    ),
+    "err_no_brands": (
+        "没有要查找的品牌：请在 hudong.toml 中设置 [brand] 的 name/aliases（以及 [[competitors]]）",
+        "no brands to look for: set [brand] name/aliases (and [[competitors]]) in hudong.toml",
+    ),
+    "err_failed": ("此项无法计算（详情见英文界面或日志）", "this part could not be computed: {detail}"),
+    "metric_unavailable": ("指标「{label}」暂不可用{detail}", "metric {name} is not available: {detail}"),
+    "seconds_short": ("{n} 秒", "{n} s"),
+    "tier_none": ("不足千粉", "under 1k"),
+    "tier_nano": ("纳米级", "nano"),
+    "tier_micro": ("微型", "micro"),
+    "tier_mid": ("腰部", "mid"),
+    "tier_macro": ("头部", "macro"),
+    "tier_mega": ("超头部", "mega"),
+    "koc_evidence": (
+        "{tier}（{followers} 粉丝）；互动率 {er} 高于同层中位数 {peer}；订单 {orders} 笔（金额 {amount}）；UGC {ugc} 篇；"
+        "带来转发 {reshares} 次，触达 {reach}",
+        "{tier} tier ({followers} followers); ER {er} > peer median {peer}; {orders} orders ({amount}); {ugc} UGC "
+        "posts; triggered {reshares} reshares, reach {reach}",
+    ),
     "lparen": ("（", " ("),
     "rparen": ("）", ")"),
 }
@@ -342,6 +370,22 @@ def t(key: str, lang: str, **kw: object) -> str:
     zh, en = TEXT[key]
     s = zh if lang == "zh" else en
     return s.format(**kw) if kw else s
+
+
+def error_text(err: BaseException, lang: str) -> str:
+    """What a report or page shows for an error: its i18n text (``HudongError.i18n``) in ``lang``; an error with
+    English text only is shown as it is in English and as a Chinese sentence saying it failed in Chinese."""
+    key = getattr(err, "key", None)
+    if key in TEXT:
+        return t(key, lang, **getattr(err, "params", {}))
+    detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return t("err_failed", lang, detail=detail[:200])
+
+
+def tier_name(tier: object, lang: str) -> str:
+    """A follower tier (graph.influence.DEFAULT_TIERS names) in ``lang``; other names as they are."""
+    key = f"tier_{tier}"
+    return t(key, lang) if key in TEXT else ("—" if tier is None or tier != tier else str(tier))
 
 
 def platform_name(p: str, lang: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import charts
 from . import fmt as F
-from .i18n import TEXT, platform_name, t
+from .i18n import TEXT, platform_name, t, tier_name
 
 log = logging.getLogger("hudong.report")
 TREE_NODES = 250  # users drawn: those with the largest downstream (their parents always come too)
@@ -115,7 +115,8 @@ def gather_propagation(ws: Any, lang: str) -> Propagation:
     res = coordination.detect_coordination(ws)
     bots = coordination.bot_signals(ws)
     flagged = coordination.flagged_accounts(ws, res, bots)
-    ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.interval.items()) or "—"
+    ivs = t("semi", lang).join(f"{platform_name(k, lang)} {t('seconds_short', lang, n=F.number(v, lang))}"
+                               for k, v in res.interval.items()) or "—"
     out.coordination_intro = t("prop_coord_intro", lang, interval=ivs, groups=len(res.groups),
                                accounts=len(res.accounts), bots=int(bots["bot_like"].sum()))  # fmt: skip
     out.groups = [{"group": str(r["group"]), "platform": platform_name(r["platform"], lang),
@@ -136,10 +137,18 @@ def _group_evidence(r: dict, lang: str) -> str:
 
 
 def koc_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
-    return [{"platform": platform_name(r["platform"], lang), "user": _name(r), "tier": F.text(r["tier"]),
+    return [{"platform": platform_name(r["platform"], lang), "user": _name(r), "tier": tier_name(r["tier"], lang),
              "followers": F.number(r["followers"], lang), "er": F.percent(r["er_followers"]),
              "reshares": F.number(r["reshares_sum"], lang), "reach": F.number(r["reach_sum"], lang),
              "orders": F.number(r["orders"], lang)} for r in df.to_dict(orient="records")]  # fmt: skip
+
+
+def koc_evidence(r: dict, lang: str) -> str:
+    """Why a user is a KOC candidate, in ``lang`` (graph.koc writes the same facts in English)."""
+    return t("koc_evidence", lang, tier=tier_name(r["tier"], lang), followers=F.number(r["followers"], lang),
+             er=F.percent(r["er_followers"]), peer=F.percent(r["peer_median_er"]), orders=F.number(r["orders"], lang),
+             amount=F.number(r["order_amount"], lang), ugc=F.number(r["ugc_posts"], lang),
+             reshares=F.number(r["reshares_sum"], lang), reach=F.number(r["reach_sum"], lang))  # fmt: skip
 
 
 def _name(r: dict) -> str:

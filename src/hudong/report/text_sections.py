@@ -20,7 +20,7 @@ from hudong.errors import HudongError
 
 from . import charts
 from . import fmt as F
-from .i18n import platform_name, t
+from .i18n import error_text, platform_name, t
 
 TOP_TERMS = 15
 POST_CHARS = 70
@@ -100,10 +100,10 @@ def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextS
                 Chart(key, svg=charts.to_svg(spec(df))) if len(df) else Chart(key, note=t("no_data", lang))
             )
         except (HudongError, KeyError, ValueError) as err:
-            sec.charts[key] = Chart(key, note=f"{t('no_data', lang)} ({err})")
+            sec.charts[key] = Chart(key, note=error_text(err, lang))
     try:
         sec.alerts = _alerts(ws, lang, s, e)
         sec.alerts_note = "" if sec.alerts else t("crisis_none", lang)
     except HudongError as err:
-        sec.alerts_note = str(err)
+        sec.alerts_note = error_text(err, lang)
     return sec

@@ -31,7 +31,7 @@ from hudong.report import charts
 from hudong.report import fmt as F
 from hudong.report import propagation as P
 from hudong.report.content import post_cells
-from hudong.report.i18n import media_name, platform_name
+from hudong.report.i18n import error_text, media_name, platform_name, tier_name
 from hudong.report.i18n import t as tt
 
 from .app import state_of
@@ -109,7 +109,7 @@ def figure(key: str, lang: str, build: Callable[[], dict[str, Any] | None], note
     except Missing as m:
         return Figure(key, note=" ".join(filter(None, (_missing(m, lang), note))))
     except (KeyError, ValueError) as e:  # a frame of an unexpected shape must not sink the page
-        return Figure(key, note=f"{tt('no_data', lang)} ({type(e).__name__}: {e})")
+        return Figure(key, note=error_text(e, lang))
     if spec is None:
         return Figure(key, note=note)
     return Figure(key, spec=spec, svg=Markup(charts.to_svg(spec)), note=note)  # vl-convert escapes text in SVG
@@ -334,7 +334,7 @@ def content_context(fr: Frames) -> dict[str, Any]:
         posts = _post_rows(top_posts(fr), lang)
     except HudongError as e:
         posts = []
-        fr_note = str(e)
+        fr_note = error_text(e, lang)
     else:
         fr_note = ""
     return {
@@ -504,7 +504,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
         {
             "platform": platform_name(r["platform"], fr.lang),
             "name": P._name(r),
-            "tier": F.text(r["tier"]),
+            "tier": tier_name(r["tier"], fr.lang),
             "followers": F.number(r["followers"], fr.lang),
             "er": F.percent(r["er_followers"]),
             "peer": F.percent(r["peer_median_er"]),
@@ -512,7 +512,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
             "reshares": F.number(r["reshares_sum"], fr.lang),
             "orders": F.number(r["orders"], fr.lang),
             "score": F.number(r["koc_score"], fr.lang),
-            "evidence": F.text(r["evidence"]),
+            "evidence": P.koc_evidence(r, fr.lang),
         }
         for r in df.head(TOP_KOCS).to_dict(orient="records")
     ]
