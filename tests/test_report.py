@@ -118,7 +118,7 @@ def test_english_pdf(reports):
 def test_report_shows_evidence_benchmarks_recommendations_and_missing(reports):
     html = reports["en"]["html"].read_text(encoding="utf-8")
     assert "Rival IQ" in html and "Sprout Social Index" in html  # benchmarks with sources
-    assert "sentiment has not been scored yet: run `hudong text sentiment` first" in html  # missing, with reason
+    assert "sentiment has not been scored yet" in html and "run `hudong text score`" in html  # missing, with how
     assert "no self-assessment file" in html
     assert "Because" in html and "threshold" in html  # recommendations cite their evidence
     assert "95% CI" in html
@@ -140,7 +140,9 @@ def test_report_on_an_empty_workspace_lists_missing_evidence(workspace, tmp_path
     assert set(paths) == {"html"}
     html = paths["html"].read_text(encoding="utf-8")
     assert TEXT["not_scorable"][0] in html
-    assert "没有数据" in html
+    assert "证据不足" in html  # no overall grade from no evidence
+    assert "没有声明自有账号" in html and "没有互动记录" in html  # what is missing …
+    assert "generic-accounts" in html and "generic-interactions" in html  # … and how to supply it
     assert "<svg" not in html or "chart-" not in html  # no chart is drawn from no data
 
 

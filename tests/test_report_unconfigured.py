@@ -114,3 +114,86 @@ def test_chinese_web_pages_have_no_english_message(client):
     for page in PAGES:
         r = client.get(f"{page}?lang=zh")
         assert english_lines(r.text) == [], page
+
+
+# ---- the scorecard: what each item needs, insufficient evidence ---------------------------------------------------
+
+
+def test_ugc_share_and_quality_are_missing_without_own_posts_not_100_percent(ws):
+    from hudong.decide import build_scorecard
+
+    card = build_scorecard(ws)
+    for key in ("ugc_share", "ugc_quality", "er_followers_index", "er_reach", "campaign_tracking"):
+        assert card.evidence(key) is None, key  # not 100%: there is nothing to compare UGC with
+        m = next(m for m in card.missing if m.key == key)
+        assert m.reason_en.startswith("no own accounts declared"), (key, m.reason_en)
+        assert "没有声明自有账号" in m.reason_zh
+        assert "generic-accounts" in m.how_en and "hudong init" in m.how_en and "generic-accounts" in m.how_zh
+
+
+def _own_accounts_only(path):
+    from hudong.metrics.testing import workspace
+
+    return workspace(path, accounts=[{"platform": "weibo", "account_id": "a1", "name": "山茶社", "is_own": True,
+                                      "followers": 1000}])  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ["empty", "own_accounts_only", "unconfigured"])
+def test_no_evidence_is_scored_when_what_it_needs_is_missing(case, ws, tmp_path):
+    """Every item of rules.toml: scored only when each requirement it `needs` is met (no 0-of-0, no x-of-x); an
+    empty workspace scores nothing at all; a missing item names its first unmet requirement and how to supply it."""
+    from hudong.decide import build_scorecard
+    from hudong.decide import evidence as E
+    from hudong.decide.rules import load_rules
+
+    rules = load_rules()
+    w = {"empty": lambda: Workspace.init(tmp_path / "e"), "own_accounts_only": lambda: _own_accounts_only(tmp_path / "o"),
+         "unconfigured": lambda: ws}[case]()  # fmt: skip
+    try:
+        cache = E.MetricCache(w)
+        card = build_scorecard(w, cache=cache)
+        met = E.requirements_met(cache)
+        for e in (e for d in card.dimensions for e in d.evidence):
+            assert all(met[n] for n in rules.evidence_rule(e.key).needs), (case, e.key, e.value)
+        for m in card.missing:
+            first = E.first_unmet(rules.evidence_rule(m.key).needs, met, rules)
+            if first is not None:
+                req = rules.requirements[first]
+                assert m.reason_en.startswith(req.missing_en) and m.how_en == req.how_en, (case, m.key)
+        if case != "unconfigured":
+            assert card.values == {}, card.values  # nothing to score: every denominator is 0
+    finally:
+        if w is not ws:
+            w.close()
+
+
+def test_unconfigured_scorecard_says_insufficient_evidence_in_report_web_cli_and_json(ws, ws_dir, reports, client,
+                                                                                     tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from hudong.decide import build_scorecard
+
+    card = build_scorecard(ws)
+    assert card.coverage < card.min_overall_coverage and card.insufficient_evidence
+    assert card.overall is None and card.level_zh is None
+    cov = f"{card.coverage:.0%}"
+    hero_zh = reports["zh"].split('<div class="hero">')[1].split('<div class="dims">')[0]
+    hero_en = reports["en"].split('<div class="hero">')[1].split('<div class="dims">')[0]
+    assert "证据不足" in hero_zh and cov in hero_zh and "起步" not in hero_zh
+    assert "Insufficient evidence" in hero_en and cov in hero_en
+    for lang, word in (("zh", "证据不足"), ("en", "Insufficient evidence")):
+        page = client.get(f"/?lang={lang}").text
+        overall = re.search(r'id="overall">([^<]*)<', page).group(1)
+        assert overall == word and cov in page, (lang, overall)
+    api = client.get("/api/scorecard").json()
+    assert api["insufficient_evidence"] is True and api["overall"] is None
+    shutil.copytree(ws_dir, tmp_path / "ws")  # the CLI opens its own copy: this process holds the workspace
+    run = [sys.executable, "-m", "hudong.cli", "-w", str(tmp_path / "ws")]
+    text = subprocess.run([*run, "scorecard", "--lang", "zh"], capture_output=True, text=True, timeout=300)
+    first = text.stdout.splitlines()[0]
+    assert "证据不足" in first and cov in first and "/100" not in first, text.stdout + text.stderr
+    data = json.loads(subprocess.run([*run, "scorecard", "--json"], capture_output=True, text=True,
+                                     timeout=300).stdout)  # fmt: skip
+    assert data["insufficient_evidence"] is True and data["overall"] is None

@@ -82,6 +82,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "type_dm": ("私信", "DM"),
     "type_mention": ("提及", "mention"),
     "saved": ("已记录", "Saved"),
+    "setup": ("数据与设置", "Setup"),
 }
 
 
