@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-COMMANDS = ["init", "schema", "import", "formats", "quarantine", "imports", "forget", "metrics", "scorecard", "report",
+COMMANDS = ["init", "status", "schema", "import", "formats", "quarantine", "imports", "forget", "metrics", "scorecard", "report",
             "demo"]  # fmt: skip
 
 
