@@ -197,3 +197,43 @@ def test_unconfigured_scorecard_says_insufficient_evidence_in_report_web_cli_and
     data = json.loads(subprocess.run([*run, "scorecard", "--json"], capture_output=True, text=True,
                                      timeout=300).stdout)  # fmt: skip
     assert data["insufficient_evidence"] is True and data["overall"] is None
+
+
+# ---- what is missing, on the web status page, the overview, the measures and the report's charts ---------------
+
+
+def test_web_status_page_lists_each_item_with_what_is_missing_and_how(client, ws):
+    from hudong.decide.rules import load_rules
+
+    rules = load_rules()
+    for lang, missing, how in (("zh", "没有声明自有账号", "generic-accounts"),
+                               ("en", "no own accounts declared", "generic-accounts")):  # fmt: skip
+        r = client.get(f"/status?lang={lang}")
+        assert r.status_code == 200
+        page = r.text
+        assert missing in page and how in page
+        for d in rules.dimensions:  # every dimension and item of the rules, from the rules
+            assert f'id="st-dim-{d.key}"' in page
+            for e in d.evidence:
+                assert f'id="st-ev-{e.key}"' in page, e.key
+        assert re.search(r'id="st-ev-ugc_share"[^>]*data-state="missing"', page)
+        assert re.search(r'id="st-ev-nps"[^>]*data-state="computed"', page)
+        counts = re.search(r'id="st-table-posts".*?<td class="num">([^<]+)</td>', page, re.S).group(1)
+        assert counts.replace(",", "").replace("万", "") and ws.count("posts") > 0
+        assert 'id="st-req-own_accounts"' in page and 'id="st-req-brand"' in page
+    api = client.get("/api/status").json()
+    assert {r["key"] for r in api["requirements"]} == set(rules.requirements)
+
+
+def test_overview_shows_the_setup_checklist_when_something_is_missing(client):
+    page = client.get("/?lang=zh").text
+    panel = page.split('id="setup-checklist"')[1].split("</section>")[0]
+    assert "没有声明自有账号" in panel and "generic-accounts" in panel and 'href="/status"' in panel
+
+
+def test_empty_measures_say_what_is_missing_on_pages_and_in_the_report(client, reports):
+    page = client.get("/engagement?lang=en").text
+    trend = page.split('id="fig-engagement_trend"')[1].split("</figure>")[0]
+    assert "no own accounts declared" in trend and "No data" not in trend
+    zh = reports["zh"]
+    assert "没有声明自有账号" in zh.split('<section class="major" id="trends">')[1].split("</section>")[0]

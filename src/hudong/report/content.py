@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from hudong.decide.evidence import MetricCache, Missing
+from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
 
@@ -47,11 +47,16 @@ class ReportContent:
 
 
 def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:
+    """Why a chart's metric has nothing to draw: its failure, else what it needs and lacks (explain_empty)."""
     try:
         df = cache.get(name, by)
     except Missing as m:
-        return m.zh if lang == "zh" else m.en
-    return t("no_data", lang) if len(df) == 0 else ""
+        return m.text(lang)
+    if len(df) and not df["value"].dropna().empty:
+        return ""
+    why = explain_empty(cache, name)
+    how = why.how(lang)
+    return why.text(lang) + (f"{t('colon', lang)}{how}" if how else "")
 
 
 def _chart(

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from hudong.decide.evidence import Missing, metric_unavailable
+from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
 from hudong.report import charts
 from hudong.report import fmt as F
@@ -120,6 +120,7 @@ class Frames:
 
     def __init__(self, ws: Any, filters: Filters, lang: str):
         self.ws, self.filters, self.lang = ws, filters, lang
+        self._cache: MetricCache | None = None
 
     def get(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         try:
@@ -127,8 +128,14 @@ class Frames:
         except HudongError as e:
             raise metric_unavailable(name, e) from e
         if df is None or not len(df) or df["value"].dropna().empty:
-            raise Missing("暂无数据", "No data")
+            raise self.why_empty(name)
         return df
+
+    def why_empty(self, name: str) -> Missing:
+        """What an empty measure lacks (e.g. own accounts), the scorecard's requirements; else the filters."""
+        if self._cache is None:
+            self._cache = MetricCache(self.ws, start=self.filters.start, end=self.filters.end)
+        return explain_empty(self._cache, name, filtered=not self.filters.is_empty())
 
     def maybe(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame | None:
         try:
@@ -163,7 +170,9 @@ def not_applied_note(skipped: set[str] | list[str], lang: str) -> str:
 
 
 def _missing(e: Missing, lang: str) -> str:
-    return e.zh if lang == "zh" else e.en
+    """A missing measure's reason and, when known, how to supply what it lacks."""
+    how = e.how(lang)
+    return e.text(lang) + (f"{tt('colon', lang)}{how}" if how else "")
 
 
 # ---- page plumbing --------------------------------------------------------------------------------

@@ -107,6 +107,11 @@ def scorecard(request: Request, user: Reader) -> dict[str, Any]:
     return state_of(request).scorecard().to_dict()
 
 
+@router.get("/status", summary="What the workspace has and what each scorecard item still needs (hudong status)")
+def status(request: Request, user: Reader) -> dict[str, Any]:
+    return state_of(request).status().to_dict()
+
+
 @router.get("/inbox", summary="Inbound messages waiting for a staff reply (oldest or newest first)")
 def inbox_list(
     request: Request,

@@ -97,6 +97,13 @@ class WebState:
     def scorecard(self) -> Any:
         return self.cached(("scorecard",), lambda ws: ws.scorecard())
 
+    def status(self) -> Any:
+        """The set-up status (``hudong.decide.status``) around the cached scorecard: what each item still needs."""
+        from hudong.decide.status import build_status
+
+        card = self.scorecard()
+        return self.cached(("status",), lambda ws: build_status(ws, card=card))
+
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
 

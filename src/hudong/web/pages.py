@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hudong.report.fmt import blank, evidence_value, score
+from hudong.report.fmt import blank, evidence_value, minutes, number, percent, score
 from hudong.report.i18n import platform_name
 from hudong.report.i18n import t as report_t
 
@@ -107,7 +107,8 @@ _env = jinja2.Environment(
     finalize=blank,  # a None or NaN a template prints directly reads "—", never "None"/"nan"
 )
 _env.globals.update(
-    platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration
+    platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration,
+    number=number, percent=percent, minutes=minutes,
 )
 
 
@@ -222,8 +223,15 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 def overview(request: Request, user: Reader) -> Response:
     from hudong.decide.recommendations import recommend_for
 
-    card = state_of(request).scorecard()
-    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5])
+    st = state_of(request)
+    card = st.scorecard()
+    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status())
+
+
+@router.get("/status")
+def status_page(request: Request, user: Reader) -> Response:
+    """The set-up checklist: rows per table, what is configured, what each scorecard item needs and how to supply it."""
+    return render(request, "status.html", user=user, status=state_of(request).status())
 
 
 # ---- engagement -----------------------------------------------------------------------------------
