@@ -2,8 +2,8 @@
 
 A cold `/content` on the 1M-interaction demo takes tens of seconds, and every other request queues behind it
 (one workspace connection, one lock). The app's lifespan starts ``start_warming`` in a daemon thread: it fills
-the cache (``web/cache.py``) for the current data version with, in the order of likely use, the scorecard (the
-overview page, where a login lands), the filter choices, then every analytics page's unfiltered context in
+the cache (``web/cache.py``) for the current data version with, in the order of likely use, the scorecard and the
+set-up status (the overview page, where a login lands), the filter choices, then every analytics page's unfiltered context in
 Chinese (the default language) and then in English. Each item takes the workspace lock on its own, so requests
 interleave between items; an item that fails is logged and skipped. Shutdown sets the stop event and the
 thread ends before its next item.
@@ -36,6 +36,7 @@ def plan(langs: tuple[str, ...] = WARM_LANGS) -> list[tuple[str, Callable[[Any],
 
     items: list[tuple[str, Callable[[Any], Any]]] = [
         ("scorecard", lambda st: st.scorecard()),
+        ("status", lambda st: st.status()),  # the overview's next-steps panel and /status
         ("filter-choices", cached_choices),
     ]
     for lang in langs:
