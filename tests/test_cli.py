@@ -13,6 +13,7 @@ COMMANDS = ["init", "status", "schema", "import", "formats", "quarantine", "impo
 
 def hudong(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hudong.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          stdin=subprocess.DEVNULL,  # never a terminal: `hudong init` would ask
                           timeout=300)  # fmt: skip
 
 

@@ -83,6 +83,15 @@ def test_chinese_report_is_in_chinese(reports):
         assert title not in html
 
 
+def test_chinese_report_has_no_english_message_on_a_configured_workspace(reports):
+    """The brand's workspace with every section drawn (the unconfigured one: test_report_unconfigured.py)."""
+    from test_report_unconfigured import english_lines
+
+    html = reports["zh"]["html"].read_text(encoding="utf-8")
+    assert english_lines(html) == []
+    assert "95% CI" not in html and "95% 置信区间" in html
+
+
 def test_english_report_is_in_english(reports):
     html = reports["en"]["html"].read_text(encoding="utf-8")
     assert "<title>Social media report" in html

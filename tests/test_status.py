@@ -23,7 +23,8 @@ POSTS = (
 
 
 def hudong(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hudong.cli", *args], capture_output=True, text=True, input=stdin,
+    return subprocess.run([sys.executable, "-m", "hudong.cli", *args], capture_output=True, text=True,
+                          input=stdin if stdin is not None else "",  # never a terminal unless a test says so
                           timeout=300, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})  # fmt: skip
 
 

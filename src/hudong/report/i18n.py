@@ -121,6 +121,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period_n": ("之后第 N 期", "Periods later"),
     "retained": ("留存率", "Retained"),
     "nps_interval": ("NPS 及其 95% 置信区间", "NPS with its 95% confidence interval"),
+    "ci95": ("95% 置信区间", "95% CI"),
     "nps_counts": (
         "推荐者 {p} · 被动者 {pa} · 贬损者 {d} · 共 {n} 份",
         "Promoters {p} · passives {pa} · detractors {d} · {n} answers",
