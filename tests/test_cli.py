@@ -7,12 +7,13 @@ import sys
 
 import pytest
 
-COMMANDS = ["init", "schema", "import", "formats", "quarantine", "imports", "forget", "metrics", "scorecard", "report",
+COMMANDS = ["init", "status", "schema", "import", "formats", "quarantine", "imports", "forget", "metrics", "scorecard", "report",
             "demo"]  # fmt: skip
 
 
 def hudong(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hudong.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          stdin=subprocess.DEVNULL,  # never a terminal: `hudong init` would ask
                           timeout=300)  # fmt: skip
 
 

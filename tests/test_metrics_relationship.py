@@ -73,8 +73,43 @@ def test_nps_by_month(ws):
         (dt.date(2024, 3, 1), 100, pytest.approx(45)),
         (dt.date(2024, 4, 1), 2, pytest.approx(0)),
     ]
-    # p = d = 0.5, n = 2: Var = (1 − 0)/2 → half-width 1.96·100·√0.5
-    assert r[1]["ci_high"] == pytest.approx(196 * 0.5**0.5)
+    # p = d = 0.5, n = 2: Var = (1 − 0)/2 → half-width 1.96·100·√0.5 = 138.6, clipped to the NPS scale
+    assert (r[1]["ci_low"], r[1]["ci_high"]) == (-100, 100)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "n", "expected"),
+    [
+        ("2024-04-02", "2024-04-02", 1, (100.0, 100.0, 100.0)),  # one promoter: Var 0
+        ("2024-04-03", "2024-04-03", 1, (-100.0, -100.0, -100.0)),  # one detractor
+        ("2024-04-01", "2024-04-30", 2, (0.0, -100.0, 100.0)),  # 0 ± 138.6 before clipping
+    ],
+)
+def test_nps_interval_is_clipped_to_the_scale_at_tiny_n(ws, start, end, n, expected):
+    r = compute(ws, "nps", start=start, end=end).to_pylist()[0]
+    assert r["n"] == n
+    assert (r["value"], r["ci_low"], r["ci_high"]) == pytest.approx(expected)
+    assert -100 <= r["ci_low"] <= r["value"] <= r["ci_high"] <= 100
+
+
+def test_nps_interval_is_clipped_where_it_is_rendered(ws):
+    """The report's and the web page's NPS blocks and the chart spec never show a bound outside [−100, 100]."""
+    from hudong.decide.evidence import MetricCache
+    from hudong.report import charts
+    from hudong.report.content import nps_block
+    from hudong.web.analytics import Frames
+    from hudong.web.analytics import nps_block as web_nps_block
+    from hudong.web.filters import Filters
+
+    block = nps_block(MetricCache(ws, start="2024-04-01", end="2024-04-30"), "en")
+    assert block["interval"] == "[-100.0, 100.0]"
+    info, fig = web_nps_block(Frames(ws, Filters(start=dt.date(2024, 4, 1), end=dt.date(2024, 4, 29)), "en"))
+    assert info["interval"] == "[-100.0, 100.0]"
+    assert "138" not in str(fig.spec)
+    # a frame computed elsewhere (an old lake, another engine) is clipped by the chart too
+    spec = charts.nps_interval(0.0, -138.6, 138.6, "en")
+    bounds = [(v["lo"], v["hi"]) for layer in spec["layer"] for v in layer["data"]["values"] if "lo" in v]
+    assert set(bounds) == {(-100.0, 100.0)}
 
 
 def test_repurchase_rate(ws):

@@ -83,6 +83,15 @@ def test_chinese_report_is_in_chinese(reports):
         assert title not in html
 
 
+def test_chinese_report_has_no_english_message_on_a_configured_workspace(reports):
+    """The brand's workspace with every section drawn (the unconfigured one: test_report_unconfigured.py)."""
+    from test_report_unconfigured import english_lines
+
+    html = reports["zh"]["html"].read_text(encoding="utf-8")
+    assert english_lines(html) == []
+    assert "95% CI" not in html and "95% 置信区间" in html
+
+
 def test_english_report_is_in_english(reports):
     html = reports["en"]["html"].read_text(encoding="utf-8")
     assert "<title>Social media report" in html
@@ -118,7 +127,7 @@ def test_english_pdf(reports):
 def test_report_shows_evidence_benchmarks_recommendations_and_missing(reports):
     html = reports["en"]["html"].read_text(encoding="utf-8")
     assert "Rival IQ" in html and "Sprout Social Index" in html  # benchmarks with sources
-    assert "sentiment has not been scored yet: run `hudong text sentiment` first" in html  # missing, with reason
+    assert "sentiment has not been scored yet" in html and "run `hudong text score`" in html  # missing, with how
     assert "no self-assessment file" in html
     assert "Because" in html and "threshold" in html  # recommendations cite their evidence
     assert "95% CI" in html
@@ -140,7 +149,9 @@ def test_report_on_an_empty_workspace_lists_missing_evidence(workspace, tmp_path
     assert set(paths) == {"html"}
     html = paths["html"].read_text(encoding="utf-8")
     assert TEXT["not_scorable"][0] in html
-    assert "没有数据" in html
+    assert "证据不足" in html  # no overall grade from no evidence
+    assert "没有声明自有账号" in html and "没有互动记录" in html  # what is missing …
+    assert "generic-accounts" in html and "generic-interactions" in html  # … and how to supply it
     assert "<svg" not in html or "chart-" not in html  # no chart is drawn from no data
 
 
@@ -203,6 +214,45 @@ def test_chart_specs_render_to_svg_with_chinese_labels():
     assert svg.startswith("<svg") and "周一" in svg
 
 
+def _time_charts(start: str, periods: int, freq: str) -> dict[str, dict]:
+    """Every chart of charts.py with a time axis, drawn from data of the given span."""
+    t = pd.date_range(start, periods=periods, freq=freq)
+    weekly = pd.DataFrame({"platform": "weibo", "week": t, "value": 0.01})
+    months = pd.date_range(t[0].normalize().replace(day=1), t[-1], freq="MS")
+    return {
+        "engagement_trend": charts.engagement_trend(weekly, "zh"),
+        "active_users": charts.active_users(pd.DataFrame({"day": t, "value": 10.0}),
+                                            pd.DataFrame({"month": months, "value": 100.0}), "zh"),
+        "ugc_weekly": charts.ugc_weekly(weekly[["week", "value"]], weekly[["week", "value"]], "zh"),
+        "first_response": charts.response_times(weekly, "zh"),
+        "sentiment_trend": charts.sentiment_trend(
+            pd.DataFrame({"week": t, "polarity": "positive", "texts": 3}), "zh"),
+    }  # fmt: skip
+
+
+def _x_labels(svg: str) -> list[str]:
+    """The tick labels of the time axis of a rendered chart (dates: they contain a digit and a dash or 年)."""
+    axes = re.findall(r'role-axis-label"[^>]*>(.*?)</g>', svg, re.S)
+    labels = [re.findall(r">([^<]+)</text>", a) for a in axes]
+    return next((ls for ls in labels if ls and all(re.search(r"\d{2}-\d{2}|^\d{4}", x) for x in ls)), [])
+
+
+@pytest.mark.parametrize(
+    ("start", "periods", "freq", "label"),
+    [
+        ("2023-01-02", 160, "W-MON", r"^20(23|24|25|26)$"),  # three years of weeks: one label per year
+        ("2025-03-03", 70, "W-MON", r"^20(25|26)-\d{2}$"),  # 16 months: year-month
+        ("2026-03-02", 10, "W-MON", r"^\d{2}-\d{2}$"),  # ten weeks in one year: month-day
+    ],
+)
+def test_every_time_axis_labels_ticks_by_the_span_of_its_data(start, periods, freq, label):
+    for key, spec in _time_charts(start, periods, freq).items():
+        ticks = _x_labels(charts.to_svg(spec))
+        assert len(ticks) >= 2, (key, ticks)
+        assert len(set(ticks)) == len(ticks), (key, ticks)  # never "01-01" under every tick
+        assert all(re.match(label, x) for x in ticks), (key, ticks)
+
+
 def test_number_formatting():
     assert fmt.number(123_456, "zh") == "12.3万"
     assert fmt.number(250_000_000, "zh") == "2.5亿"
@@ -212,6 +262,28 @@ def test_number_formatting():
     assert fmt.minutes(150, "zh") == "2.5 小时"
     assert fmt.minutes(45, "en") == "45 min"
     assert fmt.number(None, "zh") == "—"
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), float("inf"), pd.NA, pd.NaT, "nan", "NaT"])
+def test_every_formatter_shows_a_missing_value_as_a_dash(missing):
+    """No formatter path of the report or the web pages prints "nan", "NaT" or "None"."""
+    from hudong.report.propagation import kpi_rows
+    from hudong.report.writer import _env
+    from hudong.web.pages import _env as web_env
+
+    for text in (
+        fmt.number(missing, "zh"), fmt.number(missing, "en"), fmt.percent(missing), fmt.minutes(missing, "zh"),
+        fmt.score(missing), fmt.decimal(missing), fmt.signed_percent(missing), fmt.date(missing), fmt.text(missing),
+        fmt.nps_interval(missing, 10), *(fmt.evidence_value(missing, u, "en") for u in
+                                          ("percent", "index", "minutes", "answer", "score", "count")),
+    ):  # fmt: skip
+        assert text == "—"
+    if not isinstance(missing, str):  # a value a template prints directly
+        assert _env().from_string("{{ x }}").render(x=missing) == "—"
+        assert web_env.from_string("<b>{{ x }}</b>").render(x=missing) == "<b>—</b>"
+    rows = kpi_rows(pd.DataFrame([{"metric": m, "raw": missing, "adjusted": missing, "difference": missing,
+                                   "difference_pct": missing} for m in ("amplification_rate", "engagements")]), "en")
+    assert {v for r in rows for k, v in r.items() if k != "metric"} == {"—"}
 
 
 def test_period_filters_reach_every_metric(sample, tmp_path):

@@ -96,14 +96,38 @@ def test_overall_is_mean_of_scorable_dimensions_and_level():
         "response_rate": 0.11,
         "first_response_minutes": 600,
     }
+    values |= {"posting_alignment": 0.5, "campaign_tracking": 0.3, "responses_within_sla": 1.0}  # 75, 100, 100
+    values |= {"share_of_voice": 1.0, "share_of_engagement": 1.0, "net_sentiment": 0.0}  # 50, 50, 40
     card = score(values)
     eng, rel = card.dimension("engagement"), card.dimension("relationship")
     assert eng.score == 100 and eng.coverage == 1.0
     expected_rel = (40 * 0.3 + 30 * 0.25 + 30 * 0.15 + 20 * 0.15 + 40 * 0.15) / 1.0
     assert rel.score == pytest.approx(expected_rel, abs=0.05)
-    assert card.overall == pytest.approx(round((100 + rel.score) / 2, 1))
+    scorable = [d.score for d in card.dimensions if d.score is not None]
+    assert len(scorable) == 4 and card.coverage >= RULES.min_overall_coverage
+    assert card.overall == pytest.approx(round(sum(scorable) / 4, 1))
     assert card.dimension("strategic_integration").score is None
     assert card.level_en == RULES.level(card.overall, "en")
+    assert not card.insufficient_evidence
+
+
+def test_low_overall_coverage_gives_insufficient_evidence_not_a_grade():
+    """Two well-evidenced dimensions of five (coverage 40%) do not make a maturity grade: no overall, no level."""
+    assert 0 < RULES.min_overall_coverage <= 1  # stated in rules.toml
+    values = {"er_followers_index": 4.0, "er_reach": 0.05, "ugc_share": 0.5, "ugc_quality": 0.7, "stickiness": 0.4,
+              "nps": 30.0, "repurchase_rate": 0.4, "fan_loyalty": 0.5, "response_rate": 0.9,
+              "first_response_minutes": 60}  # fmt: skip
+    card = score(values)
+    assert card.coverage == pytest.approx(0.4)
+    assert card.dimension("engagement").score == 100  # dimensions keep their own scores
+    assert card.insufficient_evidence
+    assert card.overall is None and card.level_zh is None and card.level_en is None
+    data = json.loads(card.to_json())
+    assert data["insufficient_evidence"] is True and data["overall"] is None and data["level_en"] is None
+    assert data["coverage"] == pytest.approx(0.4) and data["min_overall_coverage"] == RULES.min_overall_coverage
+    zh, en = card.to_text("zh").splitlines()[0], card.to_text("en").splitlines()[0]
+    assert "证据不足" in zh and "40%" in zh and "/100" not in zh
+    assert "insufficient evidence" in en.lower() and "40%" in en and "Managed" not in en and "/100" not in en
 
 
 def test_self_assessment_answers_are_quarter_points():

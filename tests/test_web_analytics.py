@@ -330,7 +330,7 @@ def test_cache_warming_at_start_holds_the_default_contexts(template_dir, tmp_pat
         assert st.warmed == [label for label, _ in warm.plan()]
         with st.db() as ws:
             version = data_version(ws.con)
-        keys = [("scorecard",), ("filter-choices",)]
+        keys = [("scorecard",), ("status",), ("filter-choices",)]
         keys += [page_key(p, lang, Filters()) for lang in warm.WARM_LANGS for p in PAGE_CONTEXTS]
         for key in keys:
             assert (version, key) in st.cache, key

@@ -54,6 +54,7 @@ def server(tmp_path_factory):
     with Workspace.open(d) as ws:
         auth.add_user(ws.con, "小李", "responder", PASSWORD)
         auth.add_user(ws.con, "小王", "analyst", PASSWORD)
+        auth.add_user(ws.con, "管理员张三", "admin", PASSWORD)  # sees every link of the nav bar
     port = _free_port()
     hudong = shutil.which("hudong", path=str(Path(sys.executable).parent)) or "hudong"
     proc = subprocess.Popen(
@@ -250,5 +251,42 @@ def test_analyst_filters_and_works_the_inbox_then_uploads_a_file_with_a_bad_row(
             expect(page.locator("#imports-table tr.batch").first).to_contain_text("评论.csv")
             page.screenshot(path=str(ARTIFACTS / "web-imports-zh.png"))
             assert problems == [], problems
+        finally:
+            browser.close()
+
+
+NAV_ITEMS = "header.top .brand, header.top nav a, header.top .right .langs, header.top .right .who, header.top .right button"
+
+
+def test_nav_bar_is_one_line_at_1280_px_in_chinese_and_english(server):
+    """At a 1280 px wide window the header — brand, every nav link an admin sees, languages, user, sign out — is one
+    line in both languages: no item wraps below the others, no link breaks inside, nothing overflows."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            _sign_in(page, server, "管理员张三")
+            for lang in ("zh", "en"):
+                for path in ("/", "/users", "/propagation"):
+                    page.goto(f"{server}{path}?lang={lang}")
+                    boxes = page.eval_on_selector_all(NAV_ITEMS, """els => els.map(e => {
+                        const r = e.getBoundingClientRect();
+                        return {text: e.innerText, top: r.top, bottom: r.bottom, right: r.right,
+                                lines: e.getClientRects().length};
+                    })""")
+                    assert len(boxes) >= 14, boxes  # brand, 11 links for an admin, languages, user, sign out
+                    assert all(b["lines"] == 1 for b in boxes), (lang, path, [b for b in boxes if b["lines"] != 1])
+                    middles = [(b["top"] + b["bottom"]) / 2 for b in boxes]
+                    assert max(middles) - min(middles) < 6, (lang, path, boxes)  # one row
+                    heights = [b["bottom"] - b["top"] for b in boxes if b["text"]]
+                    assert max(heights) < 30, (lang, path, boxes)  # no item broken over two lines
+                    header = page.eval_on_selector(
+                        "header.top", "h => ({sw: h.scrollWidth, cw: h.clientWidth, h: h.getBoundingClientRect().height})")
+                    assert header["sw"] <= header["cw"] and header["h"] < 56, (lang, path, header)
+                    assert max(b["right"] for b in boxes) <= 1280
+                page.screenshot(path=str(ARTIFACTS / f"web-nav-1280-{lang}.png"))
         finally:
             browser.close()

@@ -82,26 +82,161 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 
 
 # ---- workspace ------------------------------------------------------------------------------------
+ACCOUNT_FORMAT = "PLATFORM:ID[:NAME]"
+
+
+def _parse_account(value: str) -> tuple[str, str, str]:
+    """"weibo:12345:山茶社官方" → (platform, account id, name); the name may contain colons."""
+    parts = [p.strip() for p in value.split(":", 2)]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise HudongError(f"--account {value!r}: use {ACCOUNT_FORMAT}, e.g. weibo:12345:山茶社官方")
+    return parts[0].lower(), parts[1], parts[2] if len(parts) > 2 else ""
+
+
+def _split_aliases(text: str) -> list[str]:
+    import re
+
+    return [a.strip() for a in re.split(r"[,，、;；]", text or "") if a.strip()]
+
+
+def _ask_setup(lang: str) -> tuple[str, list[str], list[tuple[str, str, str]]]:
+    """Ask for the brand, its aliases and the own accounts (one per line, empty line to finish)."""
+    zh = lang == "zh"
+    brand = click.prompt("品牌名称（如 山茶社；直接回车跳过）" if zh else "Brand name (e.g. 山茶社; Enter to skip)",
+                         default="", show_default=False).strip()  # fmt: skip
+    aliases = _split_aliases(click.prompt("别名（逗号分隔，可跳过）" if zh else "Aliases (comma-separated, optional)",
+                                          default="", show_default=False))  # fmt: skip
+    accounts: list[tuple[str, str, str]] = []
+    ask = (f"自有账号 {ACCOUNT_FORMAT}，如 weibo:12345:山茶社官方（空行结束）" if zh
+           else f"Own account {ACCOUNT_FORMAT}, e.g. weibo:12345:山茶社官方 (empty line to finish)")  # fmt: skip
+    while True:
+        line = click.prompt(ask, default="", show_default=False).strip()
+        if not line:
+            return brand, aliases, accounts
+        try:
+            accounts.append(_parse_account(line))
+        except HudongError as e:
+            click.echo(str(e), err=True)
+
+
+def _import_own_accounts(ws, accounts: list[tuple[str, str, str]], brand: str) -> str:
+    """Write the accounts as a generic-accounts CSV in the workspace and import it through the normal import path
+    (keyed upsert, import history, quarantine); returns the import summary."""
+    import csv
+    import datetime as dt
+
+    from hudong.ingest import import_file
+
+    folder = ws.path / "imports"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"own-accounts-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["platform", "account_id", "name", "brand", "is_own"])
+        for platform, account_id, name in accounts:
+            w.writerow([platform, account_id, name or brand, brand, "true"])
+    return str(import_file(ws, path, "generic-accounts"))
+
+
+def _next_steps(ws, lang: str, has_accounts: bool) -> str:
+    d = ws.path
+    zh = lang == "zh"
+    steps = [] if has_accounts else [
+        (f"导入账号文件（自有账号 is_own=true，竞品 is_own=false）：hudong -w {d} import accounts.csv --as generic-accounts"
+         if zh else f"import your accounts (yours with is_own=true, competitors' with is_own=false): "
+                    f"hudong -w {d} import accounts.csv --as generic-accounts"),
+    ]  # fmt: skip
+    steps += [
+        (f"导入各平台导出的数据：hudong -w {d} import FILE --as FORMAT（格式：hudong formats）" if zh
+         else f"import the platforms' exports: hudong -w {d} import FILE --as FORMAT (formats: hudong formats)"),
+        (f"查看每项评分证据还缺什么：hudong -w {d} status" if zh
+         else f"see what each scorecard item still needs: hudong -w {d} status"),
+    ]  # fmt: skip
+    head = "下一步：" if zh else "Next steps:"
+    return "\n".join([head] + [f"  {i}. {s}" for i, s in enumerate(steps, 1)])
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report/UI language.")
 @click.option("--name", help="Workspace name (default: the directory name).")
 @click.option("--lake", metavar="PATH", help="Also keep the tables as a partitioned Parquet lake at PATH (for Spark).")
-def init(directory: str, lang: str, name: str | None, lake: str | None) -> None:
-    """Create a workspace: a DuckDB store, a config file (hudong.toml) and a pseudonym key."""
-    from hudong.store.lake import enable_lake, export_lake
-    from hudong.store.workspace import Workspace
+@click.option("--brand", help="Your brand's name ([brand] name in hudong.toml; share of voice and mentions need it).")
+@click.option("--alias", "aliases", multiple=True, help="Another name people use for the brand (repeatable).")
+@click.option("--account", "accounts", multiple=True, metavar=ACCOUNT_FORMAT,
+              help="An own account, e.g. weibo:12345:山茶社官方 (repeatable); imported as generic-accounts, is_own=true.")
+@click.option("--interactive/--no-interactive", default=None,
+              help="Ask for the brand, aliases and own accounts (default: when run on a terminal without them).")
+def init(directory: str, lang: str, name: str | None, lake: str | None, brand: str | None, aliases: tuple[str, ...],
+         accounts: tuple[str, ...], interactive: bool | None) -> None:
+    """Create a workspace: a DuckDB store, a config file (hudong.toml) and a pseudonym key.
 
-    ws = Workspace.init(directory, name=name, language=lang)
+    \b
+    On a terminal it asks for the brand, its aliases and the own accounts; or give them as options:
+      hudong init mybrand --brand 山茶社 --alias "Camellia Tea" --account weibo:12345:山茶社官方
+    On an existing workspace, --brand/--alias/--account (or --interactive) add them to it.
+    """
+    from hudong.store.lake import enable_lake, export_lake
+    from hudong.store.workspace import DB_NAME, Workspace
+
+    parsed = [_parse_account(a) for a in accounts]  # a bad account fails before anything is written
+    given = bool(brand or aliases or parsed)
+    if interactive is None:
+        interactive = sys.stdin.isatty() and not given
+    exists = (Path(directory) / DB_NAME).exists()
+    if exists and not (given or interactive):
+        raise HudongError(f"{directory} is already a hudong workspace (found {DB_NAME}); "
+                          "add the brand or own accounts with --brand/--alias/--account")  # fmt: skip
+    if interactive:
+        asked_brand, asked_aliases, asked_accounts = _ask_setup(lang)
+        brand, aliases, parsed = brand or asked_brand, tuple(aliases) or tuple(asked_aliases), parsed or asked_accounts
+    alias_list = [a for raw in aliases for a in _split_aliases(raw)]
+    if exists:
+        ws = Workspace.open(directory)
+        if brand or alias_list:
+            ws.set_brand(brand or None, alias_list or None)
+        lang = str(ws.setting("language", lang))
+    else:
+        ws = Workspace.init(directory, name=name, language=lang, brand=brand or "", aliases=alias_list)
     try:
         if lake:
             enable_lake(ws, lake)
             export_lake(ws, lake)
             click.echo(f"lake: {lake} (imports keep it in step)")
-        click.echo(f"created workspace {ws.path} (schema v{ws.schema_version}); edit {ws.path / 'hudong.toml'} to "
-                   "set your brand, business hours and privacy options.")  # fmt: skip
+        if exists:
+            click.echo(f"updated workspace {ws.path}")
+        else:
+            click.echo(f"created workspace {ws.path} (schema v{ws.schema_version}); edit {ws.path / 'hudong.toml'} to "
+                       "set your brand, business hours and privacy options.")  # fmt: skip
+        shown = str(ws.setting("brand.name", "") or "")
+        if shown or alias_list:
+            click.echo(f"brand: {shown or '-'}" + (f" (aliases: {', '.join(alias_list)})" if alias_list else ""))
+        if parsed:
+            click.echo(_import_own_accounts(ws, parsed, str(ws.setting("brand.name", "") or "")))
+        has_accounts = bool(ws.con.execute("SELECT count(*) FROM accounts WHERE is_own").fetchone()[0])
+        click.echo(_next_steps(ws, lang, has_accounts))
     finally:
         ws.close()
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--quick", is_flag=True, help="Only check what the evidence needs (fast); do not compute the scorecard.")
+@click.option("--self-assessment", type=click.Path(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
+@click.pass_context
+def status(ctx: click.Context, lang: str | None, as_json: bool, quick: bool, self_assessment: str | None) -> None:
+    """What the workspace has and still needs: rows per table, brand, own accounts, business hours, and for each
+    scorecard dimension and evidence item whether it can be computed — if not, what is missing and how to supply it."""
+    from hudong.decide.status import build_status
+
+    ws = _open(ctx, read_only=True)
+    try:
+        st = build_status(ws, compute=not quick, self_assessment=Path(self_assessment) if self_assessment else None)
+        lang = lang or ws.setting("language", "zh")
+    finally:
+        ws.close()
+    click.echo(st.to_json() if as_json else st.to_text(lang))
 
 
 @cli.command()
@@ -263,6 +398,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         df = ws.metric(name, by=_split(by), **filters)
+        empty = _empty_note(ws, name, filters, lang) if df.empty or df["value"].dropna().empty else ""
     finally:
         ws.close()
     if fmt == "csv":
@@ -270,7 +406,19 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
     elif fmt == "json":
         click.echo(df.to_json(orient="records", date_format="iso", force_ascii=False))
     else:
-        _print_table(df, title=_metric_title(name, lang))
+        _print_table(df, title=_metric_title(name, lang), empty_note=empty)
+    if empty and fmt != "table":
+        click.echo(empty, err=True)
+
+
+def _empty_note(ws, name: str, filters: dict, lang: str) -> str:
+    """Why a measure has no values: what is missing and how to supply it (the scorecard's requirements)."""
+    from hudong.decide.evidence import MetricCache, explain_empty
+
+    cache = MetricCache(ws, start=filters.get("start"), end=filters.get("end"))
+    why = explain_empty(cache, name, filtered=any(k in filters for k in ("platform", "account", "campaign")))
+    how = why.how(lang)
+    return f"({why.text(lang)}" + (f"; {how}" if how and lang == "en" else f"；{how}" if how else "") + ")"
 
 
 def _metric_title(name: str, lang: str) -> str:
@@ -282,7 +430,7 @@ def _metric_title(name: str, lang: str) -> str:
     return f"{m.label_zh if lang == 'zh' else m.label_en} ({name}) — {m.formula}"
 
 
-def _print_table(df, title: str = "") -> None:
+def _print_table(df, title: str = "", empty_note: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -292,8 +440,8 @@ def _print_table(df, title: str = "") -> None:
     for row in df.itertuples(index=False):
         table.add_row(*[_fmt(v) for v in row])
     Console().print(table)
-    if df.empty:
-        click.echo("(no rows: no data matches; check the filters or import data first)")
+    if df.empty or empty_note:
+        click.echo(empty_note or "(no rows)")
 
 
 def _fmt(v) -> str:

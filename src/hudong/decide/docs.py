@@ -35,11 +35,19 @@ recommend_for(card)            # recommendations, each citing the evidence that 
    could be computed. 维度得分 = 已计算证据的加权平均。
 3. **Missing evidence is never faked.** An item that cannot be computed (no orders imported, no survey, sentiment
    not available yet, a sample too small, no self-assessment …) is listed as *missing* with its reason and is left
-   out of the mean. 无法计算的证据列为“缺失”并说明原因，不做估计。
+   out of the mean. 无法计算的证据列为“缺失”并说明原因，不做估计。 Each item declares what it **needs**
+   ([requirements](#前提条件--what-the-evidence-needs) below: own accounts, their posts, orders, a brand name …);
+   an unmet requirement is checked first, so the item is missing with *what* is missing and *how to supply it*
+   instead of a degenerate number (a UGC share of 100% because no own post was found, a rate of 0 of 0).
+   `hudong status` and the web page `/status` list the same. 每项证据声明其前提条件；不满足时说明缺什么、如何补齐。
 4. **Coverage** = Σ weights of computed items / Σ weights of all items of the dimension. A dimension with coverage
    below **{min_cov}** gets no score ("not scorable"). 覆盖率低于 {min_cov} 的维度不评分。
 5. **Overall** = mean of the scorable dimensions (each dimension counts equally); overall coverage = mean of the
    five coverages. **Level** by overall score: {levels}.
+6. **Insufficient evidence.** When the overall coverage is below **{min_overall}**, there is no overall score and
+   no level: the CLI, JSON (`insufficient_evidence: true`, `overall: null`), web and report say "证据不足 /
+   insufficient evidence" with the coverage. A grade from a fraction of the evidence would read as a verdict it
+   is not. 总覆盖率低于 {min_overall} 时不给综合得分与等级，显示“证据不足”。
 
 Benchmarks cite their source. Where no published benchmark exists, the value is **hudong's assumption** and is
 marked so here and in the report (本项目假设). Platform benchmarks for Chinese platforms are mapped to Rival IQ's
@@ -68,9 +76,22 @@ single overall value:
 - **nps** — missing when fewer than 30 answers (`min_n`); the report shows the 95% interval.
 - **repurchase_rate** — missing with "no orders imported", or, when orders exist but none has been observed for a
   full `metrics.repurchase_window_days` window after the first order, with that reason (right-censoring).
-- **net_sentiment** — missing until a `net_sentiment` metric exists (the text-intelligence issue).
+- **net_sentiment** — net sentiment of word of mouth scored by `hudong text score`; missing until texts are scored.
 - **self.\\*** — self-assessment answers (below).
 
+"""
+
+REQUIREMENTS = """\
+## 前提条件 · What the evidence needs
+
+Checked on the workspace by `hudong.decide.evidence.REQUIREMENT_CHECKS` (a count; 0 = missing) before an item is
+computed; `after` = a requirement that must be met first, whose message is then the one shown (no "no own posts"
+before there are own accounts). `hudong status` (`--json`, `--quick`) and the web page `/status` list every
+requirement with its count and every item with its state; an empty measure (`hudong metrics`, the web pages, the
+report's charts) names the first unmet requirement of the metric the same way.
+
+| requirement | 名称 | missing | how to supply it 补齐方法 | needed by |
+|---|---|---|---|---|
 """
 
 SELF_ASSESSMENT = """\
@@ -132,7 +153,7 @@ def markdown() -> str:
         f"≥{b:g} {zh} {en}" for b, zh, en in zip(rules.level_bounds, rules.level_zh, rules.level_en, strict=True)
     )
     cov = f"{rules.min_coverage:.0%}"
-    out = [INTRO.format(min_cov=cov, levels=levels)]
+    out = [INTRO.format(min_cov=cov, levels=levels, min_overall=f"{rules.min_overall_coverage:.0%}")]
     for d in rules.dimensions:
         data = [e for e in d.evidence if e.unit != "answer"]
         answers = [e for e in d.evidence if e.unit == "answer"]
@@ -140,13 +161,14 @@ def markdown() -> str:
         out.append(f"## {d.zh} · {d.en}\n")
         out.append(f"{d.what_zh}。{d.what_en}.\n")
         if data:
-            out.append("| evidence 证据 | metric | weight | mapping (value→points) | benchmark 基准 | source |")
-            out.append("|---|---|---|---|---|---|")
+            out.append("| evidence 证据 | metric | needs | weight | mapping (value→points) | benchmark 基准 | source |")
+            out.append("|---|---|---|---|---|---|---|")
             for e in data:
                 tag = " *(hudong assumption 本项目假设)*" if e.assumption else ""
                 note = f" {e.note_en}" if e.note_en else ""
+                needs = ", ".join(f"`{n}`" for n in e.needs) or "—"
                 out.append(
-                    f"| {_cell(e.zh)}<br>{_cell(e.en)} | `{e.metric}` | {e.weight:g} | {_mapping(e)} | "
+                    f"| {_cell(e.zh)}<br>{_cell(e.en)} | `{e.metric}` | {needs} | {e.weight:g} | {_mapping(e)} | "
                     f"{_cell(e.benchmark_en)}{tag}{_cell(note)} | {_cell(e.source)} |"
                 )
             out.append("")
@@ -159,6 +181,17 @@ def markdown() -> str:
             )
         if not data:
             out.append("Scored from the self-assessment only: the data cannot show strategy or organization.\n")
+    out.append(REQUIREMENTS.rstrip("\n"))
+    for r in rules.requirements.values():
+        used = [e.key for d in rules.dimensions for e in d.evidence
+                if any(r.key in rules.chain(n) for n in e.needs)]  # fmt: skip
+        used_text = ", ".join(f"`{k}`" for k in used if not k.startswith("self.")) or ""
+        if any(k.startswith("self.") for k in used):
+            used_text = ", ".join(filter(None, [used_text, "every self-assessment question"]))
+        after = f" (after `{r.after}`)" if r.after else ""
+        out.append(f"| `{r.key}`{after} | {_cell(r.zh)} {_cell(r.en)} | {_cell(r.missing_en)} | {_cell(r.how_en)}<br>"
+                   f"{_cell(r.how_zh)} | {used_text} |")
+    out.append("")
     out.append(READING)
     out.append(SELF_ASSESSMENT.rstrip("\n"))
     for q in rules.questions:

@@ -30,12 +30,22 @@ BEST_HOURS_QUANTILE = 0.75  # the top quarter of weekday×hour slots are the "be
 
 
 class Missing(Exception):  # noqa: N818 - it is a state ("evidence missing"), not a failure
-    """Evidence that cannot be computed, with the reason in Chinese and English."""
+    """Evidence that cannot be computed, with the reason in Chinese and English; when a requirement of
+    rules.toml is what is missing, also how to supply it (``how_zh``/``how_en``) and its key."""
 
-    def __init__(self, zh: str, en: str):
+    def __init__(self, zh: str, en: str, *, how_zh: str = "", how_en: str = "", requirement: str | None = None):
         super().__init__(en)
         self.zh = zh
         self.en = en
+        self.how_zh = how_zh
+        self.how_en = how_en
+        self.requirement = requirement
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def how(self, lang: str) -> str:
+        return self.how_zh if lang == "zh" else self.how_en
 
 
 @dataclass
@@ -44,16 +54,30 @@ class Observation:
     details: dict[str, Any] = field(default_factory=dict)  # e.g. per-platform values, n, CI
 
 
-def metric_unavailable(name: str, err: Exception) -> Missing:
-    return Missing(f"指标 {name} 暂不可用：{err}", f"metric {name} is not available: {err}")
+def metric_unavailable(name: str, err: Exception | str) -> Missing:
+    """A metric that failed: its label and, in Chinese, the error's Chinese text when it has one."""
+    from hudong.report.i18n import t
+
+    try:
+        from hudong.metrics.registry import REGISTRY
+
+        label = REGISTRY[name].label_zh if name in REGISTRY else name
+    except ImportError:  # pragma: no cover - the metrics package is part of hudong
+        label = name
+    detail_en = _short(err) if isinstance(err, Exception) else str(err)
+    zh = "：" + t(err.key, "zh", **err.params) if isinstance(err, Exception) and getattr(err, "key", None) else ""
+    return Missing(t("metric_unavailable", "zh", label=label, detail=zh),
+                   t("metric_unavailable", "en", name=name, detail=detail_en))
 
 
 class MetricCache:
     """Compute each ``ws.metric(name, by)`` once for a period; failures are remembered as ``Missing``."""
 
-    def __init__(self, ws: Any, *, start: Any = None, end: Any = None):
+    def __init__(self, ws: Any, *, start: Any = None, end: Any = None, self_assessment: Any = None):
         self.ws = ws
         self.filters = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+        self.self_assessment = self_assessment  # a file passed in, instead of scorecard.self_assessment
+        self.requirement_counts: dict[str, int] | None = None
         self._results: dict[tuple[str, tuple[str, ...]], pd.DataFrame | Missing] = {}
         self.timings: dict[str, float] = {}
 
@@ -77,7 +101,7 @@ class MetricCache:
                 df = self.ws.metric(name, by=list(by), output="pandas", **self.filters)
                 self._results[key] = df
             except Exception as e:  # noqa: BLE001 - any failure is reported as missing evidence, with its message
-                self._results[key] = metric_unavailable(name, _short(e))
+                self._results[key] = metric_unavailable(name, e)
             self.timings[f"{name}{list(by) if by else ''}"] = time.perf_counter() - t0
         result = self._results[key]
         if isinstance(result, Missing):
@@ -103,6 +127,138 @@ def _finite(x: Any) -> bool:
         return x is not None and not pd.isna(x) and math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+# ---- requirements (rules.toml [requirements]): what evidence needs, checked before it is computed -----------------
+
+
+def _count(sql: str) -> Callable[[MetricCache], int]:
+    def check(cache: MetricCache) -> int:
+        try:
+            return int(cache.ws.con.execute(sql).fetchone()[0])
+        except Exception:  # noqa: BLE001 - a table a store lacks (an odd engine) counts as empty
+            return 0
+
+    check.__doc__ = sql
+    return check
+
+
+def _own_posts(cache: MetricCache) -> int:
+    """Posts by the own accounts in the period: the ``posts`` metric (start/end of the scorecard apply)."""
+    try:
+        df = cache.get("posts")
+    except Missing:
+        return 0
+    return int(df["value"].iloc[0]) if len(df) and _finite(df["value"].iloc[0]) else 0
+
+
+def _competitors(cache: MetricCache) -> int:
+    """Competitors' accounts (is_own = false) plus the [[competitors]] of hudong.toml."""
+    comps = cache.ws.setting("competitors", []) or []
+    return _count("SELECT count(*) FROM accounts WHERE NOT is_own")(cache) + (len(comps) if isinstance(comps, list)
+                                                                              else 0)  # fmt: skip
+
+
+def _self_assessment(cache: MetricCache) -> int:
+    from pathlib import Path
+
+    from .self_assessment import resolve_path
+
+    path = resolve_path(Path(cache.ws.path), cache.ws.setting("scorecard.self_assessment"), cache.self_assessment)
+    return int(path is not None and path.exists())
+
+
+_OWN = "FROM posts p JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id WHERE a.is_own"
+REQUIREMENT_CHECKS: dict[str, Callable[[MetricCache], int]] = {
+    "posts": _count("SELECT count(*) FROM posts"),
+    "own_accounts": _count("SELECT count(*) FROM accounts WHERE is_own"),
+    "own_posts": _own_posts,
+    "ugc_posts": _count("SELECT count(*) FROM posts WHERE is_ugc"),
+    "reach": _count(f"SELECT count(*) {_OWN} AND p.reach > 0"),
+    "interactions": _count("SELECT count(*) FROM interactions"),
+    "inbound": _count("SELECT count(*) FROM interactions WHERE is_inbound AND NOT coalesce(by_staff, false)"),
+    "staff_replies": _count("SELECT count(*) FROM interactions WHERE by_staff AND NOT coalesce(is_automated, false)"),
+    "orders": _count("SELECT count(*) FROM orders"),
+    "survey": _count("SELECT count(*) FROM survey_responses WHERE nps_score IS NOT NULL"),
+    "brand": lambda cache: len(own_brands(cache.ws)),
+    "competitors": _competitors,
+    "text_scores": _count("SELECT count(*) FROM text_sentiment"),
+    "self_assessment": _self_assessment,
+}
+
+
+def requirement_counts(cache: MetricCache) -> dict[str, int]:
+    """How much of each requirement the workspace has (rows, accounts, brand names …; 0 = missing), once per cache."""
+    if cache.requirement_counts is None:
+        cache.requirement_counts = {k: check(cache) for k, check in REQUIREMENT_CHECKS.items()}
+    return cache.requirement_counts
+
+
+def requirements_met(cache: MetricCache) -> dict[str, bool]:
+    """Whether each requirement is met: its count is positive and the requirements it comes after are met."""
+    from .rules import load_rules
+
+    rules = load_rules()
+    counts = requirement_counts(cache)
+    return {k: all(counts.get(c, 0) > 0 for c in rules.chain(k)) for k in rules.requirements}
+
+
+def first_unmet(needs: tuple[str, ...] | list[str], met: dict[str, bool], rules: Any = None) -> str | None:
+    """The first requirement to supply for ``needs`` (own_accounts before own_posts), or None when all are met."""
+    from .rules import load_rules
+
+    rules = rules or load_rules()
+    for need in needs:
+        for key in rules.chain(need):
+            if not met.get(key, False):
+                return key
+    return None
+
+
+def requirement_missing(key: str) -> Missing:
+    """The Missing reason of an unmet requirement: what is missing and how to supply it (rules.toml)."""
+    from .rules import load_rules
+
+    r = load_rules().requirements[key]
+    return Missing(r.missing_zh, r.missing_en, how_zh=r.how_zh, how_en=r.how_en, requirement=key)
+
+
+# What a metric needs when it is not evidence itself: from the tables it reads (accounts: to tell own posts).
+TABLE_NEEDS = (("accounts", "own_posts"), ("posts", "posts"), ("interactions", "interactions"), ("orders", "orders"),
+               ("survey_responses", "survey"), ("text_sentiment", "text_scores"), ("text_signals", "text_scores"))  # fmt: skip
+
+
+def metric_needs(name: str) -> tuple[str, ...]:
+    """The requirements of metric ``name``: those of the rules.toml evidence computed from it, else derived from
+    the tables it reads (``TABLE_NEEDS``). One source: the empty-state message of a measure says the same as the
+    scorecard's missing evidence."""
+    from .rules import load_rules
+
+    needs: list[str] = []
+    for d in load_rules().dimensions:
+        for e in d.evidence:
+            if e.metric == name:
+                needs += [n for n in e.needs if n not in needs]
+    if needs:
+        return tuple(needs)
+    try:
+        from hudong.metrics.registry import REGISTRY
+
+        tables = set(REGISTRY[name].tables) if name in REGISTRY else set()
+    except ImportError:  # pragma: no cover
+        tables = set()
+    return tuple(dict.fromkeys(req for table, req in TABLE_NEEDS if table in tables))
+
+
+def explain_empty(cache: MetricCache, name: str, *, filtered: bool = False) -> Missing:
+    """Why metric ``name`` has no rows: the first unmet requirement it needs (e.g. "no own accounts declared"
+    when posts exist but no account is marked own), else the filters, else plain "no data"."""
+    first = first_unmet(metric_needs(name), requirements_met(cache))
+    if first is not None:
+        return requirement_missing(first)
+    if filtered or cache.filters:
+        return Missing("所选条件下没有数据：请放宽筛选条件或日期范围", "no data matches the filters: widen them or the dates")
+    return Missing("暂无数据", "no data")
 
 
 def no_data(what_zh: str, what_en: str) -> Missing:
@@ -285,8 +441,8 @@ def net_sentiment(cache: MetricCache) -> Observation:
         scored = True
     if not scored:
         raise Missing(
-            "尚未计算情感：请先运行 `hudong text sentiment`",
-            "sentiment has not been scored yet: run `hudong text sentiment` first",
+            "尚未计算情感：请先运行 `hudong text score`",
+            "sentiment has not been scored yet: run `hudong text score` first",
         )
     return scalar(cache, "net_sentiment", what_zh="没有评论文本", what_en="no comment text")
 
@@ -326,13 +482,23 @@ EXTRACTORS: dict[str, Callable[[MetricCache], Observation]] = {
 
 
 def collect(cache: MetricCache, keys: list[str] | None = None, progress: Any = None) -> dict[str, Observation | Missing]:
-    """Observations (or Missing) for every data evidence key; ``progress(advance=1)`` after each."""
+    """Observations (or Missing) for every data evidence key; ``progress(advance=1)`` after each. An item whose
+    ``needs`` (rules.toml) are not all met is not computed: it is Missing with the first unmet requirement (what is
+    missing, how to supply it)."""
+    from .rules import load_rules
+
+    rules = load_rules()
+    met = requirements_met(cache)
     out: dict[str, Observation | Missing] = {}
     for key in keys or list(EXTRACTORS):
-        try:
-            out[key] = EXTRACTORS[key](cache)
-        except Missing as m:
-            out[key] = m
+        first = first_unmet(rules.evidence_rule(key).needs, met, rules)
+        if first is not None:
+            out[key] = requirement_missing(first)
+        else:
+            try:
+                out[key] = EXTRACTORS[key](cache)
+            except Missing as m:
+                out[key] = m
         if progress is not None:
             progress(advance=1)
     return out

@@ -6,7 +6,7 @@ The rules are data so that the documentation, the report and the code read the s
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -55,6 +55,7 @@ class EvidenceRule:
     note_zh: str = ""
     note_en: str = ""
     min_n: int = 0
+    needs: tuple[str, ...] = ()  # keys of Rules.requirements this item cannot be computed without
 
     def score(self, value: float) -> float:
         return piecewise(value, list(self.points))
@@ -101,7 +102,32 @@ class Question:
             benchmark_en="Self-assessment: 0 not at all … 4 fully and consistently",
             source="self-assessment",
             source_zh="自评问卷",
+            needs=("self_assessment",),
         )
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Something evidence needs (own accounts, orders, a brand name …), what to say when it is missing and how
+    to supply it. ``after``: a requirement that must be met first (then its message is the one shown)."""
+
+    key: str
+    zh: str
+    en: str
+    missing_zh: str
+    missing_en: str
+    how_zh: str
+    how_en: str
+    after: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def missing(self, lang: str) -> str:
+        return self.missing_zh if lang == "zh" else self.missing_en
+
+    def how(self, lang: str) -> str:
+        return self.how_zh if lang == "zh" else self.how_en
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,15 @@ class Rules:
     level_en: tuple[str, ...]
     dimensions: tuple[DimensionRule, ...]
     questions: tuple[Question, ...]
+    min_overall_coverage: float = 0.0
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+
+    def chain(self, key: str) -> list[str]:
+        """Requirement ``key`` and those it comes ``after``, first to meet first (own_accounts, own_posts)."""
+        out = [key]
+        while (after := self.requirements[out[-1]].after) is not None and after not in out:
+            out.append(after)
+        return out[::-1]
 
     def dimension(self, key: str) -> DimensionRule:
         for d in self.dimensions:
@@ -176,11 +211,24 @@ def parse_rules(data: dict[str, Any], questions: tuple[Question, ...]) -> Rules:
                     note_zh=e.get("note_zh", ""),
                     note_en=e.get("note_en", ""),
                     min_n=int(e.get("min_n", 0)),
+                    needs=tuple(e.get("needs", ())),
                 )
             )
         ev.extend(q.as_rule() for q in questions if q.dimension == dkey)
         dims.append(DimensionRule(dkey, d["zh"], d["en"], d.get("what_zh", ""), d.get("what_en", ""), tuple(ev)))
     lv = data["levels"]
+    reqs = {
+        k: Requirement(k, r["zh"], r["en"], r["missing_zh"], r["missing_en"], r["how_zh"], r["how_en"], r.get("after"))
+        for k, r in data.get("requirements", {}).items()
+    }
+    for d in dims:
+        for e in d.evidence:
+            unknown = [n for n in e.needs if n not in reqs]
+            if unknown:
+                raise HudongError(f"{RULES_FILE}: evidence {e.key!r} needs unknown requirement(s) {unknown}")
+    for r in reqs.values():
+        if r.after is not None and r.after not in reqs:
+            raise HudongError(f"{RULES_FILE}: requirement {r.key!r} comes after unknown {r.after!r}")
     return Rules(
         version=int(data["version"]),
         min_coverage=float(data["min_coverage"]),
@@ -189,6 +237,8 @@ def parse_rules(data: dict[str, Any], questions: tuple[Question, ...]) -> Rules:
         level_en=tuple(lv["en"]),
         dimensions=tuple(dims),
         questions=questions,
+        min_overall_coverage=float(data.get("min_overall_coverage", 0.0)),
+        requirements=reqs,
     )
 
 

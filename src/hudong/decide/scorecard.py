@@ -49,6 +49,15 @@ class MissingEvidence:
     weight: float
     reason_zh: str
     reason_en: str
+    how_zh: str = ""  # how to supply what is missing (a requirement of rules.toml), when known
+    how_en: str = ""
+    requirement: str | None = None  # the key of that requirement
+
+    def reason(self, lang: str) -> str:
+        return self.reason_zh if lang == "zh" else self.reason_en
+
+    def how(self, lang: str) -> str:
+        return self.how_zh if lang == "zh" else self.how_en
 
 
 @dataclass
@@ -74,10 +83,12 @@ class Dimension:
 @dataclass
 class Scorecard:
     dimensions: list[Dimension]
-    overall: float | None  # mean of the scorable dimensions
+    overall: float | None  # mean of the scorable dimensions; None when no dimension is scorable or evidence is insufficient
     coverage: float  # mean coverage over the five dimensions
     level_zh: str | None
     level_en: str | None
+    insufficient_evidence: bool = False  # coverage below min_overall_coverage: no overall score and no level
+    min_overall_coverage: float = 0.0
     brand: str = ""
     start: str | None = None
     end: str | None = None
@@ -122,12 +133,18 @@ class Scorecard:
             used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
             return text + " " * max(1, width - used)
 
+        from hudong.report.i18n import t
+
         zh = lang == "zh"
         level = (self.level_zh if zh else self.level_en) or "—"
         overall = "—" if self.overall is None else f"{self.overall:.0f}/100"
         head = "社会化媒体成熟度" if zh else "Social-media maturity"
         cov = "证据覆盖率" if zh else "evidence coverage"
-        lines = [f"{self.brand or ''} {head}: {overall} ({level}) · {cov} {self.coverage:.0%}".strip()]
+        if self.insufficient_evidence:
+            note = t("insufficient_note", lang, cov=f"{self.coverage:.0%}", min=f"{self.min_overall_coverage:.0%}")
+            lines = [f"{self.brand or ''} {head}: {t('insufficient', lang)} · {note}".strip()]
+        else:
+            lines = [f"{self.brand or ''} {head}: {overall} ({level}) · {cov} {self.coverage:.0%}".strip()]
         for d in self.dimensions:
             bar = "█" * round((d.score or 0) / 10) + "░" * (10 - round((d.score or 0) / 10))
             score = "  —" if d.score is None else f"{d.score:3.0f}"
@@ -139,7 +156,8 @@ class Scorecard:
             lines.append(("缺失证据" if zh else "Missing evidence") + f": {len(self.missing)}")
             for m in self.missing:
                 if not m.key.startswith("self."):
-                    lines.append(f"      · {m.label_zh if zh else m.label_en}: {m.reason_zh if zh else m.reason_en}")
+                    lines.append(f"      · {m.label_zh if zh else m.label_en}: {m.reason(lang)}")
+            lines.append("补齐方法见 `hudong status`" if zh else "How to supply them: `hudong status`")
         recs = recommend_for(self)[:3]
         if recs:
             lines.append("建议" if zh else "Recommendations")
@@ -164,14 +182,15 @@ def _jsonable(x: Any) -> Any:
 # ---- pure scoring -------------------------------------------------------------------------------
 
 
-def _missing(rule: EvidenceRule, zh: str, en: str) -> MissingEvidence:
-    return MissingEvidence(rule.key, rule.metric, rule.zh, rule.en, rule.weight, zh, en)
+def _missing(rule: EvidenceRule, zh: str, en: str, why: E.Missing | None = None) -> MissingEvidence:
+    how = {"how_zh": why.how_zh, "how_en": why.how_en, "requirement": why.requirement} if why is not None else {}
+    return MissingEvidence(rule.key, rule.metric, rule.zh, rule.en, rule.weight, zh, en, **how)
 
 
 def score_item(rule: EvidenceRule, value: Value) -> EvidenceScore | MissingEvidence:
     """Map one evidence value to points, or explain why it is missing."""
     if isinstance(value, E.Missing):
-        return _missing(rule, value.zh, value.en)
+        return _missing(rule, value.zh, value.en, value)
     if value is None:
         if rule.unit == "answer":
             return _missing(rule, "自评问卷未回答此题", "not answered in the self-assessment")
@@ -226,8 +245,10 @@ def score(values: dict[str, Value], rules: Rules | None = None) -> Scorecard:
     rules = rules or load_rules()
     dims = [score_dimension(d, values, rules.min_coverage) for d in rules.dimensions]
     scored = [d.score for d in dims if d.score is not None]
-    overall = round(sum(scored) / len(scored), 1) if scored else None
     coverage = round(sum(d.coverage for d in dims) / len(dims), 3) if dims else 0.0
+    # Below the overall threshold there is no overall score and no level: "insufficient evidence" instead.
+    insufficient = coverage + 1e-9 < rules.min_overall_coverage
+    overall = round(sum(scored) / len(scored), 1) if scored and not insufficient else None
     flat = {e.key: e.value for d in dims for e in d.evidence}
     return Scorecard(
         dimensions=dims,
@@ -235,6 +256,8 @@ def score(values: dict[str, Value], rules: Rules | None = None) -> Scorecard:
         coverage=coverage,
         level_zh=rules.level(overall, "zh") if overall is not None else None,
         level_en=rules.level(overall, "en") if overall is not None else None,
+        insufficient_evidence=insufficient,
+        min_overall_coverage=rules.min_overall_coverage,
         rules_version=rules.version,
         values=flat,
     )
@@ -248,17 +271,16 @@ def gather_values(
 ) -> tuple[dict[str, Value], Path | None]:
     """Evidence values from the workspace and the self-assessment file, keyed for ``score``; ``progress`` (a
     ``hudong.progress.Step``) hears of each evidence computed."""
-    cache = cache or E.MetricCache(ws)
+    cache = cache or E.MetricCache(ws, self_assessment=self_assessment)
+    if self_assessment is not None:
+        cache.self_assessment = self_assessment
     if progress is not None:
         progress("scorecard evidence", total=len(E.EXTRACTORS))
     values: dict[str, Value] = dict(E.collect(cache, progress=progress))
     path = resolve_path(Path(ws.path), ws.setting("scorecard.self_assessment"), self_assessment)
     rules = load_rules()
     if path is None:
-        reason = E.Missing(
-            "未提供自评问卷（hudong.toml 中 scorecard.self_assessment）",
-            "no self-assessment file (scorecard.self_assessment in hudong.toml)",
-        )
+        reason = E.requirement_missing("self_assessment")
         values.update({f"self.{q.key}": reason for q in rules.questions})
     else:
         answers = read_answers(path, rules.questions)

@@ -55,6 +55,9 @@ POLICY: dict[str, str] = {
     "reply_templates": "none: the organisation's templates",
     "web_uploads": "the stored copy of an upload holding their rows deleted; the record marked erased",
     "text_labels": "labels on their messages deleted (they copy the text)",
+    "web_sessions": "none: staff sign-in sessions",
+    "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
+    "security_events": "none: the staff security audit log",
 }
 
 

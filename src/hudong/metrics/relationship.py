@@ -41,12 +41,16 @@ def repurchase_rate(t: Tables, q: Query) -> ir.Table:
 
 
 @metric(name="nps", label_en="Net Promoter Score", label_zh="净推荐值(NPS)",
-        formula="100·(P − D)/n; promoters 9–10, passives 7–8, detractors 0–6; 95% CI = NPS ± 1.96·100·√([p+d−(p−d)²]/n)",
+        formula="100·(P − D)/n; promoters 9–10, passives 7–8, detractors 0–6; 95% CI = NPS ± 1.96·100·√([p+d−(p−d)²]/n), "
+        "clipped to [−100, 100]",
         source=NPS_SRC, unit="score", grain="survey response", dimensions=(*TIME_GRAINS, "platform"),
         higher_is_better=True, extra_columns=("n", "promoters", "passives", "detractors", "ci_low", "ci_high"),
         filters=_F, tables=("survey_responses",))
 def nps(t: Tables, q: Query) -> ir.Table:
-    """Net Promoter Score with a normal-approximation 95% confidence interval (reference fixture: 60/25/15 → 45 [30.5, 59.5])."""
+    """Net Promoter Score with a normal-approximation 95% confidence interval (reference fixture: 60/25/15 → 45 [30.5, 59.5]).
+
+    The interval is clipped to the scale [−100, 100]: at tiny n the normal approximation runs past it (n = 2, one
+    promoter and one detractor: 0 ± 138.6), and no NPS can lie outside it."""
     s = t["survey_responses"]
     s = s.filter(s.nps_score.notnull()).select(platform=s.platform, ts=s.created_at, score=s.nps_score)
     s = filter_obs(s, q)
@@ -60,7 +64,8 @@ def nps(t: Tables, q: Query) -> ir.Table:
     d = ratio(g.detractors, g.n)
     half = 1.96 * 100.0 * ((p + d - (p - d) * (p - d)) / g.n.cast("float64")).sqrt()
     v = 100.0 * (p - d)
-    return g.mutate(value=v, ci_low=v - half, ci_high=v + half)
+    return g.mutate(value=v, ci_low=(v - half).clip(lower=-100.0, upper=100.0),
+                    ci_high=(v + half).clip(lower=-100.0, upper=100.0))
 
 
 ENGAGE_TYPES = ("like", "comment", "reply", "repost", "share", "save", "mention", "dm", "post")

@@ -79,8 +79,34 @@ def _with_platform_names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return df
 
 
-def _date_axis(field: str, title: str, unit: str = "yearmonthdate") -> dict[str, Any]:
-    return {"field": field, "type": "temporal", "timeUnit": unit, "title": title, "axis": {"format": "%m-%d"}}
+MAX_TIME_TICKS = 12
+
+
+def time_ticks(values: Any) -> dict[str, Any]:
+    """The x axis of a time chart, chosen from the span of its data (one rule for every time axis):
+
+    - within one calendar year and ≤ 4 months: month-day ticks ("03-02");
+    - ≤ 2 years: one tick per month (or every k months, ≤ 12 ticks) labelled year-month ("2026-03");
+    - longer: one tick per year (or every k years) labelled with the year ("2026").
+
+    So multi-year data never gets "01-01" under every tick, and a short series keeps its days."""
+    ts = pd.to_datetime(pd.Series(list(values)), errors="coerce").dropna()
+    if ts.empty:
+        return {"format": "%m-%d"}
+    lo, hi = ts.min(), ts.max()
+    days = (hi - lo).days
+    if days <= 122 and lo.year == hi.year:
+        return {"format": "%m-%d"}
+    if days <= 731:
+        months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+        return {"format": "%Y-%m", "tickCount": {"interval": "month", "step": math.ceil(months / MAX_TIME_TICKS)}}
+    years = hi.year - lo.year + 1
+    return {"format": "%Y", "tickCount": {"interval": "year", "step": math.ceil(years / MAX_TIME_TICKS)}}
+
+
+def _date_axis(field: str, title: str | None, values: Any, unit: str = "yearmonthdate") -> dict[str, Any]:
+    """A temporal x encoding whose tick labels follow the span of ``values`` (``time_ticks``)."""
+    return {"field": field, "type": "temporal", "timeUnit": unit, "title": title, "axis": time_ticks(values)}
 
 
 def engagement_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
@@ -91,7 +117,7 @@ def engagement_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
         data,
         mark={"type": "line", "point": {"size": 18}},
         encoding={
-            "x": _date_axis("week", t("week", lang)),
+            "x": _date_axis("week", t("week", lang), data["week"]),
             "y": {
                 "field": "value",
                 "type": "quantitative",
@@ -106,12 +132,13 @@ def engagement_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
 
 def active_users(dau: pd.DataFrame, mau: pd.DataFrame | None, lang: str) -> dict[str, Any]:
     """DAU per day (line, left axis) and MAU per month (steps, right axis): their scales differ tenfold."""
+    days = list(dau["day"]) + (list(mau["month"]) if mau is not None else [])
     layers: list[dict[str, Any]] = [
         {
             "data": {"values": records(dau[["day", "value"]])},
             "mark": {"type": "line", "color": ACCENT, "strokeWidth": 1.5},
             "encoding": {
-                "x": _date_axis("day", t("day", lang)),
+                "x": _date_axis("day", t("day", lang), days),
                 "y": {
                     "field": "value",
                     "type": "quantitative",
@@ -127,7 +154,7 @@ def active_users(dau: pd.DataFrame, mau: pd.DataFrame | None, lang: str) -> dict
                 "data": {"values": records(mau[["month", "value"]])},
                 "mark": {"type": "bar", "color": "#0ea5e9", "opacity": 0.18},
                 "encoding": {
-                    "x": {"field": "month", "type": "temporal", "timeUnit": "yearmonth"},
+                    "x": _date_axis("month", t("day", lang), days, unit="yearmonth"),
                     "y": {
                         "field": "value",
                         "type": "quantitative",
@@ -179,7 +206,7 @@ def ugc_weekly(volume: pd.DataFrame, share: pd.DataFrame | None, lang: str) -> d
     spec = _base(
         t("ugc_weekly", lang),
         data,
-        encoding={"x": _date_axis("week", t("week", lang))},
+        encoding={"x": _date_axis("week", t("week", lang), data["week"])},
         layer=layers,
     )
     if len(layers) > 1:
@@ -275,7 +302,9 @@ def nps_interval(nps: float, ci_low: float, ci_high: float, lang: str) -> dict[s
             {"from": 50, "to": 100, "band": "#bbf7d0"},
         ]
     )
-    point = pd.DataFrame([{"nps": nps, "lo": ci_low, "hi": ci_high}])
+    from .fmt import clip_nps
+
+    point = pd.DataFrame([{"nps": clip_nps(nps), "lo": clip_nps(ci_low), "hi": clip_nps(ci_high)}])
     x = {"type": "quantitative", "scale": {"domain": [-100, 100]}, "title": "NPS"}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -322,7 +351,7 @@ def response_times(df: pd.DataFrame, lang: str, sla_minutes: float = 240) -> dic
             {
                 "mark": {"type": "line", "point": {"size": 18}},
                 "encoding": {
-                    "x": _date_axis("week", t("week", lang)),
+                    "x": _date_axis("week", t("week", lang), data["week"]),
                     "y": {"field": "value", "type": "quantitative", "title": t("minutes", lang)},
                     "color": {"field": "platform", "type": "nominal", "title": t("platform", lang)},
                 },
@@ -511,7 +540,7 @@ def sentiment_trend(df: pd.DataFrame, lang: str) -> dict[str, Any]:
         data,
         mark={"type": "area", "interpolate": "monotone"},
         encoding={
-            "x": _date_axis("week", t("week", lang)),
+            "x": _date_axis("week", t("week", lang), data["week"]),
             "y": {"field": "texts", "type": "quantitative", "stack": "normalize", "title": t("emotion_share", lang),
                   "axis": {"format": ".0%"}},
             "color": {"field": "label", "type": "nominal", "title": None,

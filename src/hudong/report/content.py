@@ -13,13 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from hudong.decide.evidence import MetricCache, Missing
+from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
 
 from . import charts
 from . import fmt as F
-from .i18n import media_name, platform_name, t
+from .i18n import error_text, media_name, platform_name, t
 
 TOP_POSTS = 10
 TEXT_CHARS = 80
@@ -47,11 +47,16 @@ class ReportContent:
 
 
 def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:
+    """Why a chart's metric has nothing to draw: its failure, else what it needs and lacks (explain_empty)."""
     try:
         df = cache.get(name, by)
     except Missing as m:
-        return m.zh if lang == "zh" else m.en
-    return t("no_data", lang) if len(df) == 0 else ""
+        return m.text(lang)
+    if len(df) and not df["value"].dropna().empty:
+        return ""
+    why = explain_empty(cache, name)
+    how = why.how(lang)
+    return why.text(lang) + (f"{t('colon', lang)}{how}" if how else "")
 
 
 def _chart(
@@ -63,7 +68,7 @@ def _chart(
     try:
         return Chart(key, svg=charts.to_svg(build(*frames)))
     except (KeyError, ValueError) as e:  # a metric with an unexpected shape must not sink the whole report
-        return Chart(key, note=f"{t('no_data', lang)} ({type(e).__name__}: {e})")
+        return Chart(key, note=error_text(e, lang))
 
 
 def _latest(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -134,7 +139,7 @@ def nps_block(cache: MetricCache, lang: str) -> dict[str, Any] | None:
         d=F.number(row.get("detractors"), lang),
         n=F.number(row.get("n"), lang),
     )
-    interval = f"[{float(lo):.1f}, {float(hi):.1f}]" if svg else "—"
+    interval = F.nps_interval(lo, hi) if svg else "—"
     return {"value": f"{float(row['value']):+.1f}", "interval": interval, "counts": counts, "svg": svg}
 
 
@@ -183,9 +188,9 @@ def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int
 def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -> dict[str, str]:
     """The display cells of a top-post row (report table and web page alike): time, platform, shortened text,
     format and the interaction counts, formatted for ``lang``."""
-    text = (r["text"] or "").replace("\n", " ")
+    text = ("" if F.is_missing(r["text"]) else str(r["text"])).replace("\n", " ")
     return {
-        "posted": pd.Timestamp(posted).strftime("%Y-%m-%d %H:%M"),
+        "posted": F.date(posted, "%Y-%m-%d %H:%M"),
         "platform": platform_name(r["platform"], lang),
         "text": text[:TEXT_CHARS] + ("…" if len(text) > TEXT_CHARS else ""),
         "format": media_name(r["media_type"], lang),

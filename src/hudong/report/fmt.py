@@ -1,9 +1,16 @@
-"""Number formatting for the report: %, 万/亿 for large Chinese numbers, K/M in English, durations."""
+"""Number formatting for the report and the web pages: %, 万/亿 for large Chinese numbers, K/M in English, durations.
+
+Every formatter turns a missing value (None, NaN, ±inf, NaT) into ``MISSING`` ("—"): ``nan`` is never shown.
+``blank`` is the Jinja ``finalize`` hook of the report and web templates, the same rule for any value a template
+prints directly.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+MISSING = "—"
 
 
 def _ok(x: Any) -> bool:
@@ -13,10 +20,55 @@ def _ok(x: Any) -> bool:
         return False
 
 
+def is_missing(x: Any) -> bool:
+    """None, a float NaN/inf, pandas NA/NaT, or the text "nan"/"NaT"/"None" a str() of one of them gives."""
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip().lower() in ("nan", "nat", "none", "<na>", "inf", "-inf")
+    if isinstance(x, float):
+        return not math.isfinite(x)
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(x)) if not hasattr(x, "__len__") else False
+    except (TypeError, ValueError):
+        return False
+
+
+def text(x: Any) -> str:
+    """Any value as table text: ``MISSING`` for a missing one (so a NaN name never reads "nan")."""
+    return MISSING if is_missing(x) else str(x)
+
+
+def blank(x: Any) -> Any:
+    """Jinja ``finalize``: what a template prints for a missing value (None, NaN, NaT; text is printed as it is)."""
+    return x if isinstance(x, str) or not is_missing(x) else MISSING
+
+
+def decimal(x: Any, digits: int = 2) -> str:
+    """A plain number with ``digits`` decimals and thousands separators ("1,234.50"), or ``MISSING``."""
+    return f"{float(x):,.{digits}f}" if _ok(x) else MISSING
+
+
+def signed_percent(x: Any, digits: int = 2) -> str:
+    """A change as a signed percentage ("+1.25%"), or ``MISSING``."""
+    return f"{float(x) * 100:+.{digits}f}%" if _ok(x) else MISSING
+
+
+def date(x: Any, pattern: str = "%Y-%m-%d") -> str:
+    """A date/time with ``pattern``, or ``MISSING`` (None or NaT)."""
+    if is_missing(x):
+        return MISSING
+    import pandas as pd
+
+    return pd.Timestamp(x).strftime(pattern)
+
+
 def number(x: Any, lang: str, digits: int = 0) -> str:
     """12345 → "1.23万" (zh) / "12,345" (en); 1.2e8 → "1.2亿" / "120M"."""
     if not _ok(x):
-        return "—"
+        return MISSING
     v = float(x)
     a = abs(v)
     if lang == "zh":
@@ -35,7 +87,7 @@ def number(x: Any, lang: str, digits: int = 0) -> str:
 def percent(x: Any, digits: int | None = None) -> str:
     """A fraction as a percentage with enough digits to show small rates (0.00035 → "0.035%")."""
     if not _ok(x):
-        return "—"
+        return MISSING
     p = float(x) * 100
     if p == 0:
         return "0%"
@@ -48,7 +100,7 @@ def percent(x: Any, digits: int | None = None) -> str:
 def minutes(x: Any, lang: str) -> str:
     """Minutes as a readable duration: 45 → "45 分钟" / "45 min"; 150 → "2.5 小时" / "2.5 h"."""
     if not _ok(x):
-        return "—"
+        return MISSING
     m = float(x)
     if m < 90:
         return f"{m:.0f} 分钟" if lang == "zh" else f"{m:.0f} min"
@@ -61,7 +113,7 @@ def minutes(x: Any, lang: str) -> str:
 def evidence_value(x: Any, unit: str, lang: str) -> str:
     """An evidence value in its unit (see rules.toml ``unit``)."""
     if not _ok(x):
-        return "—"
+        return MISSING
     if unit == "percent":
         return percent(x)
     if unit == "index":
@@ -75,8 +127,23 @@ def evidence_value(x: Any, unit: str, lang: str) -> str:
     return number(x, lang, 0 if float(x).is_integer() else 2)
 
 
+NPS_SCALE = (-100.0, 100.0)
+
+
+def clip_nps(x: float) -> float:
+    """An NPS value or interval bound on its scale [−100, 100]."""
+    return min(max(float(x), NPS_SCALE[0]), NPS_SCALE[1])
+
+
+def nps_interval(lo: Any, hi: Any) -> str:
+    """The 95% interval of an NPS as "[−6.1, 31.8]", clipped to the scale; "—" when a bound is missing."""
+    if not (_ok(lo) and _ok(hi)):
+        return MISSING
+    return f"[{clip_nps(lo):.1f}, {clip_nps(hi):.1f}]"
+
+
 def score(x: Any) -> str:
-    return "—" if not _ok(x) else f"{float(x):.0f}"
+    return MISSING if not _ok(x) else f"{float(x):.0f}"
 
 
 def mapping(points: list[list[float]], unit: str, lang: str) -> str:

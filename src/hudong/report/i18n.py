@@ -62,6 +62,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "level": ("成熟度等级", "Maturity level"),
     "coverage": ("证据覆盖率", "Evidence coverage"),
     "not_scorable": ("证据不足，无法评分", "Not enough evidence to score"),
+    "insufficient": ("证据不足", "Insufficient evidence"),
+    "insufficient_note": (
+        "证据覆盖率 {cov}，低于给出综合得分与等级所需的 {min}；请先补齐缺失的证据（`hudong status`）",
+        "evidence coverage {cov} is below the {min} an overall score and level need; add the missing evidence first "
+        "(`hudong status`)",
+    ),
     "kpi_posts": ("自有帖子", "Own posts"),
     "kpi_engagements": ("互动总量", "Engagements"),
     "kpi_er": ("互动率（按触达）", "Engagement rate (reach)"),
@@ -82,6 +88,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "source": ("来源", "Source"),
     "assumption": ("本项目假设", "hudong assumption"),
     "reason": ("原因", "Reason"),
+    "how_to_supply": ("补齐方法", "How to supply it"),
     "no_evidence": ("暂无可计算的证据。", "No evidence could be computed."),
     "per_platform": ("分平台", "By platform"),
     # charts
@@ -114,6 +121,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period_n": ("之后第 N 期", "Periods later"),
     "retained": ("留存率", "Retained"),
     "nps_interval": ("NPS 及其 95% 置信区间", "NPS with its 95% confidence interval"),
+    "ci95": ("95% 置信区间", "95% CI"),
     "nps_counts": (
         "推荐者 {p} · 被动者 {pa} · 贬损者 {d} · 共 {n} 份",
         "Promoters {p} · passives {pa} · detractors {d} · {n} answers",
@@ -166,10 +174,12 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "method_intro": (
         "每项证据按分段线性规则换算为 0–100 分；维度得分是已计算证据的加权平均；覆盖率 = 已计算证据的权重 ÷ 全部证据的权重；"
-        "覆盖率低于 {min_cov} 的维度不评分。综合得分是可评分维度的平均。完整规则见 docs/scorecard.md。",
+        "覆盖率低于 {min_cov} 的维度不评分。综合得分是可评分维度的平均；总覆盖率低于 {min_overall} 时不给综合得分与等级，"
+        "显示“证据不足”。完整规则见 docs/scorecard.md。",
         "Each evidence value maps to 0–100 points along a piecewise-linear curve; a dimension's score is the weighted mean "
         "of its computed evidence; coverage = weight of computed evidence ÷ weight of all evidence; a dimension below "
-        "{min_cov} coverage is not scored. The overall score is the mean of the scorable dimensions. Full rules: docs/scorecard.md.",
+        "{min_cov} coverage is not scored. The overall score is the mean of the scorable dimensions; below {min_overall} "
+        "overall coverage there is no overall score and no level (\"insufficient evidence\"). Full rules: docs/scorecard.md.",
     ),
     "self_assessment": ("自评问卷", "Self-assessment"),
     "none": ("无", "none"),
@@ -300,6 +310,58 @@ TEXT: dict[str, tuple[str, str]] = {
     "prop_adjusted": ("剔除后", "Adjusted"),
     "prop_diff": ("差异", "Difference"),
     "prop_none": ("没有转发级联数据。", "No repost cascades in the data."),
+    # workspace status (hudong status, the web page /status)
+    "st_title": ("工作区", "Workspace"),
+    "st_tables": ("数据表行数", "Rows per table"),
+    "st_config": ("设置", "Configured"),
+    "st_not_set": ("未设置", "not set"),
+    "st_brand": ("品牌", "Brand"),
+    "st_aliases": ("别名", "aliases"),
+    "st_own_accounts": ("自有账号", "Own accounts"),
+    "st_competitors": ("竞品", "Competitors"),
+    "st_competitor_counts": ("竞品账号 {accounts} 个，hudong.toml 中竞品名称 {names} 个",
+                             "{accounts} competitor accounts, {names} competitor names in hudong.toml"),
+    "st_business_hours": ("工作时间", "Business hours"),
+    "st_default": ("默认值，可在 hudong.toml 的 [business_hours] 中修改", "default; change it in [business_hours] of hudong.toml"),
+    "st_file_missing": ("文件不存在", "file not found"),
+    "st_requirements": ("数据与设置（评分证据所需）", "Data and settings the evidence needs"),
+    "st_quick": ("未计算（--quick：只检查前提条件）", "not computed (--quick: requirements only)"),
+    "st_ready": ("前提条件已满足", "requirements met"),
+    "st_next": ("下一步", "Next steps"),
+    "st_after": ("需先满足“{first}”", "needs “{first}” first"),
+    "st_see": ("补齐方法见“{what}”", "how to supply it: see “{what}”"),
+    "st_computed": ("已计算", "computed"),
+    "st_missing": ("缺失", "missing"),
+    "st_needed_by": ("用于", "Needed by"),
+    "st_count": ("现有", "Found"),
+    # errors a report or page may show (hudong.errors.HudongError.i18n)
+    "err_no_own_brand": (
+        "未设置自有品牌：请用 `hudong init --brand 名称 --alias 别名` 或在 hudong.toml 的 [brand] 中填写 name 和 aliases",
+        "no own brand: set [brand] name (and aliases) in hudong.toml, or run `hudong init --brand NAME --alias ALIAS`",
+    ),
+    "err_no_sentiment": (
+        "尚未计算情感：请先运行 `hudong text score`",
+        "no sentiment scores: run `hudong text score` first",
+    ),
+    "err_no_brands": (
+        "没有要查找的品牌：请在 hudong.toml 中设置 [brand] 的 name/aliases（以及 [[competitors]]）",
+        "no brands to look for: set [brand] name/aliases (and [[competitors]]) in hudong.toml",
+    ),
+    "err_failed": ("此项无法计算（详情见英文界面或日志）", "this part could not be computed: {detail}"),
+    "metric_unavailable": ("指标「{label}」暂不可用{detail}", "metric {name} is not available: {detail}"),
+    "seconds_short": ("{n} 秒", "{n} s"),
+    "tier_none": ("不足千粉", "under 1k"),
+    "tier_nano": ("纳米级", "nano"),
+    "tier_micro": ("微型", "micro"),
+    "tier_mid": ("腰部", "mid"),
+    "tier_macro": ("头部", "macro"),
+    "tier_mega": ("超头部", "mega"),
+    "koc_evidence": (
+        "{tier}（{followers} 粉丝）；互动率 {er} 高于同层中位数 {peer}；订单 {orders} 笔（金额 {amount}）；UGC {ugc} 篇；"
+        "带来转发 {reshares} 次，触达 {reach}",
+        "{tier} tier ({followers} followers); ER {er} > peer median {peer}; {orders} orders ({amount}); {ugc} UGC "
+        "posts; triggered {reshares} reshares, reach {reach}",
+    ),
     "lparen": ("（", " ("),
     "rparen": ("）", ")"),
 }
@@ -342,6 +404,22 @@ def t(key: str, lang: str, **kw: object) -> str:
     zh, en = TEXT[key]
     s = zh if lang == "zh" else en
     return s.format(**kw) if kw else s
+
+
+def error_text(err: BaseException, lang: str) -> str:
+    """What a report or page shows for an error: its i18n text (``HudongError.i18n``) in ``lang``; an error with
+    English text only is shown as it is in English and as a Chinese sentence saying it failed in Chinese."""
+    key = getattr(err, "key", None)
+    if key in TEXT:
+        return t(key, lang, **getattr(err, "params", {}))
+    detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return t("err_failed", lang, detail=detail[:200])
+
+
+def tier_name(tier: object, lang: str) -> str:
+    """A follower tier (graph.influence.DEFAULT_TIERS names) in ``lang``; other names as they are."""
+    key = f"tier_{tier}"
+    return t(key, lang) if key in TEXT else ("—" if tier is None or tier != tier else str(tier))
 
 
 def platform_name(p: str, lang: str) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import charts
 from . import fmt as F
-from .i18n import TEXT, platform_name, t
+from .i18n import TEXT, platform_name, t, tier_name
 
 log = logging.getLogger("hudong.report")
 TREE_NODES = 250  # users drawn: those with the largest downstream (their parents always come too)
@@ -102,7 +102,7 @@ def gather_propagation(ws: Any, lang: str) -> Propagation:
         out.svgs["tree"] = charts.to_svg(charts.cascade_tree(nd, ed, lang))
         out.tree_note = t("prop_tree_note", lang, platform=platform_name(top["platform"], lang), root=top["root_post_id"],
                           n=f"{int(top['size']):,}", shown=f"{info['shown']:,}", depth=int(top["depth"]),
-                          sv=f"{top['structural_virality']:.2f}")  # fmt: skip
+                          sv=F.decimal(top["structural_virality"]))  # fmt: skip
         out.svgs["growth"] = charts.to_svg(charts.growth_curves(_growth(sc, table, lang), lang))
         sv = table.loc[table["size"] > 1, ["size", "structural_virality"]].head(SV_POINTS)  # largest first
         out.svgs["virality"] = charts.to_svg(charts.virality_distribution(sv, lang))
@@ -115,7 +115,8 @@ def gather_propagation(ws: Any, lang: str) -> Propagation:
     res = coordination.detect_coordination(ws)
     bots = coordination.bot_signals(ws)
     flagged = coordination.flagged_accounts(ws, res, bots)
-    ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.interval.items()) or "—"
+    ivs = t("semi", lang).join(f"{platform_name(k, lang)} {t('seconds_short', lang, n=F.number(v, lang))}"
+                               for k, v in res.interval.items()) or "—"
     out.coordination_intro = t("prop_coord_intro", lang, interval=ivs, groups=len(res.groups),
                                accounts=len(res.accounts), bots=int(bots["bot_like"].sum()))  # fmt: skip
     out.groups = [{"group": str(r["group"]), "platform": platform_name(r["platform"], lang),
@@ -132,26 +133,41 @@ def _group_evidence(r: dict, lang: str) -> str:
     return t("prop_group_evidence", lang, n=F.number(r["n_accounts"], lang), items=F.number(r["items"], lang),
              kinds=kinds(names), pair=F.number(r["max_co_shares"], lang),
              delay=F.number(round(r["median_after_first_share_s"]), lang),
-             first=f"{r['first']:%Y-%m-%d}", last=f"{r['last']:%Y-%m-%d}")  # fmt: skip
+             first=F.date(r["first"]), last=F.date(r["last"]))  # fmt: skip
 
 
 def koc_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
-    return [{"platform": platform_name(r["platform"], lang), "user": str(r["name"] or r["user_id"]), "tier": r["tier"],
+    return [{"platform": platform_name(r["platform"], lang), "user": _name(r), "tier": tier_name(r["tier"], lang),
              "followers": F.number(r["followers"], lang), "er": F.percent(r["er_followers"]),
              "reshares": F.number(r["reshares_sum"], lang), "reach": F.number(r["reach_sum"], lang),
              "orders": F.number(r["orders"], lang)} for r in df.to_dict(orient="records")]  # fmt: skip
 
 
+def koc_evidence(r: dict, lang: str) -> str:
+    """Why a user is a KOC candidate, in ``lang`` (graph.koc writes the same facts in English)."""
+    return t("koc_evidence", lang, tier=tier_name(r["tier"], lang), followers=F.number(r["followers"], lang),
+             er=F.percent(r["er_followers"]), peer=F.percent(r["peer_median_er"]), orders=F.number(r["orders"], lang),
+             amount=F.number(r["order_amount"], lang), ugc=F.number(r["ugc_posts"], lang),
+             reshares=F.number(r["reshares_sum"], lang), reach=F.number(r["reach_sum"], lang))  # fmt: skip
+
+
+def _name(r: dict) -> str:
+    """A person's display name, else their (pseudonymous) id; "—" when neither is known."""
+    return F.text(r["name"]) if not F.is_missing(r.get("name")) and str(r["name"]) else F.text(r["user_id"])
+
+
 def kpi_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
+    """The coordination table: each KPI raw, without the flagged accounts, and the difference; a KPI that cannot be
+    computed (e.g. per-post rates with no own posts) reads "—" in every column."""
     from hudong.metrics import get
 
     def value(v: float, unit: str) -> str:
-        return F.percent(v) if unit == "ratio" else (f"{v:,.2f}" if unit.endswith("per post") else F.number(v, lang))
+        return F.percent(v) if unit == "ratio" else (F.decimal(v) if unit.endswith("per post") else F.number(v, lang))
 
     rows = []
     for r in df.to_dict(orient="records"):
         m = get(r["metric"])
-        pct = "" if pd.isna(r["difference_pct"]) else f" ({r['difference_pct']:+.2%})"
+        pct = "" if F.is_missing(r["difference_pct"]) else f" ({F.signed_percent(r['difference_pct'])})"
         rows.append(
             {
                 "metric": m.label_zh if lang == "zh" else m.label_en,

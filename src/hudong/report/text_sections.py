@@ -20,7 +20,7 @@ from hudong.errors import HudongError
 
 from . import charts
 from . import fmt as F
-from .i18n import platform_name, t
+from .i18n import error_text, platform_name, t
 
 TOP_TERMS = 15
 POST_CHARS = 70
@@ -68,9 +68,9 @@ def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
         line = t("crisis_line", lang, signal=t(f"crisis_{a.signal}", lang), start=a.start.date(), end=a.end.date(),
                  texts=F.number(a.texts, lang), flagged=F.number(a.flagged, lang), share=F.percent(a.share),
                  base=F.percent(a.baseline_share), z=f"{a.z:.1f}")  # fmt: skip
-        posts = [{"platform": platform_name(p.platform, lang), "posted": pd.Timestamp(p.created_at).strftime("%m-%d %H:%M"),
+        posts = [{"platform": platform_name(p.platform, lang), "posted": F.date(p.created_at, "%m-%d %H:%M"),
                   "reach": F.number(p.reach, lang),
-                  "text": str(p.text)[:POST_CHARS] + ("…" if len(str(p.text)) > POST_CHARS else "")}
+                  "text": F.text(p.text)[:POST_CHARS] + ("…" if len(F.text(p.text)) > POST_CHARS else "")}
                  for p in a.posts.itertuples()]  # fmt: skip
         out.append({"line": line, "posts": posts})
     return out
@@ -100,10 +100,10 @@ def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextS
                 Chart(key, svg=charts.to_svg(spec(df))) if len(df) else Chart(key, note=t("no_data", lang))
             )
         except (HudongError, KeyError, ValueError) as err:
-            sec.charts[key] = Chart(key, note=f"{t('no_data', lang)} ({err})")
+            sec.charts[key] = Chart(key, note=error_text(err, lang))
     try:
         sec.alerts = _alerts(ws, lang, s, e)
         sec.alerts_note = "" if sec.alerts else t("crisis_none", lang)
     except HudongError as err:
-        sec.alerts_note = str(err)
+        sec.alerts_note = error_text(err, lang)
     return sec

@@ -28,8 +28,10 @@ def _template_text(name: str) -> str:
 
 def _env() -> Environment:
     # Autoescape everything: post texts, brand names and reasons are user data.
+    # finalize: a None or NaN a template prints directly reads "—", never "None"/"nan".
     return Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True
+        autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True,
+        finalize=F.blank,
     )
 
 
@@ -88,7 +90,10 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         workspace=workspace,
         period=_period(start, end, lang),
         generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        method_intro=t("method_intro", lang, min_cov=F.percent(load_rules().min_coverage, 0)),
+        method_intro=t("method_intro", lang, min_cov=F.percent(load_rules().min_coverage, 0),
+                       min_overall=F.percent(load_rules().min_overall_coverage, 0)),
+        insufficient_note=t("insufficient_note", lang, cov=F.percent(card.coverage, 0),
+                            min=F.percent(card.min_overall_coverage, 0)),
         fmt=F,
         pname=lambda p: platform_name(p, lang),
         chart=chart,

@@ -38,8 +38,8 @@ language = "{language}"   # zh | en: default language of reports and the UI
 engine = "duckdb"         # duckdb | spark
 
 [brand]
-name = ""                 # your brand, e.g. "山茶社"
-aliases = []              # other names people use for it; used for share of voice
+name = {brand}                 # your brand, e.g. "山茶社"
+aliases = {aliases}              # other names people use for it; used for share of voice
 
 [privacy]
 raw_ids = false           # true keeps platform user ids as they are (opt-in); default stores keyed pseudonyms
@@ -72,6 +72,42 @@ class ImportCounts:
         return self
 
 
+def toml_value(v: str | list[str]) -> str:
+    """A string or a list of strings as TOML (basic strings; JSON's escapes are TOML's)."""
+    import json
+
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    return "[" + ", ".join(json.dumps(str(x), ensure_ascii=False) for x in v) + "]"
+
+
+def set_brand_text(text: str, name: str | None, aliases: list[str] | None) -> str:
+    """hudong.toml text with ``[brand]`` name and/or aliases set (the rest, comments included, kept as it is)."""
+    import re
+
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, ln in enumerate(lines) if re.match(r"\s*\[brand\]\s*(#.*)?$", ln)), None)
+    if start is None:
+        block = "\n[brand]\n"
+        block += f"name = {toml_value(name or '')}\n"
+        block += f"aliases = {toml_value(aliases or [])}\n"
+        return text.rstrip("\n") + "\n" + block
+    end = next((i for i in range(start + 1, len(lines)) if re.match(r"\s*\[", lines[i])), len(lines))
+    for key, value in (("name", name), ("aliases", aliases)):
+        if value is None:
+            continue
+        new = f"{key} = {toml_value(value)}"
+        hit = next((i for i in range(start + 1, end) if re.match(rf"\s*{key}\s*=", lines[i])), None)
+        if hit is None:
+            lines.insert(start + 1, new + "\n")
+            end += 1
+        else:  # keep a trailing comment
+            m = re.match(rf"(\s*{key}\s*=\s*)(.*?)(\s+#.*)?(\n?)$", lines[hit])
+            comment = m.group(3) or "" if m else ""
+            lines[hit] = f"{new}{comment}\n"
+    return "".join(lines)
+
+
 def lookup(config: dict[str, Any], dotted: str, default: Any = None) -> Any:
     """A setting by dotted name (``business_hours.start``) from a parsed hudong.toml."""
     node: Any = config
@@ -94,12 +130,14 @@ class Workspace:
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: str | os.PathLike, *, name: str | None = None, language: str = "zh") -> Workspace:
+    def init(cls, path: str | os.PathLike, *, name: str | None = None, language: str = "zh", brand: str = "",
+             aliases: list[str] | tuple[str, ...] = ()) -> Workspace:  # fmt: skip
         p = Path(path)
         if (p / DB_NAME).exists():
             raise HudongError(f"{p} is already a hudong workspace (found {DB_NAME})")
         p.mkdir(parents=True, exist_ok=True)
-        (p / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(name=name or p.resolve().name, language=language))
+        (p / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(name=name or p.resolve().name, language=language,
+                                                           brand=toml_value(brand), aliases=toml_value(list(aliases))))
         key_path = p / KEY_NAME
         key_path.write_text(secrets.token_hex(32))
         key_path.chmod(0o600)
@@ -178,6 +216,17 @@ class Workspace:
 
     def setting(self, dotted: str, default: Any = None) -> Any:
         return lookup(self.config, dotted, default)
+
+    def set_brand(self, name: str | None = None, aliases: list[str] | None = None) -> None:
+        """Write ``[brand]`` name and/or aliases into hudong.toml (comments and other settings kept) and reload."""
+        cfg = self.path / CONFIG_NAME
+        text = set_brand_text(cfg.read_text(encoding="utf-8"), name, aliases)
+        try:
+            config = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:  # pragma: no cover - toml_value writes valid TOML
+            raise HudongError(f"{cfg}: cannot set the brand: {e}") from None
+        cfg.write_text(text, encoding="utf-8")
+        self.config = config
 
     # ---- reading ------------------------------------------------------------------------------
     @property

@@ -132,11 +132,11 @@ def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str 
     step = callback(progress)
     brands = brands_from_workspace(ws)
     if not any(b.is_own for b in brands):
-        raise HudongError("no own brand: set [brand] name (and aliases) in hudong.toml")
+        raise HudongError.i18n("err_no_own_brand")
     step("reading posts")
     posts = load_posts(ws, platform=platform, start=start, end=end)
     if posts["polarity"].isna().all() and len(posts):
-        raise HudongError("no sentiment scores: run `hudong text score` first")
+        raise HudongError.i18n("err_no_sentiment")
     # reposts of the brand's own posts carry its @handle but are amplification, not talk about the brand
     own_roots = {r[0] for r in ws.con.execute(
         "SELECT p.post_id FROM posts p JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id "

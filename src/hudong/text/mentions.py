@@ -112,7 +112,7 @@ class BrandMatcher:
     def __init__(self, brands: Iterable[Brand]):
         self.brands = list(brands)
         if not self.brands:
-            raise HudongError("no brands to look for: set [brand] name/aliases (and [[competitors]]) in hudong.toml")
+            raise HudongError.i18n("err_no_brands")
         owner: dict[str, str] = {}
         for b in self.brands:
             for kw in b.keywords:

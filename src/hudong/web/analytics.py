@@ -25,12 +25,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from hudong.decide.evidence import Missing, metric_unavailable
+from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
 from hudong.report import charts
 from hudong.report import fmt as F
+from hudong.report import propagation as P
 from hudong.report.content import post_cells
-from hudong.report.i18n import media_name, platform_name
+from hudong.report.i18n import error_text, media_name, platform_name, tier_name
 from hudong.report.i18n import t as tt
 
 from .app import state_of
@@ -108,7 +109,7 @@ def figure(key: str, lang: str, build: Callable[[], dict[str, Any] | None], note
     except Missing as m:
         return Figure(key, note=" ".join(filter(None, (_missing(m, lang), note))))
     except (KeyError, ValueError) as e:  # a frame of an unexpected shape must not sink the page
-        return Figure(key, note=f"{tt('no_data', lang)} ({type(e).__name__}: {e})")
+        return Figure(key, note=error_text(e, lang))
     if spec is None:
         return Figure(key, note=note)
     return Figure(key, spec=spec, svg=Markup(charts.to_svg(spec)), note=note)  # vl-convert escapes text in SVG
@@ -119,6 +120,7 @@ class Frames:
 
     def __init__(self, ws: Any, filters: Filters, lang: str):
         self.ws, self.filters, self.lang = ws, filters, lang
+        self._cache: MetricCache | None = None
 
     def get(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         try:
@@ -126,8 +128,14 @@ class Frames:
         except HudongError as e:
             raise metric_unavailable(name, e) from e
         if df is None or not len(df) or df["value"].dropna().empty:
-            raise Missing("暂无数据", "No data")
+            raise self.why_empty(name)
         return df
+
+    def why_empty(self, name: str) -> Missing:
+        """What an empty measure lacks (e.g. own accounts), the scorecard's requirements; else the filters."""
+        if self._cache is None:
+            self._cache = MetricCache(self.ws, start=self.filters.start, end=self.filters.end)
+        return explain_empty(self._cache, name, filtered=not self.filters.is_empty())
 
     def maybe(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame | None:
         try:
@@ -162,7 +170,9 @@ def not_applied_note(skipped: set[str] | list[str], lang: str) -> str:
 
 
 def _missing(e: Missing, lang: str) -> str:
-    return e.zh if lang == "zh" else e.en
+    """A missing measure's reason and, when known, how to supply what it lacks."""
+    how = e.how(lang)
+    return e.text(lang) + (f"{tt('colon', lang)}{how}" if how else "")
 
 
 # ---- page plumbing --------------------------------------------------------------------------------
@@ -318,10 +328,10 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
     table, _ = keywords.topics(sample)
     return [
         {
-            "label": str(r["label"]),
+            "label": F.text(r["label"]),
             "terms": " · ".join(map(str, r["terms"])),
             "docs": F.number(r["docs"], fr.lang),
-            "coherence": "—" if pd.isna(r["coherence"]) else f"{r['coherence']:.2f}",
+            "coherence": F.decimal(r["coherence"]),
         }
         for r in table.head(TOP_TOPICS).to_dict(orient="records")
     ], note
@@ -334,7 +344,7 @@ def content_context(fr: Frames) -> dict[str, Any]:
         posts = _post_rows(top_posts(fr), lang)
     except HudongError as e:
         posts = []
-        fr_note = str(e)
+        fr_note = error_text(e, lang)
     else:
         fr_note = ""
     return {
@@ -375,7 +385,7 @@ def churn_rows(fr: Frames) -> list[dict[str, str]]:
         rate = r["value"] / prev if prev and not pd.isna(prev) and prev > 0 else None
         rows.append(
             {
-                "month": pd.Timestamp(r["month"]).strftime("%Y-%m"),
+                "month": F.date(r["month"], "%Y-%m"),
                 "previous_active": F.number(prev, fr.lang),
                 "churned": F.number(r["value"], fr.lang),
                 "rate": F.percent(rate),
@@ -438,7 +448,7 @@ def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
     )
     info = {
         "value": f"{float(row['value']):+.1f}",
-        "interval": f"[{float(lo):.1f}, {float(hi):.1f}]" if has_ci else "—",
+        "interval": F.nps_interval(lo, hi) if has_ci else "—",
         "counts": tt(
             "nps_counts",
             lang,
@@ -457,7 +467,7 @@ def monthly_rows(fr: Frames, name: str, extra: tuple[str, ...]) -> list[dict[str
         return []
     out = []
     for r in df.sort_values("month", ascending=False).head(12).to_dict(orient="records"):
-        row = {"month": pd.Timestamp(r["month"]).strftime("%Y-%m"), "value": F.percent(r["value"])}
+        row = {"month": F.date(r["month"], "%Y-%m"), "value": F.percent(r["value"])}
         row.update({c: F.number(r.get(c), fr.lang) for c in extra})
         out.append(row)
     return out
@@ -503,8 +513,8 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
     return [
         {
             "platform": platform_name(r["platform"], fr.lang),
-            "name": str(r["name"] or r["user_id"]),
-            "tier": str(r["tier"]),
+            "name": P._name(r),
+            "tier": tier_name(r["tier"], fr.lang),
             "followers": F.number(r["followers"], fr.lang),
             "er": F.percent(r["er_followers"]),
             "peer": F.percent(r["peer_median_er"]),
@@ -512,7 +522,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
             "reshares": F.number(r["reshares_sum"], fr.lang),
             "orders": F.number(r["orders"], fr.lang),
             "score": F.number(r["koc_score"], fr.lang),
-            "evidence": str(r["evidence"]),
+            "evidence": P.koc_evidence(r, fr.lang),
         }
         for r in df.head(TOP_KOCS).to_dict(orient="records")
     ]
@@ -532,7 +542,7 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
             "edges": F.number(r["edges"], fr.lang),
             "max_co_shares": F.number(r["max_co_shares"], fr.lang),
             "items": F.number(r["items"], fr.lang),
-            "period": f"{pd.Timestamp(r['first']):%Y-%m-%d} – {pd.Timestamp(r['last']):%Y-%m-%d}",
+            "period": f"{F.date(r['first'])} – {F.date(r['last'])}",
         }
         for r in groups.head(TOP_KOCS).to_dict(orient="records")
     ]
@@ -554,7 +564,7 @@ def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
             "share": F.percent(r["share"]),
             "key_members": [str(u) for u in r["key_members"]],
             "bridges": [str(u) for u in r["bridges"]],
-            "modularity": f"{r['modularity']:.3f}",
+            "modularity": F.decimal(r["modularity"], 3),
         }
         for r in table.head(TOP_COMMUNITIES).to_dict(orient="records")
     ]
@@ -633,20 +643,16 @@ def propagation_context(fr: Frames) -> dict[str, Any]:
         {
             "platform": platform_name(r["platform"], lang),
             "root": str(r["root_post_id"]),
-            "started": pd.Timestamp(r["root_created_at"]).strftime("%Y-%m-%d %H:%M")
-            if not pd.isna(r["root_created_at"])
-            else "—",
+            "started": F.date(r["root_created_at"], "%Y-%m-%d %H:%M"),
             "size": F.number(r["size"], lang),
             "depth": F.number(r["depth"], lang),
             "max_breadth": F.number(r["max_breadth"], lang),
-            "sv": "—" if pd.isna(r["structural_virality"]) else f"{r['structural_virality']:.2f}",
-            "t_users_100": F.minutes(r["t_users_100"], lang) if not pd.isna(r["t_users_100"]) else "—",
-            "half_life": F.minutes(r["half_life"], lang) if not pd.isna(r["half_life"]) else "—",
+            "sv": F.decimal(r["structural_virality"]),
+            "t_users_100": F.minutes(r["t_users_100"], lang),
+            "half_life": F.minutes(r["half_life"], lang),
         }
         for r in df.head(TOP_CASCADES).to_dict(orient="records")
     ]
-    from hudong.report import propagation as P
-
     figs = []
     if len(df):  # the report's charts of the same cascades: growth of the largest, structural virality
         figs.append(figure("growth", lang, lambda: charts.growth_curves(thin(P._growth(sc, df, lang)), lang)))

@@ -110,6 +110,15 @@ def scorecard(request: Request, user: Reader) -> dict[str, Any]:
 
 
 @router.get(
+    "/status",
+    summary="What the workspace has and what each scorecard item still needs (hudong status)",
+    responses=errors(401, 403),
+)
+def status(request: Request, user: Reader) -> dict[str, Any]:
+    return state_of(request).status().to_dict()
+
+
+@router.get(
     "/inbox",
     summary="Inbound messages waiting for a staff reply (oldest or newest first)",
     responses=errors(400, 401, 403, 422),

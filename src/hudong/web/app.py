@@ -146,6 +146,13 @@ class WebState:
     def scorecard(self, ws: Workspace | None = None) -> Any:
         return self.cached(("scorecard",), lambda w: w.scorecard(), ws)
 
+    def status(self, ws: Workspace | None = None) -> Any:
+        """The set-up status (``hudong.decide.status``) around the cached scorecard: what each item still needs."""
+        from hudong.decide.status import build_status
+
+        card = self.scorecard(ws)
+        return self.cached(("status",), lambda w: build_status(w, card=card), ws)
+
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hudong.report.fmt import evidence_value, score
+from hudong.report.fmt import blank, evidence_value, minutes, number, percent, score
 from hudong.report.i18n import platform_name
 from hudong.report.i18n import t as report_t
 
@@ -114,6 +114,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ev_actor": ("操作人", "By"),
     "ev_client": ("地址", "Address"),
     "ev_detail": ("详情", "Detail"),
+    "setup": ("数据与设置", "Setup"),
 }
 
 
@@ -134,10 +135,12 @@ def business_duration(minutes: float | None, lang: str) -> str:
 
 
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    finalize=blank,  # a None or NaN a template prints directly reads "—", never "None"/"nan"
 )
 _env.globals.update(
-    platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration
+    platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration,
+    number=number, percent=percent, minutes=minutes,
 )
 
 
@@ -317,8 +320,15 @@ def account_password(
 def overview(request: Request, user: Reader) -> Response:
     from hudong.decide.recommendations import recommend_for
 
-    card = state_of(request).scorecard()
-    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5])
+    st = state_of(request)
+    card = st.scorecard()
+    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status())
+
+
+@router.get("/status")
+def status_page(request: Request, user: Reader) -> Response:
+    """The set-up checklist: rows per table, what is configured, what each scorecard item needs and how to supply it."""
+    return render(request, "status.html", user=user, status=state_of(request).status())
 
 
 # ---- engagement -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ It never holds up a request or the shutdown:
 - shutdown (``stop_warming``) sets the stop event, interrupts the cursor's running query and waits at most a
   couple of seconds; a thread still busy in Python code then closes the workspace itself when its item ends,
   and `hudong serve` exits without waiting for it (``cli._serve``).
+The set-up status (the overview's next-steps panel, `/status`) is warmed right after the scorecard.
 
 ``HUDONG_WEB_WARM=0`` disables it; the test suite sets that by default (``tests/conftest.py``), a test asks for
 warming with ``create_app(..., warm=True)``.
@@ -47,6 +48,7 @@ def plan(langs: tuple[str, ...] = WARM_LANGS) -> list[tuple[str, Callable[[Any, 
     items: list[tuple[str, Callable[[Any, Any], Any]]] = [
         ("scorecard", lambda st, ws: st.scorecard(ws)),
         ("filter-choices", lambda st, ws: cached_choices(st, ws)),
+        ("status", lambda st, ws: st.status(ws)),  # the overview's next-steps panel and /status
     ]
     for lang in langs:
         for page in PAGE_CONTEXTS:
