@@ -21,6 +21,7 @@ from hudong.store.lake import enable_lake, export_lake
 from hudong.store.workspace import Workspace
 
 RAW = "alice_7731"  # her Weibo id
+HANDLE = "alice_tea_lover"  # her public handle (table contacts)
 HER_TEXTS = ("山茶社的新茶太好喝了，我每天都喝", "物流等了整整一周，差评", "推荐给朋友了，下次还买", "我的回答 ABCD-NPS")
 
 
@@ -46,6 +47,8 @@ def _plant(ws: Workspace, tmp_path) -> dict[str, str]:
             f"weibo,d1,dm,brand,,{RAW},2024-06-02 12:00:00,您好，已为您处理,false\n",
         ),
         "users.csv": ("generic-users", f"platform,user_id,followers\nweibo,{RAW},10\nweibo,bob,5\n"),
+        "contacts.csv": ("generic-contacts", f"platform,user_id,handle,display_name\nweibo,{RAW},{HANDLE},爱丽丝\n"
+                                             "weibo,bob,bob_h,鲍勃\n"),
         "follows.csv": ("generic-follows", f"platform,follower_id,followee_id\nweibo,{RAW},bob\nweibo,bob,brand\n"),
         "orders.csv": (
             "generic-orders",
@@ -126,7 +129,7 @@ def test_forget_leaves_no_trace_in_the_store_the_lake_uploads_or_reports(workspa
 
     write_report(ws, ws.path / "reports", lang="en", formats=("html",))
     alice = pseudonymise(ws.key, "weibo", RAW)
-    needles = [alice, RAW, *HER_TEXTS[:3], HER_TEXTS[3]]
+    needles = [alice, RAW, HANDLE, "爱丽丝", *HER_TEXTS[:3], HER_TEXTS[3]]
     before = _traces(ws.con, needles, _store_tables(ws.con))
     assert len(before) >= 10, before  # she really is everywhere: users, posts, interactions, orders, quarantine …
     assert any(t.startswith('"quarantine"') for t in before)

@@ -237,7 +237,7 @@ def test_net_sentiment_needs_scores_first(tmp_path):
 
     with pytest.raises(Missing) as e:
         net_sentiment(MetricCache(ws))
-    assert "hudong text sentiment" in e.value.en and "hudong text sentiment" in e.value.zh
+    assert "hudong text score" in e.value.en and "hudong text score" in e.value.zh
     ws.close()
 
 

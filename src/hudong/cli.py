@@ -6,6 +6,7 @@ to see the traceback.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -25,10 +26,57 @@ def _workspace_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("HUDONG_WORKSPACE") or ".")
 
 
-def _open(ctx: click.Context, read_only: bool = False):
-    from hudong.store.workspace import Workspace
+class ClientPath(click.Path):
+    """A path argument: relative to the working directory of whoever typed the command (in the server too, when
+    `hudong serve` runs the command for a client: ``cli_remote``)."""
 
-    return Workspace.open(_workspace_dir(ctx.obj.get("workspace")), read_only=read_only)
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert(_client_path(value), param, ctx)
+
+
+def _client_path(value: Any) -> Any:
+    from hudong.cli_remote import CLIENT_CWD
+
+    cwd = CLIENT_CWD.get()
+    if cwd and isinstance(value, str) and value and not os.path.isabs(value) and "://" not in value:
+        return os.path.join(cwd, value)
+    return value
+
+
+def _client_path_or_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An option that is a name or a path (``--as FORMAT``): a path if it names a file in the client's directory."""
+    if value is None:
+        return value
+    candidate = _client_path(value)
+    return candidate if candidate is not value and os.path.exists(candidate) else value
+
+
+def _open(ctx: click.Context, read_only: bool = False):
+    """The command's workspace. While `hudong serve` holds it, the command goes to the server (``cli_remote``);
+    while another command holds it, this one waits (``HUDONG_LOCK_WAIT`` seconds, default 600)."""
+    from hudong import cli_remote
+    from hudong.store.workspace import Workspace, WorkspaceLocked
+
+    borrowed = cli_remote.SERVER_WORKSPACE.get()
+    if borrowed is not None:  # running inside the server for a client
+        return borrowed()
+    d = _workspace_dir(ctx.obj.get("workspace"))
+    server = cli_remote.find_server(d)
+    if server is not None:
+        raise cli_remote.Delegate(*server)
+
+    def waiting(e: WorkspaceLocked) -> None:
+        who = f"process {e.pid}" + (f" ({e.holder})" if e.holder else "") if e.pid else "another process"
+        click.echo(f"waiting for the workspace: {who} holds it …", err=True)
+
+    try:
+        return Workspace.open(d, read_only=read_only, wait=float(os.environ.get("HUDONG_LOCK_WAIT", "600")),
+                              on_wait=waiting)  # fmt: skip
+    except WorkspaceLocked:
+        server = cli_remote.find_server(d)  # a server may have started meanwhile
+        if server is not None:
+            raise cli_remote.Delegate(*server) from None
+        raise
 
 
 def engine_options(f):
@@ -157,7 +205,7 @@ def _next_steps(ws, lang: str, has_accounts: bool) -> str:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory", type=ClientPath(file_okay=False))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Report/UI language.")
 @click.option("--name", help="Workspace name (default: the directory name).")
 @click.option("--lake", metavar="PATH", help="Also keep the tables as a partitioned Parquet lake at PATH (for Spark).")
@@ -223,7 +271,7 @@ def init(directory: str, lang: str, name: str | None, lake: str | None, brand: s
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--quick", is_flag=True, help="Only check what the evidence needs (fast); do not compute the scorecard.")
-@click.option("--self-assessment", type=click.Path(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
+@click.option("--self-assessment", type=ClientPath(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
 @click.pass_context
 def status(ctx: click.Context, lang: str | None, as_json: bool, quick: bool, self_assessment: str | None) -> None:
     """What the workspace has and still needs: rows per table, brand, own accounts, business hours, and for each
@@ -240,7 +288,8 @@ def status(ctx: click.Context, lang: str | None, as_json: bool, quick: bool, sel
 
 
 @cli.command()
-@click.option("--lake", metavar="PATH", required=True, help="Directory (or object-store URL) of the Parquet lake.")
+@click.option("--lake", metavar="PATH", required=True, callback=lambda c, p, v: _client_path(v),
+              help="Directory (or object-store URL) of the Parquet lake.")
 @click.option("--keep/--no-keep", default=True, show_default=True, help="Record the lake in hudong.toml so imports update it.")
 @click.pass_context
 def export(ctx: click.Context, lake: str, keep: bool) -> None:
@@ -276,8 +325,9 @@ def schema(markdown: bool, lang: str) -> None:
 
 # ---- ingest ---------------------------------------------------------------------------------------
 @cli.command(name="import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--as", "fmt", required=True, metavar="FORMAT", help="Format name (see `hudong formats`) or a mapping file.")
+@click.argument("files", nargs=-1, required=True, type=ClientPath(dir_okay=False))
+@click.option("--as", "fmt", required=True, metavar="FORMAT", callback=_client_path_or_name,
+              help="Format name (see `hudong formats`) or a mapping file.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
 @click.pass_context
 def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, progress: bool | None) -> None:
@@ -551,7 +601,7 @@ def forecast() -> None:
 
 
 @forecast.command(name="train")
-@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False), help=DATA_HELP)
+@click.option("--data", required=True, type=ClientPath(exists=True, file_okay=False), help=DATA_HELP)
 @click.option("--corpus", default="twitter15", show_default=True, help=CORPUS_HELP)
 @click.option("--minutes", default=60.0, show_default=True, help="Observation window N (minutes).")
 @click.pass_context
@@ -589,7 +639,7 @@ def rumour() -> None:
 
 
 @rumour.command(name="train")
-@click.option("--data", required=True, type=click.Path(exists=True, file_okay=False), help=DATA_HELP)
+@click.option("--data", required=True, type=ClientPath(exists=True, file_okay=False), help=DATA_HELP)
 @click.option("--corpus", default="ced", show_default=True, help="twitter15 (4 classes) or ced (rumour or not).")
 @click.option("--minutes", type=float, default=None, help="Observe only each cascade's first N minutes.")
 @click.pass_context
@@ -646,7 +696,7 @@ def communities(ctx: click.Context, top: int, platform: str | None, seed: int, s
 
 
 @cli.command()
-@click.option("--self-assessment", type=click.Path(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
+@click.option("--self-assessment", type=ClientPath(dir_okay=False, exists=True), help="TOML answers (strategy, organization).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
 @engine_options
@@ -671,7 +721,7 @@ def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, la
 
 @cli.command()
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language (default: the workspace's).")
-@click.option("--out", type=click.Path(file_okay=False), help="Output directory (default: WORKSPACE/reports).")
+@click.option("--out", type=ClientPath(file_okay=False), help="Output directory (default: WORKSPACE/reports).")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write the PDF.")
 @engine_options
 @progress_option
@@ -696,7 +746,7 @@ def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, eng
 
 # ---- demo -----------------------------------------------------------------------------------------
 @cli.command()
-@click.argument("directory", required=False, default="demo-workspace", type=click.Path(file_okay=False))
+@click.argument("directory", required=False, default="demo-workspace", type=ClientPath(file_okay=False))
 @click.option("--scale", default=1.0, show_default=True, help="Data volume (1.0 ≈ 1M+ interactions).")
 @click.option("--seed", default=7, show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
@@ -785,7 +835,7 @@ def demo_admin(directory: Path, password: str | None) -> None:
 
 # ---- web (issue #5) -------------------------------------------------------------------------------
 @cli.command()
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", required=False, type=ClientPath(file_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--forwarded-allow-ips", default=None, metavar="IPS",
@@ -810,9 +860,13 @@ def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = N
     """Run the web app on workspace ``d`` until interrupted (the app warms its cache in the background)."""
     import uvicorn
 
+    from hudong.cli_remote import CommandServer
     from hudong.web.app import create_app
 
     app = create_app(d)
+    commands = CommandServer(app.state.web, lambda argv: run(argv, remote=True))
+    commands.start()  # `hudong …` beside the server: the commands run here (cli_remote)
+    app.state.web.on_shutdown.append(commands.stop)
     click.echo(f"hudong web on http://{host}:{port}  (workspace {d}; add users with `hudong -w {d} user add NAME`)")
     # SIGTERM/Ctrl-C: requests still running get SHUTDOWN_GRACE seconds, the cache warming is interrupted
     # (web/warm.py stop_warming) and never waited for. uvicorn then re-raises the signal: SIGTERM ends the process
@@ -825,6 +879,7 @@ def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = N
         code = 130
         raise
     finally:
+        commands.stop()
         st = app.state.web
         if st.warm_thread is not None and st.warm_thread.is_alive() and not st.warm_finished:
             # The warming thread is still in a long step. Python's teardown must not run under it: a daemon thread
@@ -838,7 +893,7 @@ def _serve(d: Path, host: str, port: int, *, forwarded_allow_ips: str | None = N
 @cli.group()
 def user() -> None:
     """Web users: add, list, disable, enable, remove, reset passwords, change roles, issue API tokens, read the
-    security audit log (stop `hudong serve` first: it holds the workspace; while it runs, use the /users page)."""
+    security audit log (while `hudong serve` runs, these commands run in the server)."""
 
 
 def _read_password(password_stdin: bool, confirm: bool = True) -> str:
@@ -982,23 +1037,43 @@ def user_audit(ctx: click.Context, limit: int, user_name: str | None) -> None:
         click.echo("\t".join(str(e[k] or "-") for k in ("at", "event", "user_name", "actor", "client", "detail")))
 
 
-def main() -> None:
+def run(argv: list[str] | None = None, *, remote: bool = False) -> int:
+    """Run one command line; its exit code. ``remote``: inside `hudong serve` for a client (never re-delegated,
+    tracebacks go to the client)."""
+    from hudong.cli_remote import Delegate, run_remote
+
+    args = sys.argv[1:] if argv is None else argv
+    if not remote and "--password-stdin" in args and not sys.stdin.isatty():
+        sys.stdin = io.StringIO(sys.stdin.read())  # kept: a command sent to the server takes it along
     try:
-        cli(standalone_mode=False)
+        cli.main(args=argv, prog_name="hudong", standalone_mode=False)
+        return 0
+    except Delegate as d:
+        if remote:
+            raise HudongError("the server cannot send a command to itself") from None
+        if isinstance(sys.stdin, io.StringIO):
+            sys.stdin.seek(0)
+        return run_remote(d, args)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        return 130
+    except click.exceptions.Exit as e:
+        return e.exit_code
     except click.ClickException as e:
         e.show()
-        sys.exit(e.exit_code)
+        return e.exit_code
     except HudongError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        return 1
     except Exception as e:  # noqa: BLE001 - a user sees one line; HUDONG_DEBUG shows the rest
-        if os.environ.get("HUDONG_DEBUG"):
+        if os.environ.get("HUDONG_DEBUG") and not remote:
             raise
         click.echo(f"error: {type(e).__name__}: {e} (set HUDONG_DEBUG=1 for details)", err=True)
-        sys.exit(2)
+        return 2
+
+
+def main() -> None:
+    sys.exit(run())
 
 
 # ---- text intelligence (issue #4) ---------------------------------------------------------------
@@ -1055,7 +1130,7 @@ text.add_command(text_sentiment, name="score")
 
 
 @text.command("train")
-@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False), help="CSV: text,label[,lang].")
+@click.option("--labels", "labels_file", type=ClientPath(exists=True, dir_okay=False), help="CSV: text,label[,lang].")
 @click.option("--from-inbox", is_flag=True,
               help="Train on the labels operators set in the web inbox (sentiment, emotion, toxicity); "
                    "with --labels: both.")

@@ -81,6 +81,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     return {
         "accounts": tables.accounts_table(),
         "users": tables.users_table(people, seen),
+        "contacts": tables.contacts_table(people, seen),
         "campaigns": tables.campaigns_table(),
         "posts": posts_table,
         "interactions": inter_table,
@@ -92,7 +93,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
 
 # Import order: things referenced first (accounts before posts mentioning them, posts before interactions).
 SPLIT_BY_PLATFORM = ("posts", "interactions")
-ORDER = ("accounts", "users", "campaigns", "posts", "interactions", "follows", "orders", "survey_responses")
+ORDER = ("accounts", "users", "contacts", "campaigns", "posts", "interactions", "follows", "orders", "survey_responses")
 
 
 def generate(

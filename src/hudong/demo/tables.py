@@ -102,6 +102,47 @@ def users_table(people: People, seen: np.ndarray) -> pa.Table:
     })  # fmt: skip
 
 
+# Where a person's profile and a message live on each demo platform (WeChat has no public profile pages).
+PROFILE_URLS = {
+    "weibo": "https://weibo.com/u/{uid}",
+    "xiaohongshu": "https://www.xiaohongshu.com/user/profile/{uid}",
+    "douyin": "https://www.douyin.com/user/{uid}",
+    "twitter": "https://twitter.com/{handle}",
+}
+MESSAGE_URLS = {
+    "weibo": "https://m.weibo.cn/detail/{post}#comment-{id}",
+    "xiaohongshu": "https://www.xiaohongshu.com/explore/{post}?comment={id}",
+    "douyin": "https://www.douyin.com/video/{post}?comment={id}",
+    "twitter": "https://twitter.com/i/web/status/{id}",
+}
+
+
+def contacts_table(people: People, seen: np.ndarray) -> pa.Table:
+    """How a responder reaches the people who wrote in: a public handle, a display name, a profile link."""
+    r = np.flatnonzero(seen & ~people.is_staff)
+    platforms = PLATFORM_NAMES[people.platform[r]]
+    handles = np.array([f"fan_{u}" if p == "twitter" else n for u, n, p in zip(people.uid[r], people.name[r], platforms,
+                                                                                strict=True)], dtype=object)  # fmt: skip
+    profiles = np.array([PROFILE_URLS[p].format(uid=u, handle=h) if p in PROFILE_URLS else None
+                         for u, h, p in zip(people.uid[r], handles, platforms, strict=True)], dtype=object)  # fmt: skip
+    return _table("contacts", {
+        "platform": _str(platforms),
+        "user_id": _str(people.uid[r]),
+        "handle": _str(handles),
+        "display_name": _str(people.name[r]),
+        "profile_url": _str(profiles),
+    })  # fmt: skip
+
+
+def _message_urls(platforms: np.ndarray, posts: np.ndarray, ids: np.ndarray, inbound: np.ndarray) -> np.ndarray:
+    out = np.full(len(ids), None, dtype=object)
+    for i in np.flatnonzero(inbound):
+        template = MESSAGE_URLS.get(platforms[i])
+        if template and (posts[i] is not None or "{post}" not in template):
+            out[i] = template.format(post=posts[i], id=ids[i])
+    return out
+
+
 def post_ids(rng: np.random.Generator, posts: Posts) -> np.ndarray:
     """Platform-style ids, increasing with time within each platform (like mids and snowflakes)."""
     ids = np.empty(len(posts), dtype=object)
@@ -193,6 +234,8 @@ def interaction_ids(rng: np.random.Generator, inter: Interactions) -> tuple[np.n
 def interactions_table(inter: Interactions, people: People, post_id: np.ndarray, ids: np.ndarray) -> pa.Table:
     target_user = np.where(inter.target_row >= 0, people.uid[np.maximum(inter.target_row, 0)],
                            np.where(inter.target_account >= 0, ACCOUNT_IDS[np.maximum(inter.target_account, 0)], None))  # fmt: skip
+    target_post = np.where(inter.post_row >= 0, post_id[np.maximum(inter.post_row, 0)], None)
+    platforms = PLATFORM_NAMES[inter.platform]
     return _table("interactions", {
         "platform": _str(PLATFORM_NAMES[inter.platform]),
         "interaction_id": _str(ids),
@@ -207,6 +250,7 @@ def interactions_table(inter: Interactions, people: People, post_id: np.ndarray,
         "is_inbound": pa.array(inter.is_inbound),
         "by_staff": pa.array(inter.by_staff),
         "is_automated": pa.array(inter.is_automated),
+        "url": _str(_message_urls(platforms, target_post, ids, np.asarray(inter.is_inbound, dtype=bool))),
     })  # fmt: skip
 
 

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 POLICY: dict[str, str] = {
     "accounts": "none: organisations (own and competitors' accounts), not people",
     "users": "deleted",
+    "contacts": "deleted (handle, display name, profile link)",
     "posts": "their posts deleted; links to them nulled",
     "interactions": "theirs deleted; targets nulled; links to them nulled",
     "follows": "deleted (either end)",
@@ -177,6 +178,7 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
         step.delete("interactions", f"actor_id IN ({marks}){plat[0]}", args)
         step.update("interactions", "target_user_id = NULL", f"target_user_id IN ({marks}){plat[0]}", args)
         step.delete("users", f"user_id IN ({marks}){plat[0]}", args)
+        step.delete("contacts", f"user_id IN ({marks}){plat[0]}", args)
         step.delete("follows", f"(follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}", ids + ids + plat[1])
         step.delete("orders", f"user_id IN ({marks}){linked[0]}", ids + linked[1])
         step.delete("survey_responses", f"user_id IN ({marks}){linked[0]}", ids + linked[1])
@@ -218,6 +220,7 @@ def _sources(con: duckdb.DuckDBPyConnection, ids: list[str], plat: tuple, linked
         (f"SELECT source_file FROM posts WHERE author_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM interactions WHERE actor_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM users WHERE user_id IN ({marks}){plat[0]}", ids + plat[1]),
+        (f"SELECT source_file FROM contacts WHERE user_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM follows WHERE (follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}",
          ids + ids + plat[1]),
         (f"SELECT source_file FROM orders WHERE user_id IN ({marks}){linked[0]}", ids + linked[1]),

@@ -26,6 +26,7 @@ table only).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -847,6 +848,14 @@ def _progress(enabled: bool) -> Any:
     )
 
 
+def _without_contacts(mapping: Mapping) -> Mapping:
+    """The mapping without its ``contacts`` target: the workspace keeps no handles (``[privacy] contacts = false``)."""
+    targets = [t for t in mapping.targets if t.table != "contacts"]
+    if not targets:
+        raise HudongError(f"{mapping.name}: this workspace keeps no contacts ([privacy] contacts = false in hudong.toml)")
+    return dataclasses.replace(mapping, targets=targets)
+
+
 def import_limits(ws: Workspace) -> ImportLimits:
     """The workspace's ``[import]`` limits (hudong.toml)."""
     return ImportLimits.from_settings(ws.setting("import", {}))
@@ -870,7 +879,7 @@ def import_file(
     """
     started = dt.datetime.now()
     p = Path(path)
-    mapping = load_mapping(fmt)
+    mapping = _without_contacts(load_mapping(fmt)) if not ws.setting("privacy.contacts", True) else load_mapping(fmt)
     summary = ImportSummary(batch_id=_batch_id(), source_file=str(p), format=mapping.name)
     limits = limits or import_limits(ws)
     con = ws.con

@@ -522,13 +522,14 @@ def export_lake(ws: Workspace, path: str | os.PathLike, *, prune: tuple[str, ...
     the lake is left as it was.
     """
     out: dict[str, int] = {}
-    pruned = tuple(S.TABLES) if prune is True else tuple(prune or ())
+    lake_tables = {n: t for n, t in S.TABLES.items() if t.lake}
+    pruned = tuple(lake_tables) if prune is True else tuple(p for p in (prune or ()) if p in lake_tables)
     with LakeWriter(path) as lake, lake.transaction():
         for name in pruned:
             t = S.TABLES[name]
             keys = ", ".join(f'"{k}"' for k in t.key)
             lake.prune(name, ws.con.execute(f'SELECT {keys} FROM "{name}"').to_arrow_table())
-        for name, t in S.TABLES.items():
+        for name, t in lake_tables.items():
             cols = ", ".join(f'"{c}"' for c in t.column_names)
             if "platform" in t.column_names:
                 # One platform at a time bounds memory (a platform's rows are one Arrow table).

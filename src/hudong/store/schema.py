@@ -79,6 +79,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     provenance: bool = True  # adds source_file/importer/batch_id
+    lake: bool = True  # exported to the Parquet lake (analytics); False keeps it in the workspace file only
 
     @property
     def all_columns(self) -> tuple[Column, ...]:
@@ -224,6 +225,8 @@ INTERACTIONS = _table(
             _c("is_inbound", "BOOLEAN", "Addressed to the organization (needs an answer)", "是否需回复的来信"),
             _c("by_staff", "BOOLEAN", "Written by the organization's staff (a reply)", "是否官方回复"),
             _c("is_automated", "BOOLEAN", "Automatic reply (excluded from response time)", "是否自动回复"),
+            _c("url", "VARCHAR", "Link to the message on the platform (shown to the roles that answer people)",
+               "平台上的消息链接(回复人员可见)"),
         ),
         key=("platform", "interaction_id"),
     )
@@ -241,6 +244,27 @@ FOLLOWS = _table(
             _c("created_at", "TIMESTAMP", "Since", "关注时间"),
         ),
         key=("platform", "follower_id", "followee_id"),
+    )
+)
+
+CONTACTS = _table(
+    Table(
+        "contacts",
+        "How to reach a person: public handle, display name and profile link, keyed by their pseudonym. Only the "
+        "reply inbox shows them, to the roles in [privacy] show_contacts_to; analytics never read this table; it "
+        "stays out of the lake; `forget` deletes it ([privacy] contacts = false: not imported)",
+        "联系方式:公开账号名、昵称与主页链接(以假名为键)。仅回复收件箱向 [privacy] show_contacts_to 中的角色显示;"
+        "分析不读取,不导出到数据湖;`forget` 时删除",
+        (
+            PLATFORM,
+            _c("user_id", "VARCHAR", "User id (pseudonym, as in the other tables)", "用户ID(假名)", nullable=False,
+               user_id=True),
+            _c("handle", "VARCHAR", "Public handle (@name, screen name)", "公开账号名"),
+            _c("display_name", "VARCHAR", "Display name", "昵称"),
+            _c("profile_url", "VARCHAR", "Link to the profile", "主页链接"),
+        ),
+        key=("platform", "user_id"),
+        lake=False,
     )
 )
 
@@ -574,7 +598,9 @@ TEXT_LABELS = _table(
 )
 
 # Tables that hold imported facts (not bookkeeping).
-FACT_TABLES = ("accounts", "users", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns")
+FACT_TABLES = (
+    "accounts", "users", "contacts", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns",
+)
 
 
 def ddl(table: Table) -> str:
@@ -667,11 +693,14 @@ MIGRATIONS: list[Migration] = [
     ]),
     # Quarantine rows written before held raw ids and unredacted text: their raw rows are dropped (the file, row,
     # column and reason stay; re-importing the file shows the sanitised raw rows again).
-    Migration(4, "quarantine: sanitised raw rows, row key, fingerprint and category (issue #19)", [
+    Migration(4, "quarantine: sanitised raw rows, row key, fingerprint and category; contacts and interactions.url "
+                 "for responders; web_uploads.erased_at (issue #19)", [
         "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS row_key VARCHAR",
         "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS fingerprint VARCHAR",
         "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS category VARCHAR",
         "UPDATE quarantine SET raw = NULL",
         "ALTER TABLE IF EXISTS web_uploads ADD COLUMN IF NOT EXISTS erased_at TIMESTAMP",
+        "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS url VARCHAR",
+        ddl(CONTACTS),
     ]),
 ]

@@ -13,7 +13,9 @@ re-import changes nothing, not even provenance).
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import time
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ aliases = {aliases}              # other names people use for it; used for share
 [privacy]
 raw_ids = false           # true keeps platform user ids as they are (opt-in); default stores keyed pseudonyms
 redact_text = true        # redact phone numbers, e-mail addresses and ID-card numbers from stored text
+contacts = true           # keep public handles and message links (table contacts) so responders know whom they answer
+show_contacts_to = ["responder", "analyst", "admin"]   # web roles that see them in the inbox (analytics never do)
 
 [business_hours]          # the response-time clock runs only inside these hours
 start = "09:00"
@@ -57,6 +61,35 @@ self_assessment = ""      # optional TOML file with answers the data cannot give
 [text]
 max_chars = 5000          # characters of each text that are analysed (keywords, sentiment, mentions…); stored whole
 """
+
+
+class WorkspaceLocked(HudongError):
+    """Another process holds the workspace's DuckDB file (DuckDB allows one writer process per file)."""
+
+    def __init__(self, path: Path, detail: str):
+        m = re.search(r"PID (\d+)", detail)
+        self.pid = int(m.group(1)) if m else None
+        self.path = path
+        self.holder = _command_of(self.pid) if self.pid else None
+        who = f"process {self.pid}" + (f" ({self.holder})" if self.holder else "") if self.pid else "another process"
+        super().__init__(
+            f"{path}: the workspace is in use by {who}. hudong lets one process at a time hold a workspace: wait "
+            "for it to finish (set HUDONG_LOCK_WAIT=SECONDS to wait longer), or, when it is `hudong serve`, run "
+            "the command again: commands are then sent to the server"
+        )
+
+
+def _command_of(pid: int) -> str | None:
+    """The command line of a process (Linux /proc), shortened: who holds the workspace."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    parts = [x.decode("utf-8", "replace") for x in raw.split(b"\0") if x]
+    if parts and "python" in Path(parts[0]).name and len(parts) > 1:
+        parts = parts[1:]
+    text = " ".join([Path(parts[0]).name, *parts[1:]]) if parts else ""
+    return text if len(text) <= 120 else text[:120] + "…"
 
 
 @dataclass
@@ -145,7 +178,16 @@ class Workspace:
         return ws
 
     @classmethod
-    def open(cls, path: str | os.PathLike, *, read_only: bool = False) -> Workspace:
+    def open(
+        cls,
+        path: str | os.PathLike,
+        *,
+        read_only: bool = False,
+        wait: float = 0.0,
+        on_wait: Any = None,
+    ) -> Workspace:
+        """Open the workspace at ``path``. One process at a time may hold its DuckDB file: when another holds it,
+        wait up to ``wait`` seconds (calling ``on_wait(WorkspaceLocked)`` once) before raising ``WorkspaceLocked``."""
         p = Path(path)
         if not (p / CONFIG_NAME).exists():
             raise HudongError(f"{p} is not a hudong workspace (no {CONFIG_NAME}); create one with `hudong init {p}`")
@@ -156,10 +198,22 @@ class Workspace:
         from hudong.text.tokenize import configure
 
         configure(lookup(config, "text.max_chars"))  # the analysed length of texts ([text] max_chars)
-        try:
-            con = duckdb.connect(str(p / DB_NAME), read_only=read_only)
-        except duckdb.IOException as e:
-            raise HudongError(f"cannot open {p / DB_NAME}: {e}") from None
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                con = duckdb.connect(str(p / DB_NAME), read_only=read_only)
+                break
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower():
+                    raise HudongError(f"cannot open {p / DB_NAME}: {e}") from None
+                locked = WorkspaceLocked(p, str(e))
+                if time.monotonic() >= deadline:
+                    raise locked from None
+                if on_wait is not None and not told:
+                    on_wait(locked)
+                    told = True
+                time.sleep(0.25)
         ws = cls(p, con, config)
         if not read_only:
             ws._migrate()

@@ -152,6 +152,8 @@ def inbox_list(
     )
     with st.db() as ws:
         out = inbox.list_items(ws, q, now=st.now())
+        if inbox.may_see_contacts(ws, user.role):  # whom the message is from: [privacy] show_contacts_to
+            inbox.with_contacts(ws, out["items"])
     out["now"] = out["now"].isoformat()
     for r in out["items"]:
         for k in ("ts", "first_ts", "draft_at"):

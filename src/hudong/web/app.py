@@ -103,6 +103,7 @@ class WebState:
         self._version_at: float | None = None  # monotonic time the data version was read; None: read it again
         self.warmed: list[str] = []  # cache items computed by the start-up warming (web/warm.py)
         self.warm_thread: threading.Thread | None = None
+        self.on_shutdown: list[Callable[[], None]] = []  # run first when the app stops (e.g. the CLI socket)
         self.warm_con: Any = None  # the warming thread's DuckDB cursor while it runs
         self.close_after_warming = False  # shutdown left closing the workspace to the warming thread
         self.warm_finished = False
@@ -395,6 +396,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
         if (W.enabled_by_env() if warm is None else warm) and st.cache.enabled:
             st.warm_thread, stop = W.start_warming(st)
         yield
+        for fn in st.on_shutdown:
+            fn()
         # Shutdown never waits on the warming: its running query is interrupted; if it is still busy after
         # SHUTDOWN_WAIT (a long step in Python), it closes the workspace itself when it stops (`hudong serve`
         # exits without waiting for it, cli._serve).

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import pyarrow as pa
 
 from hudong.errors import HudongError
 from hudong.metrics import tables_of
@@ -260,6 +261,44 @@ def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[s
         "sla_minutes": float(ws.setting("business_hours.sla_minutes", 240)),
         "now": now,
     }
+
+
+def may_see_contacts(ws: Any, role: str) -> bool:
+    """Whether a web role sees whom a message is from (handle, name, links): ``[privacy] show_contacts_to``."""
+    if not ws.setting("privacy.contacts", True):
+        return False
+    return role in ws.setting("privacy.show_contacts_to", ["responder", "analyst", "admin"])
+
+
+def with_contacts(ws: Any, items: list[dict[str, Any]]) -> None:
+    """Add ``handle``, ``display_name``, ``profile_url`` (table ``contacts``, by the sender's pseudonym) and ``url``
+    (the message on the platform) to inbox items, for the roles that answer people (``may_see_contacts``). The
+    analytics stay pseudonymous: only these fields, only here."""
+    for it in items:
+        it.update(handle=None, display_name=None, profile_url=None, url=None)
+    if not items:
+        return
+    keys = pa.table({
+        "platform": [it["platform"] for it in items],
+        "actor_id": [it["actor_id"] for it in items],
+        "interaction_id": [it["interaction_id"] for it in items],
+    })  # fmt: skip
+    rel = ws.con.from_arrow(keys)
+    rows = rel.query(
+        "k",
+        "SELECT k.platform, k.interaction_id, c.handle, c.display_name, c.profile_url, i.url FROM k "
+        "LEFT JOIN contacts c ON c.platform = k.platform AND c.user_id = k.actor_id "
+        "LEFT JOIN interactions i ON i.platform = k.platform AND i.interaction_id = k.interaction_id",
+    ).fetchall()
+    found = {(r[0], r[1]): r[2:] for r in rows}
+    for it in items:
+        handle, name, profile, url = found.get((it["platform"], it["interaction_id"]), (None,) * 4)
+        it.update(handle=handle, display_name=name, profile_url=_safe_link(profile), url=_safe_link(url))
+
+
+def _safe_link(url: str | None) -> str | None:
+    """Only http(s) links reach a page (a javascript: URL from an import must never be clickable)."""
+    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
 
 
 def record_action(

@@ -66,6 +66,7 @@ TEXT.update(
             "These messages were judged abusive and are kept out of the inbox; click 'show' to read one.",
         ),
         "show": ("显示", "show"),
+        "open_on_platform": ("在平台上查看", "open on the platform"),
         "import_replies": (
             "在平台上回复过？导入平台导出的员工回复（by_staff），对应消息会自动离开收件箱。",
             "Replied on the platform? Import the platform's export of staff replies (by_staff): the messages "
@@ -96,6 +97,8 @@ def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
     st = state_of(request)
     with st.db() as ws:
         result = inbox.list_items(ws, q, now=st.now())
+        if inbox.may_see_contacts(ws, user.role):  # whom the message is from: [privacy] show_contacts_to
+            inbox.with_contacts(ws, result["items"])
         ctx = dict(
             result=result,
             platforms=_platforms(ws),
