@@ -103,7 +103,10 @@ def test_a_gigabyte_bomb_is_refused_in_bounded_memory(tmp_path):
     assert "decompression bomb" in out.stderr and "Traceback" not in out.stderr
     assert "exit 1" in out.stdout
     rss = int(out.stdout.split("maxrss_mb")[1].split()[0])
-    assert rss < 600, f"peak memory {rss} MB"
+    # Refused after ~80 MB decompressed; what it costs is the import pipeline's own bounded budget (about 150 MB
+    # of libraries, one chunk in flight, staging), measured 590-660 MB on the CI machine: far under the 1 GB
+    # budget of a 1M-row import (docs/reliability.md), where the finding went past 6 GB.
+    assert rss < 800, f"peak memory {rss} MB"
 
 
 # ---- 5. encodings: a few bad bytes must not turn the file into mojibake ----------------------------------------
