@@ -2,6 +2,10 @@
 
 Every command has --help. Errors are one line on stderr and a non-zero exit; set HUDONG_DEBUG=1
 to see the traceback.
+
+Each command imports what it runs inside its own function: importing every analysis (pandas, igraph, jieba,
+scikit-learn, FastAPI …) takes about 2 s, which `hudong --help` and a quick `hudong imports` should not pay. These
+are the only function-local imports that cross packages; there is no import cycle to dodge (`lint-imports`).
 """
 
 from __future__ import annotations
@@ -431,6 +435,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
             account: str | None, campaign: str | None, fmt: str, lang: str, engine: str | None,
             spark_master: str | None) -> None:
     """Compute a metric (grouped --by dimensions), or list the metrics when NAME is omitted."""
+    from hudong.metrics import frame as metric_frame
     from hudong.metrics import list_metrics
     from hudong.metrics.registry import REGISTRY
 
@@ -447,7 +452,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
             filters[key] = vals if len(vals) > 1 else vals[0]
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
-        df = ws.metric(name, by=_split(by), **filters)
+        df = metric_frame(ws, name, by=_split(by), **filters)
         empty = _empty_note(ws, name, filters, lang) if df.empty or df["value"].dropna().empty else ""
     finally:
         ws.close()
@@ -705,10 +710,12 @@ def communities(ctx: click.Context, top: int, platform: str | None, seed: int, s
 def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None, engine: str | None,
               spark_master: str | None, show_progress: bool | None) -> None:
     """The social-media maturity scorecard: five dimensions 0–100, their evidence, benchmarks and advice."""
+    from hudong.decide.scorecard import build_scorecard
+
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         with _bar("scorecard", 1, show_progress) as step:
-            card = ws.scorecard(self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
+            card = build_scorecard(ws, self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
         lang = lang or ws.setting("language", "zh")
     finally:
         ws.close()
@@ -765,6 +772,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
 
     password = _demo_serve_options(serve_after, host, port, password_stdin)
 
+    from hudong.decide.scorecard import build_scorecard
     from hudong.demo import build
     from hudong.report import write_report
     from hudong.store.workspace import Workspace
@@ -783,7 +791,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
         n = ws.count("interactions")
         click.echo(f"workspace {d}: {ws.count('posts'):,} posts, {n:,} interactions, {ws.count('users'):,} users, "
                    f"{quarantined} quarantined ({len(built.files)} files imported in {t1 - t0:.1f} s)")
-        card = ws.scorecard()
+        card = build_scorecard(ws)
         click.echo(card.to_text(lang) if hasattr(card, "to_text") else json.dumps(card.to_dict(), ensure_ascii=False,
                                                                                   default=str))
         paths = write_report(ws, d / "reports", lang=lang)

@@ -32,6 +32,8 @@ from hudong.graph.cascade_metrics import cascade_metrics
 from hudong.graph.cascades import build_cascades
 from hudong.graph.forest import Forest, build_forest
 from hudong.graph.formats import read_twitter1516_trees, twitter1516_forest
+from hudong.metrics import tables_of
+from hudong.text.tokenize import detect_lang
 
 ROOT_USER_COLUMNS = ("root_followers", "root_friends", "root_statuses", "root_verified")
 SIZE_CLASSES = ("small", "medium", "large")
@@ -476,8 +478,6 @@ def workspace_cascades(source: Any, platform: str | Sequence[str] | None = None)
     ``platform:root_post_id``, the root post's text and its author's followers when posted (other root-user
     columns unknown), event group = the cascade itself."""
     from hudong.graph.cascades import load_cascades
-    from hudong.metrics import tables_of
-    from hudong.text.tokenize import detect_lang
 
     sc = load_cascades(source, platform)
     p = tables_of(source)["posts"].select("platform", "post_id", "text", "author_followers").to_pyarrow().to_pandas()

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from hudong.errors import HudongError
 from hudong.ingest.privacy import PSEUDONYM_RE, pseudonymise
 from hudong.store import schema as S
+from hudong.store.lake import LakeWriter, export_lake, lake_path
+from hudong.text.adapt import manifest
 
 if TYPE_CHECKING:
     import duckdb
@@ -207,8 +209,6 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
     result.your_files = sorted(s for s in sources if s not in uploads and Path(s).exists())
     result.lake_rows = _lake(ws, dry_run, result)
     if had_labels:
-        from hudong.text.adapt import manifest
-
         result.models = sorted(k for k, e in manifest(ws).items() if e.get("path"))
     return result
 
@@ -280,8 +280,6 @@ def _reports(ws: Workspace, needles: list[str]) -> list[Path]:
 
 def _lake(ws: Workspace, dry_run: bool, result: Erasure) -> int:
     """Prune the person's rows from the workspace's lake, and refresh the rows whose links were nulled."""
-    from hudong.store.lake import export_lake, lake_path
-
     path = lake_path(ws)
     if not path or dry_run or not result.total:
         return 0
@@ -291,8 +289,6 @@ def _lake(ws: Workspace, dry_run: bool, result: Erasure) -> int:
 
 
 def _lake_rows(path: str) -> int:
-    from hudong.store.lake import LakeWriter
-
     with LakeWriter(path, create=False) as lake:
         return sum(lake.count(t) for t in S.TABLES)
 

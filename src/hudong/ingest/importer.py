@@ -51,6 +51,7 @@ from hudong.ingest.limits import ImportLimits
 from hudong.ingest.mapping import Mapping, Spec, Target, load_mapping
 from hudong.ingest.privacy import pseudonymise_array, redact_text
 from hudong.store import schema as S
+from hudong.store.lake import export_lake, lake_path
 from hudong.store.workspace import ImportCounts
 
 if TYPE_CHECKING:
@@ -958,8 +959,6 @@ def _sync_lake(ws: Workspace) -> None:
     The DuckDB file stays the system of record: if this fails, the next import or `hudong export --lake`
     catches the lake up.
     """
-    from hudong.store.lake import export_lake, lake_path
-
     path = lake_path(ws)
     if path:
         export_lake(ws, path)

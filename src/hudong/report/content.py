@@ -13,13 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
+from hudong.i18n import error_text, media_name, platform_name, t
+from hudong.metrics.common import _parse_time
+from hudong.progress import callback
 
 from . import charts
-from . import fmt as F
-from .i18n import error_text, media_name, platform_name, t
 
 TOP_POSTS = 10
 TEXT_CHARS = 80
@@ -147,8 +149,6 @@ def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int
     """The organization's own posts with the most engagements (likes + comments + reposts + saves)."""
     import ibis
 
-    from hudong.metrics.common import _parse_time
-
     posts = ws.table("posts")
     own = ws.table("accounts").filter(lambda a: a.is_own)
     p = posts.semi_join(own, [posts.platform == own.platform, posts.account_id == own.account_id])
@@ -204,8 +204,6 @@ def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -
 def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None,
            progress: Any = None) -> ReportContent:  # fmt: skip
     """The report's content; ``progress`` (a ``hudong.progress.Step``) hears of each section."""
-    from hudong.progress import callback
-
     step = callback(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

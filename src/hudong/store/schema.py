@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hudong import platforms as P
+
 SCHEMA_VERSION = 4
 
 # Allowed values of enumerated columns (validated at import, documented once here).
@@ -36,19 +38,7 @@ INTERACTION_TYPES = (
     "save",
     "reply",
 )
-PLATFORMS = (
-    "weibo",
-    "wechat",
-    "xiaohongshu",
-    "douyin",
-    "twitter",
-    "mastodon",
-    "bluesky",
-    "reddit",
-    "shop",
-    "survey",
-    "other",
-)
+PLATFORMS = tuple(P.PLATFORMS)  # declared in hudong/platforms.py
 MEDIA_TYPES = ("text", "image", "video", "link", "live", "article", "audio", "other")
 
 

@@ -195,9 +195,6 @@ class Workspace:
             config = tomllib.loads((p / CONFIG_NAME).read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise HudongError(f"{p / CONFIG_NAME}: {e}") from None
-        from hudong.text.tokenize import configure
-
-        configure(lookup(config, "text.max_chars"))  # the analysed length of texts ([text] max_chars)
         deadline = time.monotonic() + wait
         told = False
         while True:
@@ -298,30 +295,10 @@ class Workspace:
             raise HudongError(f"unknown table {name!r}; tables: {', '.join(S.TABLES)}")
         return self.ibis.table(name)
 
-    def metric(self, name: str, by: str | list[str] | tuple[str, ...] = (), *, output: str = "pandas", **filters: Any):
-        """Compute a registered metric, grouped by dimensions (e.g. ``by=["platform", "week"]``).
-
-        ``filters``: ``start``/``end`` (dates), ``platform``, ``account``, ``campaign`` (a value or a list).
-        ``output``: ``"pandas"`` (default), ``"arrow"`` or ``"polars"``.
-        """
-        from hudong.metrics import compute
-
-        result: pa.Table = compute(self._tables if self._tables is not None else self, name, by=by, **filters)
-        if output == "arrow":
-            return result
-        if output == "polars":
-            import polars as pl
-
-            return pl.from_arrow(result)
-        if output == "pandas":
-            return result.to_pandas()
-        raise HudongError(f"unknown output {output!r}: use pandas, arrow or polars")
-
-    def scorecard(self, **kw: Any):
-        """The social-media maturity scorecard (see ``hudong.decide.scorecard``)."""
-        from hudong.decide.scorecard import build_scorecard
-
-        return build_scorecard(self, **kw)
+    @property
+    def source(self) -> Any:
+        """What analyses read tables from: this workspace, or the engine chosen by ``use_engine`` (Spark)."""
+        return self._tables if self._tables is not None else self
 
     def use_engine(self, engine: str | None = None, *, spark_master: str | None = None) -> None:
         """Compute metrics (and so the scorecard and report) on ``engine``: duckdb (this file) or spark (the lake).

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from hudong.errors import HudongError
+from hudong.progress import callback
 from hudong.store import schema as S
-from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
-from hudong.text.tokenize import detect_lang
+from hudong.text import classifier
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
+from hudong.text.tokenize import detect_lang, max_chars, reads_workspace_text, set_max_chars_in_worker
 
 __all__ = [
     "IBIS_SCHEMA",
@@ -89,9 +91,14 @@ class SentimentModel(TextClassifier):
 
 
 def load_model(lang: str) -> SentimentModel:
-    """The shipped model for ``lang`` (zh or en), loaded once."""
+    """The model in use for ``lang`` (zh or en): the shipped one, or an adapted one inside ``using_models``."""
     if lang not in LANGS:
         raise HudongError(f"no sentiment model for language {lang!r}; languages: {', '.join(LANGS)}")
+    return model_in_use("sentiment", lang, SentimentModel)
+
+
+def shipped_model(lang: str) -> SentimentModel:
+    """The model shipped with hudong for ``lang``, whatever is in use."""
     return load_shipped("sentiment", lang, SentimentModel)
 
 
@@ -177,12 +184,11 @@ def _default_workers(rows: int) -> int:
     return min(os.cpu_count() or 1, 4) if rows >= POOL_MIN_ROWS else 1
 
 
-def _install_models(models: dict) -> None:
-    """Pool initializer: the parent's loaded models (shipped or the workspace's adapted ones) become this
-    worker's, so every process scores with the same models."""
-    from hudong.text import classifier
-
-    classifier._SHIPPED.update(models)
+def _install_models(models: dict, max_chars: int) -> None:
+    """Pool initializer: the models in use in the parent (shipped or the workspace's adapted ones) and its analysed
+    length become this worker's, so every process scores as the parent would."""
+    classifier.use_models_in_worker(models)
+    set_max_chars_in_worker(max_chars)
 
 
 def _score_texts(texts: list[str], signals: bool) -> dict[str, list]:
@@ -317,6 +323,7 @@ def _orphans(con: Any) -> tuple[Any, int]:
     return pa.concat_tables(found), found[0].num_rows
 
 
+@reads_workspace_text
 def score_workspace(
     ws: Any, *, batch_size: int = 100_000, signals: bool = True, workers: int | None = None, full: bool = False,
     progress: Any = None,
@@ -342,7 +349,6 @@ def score_workspace(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from hudong.progress import callback
     from hudong.text import classifier, emotion, toxicity
 
     step = callback(progress)
@@ -397,7 +403,7 @@ def score_workspace(
             # forkserver, not fork: the parent holds DuckDB's threads and an open database file
             pool = ProcessPoolExecutor(
                 workers, mp.get_context("forkserver"), initializer=_install_models,
-                initargs=(dict(classifier._SHIPPED),),
+                initargs=(classifier.models_in_use(), max_chars()),
             )  # fmt: skip
         step("scoring texts", total=n)
         for kind, kind_batches in batches.items():

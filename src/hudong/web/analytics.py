@@ -25,14 +25,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
+from hudong.graph import cascade_metrics, load_cascades
+from hudong.graph.communities import communities
+from hudong.graph.coordination import detect_coordination
+from hudong.i18n import error_text, media_name, platform_name, tier_name
+from hudong.i18n import t as tt
+from hudong.metrics import frame as metric_frame
+from hudong.metrics import tables_of
+from hudong.metrics.common import Query, own_posts
 from hudong.report import charts
-from hudong.report import fmt as F
 from hudong.report import propagation as P
 from hudong.report.content import post_cells
-from hudong.report.i18n import error_text, media_name, platform_name, tier_name
-from hudong.report.i18n import t as tt
+from hudong.text import keywords
 
 from .app import state_of
 from .filters import Filters, cached_choices, parse_filters
@@ -124,7 +131,7 @@ class Frames:
 
     def get(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         try:
-            df = self.ws.metric(name, by=list(by), **self.filters.metric_kwargs(name))
+            df = metric_frame(self.ws, name, by=list(by), **self.filters.metric_kwargs(name))
         except HudongError as e:
             raise metric_unavailable(name, e) from e
         if df is None or not len(df) or df["value"].dropna().empty:
@@ -257,9 +264,6 @@ def top_posts(fr: Frames, limit: int = TOP_POSTS) -> pd.DataFrame:
     """Own posts with the most engagements E_p (the metric layer's per-post rule, same filters as ``posts``)."""
     import ibis
 
-    from hudong.metrics import tables_of
-    from hudong.metrics.common import Query, own_posts
-
     kw = fr.filters.metric_kwargs("posts")
     q = Query.make((), kw["start"], kw["end"], kw.get("platform"), kw.get("account"), kw.get("campaign"), None)
     p = own_posts(tables_of(fr.ws), q)
@@ -302,12 +306,8 @@ TOP_TOPICS = 10
 
 def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
     """Co-occurrence topics (``hudong.text.keywords.topics``) of the ``TOPIC_POSTS`` most recent filtered posts,
-    and a note saying so when the filter left more; None when the module is not installed. Account = the post's
+    and a note saying so when the filter left more. Account = the post's
     account_id (own posts), as for the metrics."""
-    try:
-        from hudong.text import keywords
-    except ImportError:
-        return None, ""
     f = fr.filters
     posts = keywords.load_posts(
         fr.ws,
@@ -529,11 +529,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
 
 
 def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
-    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule); None when not installed."""
-    try:
-        from hudong.graph.coordination import detect_coordination
-    except ImportError:
-        return None
+    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule)."""
     groups = detect_coordination(fr.ws, platform=_platform_arg(fr.filters)).groups
     return [
         {
@@ -550,11 +546,7 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
 
 def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
     """The largest Leiden communities (``hudong.graph.communities``, filtered by platform) and the note on how
-    they are defined; None when the module is not installed."""
-    try:
-        from hudong.graph.communities import communities
-    except ImportError:
-        return None, ""
+    they are defined."""
     table = communities(fr.ws, platform=_platform_arg(fr.filters)).table
     rows = [
         {
@@ -605,8 +597,6 @@ CASCADE_COLUMNS = ("size", "depth", "max_breadth", "structural_virality", "t_use
 def cascade_frame(fr: Frames) -> tuple[Any, pd.DataFrame]:
     """The cascades (``StoreCascades``) and their table indexed by cascade id, largest first, as the report's
     propagation section builds them; filtered: platform, account = the root author, dates = the root post's time."""
-    from hudong.graph import cascade_metrics, load_cascades
-
     sc = load_cascades(fr.ws, _platform_arg(fr.filters))
     table = pd.concat([sc.cascades, cascade_metrics(sc.forest, generations=False)], axis=1)
     table = table.sort_values(["size", "structural_virality"], ascending=False, kind="stable")
