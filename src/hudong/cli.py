@@ -737,11 +737,14 @@ def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, eng
            spark_master: str | None, show_progress: bool | None) -> None:
     """Write the report: one self-contained offline HTML file and a PDF."""
     from hudong.report import write_report
-    from hudong.report.writer import REPORT_STEPS
+    from hudong.report.content import sections_on_file
+    from hudong.report.writer import REPORT_STEPS, engine_note
 
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         lang = lang or ws.setting("language", "zh")
+        if off := sections_on_file(ws):  # said before the work starts, and again in the report
+            click.echo(engine_note(ws.engine, off, lang), err=True)
         out_dir = Path(out) if out else ws.path / "reports"
         with _bar("report", REPORT_STEPS + pdf, show_progress) as step:
             paths = write_report(ws, out_dir, lang=lang, formats=("html", "pdf") if pdf else ("html",), progress=step)

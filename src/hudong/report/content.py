@@ -46,6 +46,18 @@ class ReportContent:
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str = "duckdb"  # what the metrics and the scorecard were computed on
+    file_sections: tuple[str, ...] = ()  # sections read from the DuckDB file although engine is not duckdb
+
+
+# The report sections whose analyses (hudong.graph, hudong.text) read the workspace's DuckDB file whatever engine
+# the metrics run on (docs/spark.md): on another engine the report says so, before and in the report.
+FILE_SECTIONS = ("propagation", "text")
+
+
+def sections_on_file(ws: Any) -> tuple[str, ...]:
+    """The sections of ``ws``'s report that will read the DuckDB file rather than ``ws.engine``; () on DuckDB."""
+    return () if ws.engine == "duckdb" else FILE_SECTIONS
 
 
 def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:
@@ -214,7 +226,8 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     step("charts")
     t1 = time.perf_counter()
     sla = float(ws.setting("business_hours.sla_minutes", 240) or 240)
-    content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla))
+    content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla), engine=ws.engine,
+                            file_sections=sections_on_file(ws))
     timings["charts"] = time.perf_counter() - t1
     content.kpis = kpis(cache, card, lang)
     content.nps = nps_block(cache, lang)

@@ -95,6 +95,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
                        min_overall=F.percent(load_rules().min_overall_coverage, 0)),
         insufficient_note=t("insufficient_note", lang, cov=F.percent(card.coverage, 0),
                             min=F.percent(card.min_overall_coverage, 0)),
+        engine_note=engine_note(content.engine, content.file_sections, lang),
         fmt=F,
         pname=lambda p: platform_name(p, lang),
         chart=chart,
@@ -102,6 +103,14 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         cite_threshold=cite_threshold,
         escape=escape,
     )
+
+
+def engine_note(engine: str, file_sections: tuple[str, ...], lang: str) -> str:
+    """What the report was computed on, when not the DuckDB file alone: "" on DuckDB."""
+    if engine == "duckdb":
+        return ""
+    names = t("list_sep", lang).join(t(f"section_{s}", lang) for s in file_sections)
+    return t("engine_note", lang, engine=engine, sections=names) if names else t("engine_all", lang, engine=engine)
 
 
 def _unit(evidence_key: str) -> str:
