@@ -386,6 +386,52 @@ def quarantine(ctx: click.Context, batch: str | None, limit: int) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False)
+@click.pass_context
+def sync(ctx: click.Context, name: str | None) -> None:
+    """Run the connectors of hudong.toml ([connectors.NAME]) once, or only NAME: each imports what is new since
+    its last run (docs/connectors.md)."""
+    from hudong import connectors
+
+    ws = _open(ctx)
+    try:
+        results = connectors.sync(ws, name)
+    finally:
+        ws.close()
+    if not results:
+        click.echo("no connectors configured: add a [connectors.NAME] table to hudong.toml (docs/connectors.md)")
+    for r in results:
+        click.echo(f"{r.name} ({r.kind}): {r.batches} batch(es), {r.rows_read:,} rows read, {r.stored:,} stored, "
+                   f"{r.updated:,} updated, {r.quarantined:,} quarantined" + (f"; error: {r.error}" if r.error else ""))
+        for label in r.labels or []:
+            click.echo(f"  {label}")
+    if any(r.error for r in results):
+        ctx.exit(1)
+
+
+@cli.command(name="connectors")
+@click.pass_context
+def connectors_cmd(ctx: click.Context) -> None:
+    """The configured connectors: type, whether their settings and secrets check out, last run and error."""
+    from hudong import connectors
+
+    ws = _open(ctx, read_only=True)
+    try:
+        done = connectors.state(ws)
+        for name, settings in connectors.configured(ws).items():
+            try:
+                checked = connectors.connector(ws, name).check()
+            except HudongError as e:
+                checked = f"not ready: {e}"
+            st = done.get(name) or {}
+            last = f"last run {st['last_run']:%Y-%m-%d %H:%M}" if st.get("last_run") else "never run"
+            err = f"; last error: {st['last_error']}" if st.get("last_error") else ""
+            click.echo(f"{name:<20} {settings.get('type', '?'):<10} {checked}; {last}{err}")
+    finally:
+        ws.close()
+
+
+@cli.command()
 @click.pass_context
 def imports(ctx: click.Context) -> None:
     """Import history: each batch with its counts and status."""
@@ -1057,8 +1103,8 @@ def run(argv: list[str] | None = None, *, remote: bool = False) -> int:
     if not remote and "--password-stdin" in args and not sys.stdin.isatty():
         sys.stdin = io.StringIO(sys.stdin.read())  # kept: a command sent to the server takes it along
     try:
-        cli.main(args=argv, prog_name="hudong", standalone_mode=False)
-        return 0
+        code = cli.main(args=argv, prog_name="hudong", standalone_mode=False)
+        return code if isinstance(code, int) else 0  # ctx.exit(n): click returns n here instead of raising
     except Delegate as d:
         if remote:
             raise HudongError("the server cannot send a command to itself") from None

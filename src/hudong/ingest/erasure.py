@@ -61,6 +61,7 @@ POLICY: dict[str, str] = {
     "web_sessions": "none: staff sign-in sessions",
     "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
     "security_events": "none: the staff security audit log",
+    "connector_state": "none: connector cursors (file names, positions; no person)",
 }
 
 
