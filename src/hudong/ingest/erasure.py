@@ -22,6 +22,7 @@ trained while the person had inbox labels are listed too: retrain them (``hudong
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from hudong.errors import HudongError
 from hudong.ingest.privacy import PSEUDONYM_RE, pseudonymise
 from hudong.store import schema as S
 from hudong.store.lake import LakeWriter, export_lake, lake_path
+from hudong.store.workspace import transaction
 from hudong.text.adapt import manifest
 
 if TYPE_CHECKING:
@@ -156,9 +158,7 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
         f"SELECT count(*) FROM text_labels WHERE (platform, interaction_id) IN ({act_keys})", args
     ).fetchone()[0]
     step = _Plan(con, dry_run, result)
-    if not dry_run:
-        con.execute("BEGIN")
-    try:
+    with contextlib.nullcontext() if dry_run else transaction(con):
         # References to their posts and interactions first (they would dangle), then the rows.
         step.update("posts", "parent_id = NULL", f"(platform, parent_id) IN ({post_keys})", args)
         step.update("posts", "root_id = NULL", f"(platform, root_id) IN ({post_keys})", args)
@@ -192,12 +192,6 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
             up_marks = ", ".join("?" for _ in uploads)
             step.update("web_uploads", "erased_at = now()::TIMESTAMP",
                         f"stored_path IN ({up_marks}) AND erased_at IS NULL", list(uploads), derived=True)
-        if not dry_run:
-            con.execute("COMMIT")
-    except BaseException:
-        if not dry_run:
-            con.execute("ROLLBACK")
-        raise
     # Files: the stored uploads that held their rows, reports that show them, the lake.
     for path in uploads:
         result.files.append(path)

@@ -31,6 +31,7 @@ import duckdb
 
 from hudong.errors import HudongError
 from hudong.store import schema as S
+from hudong.store.workspace import transaction
 from hudong.text import adapt
 from hudong.text.classifier import LANGS
 from hudong.text.emotion import EMOTIONS
@@ -102,18 +103,13 @@ def set_label(
     prev = con.execute(
         f"SELECT label FROM {TABLE} WHERE platform = ? AND interaction_id = ? AND task = ?", [platform, iid, task]
     ).fetchone()
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         inbox.record_action(ws, item, inbox.LABEL_ACTION, by_user, label=(task, label), at=at)
         con.execute(
             f"INSERT OR REPLACE INTO {TABLE} (platform, interaction_id, task, label, text, lang, by_user, labelled_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [platform, iid, task, label, text, lang, by_user, at],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "id": item,
         "task": task,
