@@ -44,7 +44,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     c = generate(tmp_path / "c", seed=12, scale=0.005)
     assert _digest(a) == _digest(b)
     assert _digest(a) != _digest(c)
-    assert [f for _, f in a][:3] == ["generic-accounts", "generic-users", "generic-campaigns"]
+    assert [f for _, f in a][:4] == ["generic-accounts", "generic-users", "generic-contacts", "generic-campaigns"]
 
 
 def test_imports_without_quarantine(built):

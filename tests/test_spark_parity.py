@@ -201,7 +201,8 @@ def test_both_engines_see_the_schema_types(duck, spark, parity_data):
                 # Timestamps: zone-less on both (DuckDB reports microsecond scale, Spark none: same values).
                 same = g.is_timestamp() and g.timezone is None if dtype.is_timestamp() else g == dtype
                 assert same, f"{engine} {name}.{col}: {g} instead of {dtype}"
-        assert duck[name].count().execute() == spark[name].count().execute() == ws.count(name), name
+        if t.lake:  # the others (contacts) stay in the workspace file and are empty on Spark
+            assert duck[name].count().execute() == spark[name].count().execute() == ws.count(name), name
 
 
 @pytest.mark.parametrize(("name", "by"), CASES)

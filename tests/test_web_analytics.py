@@ -234,7 +234,7 @@ def test_an_import_shows_new_numbers_without_any_invalidation_call(fresh_app, tm
     before = own_posts_kpi()
     hits = state.cache.hits
     assert own_posts_kpi() == before and state.cache.hits > hits  # the second view comes from the cache
-    src = state.ws.path / "exports" / "04_posts_twitter.csv"
+    (src,) = (state.ws.path / "exports").glob("*_posts_twitter.csv")
     with src.open(newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["account_id"] == OWN_TWITTER][:3]
     assert len(rows) == 3

@@ -344,12 +344,21 @@ class Workspace:
         ``columns``: the columns the source really has. A stored row is updated in those columns only (a partial
         re-import leaves the others as they are); new rows get null (or the column default) elsewhere. Default:
         every column. Rows whose given content equals the stored row are left untouched (counted as unchanged,
-        provenance too). ``rows`` must hold every column of the table either way.
+        provenance too). A relation must hold every column of the table; an Arrow table may leave out columns
+        other than the key, which then count as not given (as with ``columns``).
         """
         t = S.TABLES[table]
         con = self.con
         name = rows if isinstance(rows, str) else f"_staged_{table}"
         if not isinstance(rows, str):
+            absent = [c for c in t.column_names if c not in rows.column_names]
+            if missing_key := [k for k in t.key if k in absent]:
+                raise HudongError(f"{table}: rows lack the key column(s) {', '.join(missing_key)}")
+            if absent:
+                if columns is None:
+                    columns = [c for c in t.column_names if c not in absent]
+                for c in absent:
+                    rows = rows.append_column(c, pa.nulls(rows.num_rows))
             rows = rows.select(t.column_names).cast(S.arrow_schema(t))
             if rows.num_rows == 0:
                 return ImportCounts()
