@@ -1313,40 +1313,24 @@ _GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
 def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, distinctive, clusters, top,
                 show_progress) -> None:  # fmt: skip
     """Keywords (TF-IDF, hashtags first-class), distinctive terms per segment, or co-occurrence topics."""
-    from hudong.text import keywords as K
+    from hudong import analyses
 
-    if distinctive and by == "all":
-        raise HudongError("--distinctive needs --by (the groups to compare)")
+    mode = "clusters" if clusters else "distinctive" if distinctive else "keywords"
     with _bar("text topics", 3, show_progress) as step:
-        step("reading posts")
         ws = _open(ctx, read_only=True)
         try:
-            tiers = ws.setting("graph.tiers", None)  # the KOC tiers of hudong.toml, if set
-            posts = K.load_posts(ws, platform=_split(platform) or None, start=start, end=end,
-                                 campaign=_split(campaign) or None, roots_only=True)  # reposts repeat their root
+            res = analyses.run(ws, "topics", progress=step, mode=mode, by=by, top=top, start=start, end=end,
+                               platform=_split(platform) or None, campaign=_split(campaign) or None)
         finally:
             ws.close()
-        if by in K.SEGMENTS:
-            posts = posts.assign(**{by: K.segment_of(posts, by, tiers)})
-        elif by in _GRAINS:
-            posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
-        elif by == "campaign":
-            posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))
-        group = None if by == "all" else by
-        step("segmenting posts", total=len(posts))
-        if clusters:
-            table, _ = K.topics(posts, progress=step)
-        elif distinctive:
-            table = K.distinctive(posts, group, top=top, progress=step)
-        else:
-            table = K.keywords(posts, group, top=top, progress=step)
+    table, n = res.frame("table"), res.values["posts"]
     if clusters:
         table = table.assign(terms=table["terms"].map(" ".join))
-        _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({len(posts):,} posts)")
+        _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({n:,} posts)")
     elif distinctive:
         _emit(table, fmt, f"Distinctive terms by {by} (z of the log-odds ratio)")
     else:
-        _emit(table, fmt, f"Keywords (TF-IDF) by {by} ({len(posts):,} posts)")
+        _emit(table, fmt, f"Keywords (TF-IDF) by {by} ({n:,} posts)")
 
 
 @text.command("bursts")

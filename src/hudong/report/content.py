@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import analyses
 from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
@@ -136,25 +137,31 @@ def kpis(cache: MetricCache, card: Scorecard, lang: str) -> list[tuple[str, str]
     ]
 
 
-def nps_block(cache: MetricCache, lang: str) -> dict[str, Any] | None:
-    df = cache.frame("nps")
-    if df is None or pd.isna(df["value"].iloc[0]):
+def nps_display(values: dict[str, Any], lang: str) -> dict[str, str] | None:
+    """The NPS block's text from the ``nps`` analysis: value, interval and counts; None without responses.
+    The report and the web page both show this."""
+    if values.get("value") is None:
         return None
-    row = df.iloc[0]
-    lo, hi = row.get("ci_low"), row.get("ci_high")
-    svg = None
-    if lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi):
-        svg = charts.to_svg(charts.nps_interval(float(row["value"]), float(lo), float(hi), lang))
-    counts = t(
-        "nps_counts",
-        lang,
-        p=F.number(row.get("promoters"), lang),
-        pa=F.number(row.get("passives"), lang),
-        d=F.number(row.get("detractors"), lang),
-        n=F.number(row.get("n"), lang),
-    )
-    interval = F.nps_interval(lo, hi) if svg else "—"
-    return {"value": f"{float(row['value']):+.1f}", "interval": interval, "counts": counts, "svg": svg}
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    counts = t("nps_counts", lang, p=F.number(values.get("promoters"), lang), pa=F.number(values.get("passives"), lang),
+               d=F.number(values.get("detractors"), lang), n=F.number(values.get("n"), lang))  # fmt: skip
+    interval = F.nps_interval(lo, hi) if lo is not None and hi is not None else "—"
+    return {"value": f"{values['value']:+.1f}", "interval": interval, "counts": counts}
+
+
+def nps_block(ws: Any, lang: str, start: Any = None, end: Any = None) -> dict[str, Any] | None:
+    values = analyses.run(ws, "nps", start=_iso(start), end=_iso(end)).values
+    block = nps_display(values, lang)
+    if block is None:
+        return None
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    has_ci = lo is not None and hi is not None
+    block["svg"] = charts.to_svg(charts.nps_interval(values["value"], lo, hi, lang)) if has_ci else None
+    return block
+
+
+def _iso(x: Any) -> str | None:
+    return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
 
 def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int = TOP_POSTS) -> list[dict[str, str]]:
@@ -230,7 +237,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
                             file_sections=sections_on_file(ws))
     timings["charts"] = time.perf_counter() - t1
     content.kpis = kpis(cache, card, lang)
-    content.nps = nps_block(cache, lang)
+    content.nps = nps_block(ws, lang, start, end)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

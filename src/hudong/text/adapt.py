@@ -37,9 +37,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hudong.errors import HudongError
+from hudong.stats.evaluation import classification_scores, per_class_f1
 from hudong.text import classifier
 from hudong.text.tokenize import reads_workspace_text
 
@@ -107,14 +106,9 @@ def read_labels(path: str | Path) -> tuple[list[str], list[str], list[str | None
 
 # ---- evaluation ----------------------------------------------------------------------------------
 def scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, macro-F1 (mean F1 over the gold classes) and per-class F1 (F1 = 2PR / (P + R))."""
-    g, p = np.array(gold), np.array(pred)
-    per: dict[str, float] = {}
-    for c in sorted(set(gold)):
-        tp = float(((p == c) & (g == c)).sum())
-        prec, rec = tp / max(int((p == c).sum()), 1), tp / max(int((g == c).sum()), 1)
-        per[c] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"accuracy": float((g == p).mean()), "macro_f1": float(np.mean(list(per.values()))), "f1": per}
+    """Accuracy, macro-F1 over the gold classes and per-class F1 ({class: F1}; ``hudong.stats.evaluation``)."""
+    s = classification_scores(gold, pred)
+    return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "f1": per_class_f1(s)}
 
 
 def split(labels: Sequence[str], holdout: float, seed: int) -> tuple[list[int], list[int]]:

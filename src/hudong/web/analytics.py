@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from hudong import analyses
 from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
@@ -38,8 +39,7 @@ from hudong.metrics import tables_of
 from hudong.metrics.common import Query, own_posts
 from hudong.report import charts
 from hudong.report import propagation as P
-from hudong.report.content import post_cells
-from hudong.text import keywords
+from hudong.report.content import nps_display, post_cells
 
 from .app import state_of
 from .filters import Filters, cached_choices, parse_filters
@@ -305,27 +305,18 @@ TOP_TOPICS = 10
 
 
 def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
-    """Co-occurrence topics (``hudong.text.keywords.topics``) of the ``TOPIC_POSTS`` most recent filtered posts,
-    and a note saying so when the filter left more. Account = the post's
-    account_id (own posts), as for the metrics."""
+    """The ``topics`` analysis (co-occurrence clusters) of the ``TOPIC_POSTS`` most recent filtered posts, and a
+    note saying so when the filter left more."""
     f = fr.filters
-    posts = keywords.load_posts(
-        fr.ws,
-        platform=list(f.platform) or None,
-        start=f.start.isoformat() if f.start else None,
-        end=f.end.isoformat() if f.end else None,
-        campaign=list(f.campaign) or None,
-    )
-    if f.account:
-        posts = posts[posts["account_id"].isin(f.account)]
-    if posts.empty:
+    res = analyses.run(fr.ws, "topics", mode="clusters", recent=TOPIC_POSTS, platform=list(f.platform) or None,
+                       start=f.start.isoformat() if f.start else None, end=f.end.isoformat() if f.end else None,
+                       campaign=list(f.campaign) or None, account=list(f.account) or None)  # fmt: skip
+    if not res.values["posts"]:
         return [], ""
-    # load_posts sorts by created_at: the tail is the most recent posts (what the page is about: topics now)
-    sample = posts.tail(TOPIC_POSTS)
     note = ""
-    if len(posts) > len(sample):
-        note = tt("wa_topics_sample", fr.lang, n=F.number(len(sample), fr.lang), total=F.number(len(posts), fr.lang))
-    table, _ = keywords.topics(sample)
+    if res.values["posts_total"] > res.values["posts"]:
+        note = tt("wa_topics_sample", fr.lang, n=F.number(res.values["posts"], fr.lang),
+                  total=F.number(res.values["posts_total"], fr.lang))  # fmt: skip
     return [
         {
             "label": F.text(r["label"]),
@@ -333,7 +324,7 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
             "docs": F.number(r["docs"], fr.lang),
             "coherence": F.decimal(r["coherence"]),
         }
-        for r in table.head(TOP_TOPICS).to_dict(orient="records")
+        for r in res.frame("table").head(TOP_TOPICS).to_dict(orient="records")
     ], note
 
 
@@ -433,31 +424,22 @@ def community(request: Request, user: Reader) -> Response:
 
 # ---- relationships --------------------------------------------------------------------------------
 def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
-    lang = fr.lang
-    try:
-        row = fr.get("nps").iloc[0]
-    except Missing as e:
-        return None, Figure("nps", note=_missing(e, lang))
-    lo, hi = row.get("ci_low"), row.get("ci_high")
-    has_ci = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
+    """The ``nps`` analysis under the page's filters, shown as the report shows it (``nps_display``)."""
+    lang, f = fr.lang, fr.filters
+    values = analyses.run(fr.ws, "nps", platform=list(f.platform) or None, campaign=list(f.campaign) or None,
+                          account=list(f.account) or None, start=f.start.isoformat() if f.start else None,
+                          end=f.end.isoformat() if f.end else None).values  # fmt: skip
+    info = nps_display(values, lang)
+    if info is None:
+        return None, Figure("nps", note=_missing(fr.why_empty("nps"), lang))
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    has_ci = lo is not None and hi is not None
     fig = figure(
         "nps",
         lang,
-        lambda: charts.nps_interval(float(row["value"]), float(lo), float(hi), lang) if has_ci else None,
+        lambda: charts.nps_interval(values["value"], lo, hi, lang) if has_ci else None,
         fr.note("nps") or ("" if has_ci else tt("no_data", lang)),
     )
-    info = {
-        "value": f"{float(row['value']):+.1f}",
-        "interval": F.nps_interval(lo, hi) if has_ci else "—",
-        "counts": tt(
-            "nps_counts",
-            lang,
-            p=F.number(row.get("promoters"), lang),
-            pa=F.number(row.get("passives"), lang),
-            d=F.number(row.get("detractors"), lang),
-            n=F.number(row.get("n"), lang),
-        ),
-    }
     return info, fig
 
 
