@@ -26,16 +26,19 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check src tests benchmarks
 
 docs: setup
 	$(BIN)/hudong schema --markdown > docs/schema.md
 	$(BIN)/python -m hudong.metrics.docs > docs/metrics.md
 	$(BIN)/python -m hudong.decide.docs > docs/scorecard.md
+	$(BIN)/python -c "from hudong.platforms import markdown; print(markdown(), end='')" > docs/platforms.md
 
 bench: setup
 	$(BIN)/python benchmarks/bench_import.py

@@ -41,6 +41,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from hudong.stats.evaluation import classification_scores  # noqa: E402
 from hudong.text.classifier import TextClassifier  # noqa: E402
 from hudong.text.emotion import EMOTIONS, EmotionModel  # noqa: E402
 from hudong.text.features import zh_units  # noqa: E402
@@ -435,18 +436,7 @@ def train_toxicity(langs: Sequence[str]) -> None:
 
 # ---- evaluation ----------------------------------------------------------------------------------
 def scores(gold: Sequence[str], pred: Sequence[str], classes: Sequence[str]) -> dict[str, float]:
-    g, p = np.array(gold), np.array(pred)
-    out = {"accuracy": float((g == p).mean())}
-    f1s = []
-    for c in classes:
-        tp = float(((p == c) & (g == c)).sum())
-        prec = tp / max((p == c).sum(), 1)
-        rec = tp / max((g == c).sum(), 1)
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        out[f"f1_{c}"] = f1
-        f1s.append(f1)
-    out["macro_f1"] = float(np.mean(f1s))
-    return out
+    return classification_scores(gold, pred, classes)
 
 
 def hudong_predict(lang: str, binary: bool) -> Callable[[list[str]], list[str]]:

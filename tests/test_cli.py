@@ -95,3 +95,12 @@ def test_metrics_on_spark_equal_duckdb_from_the_cli(tmp_path):
     spark = hudong("-w", str(ws_dir), "metrics", "nps", "--format", "csv", "--engine", "spark")
     assert spark.returncode == 0, spark.stderr
     assert duck.stdout == spark.stdout and "25.0" in duck.stdout  # (2 promoters − 1 detractor) / 4
+    # The report on Spark names, before it starts and in the report, the sections that read the DuckDB file.
+    r = hudong("-w", str(ws_dir), "report", "--engine", "spark", "--no-pdf", "--lang", "en", "--out",
+               str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert "computed on spark; the propagation section and the text section read the workspace's DuckDB file" in r.stderr
+    (html,) = (tmp_path / "out").glob("*.html")
+    assert 'id="engine-note"' in html.read_text() and "the text section read the workspace" in html.read_text()
+    r = hudong("-w", str(ws_dir), "report", "--no-pdf", "--out", str(tmp_path / "out2"))
+    assert "DuckDB file" not in r.stderr and 'id="engine-note"' not in next((tmp_path / "out2").glob("*.html")).read_text()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import hudong
+from hudong.decide import build_scorecard
 from hudong.demo import build, generate, simulate
 
 SCALE = 0.02
@@ -205,6 +206,6 @@ def test_linked_buyers_share_the_pseudonym_of_their_social_account(tmp_path):
         assert linked > 0 and shop_only > 0
         assert joined == linked  # every linked buyer is the same person as a platform user
         assert ws.setting("scorecard.self_assessment") == "self-assessment.toml"
-        assert ws.scorecard().dimension("strategic_integration").score is not None
+        assert build_scorecard(ws).dimension("strategic_integration").score is not None
     finally:
         ws.close()

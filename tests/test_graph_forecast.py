@@ -145,6 +145,14 @@ def test_forecaster_beats_majority_on_held_out_events(twitter15, tmp_path):
     # save/load round trip: the same predictions
     again = SizeForecaster.load(model.save(tmp_path / "models" / "forecast.pkl"))
     pd.testing.assert_frame_equal(again.predict(held), pred)
-    with pytest.raises(HudongError, match="not a SizeForecaster"):
-        SizeForecaster.load(__import__("hudong.graph.forecast", fromlist=["save_model"]).save_model(
-            {"x": 1}, tmp_path / "other.pkl"))  # fmt: skip
+    with pytest.raises(HudongError, match="holds a RumourFlagger, not a SizeForecaster"):
+        SizeForecaster.load(_trained_flagger().save(tmp_path / "other.pkl"))
+
+
+def _trained_flagger():
+    from hudong.graph.rumour import RumourFlagger
+
+    x = pd.DataFrame({"text": ["fake news here", "real report", "fake claim", "real fact"] * 5,
+                      "users": ["a b", "c", "a", "c d"] * 5, "size": [1.0, 2.0, 3.0, 4.0] * 5})  # fmt: skip
+    return RumourFlagger(classes=("rumor", "non-rumor")).fit_frame(x, ["rumor", "non-rumor"] * 10)
+

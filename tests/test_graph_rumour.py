@@ -72,7 +72,7 @@ def test_bad_labels_and_parts_are_clear_errors():
     with pytest.raises(HudongError, match="parts must be"):
         RumourFlagger(classes=CED_CLASSES, parts=("vibes",)).fit_frame(x, labels)
     with pytest.raises(HudongError, match="not trained"):
-        RumourFlagger().proba_frame(x)
+        RumourFlagger().predict_proba(x)
 
 
 def test_published_table_is_the_reference():
@@ -88,7 +88,7 @@ def _held_out_accuracy(data, parts):
     x = rumour_frame(data)
     model = RumourFlagger(lang=str(data.info["lang"].iloc[0]), classes=classes, parts=parts)
     model.fit_frame(x.iloc[tr], [classes[i] for i in y[tr]])
-    pred = model.proba_frame(x.iloc[te]).argmax(axis=1)
+    pred = model.predict_proba(x.iloc[te]).argmax(axis=1)
     return float((pred == y[te]).mean()), float(np.mean(y[te] == np.bincount(y[tr]).argmax()))
 
 
@@ -140,4 +140,4 @@ def test_cli_scores_workspace_cascades(tmp_path):
     res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "forecast", "score", "--minutes", "30"])
     assert res.exit_code == 0 and "weibo:r" in res.output, res.output
     res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "forecast", "score", "--minutes", "45"])
-    assert isinstance(res.exception, HudongError) and "train one first" in str(res.exception)
+    assert isinstance(res.exception, HudongError) and "run `hudong forecast train` first" in str(res.exception)

@@ -171,11 +171,19 @@ def test_every_dimension_accepted(ws, m):
         assert out.column_names[0] == d
 
 
-def test_workspace_metric_api(ws):
-    df = ws.metric("posts", by=["platform", "week"])
-    assert list(df.columns) == ["platform", "week", "value"]
-    assert df["value"].tolist() == [1]
-    assert ws.metric("posts", output="arrow").num_rows == 1
+def test_workspace_metric_api(tmp_path):
+    # The Python API opens a workspace itself, as a user's script would, and returns what the front ends show.
+    T.workspace(tmp_path / "ws", accounts=[dict(account_id="me", is_own=True, brand="B")],
+                posts=[dict(post_id="p", author_id="me", account_id="me", created_at=D(2024, 1, 1, 10))]).close()
+    with hudong.open(tmp_path / "ws") as api:
+        df = api.metric("posts", by=["platform", "week"])
+        assert list(df.columns) == ["platform", "week", "value"]
+        assert df["value"].tolist() == [1]
+        assert api.metric("posts", output="arrow").num_rows == 1
+        assert api.metric("posts", output="polars").shape == (1, 1)
+        assert api.metric("posts", by=["platform"]).equals(metrics.frame(api, "posts", by=["platform"]))
+        with pytest.raises(HudongError, match="unknown output"):
+            api.metric("posts", output="excel")
 
 
 def test_errors(ws):

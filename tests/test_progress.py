@@ -66,6 +66,7 @@ def demo_ws(tmp_path_factory):
 
 
 def test_analyses_report_their_stages(demo_ws):
+    from hudong.decide import build_scorecard
     from hudong.graph import cascades_table, communities, koc_candidates
     from hudong.graph.coordination import detect_coordination
     from hudong.report import write_report
@@ -86,7 +87,7 @@ def test_analyses_report_their_stages(demo_ws):
             "communities": lambda p: communities(ws, progress=p),
             "coordination": lambda p: detect_coordination(ws, progress=p),
             "koc": lambda p: koc_candidates(ws, progress=p),
-            "scorecard": lambda p: ws.scorecard(progress=p),
+            "scorecard": lambda p: build_scorecard(ws, progress=p),
             "report": lambda p: write_report(ws, demo_ws / "reports", lang="en", formats=("html",), progress=p),
         }.items():
             rec = Recorder()

@@ -9,11 +9,12 @@ import subprocess
 import pandas as pd
 import pytest
 
+from hudong import fmt, metrics
 from hudong.decide import build_scorecard
 from hudong.decide.evidence import RIVAL_IQ_MEDIAN, MetricCache, er_followers_index
 from hudong.errors import HudongError
-from hudong.report import charts, fmt, write_report
-from hudong.report.i18n import TEXT
+from hudong.i18n import TEXT
+from hudong.report import charts, write_report
 from test_report_sample import build_sample
 
 ZH_SECTIONS = [
@@ -167,9 +168,9 @@ def test_bad_language_and_format_are_user_errors(sample, tmp_path):
 
 def test_er_index_is_the_posts_weighted_ratio_to_rival_iq(sample):
     obs = er_followers_index(MetricCache(sample))
-    posts = sample.metric("posts", by=["platform"]).set_index("platform")["value"]
-    erf = sample.metric("engagement_rate_followers", by=["platform"]).set_index("platform")["value"]
-    eri = sample.metric("engagement_rate_impressions", by=["platform"]).set_index("platform")["value"]
+    posts = metrics.frame(sample, "posts", by=["platform"]).set_index("platform")["value"]
+    erf = metrics.frame(sample, "engagement_rate_followers", by=["platform"]).set_index("platform")["value"]
+    eri = metrics.frame(sample, "engagement_rate_impressions", by=["platform"]).set_index("platform")["value"]
     idx = {
         "weibo": erf["weibo"] / RIVAL_IQ_MEDIAN["x"],
         "xiaohongshu": erf["xiaohongshu"] / RIVAL_IQ_MEDIAN["instagram"],

@@ -99,3 +99,33 @@ def test_docs_schema_md_is_generated_from_the_schema():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
     assert doc.read_text(encoding="utf-8").strip() == S.markdown().strip(), "run `make docs` to regenerate docs/schema.md"
+
+
+def test_transaction_commits_together_or_not_at_all(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    with ws.transaction():
+        ws.con.execute("INSERT INTO _meta VALUES ('a', '1')")
+        ws.con.execute("INSERT INTO _meta VALUES ('b', '2')")
+    with pytest.raises(RuntimeError), ws.transaction():
+        ws.con.execute("INSERT INTO _meta VALUES ('c', '3')")
+        raise RuntimeError("half-way")
+    assert [r[0] for r in ws.con.execute("SELECT key FROM _meta WHERE key IN ('a', 'b', 'c') ORDER BY key").fetchall()
+            ] == ["a", "b"]  # fmt: skip
+    with ws.transaction():  # usable again after the rollback
+        ws.con.execute("INSERT INTO _meta VALUES ('d', '4')")
+    ws.close()
+
+
+def test_only_the_store_writes_begin_and_commit():
+    """Issue #13.7: Workspace.transaction() (store.workspace.transaction) is the only way to write atomically."""
+    import re
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "hudong"
+    hand_written = [
+        f"{p.relative_to(src)}:{i}"
+        for p in src.rglob("*.py") if p.name != "workspace.py"
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""execute\(\s*["'](BEGIN|COMMIT|ROLLBACK)""", line)
+    ]  # fmt: skip
+    assert not hand_written, f"use ws.transaction() instead of BEGIN/COMMIT: {hand_written}"

@@ -140,9 +140,10 @@ def test_emotion_label_sets_follow_each_languages_model(workspace):
                                                  "en")] == ["fear", "surprise"]  # fmt: skip
 
 
-def test_shipped_model_is_read_not_swapped_while_workspace_models_is_active(workspace):
-    """The web app scores uploads inside ``workspace_models`` in a background thread while inbox requests ask
-    for the shipped model in others: those reads see the shipped model and leave the swap in place."""
+def test_workspace_models_are_scoped_to_their_thread(workspace):
+    """The web app scores uploads inside ``workspace_models`` in a background thread while inbox requests
+    predict in others: those see the shipped models (no process-wide swap), the scoring thread the adapted ones,
+    and nothing is left behind after the block."""
     import threading
 
     from hudong.text import classifier
@@ -150,11 +151,18 @@ def test_shipped_model_is_read_not_swapped_while_workspace_models_is_active(work
     texts, labels = synthetic(300, 5)
     (res,) = adapt.train(workspace, texts, labels, task="sentiment")
     seen: list[str] = []
+
+    def other_request() -> None:
+        seen.append(adapt.shipped_model("sentiment", "zh").version)
+        seen.append(predict(["这次联名拉胯"])[0].model_version)
+
     with adapt.workspace_models(workspace):
-        t = threading.Thread(target=lambda: seen.append(adapt.shipped_model("sentiment", "zh").version))
+        t = threading.Thread(target=other_request)
         t.start()
         t.join()
-        assert seen == [res.base_version]
-        assert predict(["这次联名拉胯"])[0].model_version == res.version  # the swap is still in place
-        assert any(m.version == res.version for m in classifier._SHIPPED.values())
+        assert seen == [res.base_version, res.base_version]
+        assert predict(["这次联名拉胯"])[0].model_version == res.version  # this thread scores with the adapted one
+        assert classifier.models_in_use()[("sentiment", "zh")].version == res.version
+        assert all(m.version != res.version for m in classifier._SHIPPED.values())  # the shipped cache is untouched
     assert predict(["这次联名拉胯"])[0].model_version == res.base_version
+    assert classifier.models_in_use() == {}

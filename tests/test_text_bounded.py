@@ -7,6 +7,7 @@ commands on a workspace imported with a 5 MB cell and a '测' * 200_000 cell und
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -114,25 +115,34 @@ def test_sentiment_emotion_and_toxicity_take_huge_texts():
         assert [r.lang for r in out] == ["zh", "en", "zh", "en"]
 
 
-def test_max_chars_comes_from_hudong_toml(tmp_path):
+def test_max_chars_comes_from_hudong_toml_per_workspace(tmp_path):
+    import threading
+
     from hudong.errors import HudongError
+    from hudong.metrics import testing as T
     from hudong.store.workspace import Workspace
     from hudong.text import tokenize
+    from hudong.text.keywords import load_posts
 
-    ws = Workspace.init(tmp_path / "ws")
-    ws.close()
+    T.workspace(tmp_path / "ws", posts=[dict(post_id="p", author_id="a", created_at=dt.datetime(2024, 1, 1),
+                                             text=BIG_ZH)]).close()
     toml = tmp_path / "ws" / "hudong.toml"
     assert "[text]" in toml.read_text() and "max_chars = 5000" in toml.read_text()
     toml.write_text(toml.read_text().replace("max_chars = 5000", "max_chars = 300"))
-    try:
-        with Workspace.open(tmp_path / "ws"):
-            assert tokenize.max_chars() == 300 and len(tokenize.analysed(BIG_ZH)) == 300
-        toml.write_text(toml.read_text().replace("max_chars = 300", 'max_chars = "lots"'))
-        with pytest.raises(HudongError, match=r"\[text\] max_chars"):
-            Workspace.open(tmp_path / "ws")
-    finally:
-        tokenize.set_max_chars(None)
+    with Workspace.open(tmp_path / "ws") as ws:
+        assert tokenize.max_chars() == tokenize.DEFAULT_MAX_CHARS  # opening a workspace changes nothing global
+        assert len(load_posts(ws)["text"].iloc[0]) == 300  # an analysis of the workspace reads its setting
+        seen = {}
+        with tokenize.workspace_text(ws) as n:
+            other = threading.Thread(target=lambda: seen.update(other=len(tokenize.analysed(BIG_ZH))))
+            other.start()
+            other.join()
+            assert n == 300 and len(tokenize.analysed(BIG_ZH)) == 300
+        assert seen["other"] == tokenize.DEFAULT_MAX_CHARS  # another thread (another workspace) is not affected
     assert tokenize.max_chars() == tokenize.DEFAULT_MAX_CHARS
+    toml.write_text(toml.read_text().replace("max_chars = 300", 'max_chars = "lots"'))
+    with Workspace.open(tmp_path / "ws") as ws, pytest.raises(HudongError, match=r"\[text\] max_chars"):
+        load_posts(ws)
 
 
 # ---- the text commands on an imported workspace with a 5 MB cell ---------------------------------------------------

@@ -19,8 +19,9 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from hudong import fmt as F  # noqa: E402
+from hudong import metrics  # noqa: E402
 from hudong.report import charts  # noqa: E402
-from hudong.report import fmt as F  # noqa: E402
 from hudong.web import auth  # noqa: E402
 from hudong.web.app import create_app  # noqa: E402
 
@@ -84,7 +85,7 @@ def kpis(html: str) -> dict[str, str]:
 
 def metric(app, name: str, by: list[str], **filters):
     with app.state.web.db() as ws:
-        return ws.metric(name, by=by, **filters)
+        return metrics.frame(ws, name, by=by, **filters)
 
 
 def test_every_page_renders_for_every_role_in_both_languages(app):
@@ -257,7 +258,7 @@ def cells(section: str, row_class: str) -> list[list[str]]:
 
 def test_people_shows_the_leiden_communities_of_the_graph_api(app):
     from hudong.graph.communities import communities
-    from hudong.report.i18n import platform_name
+    from hudong.i18n import platform_name
     from hudong.web.analytics import TOP_COMMUNITIES, page_key
     from hudong.web.cache import data_version
     from hudong.web.filters import Filters

@@ -2,6 +2,10 @@
 
 Every command has --help. Errors are one line on stderr and a non-zero exit; set HUDONG_DEBUG=1
 to see the traceback.
+
+Each command imports what it runs inside its own function: importing every analysis (pandas, igraph, jieba,
+scikit-learn, FastAPI …) takes about 2 s, which `hudong --help` and a quick `hudong imports` should not pay. These
+are the only function-local imports that cross packages; there is no import cycle to dodge (`lint-imports`).
 """
 
 from __future__ import annotations
@@ -382,6 +386,52 @@ def quarantine(ctx: click.Context, batch: str | None, limit: int) -> None:
 
 
 @cli.command()
+@click.argument("name", required=False)
+@click.pass_context
+def sync(ctx: click.Context, name: str | None) -> None:
+    """Run the connectors of hudong.toml ([connectors.NAME]) once, or only NAME: each imports what is new since
+    its last run (docs/connectors.md)."""
+    from hudong import connectors
+
+    ws = _open(ctx)
+    try:
+        results = connectors.sync(ws, name)
+    finally:
+        ws.close()
+    if not results:
+        click.echo("no connectors configured: add a [connectors.NAME] table to hudong.toml (docs/connectors.md)")
+    for r in results:
+        click.echo(f"{r.name} ({r.kind}): {r.batches} batch(es), {r.rows_read:,} rows read, {r.stored:,} stored, "
+                   f"{r.updated:,} updated, {r.quarantined:,} quarantined" + (f"; error: {r.error}" if r.error else ""))
+        for label in r.labels or []:
+            click.echo(f"  {label}")
+    if any(r.error for r in results):
+        ctx.exit(1)
+
+
+@cli.command(name="connectors")
+@click.pass_context
+def connectors_cmd(ctx: click.Context) -> None:
+    """The configured connectors: type, whether their settings and secrets check out, last run and error."""
+    from hudong import connectors
+
+    ws = _open(ctx, read_only=True)
+    try:
+        done = connectors.state(ws)
+        for name, settings in connectors.configured(ws).items():
+            try:
+                checked = connectors.connector(ws, name).check()
+            except HudongError as e:
+                checked = f"not ready: {e}"
+            st = done.get(name) or {}
+            last = f"last run {st['last_run']:%Y-%m-%d %H:%M}" if st.get("last_run") else "never run"
+            err = f"; last error: {st['last_error']}" if st.get("last_error") else ""
+            click.echo(f"{name:<20} {settings.get('type', '?'):<10} {checked}; {last}{err}")
+    finally:
+        ws.close()
+
+
+@cli.command()
 @click.pass_context
 def imports(ctx: click.Context) -> None:
     """Import history: each batch with its counts and status."""
@@ -431,6 +481,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
             account: str | None, campaign: str | None, fmt: str, lang: str, engine: str | None,
             spark_master: str | None) -> None:
     """Compute a metric (grouped --by dimensions), or list the metrics when NAME is omitted."""
+    from hudong.metrics import frame as metric_frame
     from hudong.metrics import list_metrics
     from hudong.metrics.registry import REGISTRY
 
@@ -447,7 +498,7 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
             filters[key] = vals if len(vals) > 1 else vals[0]
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
-        df = ws.metric(name, by=_split(by), **filters)
+        df = metric_frame(ws, name, by=_split(by), **filters)
         empty = _empty_note(ws, name, filters, lang) if df.empty or df["value"].dropna().empty else ""
     finally:
         ws.close()
@@ -705,10 +756,12 @@ def communities(ctx: click.Context, top: int, platform: str | None, seed: int, s
 def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None, engine: str | None,
               spark_master: str | None, show_progress: bool | None) -> None:
     """The social-media maturity scorecard: five dimensions 0–100, their evidence, benchmarks and advice."""
+    from hudong.decide.scorecard import build_scorecard
+
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         with _bar("scorecard", 1, show_progress) as step:
-            card = ws.scorecard(self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
+            card = build_scorecard(ws, self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
         lang = lang or ws.setting("language", "zh")
     finally:
         ws.close()
@@ -730,11 +783,14 @@ def report(ctx: click.Context, lang: str | None, out: str | None, pdf: bool, eng
            spark_master: str | None, show_progress: bool | None) -> None:
     """Write the report: one self-contained offline HTML file and a PDF."""
     from hudong.report import write_report
-    from hudong.report.writer import REPORT_STEPS
+    from hudong.report.content import sections_on_file
+    from hudong.report.writer import REPORT_STEPS, engine_note
 
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         lang = lang or ws.setting("language", "zh")
+        if off := sections_on_file(ws):  # said before the work starts, and again in the report
+            click.echo(engine_note(ws.engine, off, lang), err=True)
         out_dir = Path(out) if out else ws.path / "reports"
         with _bar("report", REPORT_STEPS + pdf, show_progress) as step:
             paths = write_report(ws, out_dir, lang=lang, formats=("html", "pdf") if pdf else ("html",), progress=step)
@@ -765,6 +821,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
 
     password = _demo_serve_options(serve_after, host, port, password_stdin)
 
+    from hudong.decide.scorecard import build_scorecard
     from hudong.demo import build
     from hudong.report import write_report
     from hudong.store.workspace import Workspace
@@ -783,7 +840,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
         n = ws.count("interactions")
         click.echo(f"workspace {d}: {ws.count('posts'):,} posts, {n:,} interactions, {ws.count('users'):,} users, "
                    f"{quarantined} quarantined ({len(built.files)} files imported in {t1 - t0:.1f} s)")
-        card = ws.scorecard()
+        card = build_scorecard(ws)
         click.echo(card.to_text(lang) if hasattr(card, "to_text") else json.dumps(card.to_dict(), ensure_ascii=False,
                                                                                   default=str))
         paths = write_report(ws, d / "reports", lang=lang)
@@ -1046,8 +1103,8 @@ def run(argv: list[str] | None = None, *, remote: bool = False) -> int:
     if not remote and "--password-stdin" in args and not sys.stdin.isatty():
         sys.stdin = io.StringIO(sys.stdin.read())  # kept: a command sent to the server takes it along
     try:
-        cli.main(args=argv, prog_name="hudong", standalone_mode=False)
-        return 0
+        code = cli.main(args=argv, prog_name="hudong", standalone_mode=False)
+        return code if isinstance(code, int) else 0  # ctx.exit(n): click returns n here instead of raising
     except Delegate as d:
         if remote:
             raise HudongError("the server cannot send a command to itself") from None
@@ -1256,40 +1313,24 @@ _GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
 def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, distinctive, clusters, top,
                 show_progress) -> None:  # fmt: skip
     """Keywords (TF-IDF, hashtags first-class), distinctive terms per segment, or co-occurrence topics."""
-    from hudong.text import keywords as K
+    from hudong import analyses
 
-    if distinctive and by == "all":
-        raise HudongError("--distinctive needs --by (the groups to compare)")
+    mode = "clusters" if clusters else "distinctive" if distinctive else "keywords"
     with _bar("text topics", 3, show_progress) as step:
-        step("reading posts")
         ws = _open(ctx, read_only=True)
         try:
-            tiers = ws.setting("graph.tiers", None)  # the KOC tiers of hudong.toml, if set
-            posts = K.load_posts(ws, platform=_split(platform) or None, start=start, end=end,
-                                 campaign=_split(campaign) or None, roots_only=True)  # reposts repeat their root
+            res = analyses.run(ws, "topics", progress=step, mode=mode, by=by, top=top, start=start, end=end,
+                               platform=_split(platform) or None, campaign=_split(campaign) or None)
         finally:
             ws.close()
-        if by in K.SEGMENTS:
-            posts = posts.assign(**{by: K.segment_of(posts, by, tiers)})
-        elif by in _GRAINS:
-            posts = posts.assign(**{by: posts["created_at"].dt.to_period(_GRAINS[by]).dt.start_time.dt.date.astype(str)})
-        elif by == "campaign":
-            posts = posts.assign(campaign=posts["campaign_id"].fillna("(none)"))
-        group = None if by == "all" else by
-        step("segmenting posts", total=len(posts))
-        if clusters:
-            table, _ = K.topics(posts, progress=step)
-        elif distinctive:
-            table = K.distinctive(posts, group, top=top, progress=step)
-        else:
-            table = K.keywords(posts, group, top=top, progress=step)
+    table, n = res.frame("table"), res.values["posts"]
     if clusters:
         table = table.assign(terms=table["terms"].map(" ".join))
-        _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({len(posts):,} posts)")
+        _emit(table, fmt, f"Topics: hashtag + keyword co-occurrence clusters ({n:,} posts)")
     elif distinctive:
         _emit(table, fmt, f"Distinctive terms by {by} (z of the log-odds ratio)")
     else:
-        _emit(table, fmt, f"Keywords (TF-IDF) by {by} ({len(posts):,} posts)")
+        _emit(table, fmt, f"Keywords (TF-IDF) by {by} ({n:,} posts)")
 
 
 @text.command("bursts")

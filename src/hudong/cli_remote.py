@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from hudong.store.workspace import Workspace
+
 SERVER_FILE = ".hudong-server.json"
 
 # Set in the server's command threads: the client's working directory, and how to get the server's workspace.
@@ -240,8 +242,6 @@ class CommandServer:
                 conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
 
     def _execute(self, argv: list[str], cwd: str, stdin: str | None, out: Callable, err: Callable) -> int:
-        from hudong.store.workspace import Workspace
-
         st = self.state
 
         def workspace() -> Workspace:

@@ -8,23 +8,12 @@ from typing import Any
 class HudongError(Exception):
     """A clear, user-facing error (bad input, missing workspace, unknown metric …).
 
-    An error a report or a web page may show is raised with ``HudongError.i18n(key, **params)``: its text comes
-    from ``hudong.report.i18n.TEXT[key]``, so ``message(lang)`` gives it in Chinese or English. Other errors have
-    their English text only; ``hudong.report.i18n.error_text`` says so in Chinese instead of showing English.
+    An error a report or a web page may show is made by ``hudong.i18n.translated_error(key, **params)``: it
+    carries ``key`` and ``params``, so ``hudong.i18n.error_text(err, lang)`` gives it in Chinese or English. Other
+    errors have their English text only; ``error_text`` says so in Chinese instead of showing English.
     """
 
     def __init__(self, message: str = "", *, key: str | None = None, params: dict[str, Any] | None = None):
         super().__init__(message)
         self.key = key
         self.params = params or {}
-
-    @classmethod
-    def i18n(cls, key: str, **params: Any) -> HudongError:
-        from hudong.report.i18n import t
-
-        return cls(t(key, "en", **params), key=key, params=params)
-
-    def message(self, lang: str) -> str:
-        from hudong.report.i18n import error_text
-
-        return error_text(self, lang)

@@ -14,18 +14,15 @@ from typing import Any
 
 import pandas as pd
 
-# Rival IQ 2023 medians (ER by follower per post; TikTok by views), see rules.toml.
-RIVAL_IQ_MEDIAN = {"facebook": 0.0006, "instagram": 0.0047, "x": 0.00035, "tiktok": 0.0569}
-# hudong's assumption: which Rival IQ platform each of ours is compared with, and on which ER metric.
-PLATFORM_BENCHMARK = {
-    "weibo": ("x", "engagement_rate_followers"),
-    "twitter": ("x", "engagement_rate_followers"),
-    "mastodon": ("x", "engagement_rate_followers"),
-    "bluesky": ("x", "engagement_rate_followers"),
-    "xiaohongshu": ("instagram", "engagement_rate_followers"),
-    "wechat": ("facebook", "engagement_rate_followers"),
-    "douyin": ("tiktok", "engagement_rate_impressions"),
-}
+from hudong.i18n import t
+from hudong.metrics import frame as metric_frame
+from hudong.metrics import list_metrics
+from hudong.metrics.registry import REGISTRY
+from hudong.platforms import RIVAL_IQ_MEDIAN, benchmarks
+from hudong.text.sentiment import has_scores
+
+# Which Rival IQ platform each of ours is compared with, on which ER metric (hudong's assumption): hudong/platforms.py.
+PLATFORM_BENCHMARK = benchmarks()
 BEST_HOURS_QUANTILE = 0.75  # the top quarter of weekday×hour slots are the "best hours"
 
 
@@ -56,11 +53,7 @@ class Observation:
 
 def metric_unavailable(name: str, err: Exception | str) -> Missing:
     """A metric that failed: its label and, in Chinese, the error's Chinese text when it has one."""
-    from hudong.report.i18n import t
-
     try:
-        from hudong.metrics.registry import REGISTRY
-
         label = REGISTRY[name].label_zh if name in REGISTRY else name
     except ImportError:  # pragma: no cover - the metrics package is part of hudong
         label = name
@@ -83,10 +76,6 @@ class MetricCache:
 
     def available(self) -> set[str] | None:
         try:
-            from hudong.metrics import list_metrics
-        except ImportError:
-            return None
-        try:
             return {m if isinstance(m, str) else getattr(m, "name", str(m)) for m in list_metrics()}
         except Exception:  # noqa: BLE001 - a broken registry only means "unknown"
             return None
@@ -98,7 +87,7 @@ class MetricCache:
         if key not in self._results:
             t0 = time.perf_counter()
             try:
-                df = self.ws.metric(name, by=list(by), output="pandas", **self.filters)
+                df = metric_frame(self.ws, name, by=list(by), **self.filters)
                 self._results[key] = df
             except Exception as e:  # noqa: BLE001 - any failure is reported as missing evidence, with its message
                 self._results[key] = metric_unavailable(name, e)
@@ -242,8 +231,6 @@ def metric_needs(name: str) -> tuple[str, ...]:
     if needs:
         return tuple(needs)
     try:
-        from hudong.metrics.registry import REGISTRY
-
         tables = set(REGISTRY[name].tables) if name in REGISTRY else set()
     except ImportError:  # pragma: no cover
         tables = set()
@@ -434,8 +421,6 @@ def net_sentiment(cache: MetricCache) -> Observation:
             "sentiment analysis (text intelligence) is not available yet, so word of mouth cannot be computed",
         )
     try:
-        from hudong.text.sentiment import has_scores
-
         scored = has_scores(cache.ws.con)
     except Exception:  # noqa: BLE001 - no DuckDB connection (e.g. another engine): let the metric decide
         scored = True

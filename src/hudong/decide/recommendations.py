@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from hudong.i18n import platform_name
+
 from . import evidence as E
 from .rules import load_rules
 from .scorecard import Scorecard, Value
@@ -139,8 +141,6 @@ def recommend(
     rules: tuple[RecommendationRule, ...] | None = None,
 ) -> list[Recommendation]:
     """Recommendations whose conditions hold, highest priority first, each with the evidence that fired it."""
-    from hudong.report.i18n import platform_name  # one table of platform names for every output
-
     context = context or {}
     tops = context.get("top_platforms", [])
     merged: dict[str, Value] = {**{k: v for k, v in context.items() if isinstance(v, int | float)}, **values}

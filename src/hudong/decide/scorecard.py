@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hudong.fmt import evidence_value
+from hudong.i18n import t
+
 from . import evidence as E
 from .rules import DimensionRule, EvidenceRule, Rules, load_rules
 from .self_assessment import read_answers, resolve_path
@@ -125,15 +128,11 @@ class Scorecard:
         """A terminal summary: dimensions with bars, evidence points, missing evidence and top recommendations."""
         import unicodedata
 
-        from hudong.report.fmt import evidence_value
-
         from .recommendations import recommend_for
 
         def pad(text: str, width: int) -> str:  # CJK characters take two terminal columns
             used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
             return text + " " * max(1, width - used)
-
-        from hudong.report.i18n import t
 
         zh = lang == "zh"
         level = (self.level_zh if zh else self.level_en) or "—"

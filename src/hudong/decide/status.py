@@ -14,6 +14,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hudong import fmt as F
+from hudong.i18n import platform_name, t
+from hudong.store import schema as S
+
 from . import evidence as E
 from .rules import load_rules
 from .self_assessment import resolve_path
@@ -141,8 +145,6 @@ def _config(ws: Any, cache: E.MetricCache) -> dict[str, Any]:
 
 
 def table_counts(ws: Any) -> dict[str, int]:
-    from hudong.store import schema as S
-
     out = {}
     for name in S.TABLES:
         try:
@@ -212,9 +214,6 @@ def build_status(ws: Any, *, compute: bool = True, card: Any = None, self_assess
 
 # ---- the terminal text ------------------------------------------------------------------------------------------
 def status_text(st: Status, lang: str) -> str:
-    from hudong.report import fmt as F
-    from hudong.report.i18n import platform_name, t
-
     zh = lang == "zh"
     colon = t("colon", lang)
     lines = [f"{t('st_title', lang)}{colon}{st.workspace} ({st.path})"]

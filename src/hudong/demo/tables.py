@@ -28,6 +28,7 @@ from hudong.demo.content import COMPETITOR, COMPETITOR_MENTION, Posts
 from hudong.demo.network import FollowEdges
 from hudong.demo.people import People
 from hudong.demo.timeline import END, START
+from hudong.platforms import PLATFORMS as PLATFORM_DECLARATIONS
 from hudong.store import schema as S
 
 PLATFORM_NAMES = np.array(PLATFORMS, dtype=object)
@@ -102,19 +103,9 @@ def users_table(people: People, seen: np.ndarray) -> pa.Table:
     })  # fmt: skip
 
 
-# Where a person's profile and a message live on each demo platform (WeChat has no public profile pages).
-PROFILE_URLS = {
-    "weibo": "https://weibo.com/u/{uid}",
-    "xiaohongshu": "https://www.xiaohongshu.com/user/profile/{uid}",
-    "douyin": "https://www.douyin.com/user/{uid}",
-    "twitter": "https://twitter.com/{handle}",
-}
-MESSAGE_URLS = {
-    "weibo": "https://m.weibo.cn/detail/{post}#comment-{id}",
-    "xiaohongshu": "https://www.xiaohongshu.com/explore/{post}?comment={id}",
-    "douyin": "https://www.douyin.com/video/{post}?comment={id}",
-    "twitter": "https://twitter.com/i/web/status/{id}",
-}
+# Where a person's profile and a message live on each demo platform (hudong/platforms.py; WeChat has none).
+PROFILE_URLS = {p: PLATFORM_DECLARATIONS[p].profile_url for p in PLATFORMS if PLATFORM_DECLARATIONS[p].profile_url}
+MESSAGE_URLS = {p: PLATFORM_DECLARATIONS[p].message_url for p in PLATFORMS if PLATFORM_DECLARATIONS[p].message_url}
 
 
 def contacts_table(people: People, seen: np.ndarray) -> pa.Table:

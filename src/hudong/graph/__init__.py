@@ -19,16 +19,15 @@ from hudong.graph.communities import Communities, communities, leiden_communitie
 from hudong.graph.forest import REPAIRS, Forest, build_forest, forest_from_parents
 from hudong.graph.formats import read_twitter1516_tree, read_twitter1516_trees, repost_forest, twitter1516_forest
 from hudong.graph.influence import (
-    DEFAULT_TIERS,
     cascade_influence,
     coreness,
-    follower_tier,
     graph_influence,
     interaction_edges,
     interaction_edges_expr,
     pagerank,
 )
 from hudong.graph.koc import koc_candidates
+from hudong.stats.tiers import DEFAULT_TIERS, follower_tier
 
 __all__ = [
     "Communities",

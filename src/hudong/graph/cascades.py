@@ -27,6 +27,9 @@ import pandas as pd
 from hudong.errors import HudongError
 from hudong.graph.cascade_metrics import DEFAULT_DEPTH_K, DEFAULT_USERS_K, cascade_metrics
 from hudong.graph.forest import Forest, build_forest
+from hudong.metrics import tables_of
+from hudong.metrics.common import bound_isin
+from hudong.progress import callback
 
 _SEP = "\x1f"
 MISSING_ROOT_AUTHOR = "(missing root post)"
@@ -42,9 +45,6 @@ class StoreCascades:
 
 
 def _posts(source: Any, platform: str | Sequence[str] | None) -> pd.DataFrame:
-    from hudong.metrics import tables_of
-    from hudong.metrics.common import bound_isin
-
     p = tables_of(source)["posts"]
     if platform:
         p = p.filter(bound_isin(p.platform, platform))  # request values: bound, never SQL text
@@ -176,8 +176,6 @@ def cascades_table(
     """One row per cascade: who/when it started, size (unique users), depth, max breadth, structural virality,
     growth times (minutes) and the repair counts; largest first. ``progress`` (a ``hudong.progress.Step``)
     hears of each stage."""
-    from hudong.progress import callback
-
     step = callback(progress)
     step("reading posts and building the cascades")
     sc = load_cascades(source, platform)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
+from hudong.progress import callback
 
 MEMBER_COLUMNS = ["platform", "user_id", "community", "strength", "within_weight", "between_weight",
                   "participation", "within_pagerank"]
@@ -144,7 +145,6 @@ def communities(source: Any, platform: str | Sequence[str] | None = None, resolu
     """Leiden communities of a workspace's interaction graphs (repost, comment, mention), one per platform;
     ``progress`` (a ``hudong.progress.Step``) hears of each stage."""
     from hudong.graph.influence import interaction_edges
-    from hudong.progress import callback
 
     step = callback(progress)
     step("reading the interaction graph")

@@ -43,6 +43,10 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
+from hudong.metrics import compute, tables_of
+from hudong.metrics.common import bound_isin
+from hudong.progress import callback
+from hudong.store import schema as S
 
 KINDS = ("post", "url", "hashtag")
 DEFAULT_KINDS = ("post", "url")  # hashtags are reused for weeks: opt in, with a fixed interval
@@ -94,8 +98,6 @@ def _frame(e: ir.Table, source: Any) -> pd.DataFrame:
 
 
 def _platforms(t: ir.Table, platform: str | Sequence[str] | None) -> ir.Table:
-    from hudong.metrics.common import bound_isin
-
     if not platform:
         return t
     return t.filter(bound_isin(t.platform, platform))  # request values: bound, never SQL text
@@ -105,8 +107,6 @@ def shares(
     source: Any, kinds: Iterable[str] = DEFAULT_KINDS, platform: str | Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Every first share of an item by an account: platform, user_id, kind, item, ts (UTC-naive timestamp)."""
-    from hudong.metrics import tables_of
-
     kinds = tuple(kinds)
     bad = [k for k in kinds if k not in KINDS]
     if bad:
@@ -222,8 +222,6 @@ def detect_coordination(
     """Coordinated co-sharing groups with their evidence (module docstring). ``interval``: None = estimated per
     kind from the data (CooRnet), a number = the same seconds for every kind, or seconds per kind. ``progress``
     (a ``hudong.progress.Step``) hears of each stage."""
-    from hudong.progress import callback
-
     step = callback(progress)
     if min_repetition < 1:
         raise HudongError(f"min_repetition must be ≥ 1, got {min_repetition}")
@@ -429,8 +427,6 @@ INSTANT_SHARE = 0.5
 def _actions(source: Any, platform: str | Sequence[str] | None) -> pd.DataFrame:
     """Every action of a person: their interactions (staff answers left out) and their own posts (not the
     watched accounts'), with the seconds since the post reacted to (NaN when none)."""
-    from hudong.metrics import tables_of
-
     t = tables_of(source)
     i = _platforms(t["interactions"], platform)
     i = i.filter(i.actor_id.notnull(), ~i.by_staff.fill_null(False))
@@ -515,9 +511,6 @@ def adjusted_tables(source: Any, flagged: pd.DataFrame) -> dict[str, ir.Table]:
     """The store's tables without the ``flagged`` accounts (platform, user_id): their interactions and posts
     filtered out, and their interactions subtracted from the platform-reported counts of the posts they
     touched (a reported count never goes below 0). Every metric computed on these is the adjusted value."""
-    from hudong.metrics import tables_of
-    from hudong.store import schema as S
-
     t = tables_of(source)
     out = {name: t[name] for name in S.FACT_TABLES}
     f = ibis.memtable(flagged[["platform", "user_id"]].astype(str), schema={"platform": "string", "user_id": "string"})
@@ -545,8 +538,6 @@ def kpis_raw_adjusted(
 ) -> pd.DataFrame:
     """Each KPI from the metric registry on the store (``raw``) and without the flagged accounts
     (``adjusted``), side by side with ``difference`` = adjusted − raw and ``difference_pct``."""
-    from hudong.metrics import compute
-
     flagged = flagged if flagged is not None else flagged_accounts(source)
     adj = adjusted_tables(source, flagged)
     dims = [by] if isinstance(by, str) else list(by)

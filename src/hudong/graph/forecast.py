@@ -18,11 +18,10 @@ Pipeline (docs/propagation.md, "Early size forecast"):
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +31,10 @@ from hudong.graph.cascade_metrics import cascade_metrics
 from hudong.graph.cascades import build_cascades
 from hudong.graph.forest import Forest, build_forest
 from hudong.graph.formats import read_twitter1516_trees, twitter1516_forest
+from hudong.metrics import tables_of
+from hudong.stats import evaluation
+from hudong.stats.estimator import Estimator
+from hudong.text.tokenize import detect_lang
 
 ROOT_USER_COLUMNS = ("root_followers", "root_friends", "root_statuses", "root_verified")
 SIZE_CLASSES = ("small", "medium", "large")
@@ -332,30 +335,28 @@ def grouped_folds(groups: np.ndarray, y: np.ndarray, k: int = 5, seed: int = 0) 
 
 
 def classification_scores(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> dict[str, float]:
-    """Accuracy, macro-F1 and one-vs-rest F1 per class (as BiGCN ``tools/evaluate.py``)."""
-    from sklearn.metrics import accuracy_score, f1_score
-
-    labels = list(range(len(classes)))
-    per = f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0)
-    out = {"accuracy": float(accuracy_score(y_true, y_pred)), "macro_f1": float(np.mean(per))}
-    out.update({f"f1_{c}": float(v) for c, v in zip(classes, per, strict=True)})
-    return out
+    """Accuracy, macro-F1 and one-vs-rest F1 per class of integer class codes (``hudong.stats.evaluation``)."""
+    return evaluation.classification_scores(y_true, y_pred, range(len(classes)), names=classes)
 
 
 # ---- model -----------------------------------------------------------------------------------------------
 
 
 @dataclass
-class SizeForecaster:
-    """Final size class from the first ``minutes`` of a cascade. ``edges`` = class boundaries (training-set
-    quantiles of the final size); ``classes`` their names; ``model`` a fitted scikit-learn classifier."""
+class SizeForecaster(Estimator):
+    """Final size class from the first ``minutes`` of a cascade. Learned: ``edges`` = class boundaries
+    (training-set quantiles of the final size), ``model`` a fitted scikit-learn classifier, ``columns`` the
+    features it uses. ``classes`` names the classes (``hudong.stats.estimator`` contract)."""
+
+    learned: ClassVar[tuple[str, ...]] = ("edges", "model", "columns")
+    how_to_train: ClassVar[str] = "fit it, or run `hudong forecast train`"
 
     minutes: float
     quantiles: tuple[float, ...] = (1 / 3, 2 / 3)
     classes: tuple[str, ...] = SIZE_CLASSES
     edges: np.ndarray | None = None
     model: Any = None
-    columns: list[str] = field(default_factory=list)
+    columns: list[str] | None = None
     trained_on: str = ""
 
     def fit(self, data: LabelledCascades, sizes: np.ndarray | None = None) -> SizeForecaster:
@@ -379,46 +380,20 @@ class SizeForecaster:
         ).fit(x[self.columns], y)
         return self
 
-    def predict_features(self, x: pd.DataFrame) -> np.ndarray:
-        """Class probabilities from precomputed early features."""
-        if self.model is None:
-            raise HudongError("the size forecaster is not trained (fit it, or `hudong forecast train`)")
+    def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
+        """Class probabilities (columns in ``classes`` order) from precomputed early features."""
+        self.check_fitted()
         return self.model.predict_proba(x[self.columns])
 
     def predict(self, data: LabelledCascades) -> pd.DataFrame:
         """Per cascade: cascade_id, size so far, predicted class and the class probabilities."""
         x = early_features(data, self.minutes)
-        proba = self.predict_features(x)
+        proba = self.predict_proba(x)
         out = pd.DataFrame({"cascade_id": data.info["cascade_id"].to_numpy(), "size_so_far": x["size"].to_numpy(),
                             "predicted": np.asarray(self.classes)[proba.argmax(axis=1)]})  # fmt: skip
         for i, c in enumerate(self.classes):
             out[f"p_{c}"] = proba[:, i]
         return out
-
-    def save(self, path: str | Path) -> Path:
-        return save_model(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> SizeForecaster:
-        return load_model(path, cls)
-
-
-def save_model(model: Any, path: str | Path) -> Path:
-    """Pickle a model (trusted, local: the workspace's ``models/`` folder)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-    return p
-
-
-def load_model(path: str | Path, kind: type) -> Any:
-    p = Path(path)
-    if not p.exists():
-        raise HudongError(f"no model at {p}; train one first")
-    model = pickle.loads(p.read_bytes())  # noqa: S301 — a file this workspace wrote
-    if not isinstance(model, kind):
-        raise HudongError(f"{p} holds a {type(model).__name__}, not a {kind.__name__}")
-    return model
 
 
 class SizeSoFarBaseline:
@@ -455,7 +430,7 @@ def evaluate_forecast(data: LabelledCascades, minutes: Sequence[float] = (30, 60
             base = SizeSoFarBaseline().fit(feats["size"].to_numpy()[tr], ytr)
             preds["size so far"].append(base.predict(feats["size"].to_numpy()[te]))
             fc = SizeForecaster(minutes=n).fit_features(feats.iloc[tr], sizes[tr])
-            preds["gradient boosting"].append(fc.predict_features(feats.iloc[te]).argmax(axis=1))
+            preds["gradient boosting"].append(fc.predict_proba(feats.iloc[te]).argmax(axis=1))
         y = np.concatenate(truth)
         for name, p in preds.items():
             rows.append({"minutes": n, "model": name, **classification_scores(y, np.concatenate(p), SIZE_CLASSES)})
@@ -476,8 +451,6 @@ def workspace_cascades(source: Any, platform: str | Sequence[str] | None = None)
     ``platform:root_post_id``, the root post's text and its author's followers when posted (other root-user
     columns unknown), event group = the cascade itself."""
     from hudong.graph.cascades import load_cascades
-    from hudong.metrics import tables_of
-    from hudong.text.tokenize import detect_lang
 
     sc = load_cascades(source, platform)
     p = tables_of(source)["posts"].select("platform", "post_id", "text", "author_followers").to_pyarrow().to_pandas()

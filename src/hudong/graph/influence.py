@@ -1,10 +1,10 @@
 """Who carries propagation: cascade out-degree and downstream reach, PageRank and k-core on the interaction
-graph (igraph), follower tiers. See docs/propagation.md and metrics-reference §4.
+graph (igraph). Follower tiers: hudong.stats.tiers. See docs/propagation.md and metrics-reference §4.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,29 +12,14 @@ import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.graph.cascades import MISSING_ROOT_AUTHOR, StoreCascades
+from hudong.metrics import tables_of
+from hudong.metrics.common import bound_isin
+from hudong.store.engines import spark_session
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-# Mediakix / STIM tiers (metrics-reference §4): lower bound of each tier, in followers. A tier runs up to the next
-# one's lower bound (exclusive); "mega" is > 1M, so its lower bound is 1,000,001. Below nano: "none".
-DEFAULT_TIERS: dict[str, int] = {"nano": 1_000, "micro": 10_000, "mid": 50_000, "macro": 500_000, "mega": 1_000_001}
 INTERACTION_GRAPH_TYPES = ("repost", "comment", "mention")
-
-
-def follower_tier(followers: Any, tiers: Mapping[str, int] | None = None) -> np.ndarray:
-    """Tier name per follower count (``tiers``: name → lower bound; default Mediakix/STIM). Unknown → None."""
-    tiers = dict(tiers or DEFAULT_TIERS)
-    if not tiers:
-        raise HudongError("follower tiers are empty")
-    names = sorted(tiers, key=lambda k: tiers[k])
-    bounds = np.array([tiers[k] for k in names], dtype=np.float64)
-    f = pd.to_numeric(pd.Series(followers), errors="coerce").to_numpy(dtype=np.float64)
-    idx = np.searchsorted(bounds, f, side="right") - 1
-    labels = np.array(["none", *names], dtype=object)
-    out = labels[idx + 1]
-    out[np.isnan(f)] = None
-    return out
 
 
 def cascade_influence(sc: StoreCascades) -> pd.DataFrame:
@@ -100,9 +85,6 @@ def _igraph_influence(src: np.ndarray, dst: np.ndarray, n: int, w: np.ndarray,
 def interaction_edges_expr(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
                            platform: str | Sequence[str] | None = None) -> ir.Table:
     """``interaction_edges`` as an unexecuted Ibis expression on the source's engine (DuckDB or Spark)."""
-    from hudong.metrics import tables_of
-    from hudong.metrics.common import bound_isin
-
     t = tables_of(source)
     i, p = t["interactions"], t["posts"]
     i = i.filter(i.type.isin(list(types)))
@@ -136,7 +118,6 @@ def _portable_backend(engine: str, con: Any) -> tuple[Any, bool]:
         return con, False
     if engine == "duckdb":
         return ibis.duckdb.connect(), True
-    from hudong.store.engines import spark_session
 
     return ibis.pyspark.connect(spark_session()), False
 

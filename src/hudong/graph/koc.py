@@ -19,14 +19,15 @@ import numpy as np
 import pandas as pd
 
 from hudong.graph.cascades import load_cascades
-from hudong.graph.influence import cascade_influence, follower_tier, graph_influence, interaction_edges
+from hudong.graph.influence import cascade_influence, graph_influence, interaction_edges
+from hudong.metrics import tables_of
+from hudong.progress import callback
+from hudong.stats.tiers import follower_tier
 
 KOC_TIERS = ("nano", "micro")
 
 
 def _frame(source: Any, table: str, cols: list[str]) -> pd.DataFrame:
-    from hudong.metrics import tables_of
-
     t = tables_of(source)[table]
     return t.select(*cols).to_pyarrow().to_pandas()
 
@@ -57,8 +58,6 @@ def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int]
                    require_customer: bool = True, platform: str | None = None, progress: Any = None) -> pd.DataFrame:
     """KOC candidates with the evidence for each gate, best first (see the module docstring); ``progress`` (a
     ``hudong.progress.Step``) hears of each stage."""
-    from hudong.progress import callback
-
     step = callback(progress)
     step("engagement and follower tiers")
     users = _frame(source, "users", ["platform", "user_id", "name", "followers", "is_staff"])

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,9 +33,8 @@ from hudong.graph.forecast import (
     early_features,
     final_sizes,
     grouped_folds,
-    load_model,
-    save_model,
 )
+from hudong.stats.estimator import Estimator
 from hudong.text.features import en_features, zh_features
 
 TWITTER_CLASSES = ("non-rumor", "false", "true", "unverified")
@@ -96,9 +94,13 @@ def rumour_frame(data: LabelledCascades, minutes: float | None = None) -> pd.Dat
 
 
 @dataclass
-class RumourFlagger:
+class RumourFlagger(Estimator):
     """Veracity classes of cascades. ``lang`` picks the text features (en/zh); ``parts`` the feature groups;
-    ``minutes`` observes only the first minutes of each cascade (early detection; None = the whole cascade)."""
+    ``minutes`` observes only the first minutes of each cascade (early detection; None = the whole cascade).
+    Learned: ``model`` (a scikit-learn pipeline) and ``numeric`` (its structure columns)."""
+
+    learned: ClassVar[tuple[str, ...]] = ("model", "numeric")
+    how_to_train: ClassVar[str] = "fit it, or run `hudong rumour train`"
 
     lang: str = "en"
     classes: tuple[str, ...] = TWITTER_CLASSES
@@ -107,7 +109,7 @@ class RumourFlagger:
     C: float = 2.0
     model: Any = None
     trained_on: str = ""
-    numeric: list[str] = field(default_factory=list)
+    numeric: list[str] | None = None
 
     def _pipeline(self, numeric: list[str]):
         from sklearn.compose import ColumnTransformer
@@ -146,10 +148,9 @@ class RumourFlagger:
         self.trained_on = ",".join(sorted(set(data.info["dataset"])))
         return self
 
-    def proba_frame(self, x: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
         """Probabilities per class (columns in ``classes`` order) for a ``rumour_frame``."""
-        if self.model is None:
-            raise HudongError("the rumour model is not trained (fit it, or `hudong rumour train`)")
+        self.check_fitted()
         p = np.zeros((len(x), len(self.classes)))
         p[:, self.model.classes_] = self.model.predict_proba(x)
         return p
@@ -160,7 +161,7 @@ class RumourFlagger:
         return self.score_frame(rumour_frame(data, self.minutes), data.info["cascade_id"].to_numpy())
 
     def score_frame(self, x: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
-        p = self.proba_frame(x)
+        p = self.predict_proba(x)
         risky = np.array([c in RISK_CLASSES for c in self.classes])
         pred = np.asarray(self.classes, dtype=object)[p.argmax(axis=1)]
         out = pd.DataFrame({"cascade_id": ids, "predicted": pred, "risk": p[:, risky].sum(axis=1),
@@ -168,13 +169,6 @@ class RumourFlagger:
         for i, c in enumerate(self.classes):
             out[f"p_{c}"] = p[:, i]
         return out.sort_values("risk", ascending=False, kind="stable").reset_index(drop=True)
-
-    def save(self, path: str | Path) -> Path:
-        return save_model(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path) -> RumourFlagger:
-        return load_model(path, cls)
 
 
 def _codes(labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
@@ -213,7 +207,7 @@ def evaluate_rumour(data: LabelledCascades, variants: dict[str, tuple[str, ...]]
     for name, parts in variants.items():
         pred = np.concatenate([
             RumourFlagger(lang=lang, classes=classes, parts=parts, minutes=minutes)
-            .fit_frame(x.iloc[tr], [classes[i] for i in y[tr]]).proba_frame(x.iloc[te]).argmax(axis=1)
+            .fit_frame(x.iloc[tr], [classes[i] for i in y[tr]]).predict_proba(x.iloc[te]).argmax(axis=1)
             for tr, te in folds
         ])  # fmt: skip
         rows.append({"model": f"hudong: {name}", **classification_scores(y[order], pred, classes)})

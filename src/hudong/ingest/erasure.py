@@ -22,6 +22,7 @@ trained while the person had inbox labels are listed too: retrain them (``hudong
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,9 @@ from typing import TYPE_CHECKING, Any
 from hudong.errors import HudongError
 from hudong.ingest.privacy import PSEUDONYM_RE, pseudonymise
 from hudong.store import schema as S
+from hudong.store.lake import LakeWriter, export_lake, lake_path
+from hudong.store.workspace import transaction
+from hudong.text.adapt import manifest
 
 if TYPE_CHECKING:
     import duckdb
@@ -59,6 +63,7 @@ POLICY: dict[str, str] = {
     "web_sessions": "none: staff sign-in sessions",
     "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
     "security_events": "none: the staff security audit log",
+    "connector_state": "none: connector cursors (file names, positions; no person)",
 }
 
 
@@ -153,9 +158,7 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
         f"SELECT count(*) FROM text_labels WHERE (platform, interaction_id) IN ({act_keys})", args
     ).fetchone()[0]
     step = _Plan(con, dry_run, result)
-    if not dry_run:
-        con.execute("BEGIN")
-    try:
+    with contextlib.nullcontext() if dry_run else transaction(con):
         # References to their posts and interactions first (they would dangle), then the rows.
         step.update("posts", "parent_id = NULL", f"(platform, parent_id) IN ({post_keys})", args)
         step.update("posts", "root_id = NULL", f"(platform, root_id) IN ({post_keys})", args)
@@ -189,12 +192,6 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
             up_marks = ", ".join("?" for _ in uploads)
             step.update("web_uploads", "erased_at = now()::TIMESTAMP",
                         f"stored_path IN ({up_marks}) AND erased_at IS NULL", list(uploads), derived=True)
-        if not dry_run:
-            con.execute("COMMIT")
-    except BaseException:
-        if not dry_run:
-            con.execute("ROLLBACK")
-        raise
     # Files: the stored uploads that held their rows, reports that show them, the lake.
     for path in uploads:
         result.files.append(path)
@@ -207,8 +204,6 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
     result.your_files = sorted(s for s in sources if s not in uploads and Path(s).exists())
     result.lake_rows = _lake(ws, dry_run, result)
     if had_labels:
-        from hudong.text.adapt import manifest
-
         result.models = sorted(k for k, e in manifest(ws).items() if e.get("path"))
     return result
 
@@ -280,8 +275,6 @@ def _reports(ws: Workspace, needles: list[str]) -> list[Path]:
 
 def _lake(ws: Workspace, dry_run: bool, result: Erasure) -> int:
     """Prune the person's rows from the workspace's lake, and refresh the rows whose links were nulled."""
-    from hudong.store.lake import export_lake, lake_path
-
     path = lake_path(ws)
     if not path or dry_run or not result.total:
         return 0
@@ -291,8 +284,6 @@ def _lake(ws: Workspace, dry_run: bool, result: Erasure) -> int:
 
 
 def _lake_rows(path: str) -> int:
-    from hudong.store.lake import LakeWriter
-
     with LakeWriter(path, create=False) as lake:
         return sum(lake.count(t) for t in S.TABLES)
 

@@ -51,7 +51,8 @@ from hudong.ingest.limits import ImportLimits
 from hudong.ingest.mapping import Mapping, Spec, Target, load_mapping
 from hudong.ingest.privacy import pseudonymise_array, redact_text
 from hudong.store import schema as S
-from hudong.store.workspace import ImportCounts
+from hudong.store.lake import export_lake, lake_path
+from hudong.store.workspace import ImportCounts, transaction
 
 if TYPE_CHECKING:
     from hudong.store.workspace import Workspace
@@ -883,7 +884,6 @@ def import_file(
     summary = ImportSummary(batch_id=_batch_id(), source_file=str(p), format=mapping.name)
     limits = limits or import_limits(ws)
     con = ws.con
-    in_txn = False
     job: _Job | None = None
     # DuckDB draws its own progress bar for long statements; ours (or none) replaces it during the import. Its
     # memory is bounded while the import stages and writes (it spills to disk beyond): a 1M-row file stays < 1 GB.
@@ -922,24 +922,16 @@ def import_file(
                 rows_quarantined=summary.quarantined,
                 rows_accepted=summary.rows_read - summary.quarantined,
             )
-            con.execute("BEGIN")
-            in_txn = True
-            job.store(track)
-            summary.seconds = (dt.datetime.now() - started).total_seconds()
-            _record_batch(ws, summary, sha, started, "ok", _note(summary))
-            con.execute("COMMIT")
-            in_txn = False
+            with transaction(con):
+                job.store(track)
+                summary.seconds = (dt.datetime.now() - started).total_seconds()
+                _record_batch(ws, summary, sha, started, "ok", _note(summary))
             track.update("done", 1.0)
     except BaseException as e:
-        if in_txn:
-            con.execute("ROLLBACK")
         message = str(e) if isinstance(e, HudongError) else f"{p}: import failed: {type(e).__name__}: {e}"
-        try:
-            con.execute("BEGIN")
+        # the original error matters more than the bookkeeping one
+        with contextlib.suppress(Exception), transaction(con):
             _record_batch(ws, summary, _sha256(p), started, "failed", message[:2000])
-            con.execute("COMMIT")
-        except Exception:  # noqa: BLE001 - the original error matters more than the bookkeeping one
-            con.execute("ROLLBACK")
         if isinstance(e, HudongError) or not isinstance(e, Exception):
             raise
         raise HudongError(message) from e
@@ -958,8 +950,6 @@ def _sync_lake(ws: Workspace) -> None:
     The DuckDB file stays the system of record: if this fails, the next import or `hudong export --lake`
     catches the lake up.
     """
-    from hudong.store.lake import export_lake, lake_path
-
     path = lake_path(ws)
     if path:
         export_lake(ws, path)

@@ -33,7 +33,7 @@ from hudong.metrics.common import Query, Tables
 from hudong.metrics.registry import REGISTRY, Metric
 from hudong.store import schema as S
 
-__all__ = ["REGISTRY", "Metric", "compute", "expr", "get", "list_metrics", "tables_of"]
+__all__ = ["REGISTRY", "Metric", "compute", "expr", "frame", "get", "list_metrics", "tables_of"]
 
 
 MODULE_ORDER = ("engagement", "ugc", "community", "relationship", "voice", "sentiment", "responsiveness", "timing")
@@ -130,6 +130,22 @@ def expr(
     cols = [*dims, "value", *[c for c in m.extra_columns if c not in dims]]
     result = result.select(*cols)
     return result.order_by(list(dims)) if dims else result
+
+
+def frame(ws: Any, name: str, by: str | Sequence[str] = (), *, output: str = "pandas", **filters: Any) -> Any:
+    """A metric computed on the workspace's engine (``ws.source``) as a pandas (default), ``"arrow"`` or
+    ``"polars"`` frame; what ``hudong.Workspace.metric`` and the front ends return. ``filters``: ``start``/``end``
+    (dates), ``platform``, ``account``, ``campaign`` (a value or a list)."""
+    result = compute(ws.source, name, by=by, **filters)
+    if output == "arrow":
+        return result
+    if output == "polars":
+        import polars as pl  # only for callers who ask for polars
+
+        return pl.from_arrow(result)
+    if output == "pandas":
+        return result.to_pandas()
+    raise HudongError(f"unknown output {output!r}: use pandas, arrow or polars")
 
 
 def compute(

@@ -31,15 +31,10 @@ def arrow_rows(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
 
 def fill(ws: Workspace, **tables: Iterable[Mapping[str, Any]] | pa.Table) -> Workspace:
     """Upsert rows into the workspace in one transaction: ``fill(ws, posts=[...], interactions=[...])``."""
-    ws.con.execute("BEGIN")
-    try:
+    with ws.transaction():
         for name, rows in tables.items():
             data = rows if isinstance(rows, pa.Table) else arrow_rows(name, rows)
             ws.upsert(name, data)
-        ws.con.execute("COMMIT")
-    except Exception:
-        ws.con.execute("ROLLBACK")
-        raise
     return ws
 
 

@@ -20,6 +20,8 @@ from ibis.common.exceptions import IbisError
 
 from hudong.metrics.common import TIME_GRAINS, Query, Tables, filter_obs, group, is_true, post_engagement, ratio
 from hudong.metrics.registry import metric
+from hudong.text.mentions import FULL_WIDTH, HALF_WIDTH, BrandMatcher, brands_from
+from hudong.text.tokenize import checked_max_chars
 
 DIMS = (*TIME_GRAINS, "platform")
 SOV = "Hootsuite share-of-voice 4-step definition; Sprout: brand metrics / total market metrics"
@@ -37,8 +39,6 @@ def brand_accounts(t: Tables, q: Query) -> ir.Table:
 def watched_brands(t: Tables, q: Query) -> list:
     """The watched brands (``hudong.text.mentions.brands_from``: settings + the accounts table, read here — it
     is small), the same list ``hudong text mentions`` and the crisis alerts use."""
-    from hudong.text.mentions import brands_from
-
     cols = ["platform", "account_id", "name", "brand", "is_own", "aliases"]
     try:
         rows = t["accounts"].select(*cols).to_pyarrow().to_pylist()
@@ -47,25 +47,21 @@ def watched_brands(t: Tables, q: Query) -> list:
     return brands_from(q.setting, [tuple(r[c] for c in cols) for r in rows])
 
 
-def normalized_text(text: ir.StringValue) -> ir.StringValue:
+def normalized_text(text: ir.StringValue, q: Query) -> ir.StringValue:
     """``hudong.text.mentions.normalize`` in SQL: full-width ASCII and spaces → ASCII, lower case; of the analysed
-    part of the text, as ``BrandMatcher.find`` (its first ``tokenize.max_chars()`` characters)."""
-    from hudong.text.mentions import FULL_WIDTH, HALF_WIDTH
-    from hudong.text.tokenize import max_chars
-
-    return text.substr(0, max_chars()).translate(FULL_WIDTH, HALF_WIDTH).lower()
+    part of the text, as ``BrandMatcher.find`` (its first ``[text] max_chars`` characters)."""
+    limit = checked_max_chars(q.setting("text.max_chars"))
+    return text.substr(0, limit).translate(FULL_WIDTH, HALF_WIDTH).lower()
 
 
 def mentions(t: Tables, q: Query) -> ir.Table:
     """One row per (mention, brand): platform, ts, brand. Posts: ``BrandMatcher``'s rules as regular expressions,
     one pass per brand (``sql_patterns``); @-mentions: interactions of type ``mention`` at a brand's account."""
-    from hudong.text.mentions import BrandMatcher
-
     p = t["posts"]
     ba = brand_accounts(t, q)
     brands = watched_brands(t, q)
     posts = p.filter(p.text.notnull()).select(platform=p.platform, post_id=p.post_id, ts=p.created_at,
-                                               account=p.account_id, text=normalized_text(p.text))
+                                               account=p.account_id, text=normalized_text(p.text, q))
     hits = []
     for brand, pattern, removed in (BrandMatcher(brands).sql_patterns() if brands else []):
         # "¦": neither a letter, a digit nor an alias separator, like find's NUL (a NUL cannot go into SQL text)

@@ -2,7 +2,7 @@
 web dashboard draw the same specs). ``to_svg`` renders a spec offline with vl-convert (no browser).
 
 Each function takes the DataFrame ``ws.metric(...)`` returns (dimension columns, then ``value``) and a
-language; labels come from ``hudong.report.i18n``. Data is inlined in the spec, so a spec is self-contained.
+language; labels come from ``hudong.i18n``. Data is inlined in the spec, so a spec is self-contained.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .i18n import platform_name, t
+from hudong.fmt import clip_nps
+from hudong.i18n import platform_name, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica Neue, Arial, sans-serif"
 INK = "#1f2937"
@@ -302,7 +303,6 @@ def nps_interval(nps: float, ci_low: float, ci_high: float, lang: str) -> dict[s
             {"from": 50, "to": 100, "band": "#bbf7d0"},
         ]
     )
-    from .fmt import clip_nps
 
     point = pd.DataFrame([{"nps": clip_nps(nps), "lo": clip_nps(ci_low), "hi": clip_nps(ci_high)}])
     x = {"type": "quantitative", "scale": {"domain": [-100, 100]}, "title": "NPS"}

@@ -13,13 +13,16 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import analyses
+from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
+from hudong.i18n import error_text, media_name, platform_name, t
+from hudong.metrics.common import _parse_time
+from hudong.progress import callback
 
 from . import charts
-from . import fmt as F
-from .i18n import error_text, media_name, platform_name, t
 
 TOP_POSTS = 10
 TEXT_CHARS = 80
@@ -44,6 +47,18 @@ class ReportContent:
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str = "duckdb"  # what the metrics and the scorecard were computed on
+    file_sections: tuple[str, ...] = ()  # sections read from the DuckDB file although engine is not duckdb
+
+
+# The report sections whose analyses (hudong.graph, hudong.text) read the workspace's DuckDB file whatever engine
+# the metrics run on (docs/spark.md): on another engine the report says so, before and in the report.
+FILE_SECTIONS = ("propagation", "text")
+
+
+def sections_on_file(ws: Any) -> tuple[str, ...]:
+    """The sections of ``ws``'s report that will read the DuckDB file rather than ``ws.engine``; () on DuckDB."""
+    return () if ws.engine == "duckdb" else FILE_SECTIONS
 
 
 def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:
@@ -122,32 +137,36 @@ def kpis(cache: MetricCache, card: Scorecard, lang: str) -> list[tuple[str, str]
     ]
 
 
-def nps_block(cache: MetricCache, lang: str) -> dict[str, Any] | None:
-    df = cache.frame("nps")
-    if df is None or pd.isna(df["value"].iloc[0]):
+def nps_display(values: dict[str, Any], lang: str) -> dict[str, str] | None:
+    """The NPS block's text from the ``nps`` analysis: value, interval and counts; None without responses.
+    The report and the web page both show this."""
+    if values.get("value") is None:
         return None
-    row = df.iloc[0]
-    lo, hi = row.get("ci_low"), row.get("ci_high")
-    svg = None
-    if lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi):
-        svg = charts.to_svg(charts.nps_interval(float(row["value"]), float(lo), float(hi), lang))
-    counts = t(
-        "nps_counts",
-        lang,
-        p=F.number(row.get("promoters"), lang),
-        pa=F.number(row.get("passives"), lang),
-        d=F.number(row.get("detractors"), lang),
-        n=F.number(row.get("n"), lang),
-    )
-    interval = F.nps_interval(lo, hi) if svg else "—"
-    return {"value": f"{float(row['value']):+.1f}", "interval": interval, "counts": counts, "svg": svg}
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    counts = t("nps_counts", lang, p=F.number(values.get("promoters"), lang), pa=F.number(values.get("passives"), lang),
+               d=F.number(values.get("detractors"), lang), n=F.number(values.get("n"), lang))  # fmt: skip
+    interval = F.nps_interval(lo, hi) if lo is not None and hi is not None else "—"
+    return {"value": f"{values['value']:+.1f}", "interval": interval, "counts": counts}
+
+
+def nps_block(ws: Any, lang: str, start: Any = None, end: Any = None) -> dict[str, Any] | None:
+    values = analyses.run(ws, "nps", start=_iso(start), end=_iso(end)).values
+    block = nps_display(values, lang)
+    if block is None:
+        return None
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    has_ci = lo is not None and hi is not None
+    block["svg"] = charts.to_svg(charts.nps_interval(values["value"], lo, hi, lang)) if has_ci else None
+    return block
+
+
+def _iso(x: Any) -> str | None:
+    return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
 
 def top_posts(ws: Any, lang: str, start: Any = None, end: Any = None, limit: int = TOP_POSTS) -> list[dict[str, str]]:
     """The organization's own posts with the most engagements (likes + comments + reposts + saves)."""
     import ibis
-
-    from hudong.metrics.common import _parse_time
 
     posts = ws.table("posts")
     own = ws.table("accounts").filter(lambda a: a.is_own)
@@ -204,8 +223,6 @@ def post_cells(r: dict[str, Any], lang: str, *, posted: Any, engagements: Any) -
 def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_assessment: Any = None,
            progress: Any = None) -> ReportContent:  # fmt: skip
     """The report's content; ``progress`` (a ``hudong.progress.Step``) hears of each section."""
-    from hudong.progress import callback
-
     step = callback(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -216,10 +233,11 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     step("charts")
     t1 = time.perf_counter()
     sla = float(ws.setting("business_hours.sla_minutes", 240) or 240)
-    content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla))
+    content = ReportContent(lang, card, recs, charts=build_charts(cache, lang, sla), engine=ws.engine,
+                            file_sections=sections_on_file(ws))
     timings["charts"] = time.perf_counter() - t1
     content.kpis = kpis(cache, card, lang)
-    content.nps = nps_block(cache, lang)
+    content.nps = nps_block(ws, lang, start, end)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

@@ -13,9 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hudong import fmt as F
+from hudong.graph import cascade_metrics, coordination, koc_candidates, load_cascades
+from hudong.i18n import TEXT, platform_name, t, tier_name
+from hudong.metrics import get
+
 from . import charts
-from . import fmt as F
-from .i18n import TEXT, platform_name, t, tier_name
 
 log = logging.getLogger("hudong.report")
 TREE_NODES = 250  # users drawn: those with the largest downstream (their parents always come too)
@@ -89,8 +92,6 @@ def _growth(sc: Any, table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def gather_propagation(ws: Any, lang: str) -> Propagation:
     """Everything the section shows; a part whose data is missing is left out with a note."""
-    from hudong.graph import cascade_metrics, coordination, koc_candidates, load_cascades
-
     out = Propagation()
     sc = load_cascades(ws)
     if sc.forest.n_cascades:
@@ -159,8 +160,6 @@ def _name(r: dict) -> str:
 def kpi_rows(df: pd.DataFrame, lang: str) -> list[dict[str, str]]:
     """The coordination table: each KPI raw, without the flagged accounts, and the difference; a KPI that cannot be
     computed (e.g. per-post rates with no own posts) reads "—" in every column."""
-    from hudong.metrics import get
-
     def value(v: float, unit: str) -> str:
         return F.percent(v) if unit == "ratio" else (F.decimal(v) if unit.endswith("per post") else F.number(v, lang))
 

@@ -16,11 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import fmt as F
 from hudong.errors import HudongError
+from hudong.i18n import error_text, platform_name, t
+from hudong.text.alerts import find_alerts
+from hudong.text.bursts import rising, term_series
+from hudong.text.keywords import keywords, load_posts
 
 from . import charts
-from . import fmt as F
-from .i18n import error_text, platform_name, t
 
 TOP_TERMS = 15
 POST_CHARS = 70
@@ -40,8 +43,6 @@ def _weekly_polarity(posts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rising(posts: pd.DataFrame) -> pd.DataFrame:
-    from hudong.text.bursts import rising, term_series
-
     orig = posts[posts["parent_id"].isna()]
     last = orig["created_at"].max()
     orig = orig[orig["created_at"] > last.normalize() - pd.Timedelta(days=35)]  # the 5 weeks used: segment less
@@ -53,16 +54,12 @@ def _rising(posts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _keywords(posts: pd.DataFrame) -> pd.DataFrame:
-    from hudong.text.keywords import keywords
-
     orig = posts[posts["parent_id"].isna()]
     recent = orig[orig["created_at"] > orig["created_at"].max() - pd.Timedelta(days=30)]
     return keywords(recent, top=TOP_TERMS)
 
 
 def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
-    from hudong.text.alerts import find_alerts
-
     out = []
     for a in find_alerts(ws, start=start, end=end):
         line = t("crisis_line", lang, signal=t(f"crisis_{a.signal}", lang), start=a.start.date(), end=a.end.date(),
@@ -77,8 +74,6 @@ def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
 
 
 def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextSections:
-    from hudong.text.keywords import load_posts
-
     from .content import Chart
 
     sec = TextSections()

@@ -12,11 +12,13 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup, escape
 
+from hudong import fmt as F
+from hudong.decide.rules import load_rules
 from hudong.errors import HudongError
+from hudong.i18n import check_lang, labels, platform_name, t
+from hudong.progress import callback
 
-from . import fmt as F
 from .content import ReportContent, gather
-from .i18n import check_lang, labels, platform_name, t
 
 FORMATS = ("html", "pdf")
 log = logging.getLogger("hudong.report")
@@ -71,7 +73,6 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
     nps_missing = next(
         ((m.reason_zh if lang == "zh" else m.reason_en) for m in card.missing if m.key == "nps"), t("no_data", lang)
     )
-    from hudong.decide.rules import load_rules
 
     tpl = _env().from_string(_template_text("report.html.j2"))
     return tpl.render(
@@ -94,6 +95,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
                        min_overall=F.percent(load_rules().min_overall_coverage, 0)),
         insufficient_note=t("insufficient_note", lang, cov=F.percent(card.coverage, 0),
                             min=F.percent(card.min_overall_coverage, 0)),
+        engine_note=engine_note(content.engine, content.file_sections, lang),
         fmt=F,
         pname=lambda p: platform_name(p, lang),
         chart=chart,
@@ -103,9 +105,15 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
     )
 
 
-def _unit(evidence_key: str) -> str:
-    from hudong.decide.rules import load_rules
+def engine_note(engine: str, file_sections: tuple[str, ...], lang: str) -> str:
+    """What the report was computed on, when not the DuckDB file alone: "" on DuckDB."""
+    if engine == "duckdb":
+        return ""
+    names = t("list_sep", lang).join(t(f"section_{s}", lang) for s in file_sections)
+    return t("engine_note", lang, engine=engine, sections=names) if names else t("engine_all", lang, engine=engine)
 
+
+def _unit(evidence_key: str) -> str:
     try:
         return load_rules().evidence_rule(evidence_key).unit
     except KeyError:
@@ -138,8 +146,6 @@ def write_report(
     Seconds per step (each metric, charts, PDF) are logged at DEBUG level on the ``hudong.report`` logger;
     ``progress`` (a ``hudong.progress.Step``) hears of each section (``REPORT_STEPS`` stages, + 1 with the PDF).
     """
-    from hudong.progress import callback
-
     step = callback(progress)
     check_lang(lang)
     bad = [f for f in formats if f not in FORMATS]

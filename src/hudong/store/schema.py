@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 4
+from hudong import platforms as P
+
+SCHEMA_VERSION = 5
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -36,19 +38,7 @@ INTERACTION_TYPES = (
     "save",
     "reply",
 )
-PLATFORMS = (
-    "weibo",
-    "wechat",
-    "xiaohongshu",
-    "douyin",
-    "twitter",
-    "mastodon",
-    "bluesky",
-    "reddit",
-    "shop",
-    "survey",
-    "other",
-)
+PLATFORMS = tuple(P.PLATFORMS)  # declared in hudong/platforms.py
 MEDIA_TYPES = ("text", "image", "video", "link", "live", "article", "audio", "other")
 
 
@@ -506,6 +496,27 @@ SECURITY_EVENTS = _table(
     APP_TABLES,
 )
 
+CONNECTOR_STATE = _table(
+    Table(
+        "connector_state",
+        "Where each connector ([connectors.NAME] in hudong.toml) has got to: its cursor, last run and error",
+        "各数据连接器([connectors.NAME])的同步进度：游标、最近运行与错误",
+        (
+            _c("name", "VARCHAR", "The connector's name in hudong.toml", "连接器名称", nullable=False),
+            _c("kind", "VARCHAR", "Its type (folder, …)", "类型", nullable=False),
+            _c("cursor", "VARCHAR", "Position after the last imported batch (the connector's own format)", "游标"),
+            _c("last_run", "TIMESTAMP", "Last run (UTC)", "最近运行(UTC)"),
+            _c("last_ok", "TIMESTAMP", "Last run without error (UTC)", "最近成功(UTC)"),
+            _c("last_error", "VARCHAR", "The last run's error, if any", "最近错误"),
+            _c("batches", "BIGINT", "Batches imported so far", "已导入批次", nullable=False),
+            _c("rows_read", "BIGINT", "Rows read so far", "已读取行数", nullable=False),
+        ),
+        key=("name",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 INBOX_ACTIONS = _table(
     Table(
         "inbox_actions",
@@ -703,4 +714,5 @@ MIGRATIONS: list[Migration] = [
         "ALTER TABLE interactions ADD COLUMN IF NOT EXISTS url VARCHAR",
         ddl(CONTACTS),
     ]),
+    Migration(5, "connector_state: cursors of the connectors (issue #13)", [ddl(CONNECTOR_STATE)]),
 ]

@@ -12,12 +12,13 @@ re-import changes nothing, not even provenance).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import time
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,20 @@ self_assessment = ""      # optional TOML file with answers the data cannot give
 [text]
 max_chars = 5000          # characters of each text that are analysed (keywords, sentiment, mentions…); stored whole
 """
+
+
+@contextlib.contextmanager
+def transaction(con: Any) -> Iterator[Any]:
+    """``BEGIN`` … ``COMMIT`` on ``con`` (a connection or cursor), ``ROLLBACK`` if the block raises — also on
+    Ctrl-C. The one way hudong writes several statements as one (a test checks no module writes BEGIN itself)."""
+    con.execute("BEGIN")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
+            con.execute("ROLLBACK")
+        raise
 
 
 class WorkspaceLocked(HudongError):
@@ -195,9 +210,6 @@ class Workspace:
             config = tomllib.loads((p / CONFIG_NAME).read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise HudongError(f"{p / CONFIG_NAME}: {e}") from None
-        from hudong.text.tokenize import configure
-
-        configure(lookup(config, "text.max_chars"))  # the analysed length of texts ([text] max_chars)
         deadline = time.monotonic() + wait
         told = False
         while True:
@@ -234,11 +246,10 @@ class Workspace:
         con.execute("CREATE TABLE IF NOT EXISTS _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         row = con.execute("SELECT value FROM _meta WHERE key = 'schema_version'").fetchone()
         if row is None:
-            con.execute("BEGIN")
-            for t in [*S.TABLES.values(), *S.APP_TABLES.values()]:
-                con.execute(S.ddl(t))
-            con.execute("INSERT INTO _meta VALUES ('schema_version', ?)", [str(S.SCHEMA_VERSION)])
-            con.execute("COMMIT")
+            with transaction(con):
+                for t in [*S.TABLES.values(), *S.APP_TABLES.values()]:
+                    con.execute(S.ddl(t))
+                con.execute("INSERT INTO _meta VALUES ('schema_version', ?)", [str(S.SCHEMA_VERSION)])
             return
         version = int(row[0])
         if version > S.SCHEMA_VERSION:
@@ -248,15 +259,10 @@ class Workspace:
         for m in S.MIGRATIONS:
             if m.version <= version:
                 continue
-            con.execute("BEGIN")
-            try:
+            with transaction(con):
                 for stmt in m.statements:
                     con.execute(stmt)
                 con.execute("UPDATE _meta SET value = ? WHERE key = 'schema_version'", [str(m.version)])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
 
     @property
     def schema_version(self) -> int:
@@ -298,30 +304,14 @@ class Workspace:
             raise HudongError(f"unknown table {name!r}; tables: {', '.join(S.TABLES)}")
         return self.ibis.table(name)
 
-    def metric(self, name: str, by: str | list[str] | tuple[str, ...] = (), *, output: str = "pandas", **filters: Any):
-        """Compute a registered metric, grouped by dimensions (e.g. ``by=["platform", "week"]``).
+    def transaction(self) -> contextlib.AbstractContextManager[Any]:
+        """``with ws.transaction():`` — the statements of the block commit together or not at all."""
+        return transaction(self.con)
 
-        ``filters``: ``start``/``end`` (dates), ``platform``, ``account``, ``campaign`` (a value or a list).
-        ``output``: ``"pandas"`` (default), ``"arrow"`` or ``"polars"``.
-        """
-        from hudong.metrics import compute
-
-        result: pa.Table = compute(self._tables if self._tables is not None else self, name, by=by, **filters)
-        if output == "arrow":
-            return result
-        if output == "polars":
-            import polars as pl
-
-            return pl.from_arrow(result)
-        if output == "pandas":
-            return result.to_pandas()
-        raise HudongError(f"unknown output {output!r}: use pandas, arrow or polars")
-
-    def scorecard(self, **kw: Any):
-        """The social-media maturity scorecard (see ``hudong.decide.scorecard``)."""
-        from hudong.decide.scorecard import build_scorecard
-
-        return build_scorecard(self, **kw)
+    @property
+    def source(self) -> Any:
+        """What analyses read tables from: this workspace, or the engine chosen by ``use_engine`` (Spark)."""
+        return self._tables if self._tables is not None else self
 
     def use_engine(self, engine: str | None = None, *, spark_master: str | None = None) -> None:
         """Compute metrics (and so the scorecard and report) on ``engine``: duckdb (this file) or spark (the lake).

@@ -37,10 +37,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from hudong.errors import HudongError
+from hudong.stats.evaluation import classification_scores, per_class_f1
 from hudong.text import classifier
+from hudong.text.tokenize import reads_workspace_text
 
 TASKS = ("sentiment", "emotion", "toxicity")
 MANIFEST = "adapted.json"
@@ -75,14 +75,8 @@ def label_set(task: str, lang: str | None = None) -> tuple[str, ...]:
 
 
 def shipped_model(task: str, lang: str) -> classifier.TextClassifier:
-    """The shipped (not adapted) model of ``task`` for ``lang`` — also while ``workspace_models`` has swapped in
-    adapted ones (another thread's scoring run): read from where the swap keeps the originals, no state changed."""
-    mod = _task_module(task)
-    with _INSTALL:
-        for key, model in _ORIGINAL.items():
-            if key[:2] == (task, lang):
-                return model
-        return mod.load_model(lang)
+    """The shipped (not adapted) model of ``task`` for ``lang``, whatever models are in use."""
+    return _task_module(task).shipped_model(lang)
 
 
 # ---- labelled input ----------------------------------------------------------------------------
@@ -112,14 +106,9 @@ def read_labels(path: str | Path) -> tuple[list[str], list[str], list[str | None
 
 # ---- evaluation ----------------------------------------------------------------------------------
 def scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
-    """Accuracy, macro-F1 (mean F1 over the gold classes) and per-class F1 (F1 = 2PR / (P + R))."""
-    g, p = np.array(gold), np.array(pred)
-    per: dict[str, float] = {}
-    for c in sorted(set(gold)):
-        tp = float(((p == c) & (g == c)).sum())
-        prec, rec = tp / max(int((p == c).sum()), 1), tp / max(int((g == c).sum()), 1)
-        per[c] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-    return {"accuracy": float((g == p).mean()), "macro_f1": float(np.mean(list(per.values()))), "f1": per}
+    """Accuracy, macro-F1 over the gold classes and per-class F1 ({class: F1}; ``hudong.stats.evaluation``)."""
+    s = classification_scores(gold, pred)
+    return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"], "f1": per_class_f1(s)}
 
 
 def split(labels: Sequence[str], holdout: float, seed: int) -> tuple[list[int], list[int]]:
@@ -213,6 +202,7 @@ def fit_adapted(
     )
 
 
+@reads_workspace_text
 def train(
     ws: Any,
     texts: Sequence[str],
@@ -298,54 +288,39 @@ def reset(ws: Any, task: str | None = None) -> list[str]:
 
 
 # ---- using the adapted models ----------------------------------------------------------------------
-_ORIGINAL: dict[tuple, Any] = {}  # the shipped models while (and after) workspace_models swapped them out
-_SWAP = threading.RLock()  # one workspace_models block at a time
-_INSTALL = threading.Lock()  # swapping in/out vs. reading the shipped model
 _LOADED: dict[tuple[str, int], classifier.TextClassifier] = {}  # adapted model files, by (path, mtime)
+_LOADING = threading.Lock()
 
 
 def workspace_model(ws: Any, task: str, lang: str) -> classifier.TextClassifier:
     """The model ``task`` uses for ``lang`` in this workspace: its adapted one (``models/adapted.json``), else the
     shipped one. Each adapted file is loaded once per version on disk, so this is cheap to call per request
-    (the web inbox shows its predictions); unlike ``workspace_models`` it changes no process-wide state."""
+    (the web inbox shows its predictions)."""
     entry = manifest(ws).get(f"{task}-{lang}") or {}
     path = Path(entry["path"]) if entry.get("path") else None
     if path is None or not path.exists():
         return shipped_model(task, lang)
     key = (str(path), path.stat().st_mtime_ns)
-    if key not in _LOADED:
-        model = type(shipped_model(task, lang)).load(path, lang)
-        for old in [k for k in _LOADED if k[0] == key[0]]:
-            del _LOADED[old]
-        _LOADED[key] = model
-    return _LOADED[key]
+    with _LOADING:
+        if key not in _LOADED:
+            model = type(shipped_model(task, lang)).load(path, lang)
+            for old in [k for k in _LOADED if k[0] == key[0]]:
+                del _LOADED[old]
+            _LOADED[key] = model
+        return _LOADED[key]
 
 
 @contextlib.contextmanager
 def workspace_models(ws: Any) -> Iterator[dict[str, str]]:
     """Within the block, ``predict``/``score_workspace`` of every task use this workspace's adapted models
-    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. The swap is process-wide (the process
-    pool's workers get the models in use): one block at a time (another thread's waits for it), and code that
-    must not see it asks explicitly — ``workspace_model`` and ``shipped_model`` (the web inbox does)."""
+    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. Scoped to this thread or task
+    (``classifier.using_models``): another thread, e.g. a web request, still predicts with what it had."""
     active: dict[str, str] = {}
-    installed: list[tuple] = []
-    with _SWAP:
-        loaded = []
-        for key, entry in manifest(ws).items():
-            if not entry.get("path") or not Path(entry["path"]).exists():
-                continue
-            task, lang = entry["task"], entry["lang"]
-            shipped = shipped_model(task, lang)
-            loaded.append(((task, lang, type(shipped)), shipped, type(shipped).load(entry["path"], lang)))
-            active[key] = entry["version"]
-        with _INSTALL:
-            for ck, shipped, adapted in loaded:
-                _ORIGINAL.setdefault(ck, shipped)
-                classifier._SHIPPED[ck] = adapted
-                installed.append(ck)
-        try:
-            yield active
-        finally:
-            with _INSTALL:
-                for ck in installed:
-                    classifier._SHIPPED[ck] = _ORIGINAL[ck]
+    models: dict[tuple[str, str], classifier.TextClassifier] = {}
+    for key, entry in manifest(ws).items():
+        if not entry.get("path") or not Path(entry["path"]).exists():
+            continue
+        models[(entry["task"], entry["lang"])] = workspace_model(ws, entry["task"], entry["lang"])
+        active[key] = entry["version"]
+    with classifier.using_models(models):
+        yield active

@@ -29,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
+from hudong.i18n import translated_error
+from hudong.progress import callback
 from hudong.text.bursts import kleinberg
 from hudong.text.keywords import load_posts, sql_filters
 from hudong.text.mentions import brands_from_workspace, mentions_frame
+from hudong.text.tokenize import reads_workspace_text
 
 __all__ = ["Alert", "brand_texts", "detect_alerts", "find_alerts"]
 
@@ -122,21 +125,20 @@ def _addressed_interactions(ws: Any, brands: list, *, platform: str | list[str] 
     return rows[keep].drop(columns="addressed").reset_index(drop=True)
 
 
+@reads_workspace_text
 def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
                 end: str | None = None, toxicity: bool = True, interactions: bool = False,
                 progress: Any = None) -> pd.DataFrame:  # fmt: skip
     """Texts about the own brand — posts mentioning it and (``interactions``) the comments, replies, mentions
     and DMs addressed to it — with ``kind`` and ``negative`` and (when available) ``toxic`` flags."""
-    from hudong.progress import callback
-
     step = callback(progress)
     brands = brands_from_workspace(ws)
     if not any(b.is_own for b in brands):
-        raise HudongError.i18n("err_no_own_brand")
+        raise translated_error("err_no_own_brand")
     step("reading posts")
     posts = load_posts(ws, platform=platform, start=start, end=end)
     if posts["polarity"].isna().all() and len(posts):
-        raise HudongError.i18n("err_no_sentiment")
+        raise translated_error("err_no_sentiment")
     # reposts of the brand's own posts carry its @handle but are amplification, not talk about the brand
     own_roots = {r[0] for r in ws.con.execute(
         "SELECT p.post_id FROM posts p JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id "
@@ -212,14 +214,13 @@ def detect_alerts(
     return alerts, daily
 
 
+@reads_workspace_text
 def find_alerts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
                 end: str | None = None, interactions: bool = False, progress: Any = None,
                 **rule: Any) -> list[Alert]:  # fmt: skip
     """Crisis alerts for the workspace's brand: negative sentiment, and toxicity when available; with
     ``interactions``, the comments, replies, mentions and DMs addressed to the brand count too. ``progress``
     (a ``hudong.progress.Step``) hears of each stage."""
-    from hudong.progress import callback
-
     frame = brand_texts(ws, platform=platform, start=start, end=end, interactions=interactions, progress=progress)
     callback(progress)("detecting alerts")
     out: list[Alert] = []

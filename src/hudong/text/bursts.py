@@ -25,6 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hudong.errors import HudongError
+from hudong.progress import callback
+from hudong.text.tokenize import reads_workspace_text
+
 __all__ = [
     "BurstPath",
     "TermCounter",
@@ -425,6 +429,7 @@ class WorkspaceBursts:
         return self.counts.periods[-1] if len(self.counts.periods) else None
 
 
+@reads_workspace_text
 def workspace_bursts(
     ws: Any, freq: str = "D", *, platform: str | list[str] | None = None, start: str | None = None,
     end: str | None = None, campaign: str | list[str] | None = None, hashtags_only: bool = False,
@@ -435,8 +440,6 @@ def workspace_bursts(
     left out: they repeat their root's words), streamed from DuckDB ``batch_rows`` posts at a time and counted
     as they come (``TermCounter``): memory holds the (term, period) cells, not the posts. ``progress`` — a
     ``hudong.progress.Step`` — hears of each stage and of the posts segmented."""
-    from hudong.errors import HudongError
-    from hudong.progress import callback
     from hudong.text.keywords import post_texts
 
     step = callback(progress)

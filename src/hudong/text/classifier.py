@@ -14,13 +14,16 @@ Files are LZMA-compressed ``.npz`` (weights as float16), ``meta`` is free JSON a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -28,7 +31,10 @@ import numpy as np
 from hudong.errors import HudongError
 from hudong.text.features import FEATURES, TOKENS, lexicon_features
 
-__all__ = ["LANGS", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "per_language"]
+__all__ = [
+    "LANGS", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "model_in_use", "models_in_use",
+    "per_language", "use_models_in_worker", "using_models",
+]  # fmt: skip
 
 LANGS = ("zh", "en")
 C = TypeVar("C", bound="TextClassifier")
@@ -238,8 +244,11 @@ def fit_softmax(
     return res.x[: v * k].reshape(v, k), res.x[v * k :]
 
 
-_SHIPPED: dict[tuple[str, str, type], TextClassifier] = {}
+_SHIPPED: dict[tuple[str, str, type], TextClassifier] = {}  # a read-only cache: shipped models, loaded once
 _LOCK = threading.Lock()
+# The models in use where they are not the shipped ones (a workspace's adapted models, ``using_models``): a context
+# variable, so one thread scoring with a workspace's models never changes what another thread predicts with.
+_IN_USE: ContextVar[Mapping[tuple[str, str], TextClassifier]] = ContextVar("hudong_models_in_use", default=MappingProxyType({}))
 
 
 def load_shipped(task: str, lang: str, cls: type[C] = TextClassifier) -> C:  # type: ignore[assignment]
@@ -256,6 +265,33 @@ def load_shipped(task: str, lang: str, cls: type[C] = TextClassifier) -> C:  # t
                 with resources.as_file(ref) as p:
                     _SHIPPED[key] = cls.load(p, lang)
     return _SHIPPED[key]  # type: ignore[return-value]
+
+
+def model_in_use(task: str, lang: str, cls: type[C] = TextClassifier) -> C:  # type: ignore[assignment]
+    """The model ``task`` predicts with for ``lang`` here: one given to ``using_models``, else the shipped one."""
+    model = _IN_USE.get().get((task, lang))
+    return model if model is not None else load_shipped(task, lang, cls)  # type: ignore[return-value]
+
+
+def models_in_use() -> dict[tuple[str, str], TextClassifier]:
+    """The models ``using_models`` set here ((task, lang) → model); empty: the shipped ones."""
+    return dict(_IN_USE.get())
+
+
+@contextlib.contextmanager
+def using_models(models: Mapping[tuple[str, str], TextClassifier]) -> Iterator[None]:
+    """Predict with ``models`` ((task, lang) → model) instead of the shipped ones inside the block, in this thread
+    or task only."""
+    token = _IN_USE.set({**_IN_USE.get(), **models})
+    try:
+        yield
+    finally:
+        _IN_USE.reset(token)
+
+
+def use_models_in_worker(models: Mapping[tuple[str, str], TextClassifier]) -> None:
+    """``using_models`` for the rest of this context: a pool worker's initializer (its tasks run in its thread)."""
+    _IN_USE.set(dict(models))
 
 
 def by_language(

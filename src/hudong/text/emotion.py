@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
 
 __all__ = ["EMOTIONS", "EN_CUES", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
@@ -112,7 +112,12 @@ class EmotionModel(TextClassifier):
 
 
 def load_model(lang: str) -> EmotionModel:
-    """The shipped emotion model for ``lang`` (zh or en), loaded once."""
+    """The emotion model in use for ``lang`` (zh or en): shipped, or adapted inside ``using_models``."""
+    return model_in_use("emotion", lang, EmotionModel)
+
+
+def shipped_model(lang: str) -> EmotionModel:
+    """The model shipped with hudong for ``lang``, whatever is in use."""
     return load_shipped("emotion", lang, EmotionModel)
 
 

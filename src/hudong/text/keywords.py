@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
-from hudong.text.tokenize import extract, max_chars, segment
+from hudong.stats.tiers import follower_tier
+from hudong.text.tokenize import extract, max_chars, reads_workspace_text, segment
 
 __all__ = [
     "distinctive",
@@ -363,6 +364,7 @@ def _post_where(start: str | None, end: str | None, roots_only: bool, **columns:
     return where, params
 
 
+@reads_workspace_text
 def load_posts(
     ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
     campaign: str | list[str] | None = None, roots_only: bool = False,
@@ -392,6 +394,7 @@ def load_posts(
     return ws.con.execute(sql, params).df()
 
 
+@reads_workspace_text
 def post_texts(
     ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
     campaign: str | list[str] | None = None, roots_only: bool = True, batch_rows: int = 50_000,
@@ -424,15 +427,13 @@ SEGMENTS = ("source", "tier")
 
 def segment_of(posts: pd.DataFrame, by: str, tiers: dict[str, int] | None = None) -> pd.Series:
     """Each post's segment, from ``load_posts`` columns: ``source`` — ``own`` (the organization's accounts),
-    ``ugc`` (is_ugc) or ``other``; ``tier`` — the author's follower tier (hudong.graph.influence.follower_tier:
+    ``ugc`` (is_ugc) or ``other``; ``tier`` — the author's follower tier (hudong.stats.tiers.follower_tier:
     Mediakix/STIM bounds or ``tiers``), ``unknown`` without a follower count."""
     if by == "source":
         own = posts["own_account"].fillna(False).astype(bool) & ~posts["is_ugc"].fillna(False).astype(bool)
         src = np.where(posts["is_ugc"].fillna(False).astype(bool), "ugc", "other")
         return pd.Series(np.where(own, "own", src), index=posts.index, name=by)
     if by == "tier":
-        from hudong.graph.influence import follower_tier
-
         tier = follower_tier(posts["author_followers"].to_numpy(), tiers)
         return pd.Series(tier, index=posts.index, name=by).fillna("unknown")
     raise HudongError(f"unknown segment {by!r}; segments: {', '.join(SEGMENTS)}")

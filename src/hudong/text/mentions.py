@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from hudong.errors import HudongError
+from hudong.i18n import translated_error
 from hudong.text.tokenize import analysed
 
 __all__ = ["Brand", "BrandMatcher", "brands_from", "brands_from_workspace", "mention_counts", "mentions_frame", "normalize"]
@@ -112,7 +113,7 @@ class BrandMatcher:
     def __init__(self, brands: Iterable[Brand]):
         self.brands = list(brands)
         if not self.brands:
-            raise HudongError.i18n("err_no_brands")
+            raise translated_error("err_no_brands")
         owner: dict[str, str] = {}
         for b in self.brands:
             for kw in b.keywords:

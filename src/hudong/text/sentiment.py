@@ -26,9 +26,12 @@ from typing import Any
 import numpy as np
 
 from hudong.errors import HudongError
+from hudong.progress import callback
 from hudong.store import schema as S
-from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
-from hudong.text.tokenize import detect_lang
+from hudong.store.workspace import transaction
+from hudong.text import classifier
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
+from hudong.text.tokenize import detect_lang, max_chars, reads_workspace_text, set_max_chars_in_worker
 
 __all__ = [
     "IBIS_SCHEMA",
@@ -89,9 +92,14 @@ class SentimentModel(TextClassifier):
 
 
 def load_model(lang: str) -> SentimentModel:
-    """The shipped model for ``lang`` (zh or en), loaded once."""
+    """The model in use for ``lang`` (zh or en): the shipped one, or an adapted one inside ``using_models``."""
     if lang not in LANGS:
         raise HudongError(f"no sentiment model for language {lang!r}; languages: {', '.join(LANGS)}")
+    return model_in_use("sentiment", lang, SentimentModel)
+
+
+def shipped_model(lang: str) -> SentimentModel:
+    """The model shipped with hudong for ``lang``, whatever is in use."""
     return load_shipped("sentiment", lang, SentimentModel)
 
 
@@ -177,12 +185,11 @@ def _default_workers(rows: int) -> int:
     return min(os.cpu_count() or 1, 4) if rows >= POOL_MIN_ROWS else 1
 
 
-def _install_models(models: dict) -> None:
-    """Pool initializer: the parent's loaded models (shipped or the workspace's adapted ones) become this
-    worker's, so every process scores with the same models."""
-    from hudong.text import classifier
-
-    classifier._SHIPPED.update(models)
+def _install_models(models: dict, max_chars: int) -> None:
+    """Pool initializer: the models in use in the parent (shipped or the workspace's adapted ones) and its analysed
+    length become this worker's, so every process scores as the parent would."""
+    classifier.use_models_in_worker(models)
+    set_max_chars_in_worker(max_chars)
 
 
 def _score_texts(texts: list[str], signals: bool) -> dict[str, list]:
@@ -317,6 +324,7 @@ def _orphans(con: Any) -> tuple[Any, int]:
     return pa.concat_tables(found), found[0].num_rows
 
 
+@reads_workspace_text
 def score_workspace(
     ws: Any, *, batch_size: int = 100_000, signals: bool = True, workers: int | None = None, full: bool = False,
     progress: Any = None,
@@ -342,7 +350,6 @@ def score_workspace(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from hudong.progress import callback
     from hudong.text import classifier, emotion, toxicity
 
     step = callback(progress)
@@ -353,103 +360,99 @@ def score_workspace(
         summary.signal_versions = {"emotion": emotion.model_versions(), "toxicity": toxicity.model_versions()}
     t0 = time.perf_counter()
     pool = None
-    con.execute("BEGIN")
     try:
-        reason = "asked (full)" if full else _older_tables(con)
-        todo: dict[str, Any] = {}
-        if reason is None:
-            total = sum(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0] for sql in _SOURCES.values())
-            for kind in _SOURCES:
-                sql, params = _stale_sql(kind, summary, signals)
-                todo[kind] = con.execute(sql, params).to_arrow_table()
-            n = sum(t.num_rows for t in todo.values())
-            replace = sum(pc.sum(t["replace"]).as_py() or 0 for t in todo.values())
-            if n and n + replace > FULL_SHARE * total:
-                reason = f"{n:,} of {total:,} texts to score"
-        if reason is not None:
-            summary.reason = reason
-            for name in (TABLE, SIGNALS_TABLE):  # drop and re-create: deleting 200k keyed rows took 14 s, this 0.1 s
-                con.execute(f'DROP TABLE IF EXISTS "{name}"')
-                con.execute(S.ddl(S.TABLES[name]))
-            n = sum(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0] for sql in _SOURCES.values())
-            # read before writing on this connection
-            batches = {kind: list(con.execute(sql).to_arrow_reader(batch_size)) for kind, sql in _SOURCES.items()}
-        else:
-            summary.full = False
-            summary.unchanged = total - n
-            if not signals:  # as a full run leaves it
-                con.execute(f'DROP TABLE IF EXISTS "{SIGNALS_TABLE}"')
-                con.execute(S.ddl(S.TABLES[SIGNALS_TABLE]))
-            orphans, summary.removed = _orphans(con)
-            stale = [(kind, t.filter(t["replace"]).select(["platform", "id"])) for kind, t in todo.items()]
-            stale = [t.add_column(1, "kind", pa.array([kind] * t.num_rows, pa.string())) for kind, t in stale]
-            gone = pa.concat_tables([orphans, *stale])  # removed, and rescored: deleted here, inserted below
-            if gone.num_rows:
-                _delete_keys(con, gone)
-            batches = {kind: t.drop_columns(["replace"]).to_batches(batch_size) for kind, t in todo.items()}
-        if workers is None:
-            workers = _default_workers(n)
-        summary.workers = max(workers, 1) if n else 1
-        if workers > 1 and n:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
+        with transaction(con):
+            reason = "asked (full)" if full else _older_tables(con)
+            todo: dict[str, Any] = {}
+            if reason is None:
+                total = sum(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0] for sql in _SOURCES.values())
+                for kind in _SOURCES:
+                    sql, params = _stale_sql(kind, summary, signals)
+                    todo[kind] = con.execute(sql, params).to_arrow_table()
+                n = sum(t.num_rows for t in todo.values())
+                replace = sum(pc.sum(t["replace"]).as_py() or 0 for t in todo.values())
+                if n and n + replace > FULL_SHARE * total:
+                    reason = f"{n:,} of {total:,} texts to score"
+            if reason is not None:
+                summary.reason = reason
+                for name in (TABLE, SIGNALS_TABLE):  # drop and re-create: deleting 200k keyed rows took 14 s, this 0.1 s
+                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    con.execute(S.ddl(S.TABLES[name]))
+                n = sum(con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0] for sql in _SOURCES.values())
+                # read before writing on this connection
+                batches = {kind: list(con.execute(sql).to_arrow_reader(batch_size)) for kind, sql in _SOURCES.items()}
+            else:
+                summary.full = False
+                summary.unchanged = total - n
+                if not signals:  # as a full run leaves it
+                    con.execute(f'DROP TABLE IF EXISTS "{SIGNALS_TABLE}"')
+                    con.execute(S.ddl(S.TABLES[SIGNALS_TABLE]))
+                orphans, summary.removed = _orphans(con)
+                stale = [(kind, t.filter(t["replace"]).select(["platform", "id"])) for kind, t in todo.items()]
+                stale = [t.add_column(1, "kind", pa.array([kind] * t.num_rows, pa.string())) for kind, t in stale]
+                gone = pa.concat_tables([orphans, *stale])  # removed, and rescored: deleted here, inserted below
+                if gone.num_rows:
+                    _delete_keys(con, gone)
+                batches = {kind: t.drop_columns(["replace"]).to_batches(batch_size) for kind, t in todo.items()}
+            if workers is None:
+                workers = _default_workers(n)
+            summary.workers = max(workers, 1) if n else 1
+            if workers > 1 and n:
+                import multiprocessing as mp
+                from concurrent.futures import ProcessPoolExecutor
 
-            # forkserver, not fork: the parent holds DuckDB's threads and an open database file
-            pool = ProcessPoolExecutor(
-                workers, mp.get_context("forkserver"), initializer=_install_models,
-                initargs=(dict(classifier._SHIPPED),),
-            )  # fmt: skip
-        step("scoring texts", total=n)
-        for kind, kind_batches in batches.items():
-            for d, cols in _scored_batches(pool, kind_batches, signals):
-                n = len(cols["lang"])
-                keys = {
-                    "platform": d["platform"],
-                    "kind": [kind] * n,
-                    "id": [str(x) for x in d["id"]],
-                    "lang": cols["lang"],
-                    "text_hash": pa.array(d["text_hash"], pa.int64()),
-                }
-                _insert(
-                    con,
-                    TABLE,
-                    pa.table(
-                        {
-                            **keys,
-                            "polarity": pa.array(cols["polarity"], pa.string()),
-                            "score": pa.array(cols["score"], pa.float64()),
-                            "model_version": pa.array(cols["model_version"], pa.string()),
-                        }
-                    ),
-                )
-                if signals:
+                # forkserver, not fork: the parent holds DuckDB's threads and an open database file
+                pool = ProcessPoolExecutor(
+                    workers, mp.get_context("forkserver"), initializer=_install_models,
+                    initargs=(classifier.models_in_use(), max_chars()),
+                )  # fmt: skip
+            step("scoring texts", total=n)
+            for kind, kind_batches in batches.items():
+                for d, cols in _scored_batches(pool, kind_batches, signals):
+                    n = len(cols["lang"])
+                    keys = {
+                        "platform": d["platform"],
+                        "kind": [kind] * n,
+                        "id": [str(x) for x in d["id"]],
+                        "lang": cols["lang"],
+                        "text_hash": pa.array(d["text_hash"], pa.int64()),
+                    }
                     _insert(
                         con,
-                        SIGNALS_TABLE,
+                        TABLE,
                         pa.table(
                             {
                                 **keys,
-                                "emotion": pa.array(cols["emotion"], pa.string()),
-                                "emotion_score": pa.array(cols["emotion_score"], pa.float64()),
-                                "emotion_model_version": pa.array(cols["emotion_model_version"], pa.string()),
-                                "toxicity": pa.array(cols["toxicity"], pa.float64()),
-                                "toxic": pa.array(cols["toxic"], pa.bool_()),
-                                "toxicity_model_version": pa.array(cols["toxicity_model_version"], pa.string()),
+                                "polarity": pa.array(cols["polarity"], pa.string()),
+                                "score": pa.array(cols["score"], pa.float64()),
+                                "model_version": pa.array(cols["model_version"], pa.string()),
                             }
                         ),
                     )
-                    summary.by_emotion.update(cols["emotion"])
-                    summary.toxic += sum(bool(x) for x in cols["toxic"])
-                summary.rows += n
-                summary.by_kind[kind] += n
-                summary.by_lang.update(cols["lang"])
-                summary.by_polarity.update(cols["polarity"])
-                step(advance=n)
-        step("writing the scores")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+                    if signals:
+                        _insert(
+                            con,
+                            SIGNALS_TABLE,
+                            pa.table(
+                                {
+                                    **keys,
+                                    "emotion": pa.array(cols["emotion"], pa.string()),
+                                    "emotion_score": pa.array(cols["emotion_score"], pa.float64()),
+                                    "emotion_model_version": pa.array(cols["emotion_model_version"], pa.string()),
+                                    "toxicity": pa.array(cols["toxicity"], pa.float64()),
+                                    "toxic": pa.array(cols["toxic"], pa.bool_()),
+                                    "toxicity_model_version": pa.array(cols["toxicity_model_version"], pa.string()),
+                                }
+                            ),
+                        )
+                        summary.by_emotion.update(cols["emotion"])
+                        summary.toxic += sum(bool(x) for x in cols["toxic"])
+                    summary.rows += n
+                    summary.by_kind[kind] += n
+                    summary.by_lang.update(cols["lang"])
+                    summary.by_polarity.update(cols["polarity"])
+                    step(advance=n)
+            step("writing the scores")
     finally:
         if pool is not None:
             pool.shutdown()

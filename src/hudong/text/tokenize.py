@@ -13,7 +13,7 @@
 Bounded analysis. Imports accept texts of any length (a 5 MB cell is stored as it is), but every analysis —
 language detection, entities, segmentation, keywords, topics, bursts, sentiment/emotion/toxicity features,
 brand mentions, alerts, model training — reads ``analysed(text)``: the first ``max_chars()`` characters
-(``[text] max_chars`` in hudong.toml, default ``DEFAULT_MAX_CHARS``), with every run of one repeated character
+(``[text] max_chars`` in hudong.toml, in force inside ``workspace_text(ws)``; default ``DEFAULT_MAX_CHARS``), with every run of one repeated character
 cut to ``MAX_RUN``. And jieba never sees more than ``JIEBA_PIECE`` characters of one unbroken run of the
 characters it segments: its HMM (``jieba.finalseg.viterbi``) copies its path list at each character, so its time
 grows with the square of a run of characters it does not know (``'测' * 50_000`` 9.6 s, ``* 200_000`` ≈ 190 s;
@@ -22,12 +22,19 @@ docs/text.md "Bounded analysis").
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from hudong.errors import HudongError
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -35,14 +42,17 @@ __all__ = [
     "MAX_RUN",
     "TextParts",
     "analysed",
+    "analysed_length",
     "cache_dir",
-    "configure",
+    "checked_max_chars",
     "detect_lang",
     "extract",
     "max_chars",
+    "reads_workspace_text",
     "segment",
-    "set_max_chars",
+    "set_max_chars_in_worker",
     "strip_entities",
+    "workspace_text",
 ]
 
 # ---- bounded analysis ---------------------------------------------------------------------------
@@ -51,33 +61,59 @@ MAX_CHARS_RANGE = (100, 1_000_000)  # accepted values of [text] max_chars
 MAX_RUN = 3  # a run of one repeated character keeps 3 (哈哈哈哈哈 → 哈哈哈: the same character n-grams up to trigrams)
 JIEBA_PIECE = 200  # jieba gets unbroken runs of Han/alphanumerics in pieces of at most this many characters
 _RUN = re.compile(rf"(.)\1{{{MAX_RUN},}}", re.DOTALL)
-_max_chars = DEFAULT_MAX_CHARS
+# The analysed length in force: the default, or a workspace's [text] max_chars inside ``analysed_length``. A context
+# variable, not a module global, so two workspaces in one process (the web app's threads, tests) cannot see
+# each other's setting.
+T = TypeVar("T")
+_MAX_CHARS: ContextVar[int] = ContextVar("hudong_text_max_chars", default=DEFAULT_MAX_CHARS)
 
 
 def max_chars() -> int:
-    """How many characters of a text are analysed (``[text] max_chars``, default ``DEFAULT_MAX_CHARS``)."""
-    return _max_chars
+    """How many characters of a text are analysed here (``analysed_length``; default ``DEFAULT_MAX_CHARS``)."""
+    return _MAX_CHARS.get()
 
 
-def set_max_chars(n: int | None) -> int:
-    """Set the analysed length for this process (None: the default); returns the previous value."""
-    from hudong.errors import HudongError
-
-    global _max_chars
-    previous = _max_chars
-    if n is None:
-        _max_chars = DEFAULT_MAX_CHARS
-        return previous
-    if isinstance(n, bool) or not isinstance(n, int) or not MAX_CHARS_RANGE[0] <= n <= MAX_CHARS_RANGE[1]:
-        lo, hi = MAX_CHARS_RANGE
-        raise HudongError(f"hudong.toml: [text] max_chars must be a whole number from {lo:,} to {hi:,}, got {n!r}")
-    _max_chars = n
-    return previous
+def checked_max_chars(setting: object) -> int:
+    """A ``[text] max_chars`` setting as a length (None: the default), or a HudongError saying what is allowed."""
+    if setting is None:
+        return DEFAULT_MAX_CHARS
+    lo, hi = MAX_CHARS_RANGE
+    if isinstance(setting, bool) or not isinstance(setting, int) or not lo <= setting <= hi:
+        raise HudongError(f"hudong.toml: [text] max_chars must be a whole number from {lo:,} to {hi:,}, got {setting!r}")
+    return setting
 
 
-def configure(setting: object) -> None:
-    """Apply a workspace's ``[text] max_chars`` (None: the default); ``Workspace.open`` calls this."""
-    set_max_chars(setting)  # type: ignore[arg-type]
+@contextmanager
+def analysed_length(setting: object) -> Iterator[int]:
+    """Analyse at most ``setting`` characters of each text inside the block (this thread or task only)."""
+    token = _MAX_CHARS.set(checked_max_chars(setting))
+    try:
+        yield _MAX_CHARS.get()
+    finally:
+        _MAX_CHARS.reset(token)
+
+
+def set_max_chars_in_worker(setting: object) -> None:
+    """Set the analysed length for the rest of this context: for a pool worker's initializer, whose tasks all
+    run in the thread it ran in (elsewhere use ``analysed_length``)."""
+    _MAX_CHARS.set(checked_max_chars(setting))
+
+
+def workspace_text(ws: Any) -> AbstractContextManager[int]:
+    """``analysed_length`` with the workspace's ``[text] max_chars``: what every text analysis of a workspace
+    runs inside."""
+    return analysed_length(ws.setting("text.max_chars"))
+
+
+def reads_workspace_text(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for a text analysis whose first argument is a workspace: it runs inside ``workspace_text(ws)``."""
+
+    @functools.wraps(fn)
+    def run(ws: Any, *args: Any, **kw: Any) -> T:
+        with workspace_text(ws):
+            return fn(ws, *args, **kw)
+
+    return run
 
 
 def analysed(text: str | None) -> str:
@@ -85,7 +121,7 @@ def analysed(text: str | None) -> str:
     character cut to ``MAX_RUN`` (``'测' * 200_000`` → ``'测测测'``). Idempotent; "" for None and non-strings."""
     if not isinstance(text, str) or not text:
         return ""
-    s = text[:_max_chars]
+    s = text[: _MAX_CHARS.get()]
     return _RUN.sub(r"\1" * MAX_RUN, s) if _RUN.search(s) else s
 
 

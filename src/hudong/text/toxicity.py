@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hudong.text.classifier import LANGS, TextClassifier, load_shipped, per_language
+from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
 
 __all__ = ["Toxicity", "ToxicityModel", "load_model", "model_versions", "predict"]
@@ -72,7 +72,12 @@ class ToxicityModel(TextClassifier):
 
 
 def load_model(lang: str) -> ToxicityModel:
-    """The shipped toxicity model for ``lang`` (zh or en), loaded once."""
+    """The toxicity model in use for ``lang`` (zh or en): shipped, or adapted inside ``using_models``."""
+    return model_in_use("toxicity", lang, ToxicityModel)
+
+
+def shipped_model(lang: str) -> ToxicityModel:
+    """The model shipped with hudong for ``lang``, whatever is in use."""
     return load_shipped("toxicity", lang, ToxicityModel)
 
 

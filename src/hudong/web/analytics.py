@@ -25,14 +25,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from hudong import analyses
+from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
+from hudong.graph import cascade_metrics, load_cascades
+from hudong.graph.communities import communities
+from hudong.graph.coordination import detect_coordination
+from hudong.i18n import error_text, media_name, platform_name, tier_name
+from hudong.i18n import t as tt
+from hudong.metrics import frame as metric_frame
+from hudong.metrics import tables_of
+from hudong.metrics.common import Query, own_posts
 from hudong.report import charts
-from hudong.report import fmt as F
 from hudong.report import propagation as P
-from hudong.report.content import post_cells
-from hudong.report.i18n import error_text, media_name, platform_name, tier_name
-from hudong.report.i18n import t as tt
+from hudong.report.content import nps_display, post_cells
 
 from .app import state_of
 from .filters import Filters, cached_choices, parse_filters
@@ -124,7 +131,7 @@ class Frames:
 
     def get(self, name: str, by: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         try:
-            df = self.ws.metric(name, by=list(by), **self.filters.metric_kwargs(name))
+            df = metric_frame(self.ws, name, by=list(by), **self.filters.metric_kwargs(name))
         except HudongError as e:
             raise metric_unavailable(name, e) from e
         if df is None or not len(df) or df["value"].dropna().empty:
@@ -257,9 +264,6 @@ def top_posts(fr: Frames, limit: int = TOP_POSTS) -> pd.DataFrame:
     """Own posts with the most engagements E_p (the metric layer's per-post rule, same filters as ``posts``)."""
     import ibis
 
-    from hudong.metrics import tables_of
-    from hudong.metrics.common import Query, own_posts
-
     kw = fr.filters.metric_kwargs("posts")
     q = Query.make((), kw["start"], kw["end"], kw.get("platform"), kw.get("account"), kw.get("campaign"), None)
     p = own_posts(tables_of(fr.ws), q)
@@ -301,31 +305,18 @@ TOP_TOPICS = 10
 
 
 def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
-    """Co-occurrence topics (``hudong.text.keywords.topics``) of the ``TOPIC_POSTS`` most recent filtered posts,
-    and a note saying so when the filter left more; None when the module is not installed. Account = the post's
-    account_id (own posts), as for the metrics."""
-    try:
-        from hudong.text import keywords
-    except ImportError:
-        return None, ""
+    """The ``topics`` analysis (co-occurrence clusters) of the ``TOPIC_POSTS`` most recent filtered posts, and a
+    note saying so when the filter left more."""
     f = fr.filters
-    posts = keywords.load_posts(
-        fr.ws,
-        platform=list(f.platform) or None,
-        start=f.start.isoformat() if f.start else None,
-        end=f.end.isoformat() if f.end else None,
-        campaign=list(f.campaign) or None,
-    )
-    if f.account:
-        posts = posts[posts["account_id"].isin(f.account)]
-    if posts.empty:
+    res = analyses.run(fr.ws, "topics", mode="clusters", recent=TOPIC_POSTS, platform=list(f.platform) or None,
+                       start=f.start.isoformat() if f.start else None, end=f.end.isoformat() if f.end else None,
+                       campaign=list(f.campaign) or None, account=list(f.account) or None)  # fmt: skip
+    if not res.values["posts"]:
         return [], ""
-    # load_posts sorts by created_at: the tail is the most recent posts (what the page is about: topics now)
-    sample = posts.tail(TOPIC_POSTS)
     note = ""
-    if len(posts) > len(sample):
-        note = tt("wa_topics_sample", fr.lang, n=F.number(len(sample), fr.lang), total=F.number(len(posts), fr.lang))
-    table, _ = keywords.topics(sample)
+    if res.values["posts_total"] > res.values["posts"]:
+        note = tt("wa_topics_sample", fr.lang, n=F.number(res.values["posts"], fr.lang),
+                  total=F.number(res.values["posts_total"], fr.lang))  # fmt: skip
     return [
         {
             "label": F.text(r["label"]),
@@ -333,7 +324,7 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
             "docs": F.number(r["docs"], fr.lang),
             "coherence": F.decimal(r["coherence"]),
         }
-        for r in table.head(TOP_TOPICS).to_dict(orient="records")
+        for r in res.frame("table").head(TOP_TOPICS).to_dict(orient="records")
     ], note
 
 
@@ -433,31 +424,22 @@ def community(request: Request, user: Reader) -> Response:
 
 # ---- relationships --------------------------------------------------------------------------------
 def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
-    lang = fr.lang
-    try:
-        row = fr.get("nps").iloc[0]
-    except Missing as e:
-        return None, Figure("nps", note=_missing(e, lang))
-    lo, hi = row.get("ci_low"), row.get("ci_high")
-    has_ci = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
+    """The ``nps`` analysis under the page's filters, shown as the report shows it (``nps_display``)."""
+    lang, f = fr.lang, fr.filters
+    values = analyses.run(fr.ws, "nps", platform=list(f.platform) or None, campaign=list(f.campaign) or None,
+                          account=list(f.account) or None, start=f.start.isoformat() if f.start else None,
+                          end=f.end.isoformat() if f.end else None).values  # fmt: skip
+    info = nps_display(values, lang)
+    if info is None:
+        return None, Figure("nps", note=_missing(fr.why_empty("nps"), lang))
+    lo, hi = values.get("ci_low"), values.get("ci_high")
+    has_ci = lo is not None and hi is not None
     fig = figure(
         "nps",
         lang,
-        lambda: charts.nps_interval(float(row["value"]), float(lo), float(hi), lang) if has_ci else None,
+        lambda: charts.nps_interval(values["value"], lo, hi, lang) if has_ci else None,
         fr.note("nps") or ("" if has_ci else tt("no_data", lang)),
     )
-    info = {
-        "value": f"{float(row['value']):+.1f}",
-        "interval": F.nps_interval(lo, hi) if has_ci else "—",
-        "counts": tt(
-            "nps_counts",
-            lang,
-            p=F.number(row.get("promoters"), lang),
-            pa=F.number(row.get("passives"), lang),
-            d=F.number(row.get("detractors"), lang),
-            n=F.number(row.get("n"), lang),
-        ),
-    }
     return info, fig
 
 
@@ -529,11 +511,7 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
 
 
 def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
-    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule); None when not installed."""
-    try:
-        from hudong.graph.coordination import detect_coordination
-    except ImportError:
-        return None
+    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule)."""
     groups = detect_coordination(fr.ws, platform=_platform_arg(fr.filters)).groups
     return [
         {
@@ -550,11 +528,7 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
 
 def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
     """The largest Leiden communities (``hudong.graph.communities``, filtered by platform) and the note on how
-    they are defined; None when the module is not installed."""
-    try:
-        from hudong.graph.communities import communities
-    except ImportError:
-        return None, ""
+    they are defined."""
     table = communities(fr.ws, platform=_platform_arg(fr.filters)).table
     rows = [
         {
@@ -605,8 +579,6 @@ CASCADE_COLUMNS = ("size", "depth", "max_breadth", "structural_virality", "t_use
 def cascade_frame(fr: Frames) -> tuple[Any, pd.DataFrame]:
     """The cascades (``StoreCascades``) and their table indexed by cascade id, largest first, as the report's
     propagation section builds them; filtered: platform, account = the root author, dates = the root post's time."""
-    from hudong.graph import cascade_metrics, load_cascades
-
     sc = load_cascades(fr.ws, _platform_arg(fr.filters))
     table = pd.concat([sc.cascades, cascade_metrics(sc.forest, generations=False)], axis=1)
     table = table.sort_values(["size", "structural_virality"], ascending=False, kind="stable")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from hudong.metrics import REGISTRY, list_metrics
+from hudong.metrics import frame as metric_frame
 from hudong.report.charts import records
 
 from . import inbox, labels, replies
@@ -90,7 +91,7 @@ def metric_values(
     f = request_filters(request)  # the filter parameters above are declared for OpenAPI; parsed here, validated
     kw = f.metric_kwargs(name)
     key = ("api-metric", name, tuple(dims), f.key())  # kw follows from (name, filters)
-    df = state_of(request).cached(key, lambda ws: ws.metric(name, by=dims, **kw))  # see web/cache.py
+    df = state_of(request).cached(key, lambda ws: metric_frame(ws, name, by=dims, **kw))  # see web/cache.py
     m = REGISTRY[name]
     return {
         "metric": name,

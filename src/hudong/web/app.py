@@ -25,6 +25,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hudong.decide.scorecard import build_scorecard
+from hudong.decide.status import build_status
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
@@ -145,12 +147,10 @@ class WebState:
             return self.cache.get_or_compute(self.data_version(), key, lambda: compute(shared))
 
     def scorecard(self, ws: Workspace | None = None) -> Any:
-        return self.cached(("scorecard",), lambda w: w.scorecard(), ws)
+        return self.cached(("scorecard",), build_scorecard, ws)
 
     def status(self, ws: Workspace | None = None) -> Any:
         """The set-up status (``hudong.decide.status``) around the cached scorecard: what each item still needs."""
-        from hudong.decide.status import build_status
-
         card = self.scorecard(ws)
         return self.cached(("status",), lambda w: build_status(w, card=card), ws)
 

@@ -31,9 +31,11 @@ import duckdb
 
 from hudong.errors import HudongError
 from hudong.store import schema as S
+from hudong.store.workspace import transaction
 from hudong.text import adapt
 from hudong.text.classifier import LANGS
 from hudong.text.emotion import EMOTIONS
+from hudong.text.tokenize import detect_lang
 
 from . import inbox
 
@@ -60,8 +62,6 @@ def choices(task: str, lang: str | None = None) -> tuple[str, ...]:
 
 def offered(texts: Sequence[str | None]) -> list[dict[str, tuple[str, ...]]]:
     """Per text, ``{task: choices}`` for its detected language (what the inbox's pickers offer)."""
-    from hudong.text.tokenize import detect_lang
-
     langs = [detect_lang((t or "").strip()) for t in texts]
     per_lang = {lg: {task: choices(task, lg) for task in TASKS} for lg in set(langs)}
     return [per_lang[lg] for lg in langs]
@@ -89,7 +89,6 @@ def set_label(
     platform, iid, text = _message_text(ws, item)
     if not text:
         raise HudongError(f"message {item!r} has no text to label")
-    from hudong.text.tokenize import detect_lang
 
     lang = detect_lang(text)
     allowed = choices(task, lang)
@@ -104,18 +103,13 @@ def set_label(
     prev = con.execute(
         f"SELECT label FROM {TABLE} WHERE platform = ? AND interaction_id = ? AND task = ?", [platform, iid, task]
     ).fetchone()
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         inbox.record_action(ws, item, inbox.LABEL_ACTION, by_user, label=(task, label), at=at)
         con.execute(
             f"INSERT OR REPLACE INTO {TABLE} (platform, interaction_id, task, label, text, lang, by_user, labelled_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [platform, iid, task, label, text, lang, by_user, at],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {
         "id": item,
         "task": task,
@@ -149,8 +143,6 @@ def current(ws: Any, items: Sequence[str]) -> dict[str, dict[str, dict[str, Any]
 def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str, str] | None]]:
     """Per text, ``{task: {"label", "model_version"}}`` from the model the workspace uses now (its adapted one,
     else the shipped one); None for a task when the text is empty or in a language without models."""
-    from hudong.text.tokenize import detect_lang
-
     clean = [(t or "").strip() for t in texts]
     langs = [detect_lang(t) if t else None for t in clean]
     out: list[dict[str, dict[str, str] | None]] = [dict.fromkeys(TASKS) for _ in clean]

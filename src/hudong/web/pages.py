@@ -17,9 +17,10 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from hudong.report.fmt import blank, evidence_value, minutes, number, percent, score
-from hudong.report.i18n import platform_name
-from hudong.report.i18n import t as report_t
+from hudong.decide.recommendations import recommend_for
+from hudong.fmt import blank, evidence_value, minutes, number, percent, score
+from hudong.i18n import platform_name
+from hudong.i18n import t as report_t
 
 from . import auth, sessions
 from .app import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_of, current_user, require, state_of
@@ -318,8 +319,6 @@ def account_password(
 # ---- overview -------------------------------------------------------------------------------------
 @router.get("/")
 def overview(request: Request, user: Reader) -> Response:
-    from hudong.decide.recommendations import recommend_for
-
     st = state_of(request)
     card = st.scorecard()
     return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status())

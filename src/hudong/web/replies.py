@@ -15,6 +15,7 @@ import duckdb
 
 from hudong.errors import HudongError
 from hudong.store import schema as S
+from hudong.store.workspace import transaction
 
 MAX_NAME = 64
 MAX_BODY = 2000
@@ -45,13 +46,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     if con.execute("SELECT 1 FROM _meta WHERE key = ?", [SEED_KEY]).fetchone():
         return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("BEGIN")
-    for name, lang, body in DEFAULTS:
-        con.execute(
-            "INSERT INTO reply_templates VALUES (?, ?, ?, 'hudong', ?) ON CONFLICT DO NOTHING", [name, lang, body, now]
-        )
-    con.execute("INSERT INTO _meta VALUES (?, '1')", [SEED_KEY])
-    con.execute("COMMIT")
+    with transaction(con):
+        for name, lang, body in DEFAULTS:
+            con.execute(
+                "INSERT INTO reply_templates VALUES (?, ?, ?, 'hudong', ?) ON CONFLICT DO NOTHING", [name, lang, body, now]
+            )
+        con.execute("INSERT INTO _meta VALUES (?, '1')", [SEED_KEY])
 
 
 def list_templates(con: duckdb.DuckDBPyConnection, lang: str | None = None) -> list[dict[str, Any]]:

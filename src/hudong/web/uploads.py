@@ -34,6 +34,8 @@ from hudong.ingest import ImportProgress, import_file, list_formats, load_mappin
 from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
+from hudong.text import adapt
+from hudong.text.sentiment import score_workspace
 
 from .app import WebState, check_csrf, errors, require, state_of
 from .auth import User
@@ -206,9 +208,6 @@ def _score(job: Job, ws: Workspace) -> None:
     with the workspace's models — adapted ones where ``hudong text train`` made them — so new comments reach the
     inbox and the dashboards with their sentiment, emotion and toxicity. A failure is reported on the job; the
     import stands and the next ``hudong text score`` catches up."""
-    from hudong.text import adapt
-    from hudong.text.sentiment import score_workspace
-
     job.state = "scoring"
     try:
         with adapt.workspace_models(ws):

@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hudong.store.workspace import Workspace
+
 log = logging.getLogger("hudong.web.warm")
 
 WARM_LANGS = ("zh", "en")
@@ -60,8 +62,6 @@ def plan(langs: tuple[str, ...] = WARM_LANGS) -> list[tuple[str, Callable[[Any, 
 
 def _own_workspace(st: Any) -> Any:
     """The server's workspace on a new DuckDB cursor (taken under the request lock, for an instant)."""
-    from hudong.store.workspace import Workspace
-
     with st.lock:
         con = st.ws.con.cursor()
     return Workspace(st.ws.path, con, st.ws.config)

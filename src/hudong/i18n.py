@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hudong.errors import HudongError
+from hudong.platforms import PLATFORMS
+
 LANGS = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -334,7 +337,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "st_missing": ("缺失", "missing"),
     "st_needed_by": ("用于", "Needed by"),
     "st_count": ("现有", "Found"),
-    # errors a report or page may show (hudong.errors.HudongError.i18n)
+    # errors a report or page may show (translated_error)
     "err_no_own_brand": (
         "未设置自有品牌：请用 `hudong init --brand 名称 --alias 别名` 或在 hudong.toml 的 [brand] 中填写 name 和 aliases",
         "no own brand: set [brand] name (and aliases) in hudong.toml, or run `hudong init --brand NAME --alias ALIAS`",
@@ -362,23 +365,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "{tier} tier ({followers} followers); ER {er} > peer median {peer}; {orders} orders ({amount}); {ugc} UGC "
         "posts; triggered {reshares} reshares, reach {reach}",
     ),
+    "engine_note": ("指标与评分卡在 {engine} 上计算；{sections} 读取的是工作区的 DuckDB 文件（docs/spark.md）",
+                    "Metrics and the scorecard were computed on {engine}; {sections} read the workspace's DuckDB file "
+                    "(docs/spark.md)"),
+    "engine_all": ("全部章节在 {engine} 上计算", "Every section was computed on {engine}"),
+    "section_propagation": ("传播分析章节", "the propagation section"),
+    "section_text": ("文本分析章节", "the text section"),
+    "list_sep": ("、", " and "),
     "lparen": ("（", " ("),
     "rparen": ("）", ")"),
 }
 
-PLATFORM_NAMES: dict[str, tuple[str, str]] = {
-    "weibo": ("微博", "Weibo"),
-    "wechat": ("微信", "WeChat"),
-    "xiaohongshu": ("小红书", "Xiaohongshu"),
-    "douyin": ("抖音", "Douyin"),
-    "twitter": ("X/Twitter", "X/Twitter"),
-    "mastodon": ("Mastodon", "Mastodon"),
-    "bluesky": ("Bluesky", "Bluesky"),
-    "reddit": ("Reddit", "Reddit"),
-    "shop": ("网店", "Shop"),
-    "survey": ("问卷", "Survey"),
-    "other": ("其他", "Other"),
-}
+PLATFORM_NAMES: dict[str, tuple[str, str]] = {p.id: (p.name_zh, p.name_en) for p in PLATFORMS.values()}
 
 MEDIA_NAMES: dict[str, tuple[str, str]] = {
     "text": ("文字", "Text"),
@@ -393,8 +391,6 @@ MEDIA_NAMES: dict[str, tuple[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
-    from hudong.errors import HudongError
-
     if lang not in LANGS:
         raise HudongError(f"unknown report language {lang!r}: use zh or en")
     return lang
@@ -406,8 +402,13 @@ def t(key: str, lang: str, **kw: object) -> str:
     return s.format(**kw) if kw else s
 
 
+def translated_error(key: str, **params: object) -> HudongError:
+    """An error whose text is ``TEXT[key]``: English in its message, either language through ``error_text``."""
+    return HudongError(t(key, "en", **params), key=key, params=dict(params))
+
+
 def error_text(err: BaseException, lang: str) -> str:
-    """What a report or page shows for an error: its i18n text (``HudongError.i18n``) in ``lang``; an error with
+    """What a report or page shows for an error: its i18n text (``translated_error``) in ``lang``; an error with
     English text only is shown as it is in English and as a Chinese sentence saying it failed in Chinese."""
     key = getattr(err, "key", None)
     if key in TEXT:
@@ -417,7 +418,7 @@ def error_text(err: BaseException, lang: str) -> str:
 
 
 def tier_name(tier: object, lang: str) -> str:
-    """A follower tier (graph.influence.DEFAULT_TIERS names) in ``lang``; other names as they are."""
+    """A follower tier (hudong.stats.tiers.DEFAULT_TIERS names) in ``lang``; other names as they are."""
     key = f"tier_{tier}"
     return t(key, lang) if key in TEXT else ("—" if tier is None or tier != tier else str(tier))
 

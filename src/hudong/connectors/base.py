@@ -1,0 +1,152 @@
+"""The connector contract: where data comes from (and, for live platforms, where actions go).
+
+A connector is one class in one module of this package (or of a plugin, entry point group ``hudong.connectors``):
+
+    class MyConnector(Connector):
+        kind = "my-platform"                     # the ``type`` in hudong.toml [connectors.NAME]
+        platform = "mastodon"                    # a hudong.platforms id (None: any, e.g. files)
+        capabilities = frozenset({"read_posts"}) # what this connector implements (⊆ the platform's)
+
+        def fetch(self, cursor):                 # the stored cursor, None on the first run
+            ...                                  # yield Batch(path_or_records, format, cursor) per batch
+
+It is configured from ``[connectors.NAME]`` in hudong.toml (``self.settings``) and its secrets (``self.secrets``,
+never in hudong.toml: see ``Secrets``). ``fetch`` yields batches; ``sync`` imports each one through the same
+import path as ``hudong import`` (mapping, validation, pseudonymisation, quarantine, limits) and stores the
+batch's cursor only after it is committed, so a run that stops half-way resumes after the last stored batch and a
+batch imported twice changes nothing (imports are idempotent). ``act`` performs an action on the platform (reply,
+publish …): a connector that cannot raises a clear error naming the capability.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import tomllib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hudong.errors import HudongError
+from hudong.platforms import CAPABILITIES, PLATFORMS
+
+SECRETS_FILE = "secrets.toml"
+
+
+class Secret(str):
+    """A secret value: a str that never shows itself in repr, logs or tracebacks."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+
+class Secrets:
+    """A connector's secrets: ``HUDONG_<NAME>_<KEY>`` in the environment, else ``[NAME] key = …`` in the
+    workspace's ``secrets.toml``, which must be readable by its owner only (mode 0600) or it is refused."""
+
+    def __init__(self, ws_dir: Path, name: str):
+        self.ws_dir, self.name = Path(ws_dir), name
+        self._file: dict[str, Any] | None = None
+
+    def _from_file(self) -> dict[str, Any]:
+        if self._file is None:
+            p = self.ws_dir / SECRETS_FILE
+            self._file = {}
+            if p.exists():
+                mode = stat.S_IMODE(p.stat().st_mode)
+                if mode & 0o077:
+                    raise HudongError(f"{p} is readable by others (mode {mode:o}); run `chmod 600 {p}`")
+                try:
+                    self._file = dict(tomllib.loads(p.read_text(encoding="utf-8")).get(self.name) or {})
+                except tomllib.TOMLDecodeError as e:
+                    raise HudongError(f"{p}: {e}") from None
+        return self._file
+
+    def get(self, key: str, default: str | None = None) -> Secret | None:
+        env = f"HUDONG_{self.name}_{key}".upper().replace("-", "_")
+        value = os.environ.get(env)
+        if value is None:
+            value = self._from_file().get(key)
+        return Secret(value) if value is not None else (Secret(default) if default is not None else None)
+
+    def require(self, key: str) -> Secret:
+        value = self.get(key)
+        if not value:
+            env = f"HUDONG_{self.name}_{key}".upper().replace("-", "_")
+            raise HudongError(f"connector {self.name}: secret {key!r} is not set (environment {env}, or [{self.name}] "
+                              f"{key} in {self.ws_dir / SECRETS_FILE}, mode 0600)")
+        return value
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What ``fetch`` yields: a file to import with the mapping ``format``, and the cursor to store once it is in."""
+
+    path: Path
+    format: str
+    cursor: str
+    label: str = ""  # shown in the sync summary (a file name, a time range …)
+
+
+class Connector(ABC):
+    """The base of every connector (see the module doc)."""
+
+    kind: ClassVar[str]
+    platform: ClassVar[str | None] = None
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, name: str, settings: Mapping[str, Any], secrets: Secrets, workspace_dir: Path):
+        self.name, self.settings, self.secrets, self.workspace_dir = name, dict(settings), secrets, Path(workspace_dir)
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        unknown = set(cls.capabilities) - set(CAPABILITIES)
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown capabilities {sorted(unknown)}")
+        if cls.platform is not None:
+            declared = PLATFORMS.get(cls.platform)
+            if declared is None:
+                raise TypeError(f"{cls.__name__}: platform {cls.platform!r} is not declared in hudong/platforms.py")
+            beyond = set(cls.capabilities) - declared.capabilities
+            if beyond:
+                raise TypeError(f"{cls.__name__}: {cls.platform}'s API does not allow {sorted(beyond)}")
+
+    def setting(self, key: str, default: Any = None, *, required: bool = False) -> Any:
+        if key not in self.settings or self.settings[key] in (None, ""):
+            if required:
+                raise HudongError(f"hudong.toml [connectors.{self.name}]: {key} is required")
+            return default
+        return self.settings[key]
+
+    def check(self) -> str:
+        """Check the configuration and credentials without fetching; a short description of what was checked."""
+        return "ok"
+
+    @abstractmethod
+    def fetch(self, cursor: str | None) -> Iterator[Batch]:
+        """Batches after ``cursor`` (None: from the start), oldest first."""
+
+    def act(self, action: str, **params: Any) -> dict[str, Any]:
+        """Perform ``action`` (a capability such as ``reply`` or ``publish``) on the platform."""
+        raise HudongError(f"connector {self.name} ({self.kind}) cannot {action}: "
+                          f"it implements {', '.join(sorted(self.capabilities)) or 'no actions'}")
+
+
+@dataclass
+class SyncResult:
+    """One connector's run: batches imported, rows stored/updated/quarantined, the cursor after, any error."""
+
+    name: str
+    kind: str
+    batches: int = 0
+    rows_read: int = 0
+    stored: int = 0
+    updated: int = 0
+    quarantined: int = 0
+    cursor: str | None = None
+    error: str | None = None
+    started: dt.datetime | None = None
+    labels: list[str] | None = None

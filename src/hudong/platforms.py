@@ -1,0 +1,159 @@
+"""The platforms hudong knows, each declared once: its id, names, benchmark peer, links and what its API allows.
+
+Everything else derives from ``PLATFORMS``: the schema's ``platform`` enum (``store.schema``), the names in
+reports and pages (``i18n.platform_name``), the engagement benchmark each platform is compared with
+(``decide.evidence``), the platform table in docs/platforms.md (``markdown()``, ``make docs``) and, for the live
+connectors, which actions a platform's API permits at all. Adding a platform starts here (docs/architecture.md,
+"Add a platform").
+
+``capabilities`` are what the platform's documented open API allows an ordinary organization account (not what
+hudong implements: a connector declares that); a platform without ``publish`` gets reminders instead of publishing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# What a platform's API may allow. read_*: hudong can listen; the rest are actions taken from the inbox or calendar.
+CAPABILITIES = (
+    "read_posts",  # own posts/statuses and their counts
+    "read_comments",  # comments/replies on own posts
+    "read_mentions",  # mentions of the account or brand terms (search)
+    "read_dms",  # direct messages / private letters
+    "read_followers",  # follower list or follower counts over time
+    "read_metrics",  # account or post analytics (reads, impressions)
+    "reply",  # reply to a comment or mention
+    "message",  # answer a direct message
+    "publish",  # create a post
+    "delete",  # delete own post or reply
+    "like",  # like / favourite
+    "repost",  # repost / boost
+    "follow",  # follow an account
+)
+
+# Rival IQ 2023 median engagement rates per post (by followers; TikTok by views): docs/scorecard.md, rules.toml.
+RIVAL_IQ_MEDIAN = {"facebook": 0.0006, "instagram": 0.0047, "x": 0.00035, "tiktok": 0.0569}
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform. ``benchmark``: the Rival IQ platform its engagement rate is compared with and on which metric
+    (hudong's assumption, marked as such in reports); None where no published benchmark fits. ``profile_url`` /
+    ``message_url``: link templates (``{uid}``, ``{handle}``, ``{post}``, ``{id}``) where the platform has stable
+    public links. ``social``: False for the order and survey sources that share the tables."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    social: bool = True
+    benchmark: tuple[str, str] | None = None
+    profile_url: str = ""
+    message_url: str = ""
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+    api_docs: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.capabilities) - set(CAPABILITIES)
+        if unknown:
+            raise ValueError(f"platform {self.id}: unknown capabilities {sorted(unknown)}")
+        if self.benchmark is not None and self.benchmark[0] not in RIVAL_IQ_MEDIAN:
+            raise ValueError(f"platform {self.id}: no Rival IQ median for {self.benchmark[0]!r}")
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def _caps(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_ALL = _caps(*CAPABILITIES)
+ER_FOLLOWERS, ER_VIEWS = "engagement_rate_followers", "engagement_rate_impressions"
+
+PLATFORMS: dict[str, Platform] = {
+    p.id: p
+    for p in (
+        Platform(
+            "weibo", "微博", "Weibo", benchmark=("x", ER_FOLLOWERS),
+            profile_url="https://weibo.com/u/{uid}", message_url="https://m.weibo.cn/detail/{post}#comment-{id}",
+            capabilities=_caps("read_posts", "read_comments", "read_mentions", "read_followers", "reply", "repost",
+                               "publish"),
+            api_docs="https://open.weibo.com/wiki/API",
+        ),
+        Platform(
+            "wechat", "微信", "WeChat", benchmark=("facebook", ER_FOLLOWERS),
+            capabilities=_caps("read_posts", "read_comments", "read_dms", "read_followers", "read_metrics", "reply",
+                               "message", "publish", "delete"),
+            api_docs="https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html",
+        ),
+        Platform(
+            "xiaohongshu", "小红书", "Xiaohongshu", benchmark=("instagram", ER_FOLLOWERS),
+            profile_url="https://www.xiaohongshu.com/user/profile/{uid}",
+            message_url="https://www.xiaohongshu.com/explore/{post}?comment={id}",
+            capabilities=_caps(),  # no open API for brand accounts: exports and reminders
+        ),
+        Platform(
+            "douyin", "抖音", "Douyin", benchmark=("tiktok", ER_VIEWS),
+            profile_url="https://www.douyin.com/user/{uid}", message_url="https://www.douyin.com/video/{post}?comment={id}",
+            capabilities=_caps("read_posts", "read_comments", "read_dms", "read_followers", "read_metrics", "reply",
+                               "message"),
+            api_docs="https://developer.open-douyin.com/docs/resource/zh-CN/dop/overview/",
+        ),
+        Platform(
+            "twitter", "X/Twitter", "X/Twitter", benchmark=("x", ER_FOLLOWERS),
+            profile_url="https://twitter.com/{handle}", message_url="https://twitter.com/i/web/status/{id}",
+            capabilities=_ALL, api_docs="https://docs.x.com/x-api",
+        ),
+        Platform(
+            "mastodon", "Mastodon", "Mastodon", benchmark=("x", ER_FOLLOWERS), capabilities=_ALL - {"read_metrics"},
+            api_docs="https://docs.joinmastodon.org/api/",
+        ),
+        Platform(
+            "bluesky", "Bluesky", "Bluesky", benchmark=("x", ER_FOLLOWERS),
+            profile_url="https://bsky.app/profile/{handle}", capabilities=_ALL - {"read_metrics"},
+            api_docs="https://docs.bsky.app/",
+        ),
+        Platform(
+            "reddit", "Reddit", "Reddit", profile_url="https://www.reddit.com/user/{handle}",
+            capabilities=_caps("read_posts", "read_comments", "read_mentions", "read_dms", "reply", "message",
+                               "publish", "delete"),
+            api_docs="https://www.reddit.com/dev/api/",
+        ),
+        Platform("shop", "网店", "Shop", social=False),
+        Platform("survey", "问卷", "Survey", social=False),
+        Platform("other", "其他", "Other"),
+    )
+}  # fmt: skip
+
+
+def platform(pid: str) -> Platform | None:
+    """The declared platform ``pid``, or None."""
+    return PLATFORMS.get(pid)
+
+
+def benchmarks() -> dict[str, tuple[str, str]]:
+    """Platform id → (Rival IQ platform, metric) for the platforms with a benchmark."""
+    return {p.id: p.benchmark for p in PLATFORMS.values() if p.benchmark is not None}
+
+
+def markdown() -> str:
+    """docs/platforms.md: the declared platforms and their API capabilities."""
+    head = "| id | 中文 | English | benchmark (Rival IQ) | " + " | ".join(CAPABILITIES) + " |"
+    lines = [
+        "# Platforms",
+        "",
+        "Generated from `src/hudong/platforms.py` (`make docs`); each platform is declared there once. "
+        "Capabilities are what the platform's open API allows an organization account, not what hudong's "
+        "connectors implement yet.",
+        "",
+        head,
+        "|" + "---|" * (4 + len(CAPABILITIES)),
+    ]
+    for p in PLATFORMS.values():
+        bench = f"{p.benchmark[0]} ({p.benchmark[1]})" if p.benchmark else "—"
+        caps = " | ".join("✓" if p.can(c) else "" for c in CAPABILITIES)
+        lines.append(f"| `{p.id}` | {p.name_zh} | {p.name_en} | {bench} | {caps} |")
+    return "\n".join(lines) + "\n"
