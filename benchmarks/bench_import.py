@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
+from hudong.progress import peak_rss_mb
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
 
@@ -81,19 +82,6 @@ def bench_hudong(csv_path: Path, work: Path, fmt: str = "generic-interactions") 
     return elapsed, str(summary)
 
 
-def _maxrss_mb() -> int:
-    """Peak resident memory of this process in MB (VmHWM: unlike ru_maxrss it starts afresh at exec, so a child
-    started by a large parent does not report the parent's memory)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def in_child(side: str, path: Path, work: Path, fmt: str = "generic-interactions") -> dict:
@@ -136,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds, summary = bench_hudong(args.csv, args.work, args.format)
         else:
             seconds, summary = bench_duckdb(args.csv, args.work), ""
-        print(json.dumps({"seconds": seconds, "maxrss_mb": _maxrss_mb(), "summary": summary}))
+        print(json.dumps({"seconds": seconds, "maxrss_mb": peak_rss_mb(), "summary": summary}))
         return 0
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="hudong-bench-"))
     work.mkdir(parents=True, exist_ok=True)

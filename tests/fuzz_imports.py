@@ -260,24 +260,12 @@ def case(n: int) -> tuple[str, str, bytes]:
     return name, mapping, data
 
 
-def peak_rss_mb() -> int:
-    """Peak resident memory of this process in MB (VmHWM: unlike ru_maxrss it starts afresh at exec, so a child
-    started by a large parent does not report the parent's memory)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def run(start: int, count: int, folder: Path, keep: bool = False) -> dict:
     from hudong.errors import HudongError
     from hudong.ingest import import_file
+    from hudong.progress import peak_rss_mb
     from hudong.store.workspace import Workspace
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -1000,11 +1000,7 @@ def user_token(ctx: click.Context, name: str) -> None:
     """Issue a new API token for NAME (replaces the old one; shown once): Authorization: Bearer TOKEN."""
     from hudong.web.auth import new_token
 
-    ws = _open(ctx)
-    try:
-        click.echo(new_token(ws.con, name))
-    finally:
-        ws.close()
+    click.echo(_user_change(ctx, lambda con: new_token(con, name)))
 
 
 def _user_change(ctx: click.Context, change: Callable[[Any], Any]) -> Any:

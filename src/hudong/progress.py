@@ -105,3 +105,20 @@ def progress(
 def callback(step: Step | None) -> Step:
     """``step`` or the no-op: what an analysis calls when its caller gave no progress callback."""
     return step if step is not None else NO_PROGRESS
+
+
+def peak_rss_mb() -> int:
+    """Peak resident memory of this process in MB, as the benchmarks and the import fuzzing report it (VmHWM:
+    unlike ru_maxrss it starts afresh at exec, so a child started by a large parent does not report the
+    parent's memory)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import resource  # not on Windows; /proc is the usual source
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+

@@ -8,6 +8,7 @@ offline, no JavaScript). The language comes from ``?lang=zh|en`` (remembered in 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -407,13 +408,18 @@ def _respond(request: Request, user: User, name: str, **extra: Any) -> Response:
     return page
 
 
+def _admin_change(request: Request, user: Any, csrf: str, change: Callable[..., Any]) -> Any:
+    """An admin's change to a user: CSRF checked, then ``change(con, actor=…, client=…)`` (audited by auth)."""
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        return change(ws.con, actor=user.name, client=client_of(request))
+
+
 @router.post("/users/disable")
 def users_disable(
     request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(request, csrf)
-    with state_of(request).db() as ws:
-        auth.disable_user(ws.con, name, actor=user.name, client=client_of(request))
+    _admin_change(request, user, csrf, lambda con, **who: auth.disable_user(con, name, **who))
     return _respond(request, user, name, done=f"{name}: user_disabled")
 
 
@@ -421,9 +427,7 @@ def users_disable(
 def users_enable(
     request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(request, csrf)
-    with state_of(request).db() as ws:
-        auth.enable_user(ws.con, name, actor=user.name, client=client_of(request))
+    _admin_change(request, user, csrf, lambda con, **who: auth.enable_user(con, name, **who))
     return _users_page(request, user, done=f"{name}: user_enabled")
 
 
@@ -431,9 +435,7 @@ def users_enable(
 def users_remove(
     request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    check_csrf(request, csrf)
-    with state_of(request).db() as ws:
-        auth.remove_user(ws.con, name, actor=user.name, client=client_of(request))
+    _admin_change(request, user, csrf, lambda con, **who: auth.remove_user(con, name, **who))
     return _respond(request, user, name, done=f"{name}: user_removed")
 
 
@@ -442,9 +444,7 @@ def users_password(
     request: Request, user: Admin, name: Annotated[str, Form()], csrf: Annotated[str, Form()] = ""
 ) -> Response:
     """Reset a user's password to a generated one, shown once; every session of the user ends."""
-    check_csrf(request, csrf)
-    with state_of(request).db() as ws:
-        generated = auth.set_password(ws.con, name, actor=user.name, client=client_of(request))
+    generated = _admin_change(request, user, csrf, lambda con, **who: auth.set_password(con, name, **who))
     return _respond(request, user, name, new_password=generated, password_user=name)
 
 
