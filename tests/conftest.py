@@ -29,3 +29,51 @@ def workspace(tmp_path):
     ws = Workspace.init(tmp_path / "ws")
     yield ws
     ws.close()
+
+
+# ---- the demo brand's workspace, built once per session ---------------------------------------------------------
+class DemoWorkspaces:
+    """``hudong.demo.build`` once per (scale, seed) in a session; every caller gets a copy of its own to read or
+    change, so no module sees another's writes (text scores, users, labels)."""
+
+    def __init__(self, factory: pytest.TempPathFactory):
+        self._factory = factory
+        self._built: dict[tuple[float, int], Path] = {}
+
+    def copy(self, dest: Path, *, scale: float = 0.02, seed: int = 7) -> Path:
+        import shutil
+
+        if (scale, seed) not in self._built:
+            from hudong import demo
+
+            d = self._factory.mktemp(f"demo-{scale}-{seed}") / "ws"
+            demo.build(d, seed=seed, scale=scale, progress=False)
+            self._built[(scale, seed)] = d
+        shutil.copytree(self._built[(scale, seed)], dest)
+        return dest
+
+
+@pytest.fixture(scope="session")
+def demo_workspaces(tmp_path_factory) -> DemoWorkspaces:
+    return DemoWorkspaces(tmp_path_factory)
+
+
+# ---- a web app over a fresh copy of the module's template workspace ----------------------------------------------
+@pytest.fixture
+def ws_dir(template_dir, tmp_path) -> Path:
+    """A fresh copy of the module's ``template_dir`` fixture (the workspace its tests start from)."""
+    import shutil
+
+    d = tmp_path / "ws"
+    shutil.copytree(template_dir, d)
+    return d
+
+
+@pytest.fixture
+def app(ws_dir, request):
+    """A fresh web app over ``ws_dir``, at the module's ``NOW`` if it has one (the business clock of the inbox)."""
+    from hudong.web.app import create_app
+
+    a = create_app(ws_dir, now=getattr(request.module, "NOW", None))
+    yield a
+    a.state.web.ws.close()

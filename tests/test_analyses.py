@@ -17,12 +17,8 @@ from hudong.store.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    from hudong import demo
-
-    d = tmp_path_factory.mktemp("analyses") / "ws"
-    demo.build(d, scale=0.02, progress=False)
-    return d
+def demo_dir(tmp_path_factory, demo_workspaces):
+    return demo_workspaces.copy(tmp_path_factory.mktemp("analyses") / "ws")
 
 
 def hudong(*args: str) -> subprocess.CompletedProcess:

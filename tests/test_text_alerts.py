@@ -60,10 +60,8 @@ def test_missing_signal_column_is_a_clear_error():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from hudong.demo import build
-
-    return build(tmp_path_factory.mktemp("demo") / "ws", scale=0.02, progress=False).path
+def demo(tmp_path_factory, demo_workspaces):
+    return demo_workspaces.copy(tmp_path_factory.mktemp("demo") / "ws")
 
 
 def test_demo_workspace_shows_the_planted_crisis(demo):

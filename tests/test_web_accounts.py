@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import time
 
 import pytest
@@ -17,8 +16,8 @@ from fastapi.testclient import TestClient
 from hudong.cli import cli
 from hudong.store.workspace import Workspace
 from hudong.web import auth
-from hudong.web.app import SESSION_COOKIE, create_app
-from test_web_app import NOW, PASSWORD, build_workspace, client, csrf_in, login, page_csrf
+from hudong.web.app import SESSION_COOKIE
+from test_web_app import PASSWORD, build_workspace, client, csrf_in, login, page_csrf
 
 NEW_PASSWORD = "another long passphrase"
 
@@ -28,18 +27,6 @@ def template_dir(tmp_path_factory):
     return build_workspace(tmp_path_factory.mktemp("accounts") / "ws")
 
 
-@pytest.fixture
-def ws_dir(template_dir, tmp_path):
-    d = tmp_path / "ws"
-    shutil.copytree(template_dir, d)
-    return d
-
-
-@pytest.fixture
-def app(ws_dir):
-    a = create_app(ws_dir, now=NOW)
-    yield a
-    a.state.web.ws.close()
 
 
 def web_settings(app, **kw) -> None:

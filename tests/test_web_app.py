@@ -155,19 +155,6 @@ def build_workspace(d):
     return d
 
 
-@pytest.fixture
-def ws_dir(template_dir, tmp_path):
-    d = tmp_path / "ws"
-    shutil.copytree(template_dir, d)
-    return d
-
-
-@pytest.fixture
-def app(ws_dir):
-    """A fresh app over a fresh copy of the workspace, for tests that change it."""
-    a = create_app(ws_dir, now=NOW)
-    yield a
-    a.state.web.ws.close()
 
 
 @pytest.fixture(scope="module")

@@ -41,16 +41,14 @@ def _wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 30) -> Non
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_workspaces):
     if not CHROMIUM.exists():
         pytest.skip("browser test needs Debian chromium at /usr/bin/chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="browser test needs `pip install playwright`")
-    from hudong import demo
     from hudong.store.workspace import Workspace
     from hudong.web import auth
 
-    d = tmp_path_factory.mktemp("browser") / "ws"
-    demo.build(d, scale=0.02, progress=False)
+    d = demo_workspaces.copy(tmp_path_factory.mktemp("browser") / "ws")
     with Workspace.open(d) as ws:
         auth.add_user(ws.con, "小李", "responder", PASSWORD)
         auth.add_user(ws.con, "小王", "analyst", PASSWORD)

@@ -13,7 +13,6 @@ import gzip
 import json
 import random
 import re
-import shutil
 import warnings
 
 import pyarrow as pa
@@ -102,18 +101,6 @@ def template_dir(tmp_path_factory):
     return d
 
 
-@pytest.fixture
-def ws_dir(template_dir, tmp_path):
-    d = tmp_path / "ws"
-    shutil.copytree(template_dir, d)
-    return d
-
-
-@pytest.fixture
-def app(ws_dir):
-    a = create_app(ws_dir, now=NOW)
-    yield a
-    a.state.web.ws.close()
 
 
 def login(app, name: str) -> TestClient:

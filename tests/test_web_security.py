@@ -132,11 +132,8 @@ def assert_inert(page_html: str, where: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def template_ws(tmp_path_factory):
-    from hudong import demo
-
-    d = tmp_path_factory.mktemp("sec") / "ws"
-    demo.build(d, scale=0.02, progress=False)
+def template_ws(tmp_path_factory, demo_workspaces):
+    d = demo_workspaces.copy(tmp_path_factory.mktemp("sec") / "ws")
     cfg = (d / "hudong.toml").read_text()
     start = cfg.index("[brand]")
     line = cfg.index("name = ", start)
