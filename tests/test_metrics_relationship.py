@@ -94,14 +94,13 @@ def test_nps_interval_is_clipped_to_the_scale_at_tiny_n(ws, start, end, n, expec
 
 def test_nps_interval_is_clipped_where_it_is_rendered(ws):
     """The report's and the web page's NPS blocks and the chart spec never show a bound outside [−100, 100]."""
-    from hudong.decide.evidence import MetricCache
     from hudong.report import charts
     from hudong.report.content import nps_block
     from hudong.web.analytics import Frames
     from hudong.web.analytics import nps_block as web_nps_block
     from hudong.web.filters import Filters
 
-    block = nps_block(MetricCache(ws, start="2024-04-01", end="2024-04-30"), "en")
+    block = nps_block(ws, "en", "2024-04-01", "2024-04-30")
     assert block["interval"] == "[-100.0, 100.0]"
     info, fig = web_nps_block(Frames(ws, Filters(start=dt.date(2024, 4, 1), end=dt.date(2024, 4, 29)), "en"))
     assert info["interval"] == "[-100.0, 100.0]"
