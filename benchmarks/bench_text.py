@@ -71,7 +71,7 @@ def rate(fn: Callable[[list[str]], object], texts: list[str]) -> float:
 
 
 def score_all(texts: Sequence[str]) -> int:
-    """Sentiment, emotion and toxicity of each text, languages detected once (what ``score_workspace`` computes)."""
+    """Sentiment, emotion and toxicity of each text, languages detected once (what ``hudong.analyses.scoring.score_workspace`` computes)."""
     from hudong.text import emotion, sentiment, toxicity
     from hudong.text.tokenize import detect_lang
 

@@ -1,5 +1,6 @@
 """Incremental text scoring (``hudong text score``) on a copy of a scored workspace: a full rescore, an incremental
-no-op, incremental runs after new interactions, and the crossover that sets ``sentiment.FULL_SHARE``.
+no-op, incremental runs after new interactions, and the crossover that sets ``scoring.FULL_SHARE``
+(``hudong.analyses.scoring``).
 
     python benchmarks/bench_text_incremental.py WORKSPACE_COPY [--new 5000] [--shares 0.1,0.2,0.3,0.4]
 
@@ -21,10 +22,10 @@ from pathlib import Path
 
 
 def run(ws, **kw):
-    from hudong.text import sentiment as S
+    from hudong.analyses import scoring
 
     t = time.perf_counter()
-    s = S.score_workspace(ws, **kw)
+    s = scoring.score_workspace(ws, **kw)
     return time.perf_counter() - t, s
 
 
@@ -41,8 +42,8 @@ def main() -> None:
     ap.add_argument("--shares", default="0.1,0.2,0.3,0.4")
     a = ap.parse_args()
 
+    from hudong.analyses import scoring as S
     from hudong.store import Workspace
-    from hudong.text import sentiment as S
 
     ws = Workspace.open(a.workspace)
     con = ws.con

@@ -39,8 +39,9 @@ def ensure_workspace(ws: Path, src: Path) -> None:
     run = [sys.executable, "-m", "hudong.cli"]
     subprocess.run([*run, "init", str(ws)], check=True, env=env, stdout=subprocess.DEVNULL)
     for name, fmt in (("ced_original_microblogs.jsonl.gz", "weibo-ced-posts"), ("ced_reposts.tsv.xz", "weibo-ced-reposts")):
-        subprocess.run([*run, "-w", str(ws), "import", str(CED / name), "--as", fmt, "--no-progress"], check=True,
-                       env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+        # --no-score: bursts and topics do not read the text scores (`hudong import` scores by default)
+        subprocess.run([*run, "-w", str(ws), "import", str(CED / name), "--as", fmt, "--no-progress", "--no-score"],
+                       check=True, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
 
 
 def measure(args: list[str], ws: Path, src: Path, timeout: float) -> tuple[float, float, int]:

@@ -160,7 +160,7 @@ def train(
     lexicon: dict[str, float] | None = None,
     cls: type[TextClassifier] = SentimentModel,
 ) -> TextClassifier:
-    return cls.fit(lang, texts, labels, classes=classes, min_df=min_df, l2=l2, meta=meta, lexicon=lexicon)
+    return cls(lang, classes=classes, min_df=min_df, l2=l2, meta=meta, lexicon=lexicon).fit(texts, labels)
 
 
 def split_dev(texts: list[str], labels: list[str], frac: float = 0.1, seed: int = 13):
@@ -344,7 +344,7 @@ def zh_emotion_model() -> EmotionModel:
         "train_data": f"none: {n_cues} hand-written cues (words, Weibo emoticon codes, emoji) + "
         f"{len(ZH_EMOTION_NEGATIONS)} negated cues, written for hudong (scripts/train_text_models.py)",
     }
-    return EmotionModel("zh", vocab, np.array([rows[f] for f in vocab]), bias, classes, meta)
+    return EmotionModel.from_arrays("zh", vocab, np.array([rows[f] for f in vocab]), bias, classes, meta)
 
 
 TWEETEVAL_EMOTION = {"0": "angry", "1": "happy", "2": "happy", "3": "sad"}  # anger, joy, optimism, sadness
@@ -421,15 +421,8 @@ def train_toxicity(langs: Sequence[str]) -> None:
         l2 = choose_l2(lang, x, y, classes, min_df=min_df, cls=ToxicityModel)
         meta = {"version": TOXICITY_VERSIONS[lang], "threshold": 0.5, "train_data": source, "train_sha": sha(x, y),
                 **TOXICITY_META[lang]}
-        m = ToxicityModel.fit(
-            lang,
-            x,
-            y,
-            classes=classes,
-            min_df=min_df,
-            l2=l2,
-            meta=meta,
-            sample_weight=balanced_weights(y) if balance else None,
+        m = ToxicityModel(lang, classes=classes, min_df=min_df, l2=l2, meta=meta).fit(
+            x, y, sample_weight=balanced_weights(y) if balance else None
         )
         m.save(MODELS / f"toxicity-{lang}.npz")
 

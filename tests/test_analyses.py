@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,17 +25,50 @@ def demo_dir(tmp_path_factory, demo_workspaces):
 
 def hudong(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hudong.cli", *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)  # fmt: skip
+                          stdin=subprocess.DEVNULL, timeout=300, env={**os.environ, "COLUMNS": "250"})  # fmt: skip
+
+
+SHOWN = {"alerts", "bursts", "cascades", "communities", "coordination", "forecast", "inbox", "koc", "mentions", "nps",
+         "rumour", "scorecard", "sentiment_trend", "topics"}  # what the CLI, the web and the report show
+
+
+def _train_models(ws) -> None:
+    """The forecast and rumour models those analyses need, trained into the workspace on its own cascades (the
+    rumour labels are arbitrary: this checks that the analysis runs, not what it finds)."""
+    from hudong.analyses import reads
+    from hudong.analyses.forecast import RUMOUR_MODEL, forecast_model_name, model_path
+    from hudong.graph.forecast import SizeForecaster, with_info
+    from hudong.graph.rumour import RumourFlagger
+
+    lc = reads.labelled_cascades(ws)
+    SizeForecaster(minutes=60).fit(lc).save(model_path(ws, forecast_model_name(60)))
+    labels = np.where(np.arange(len(lc.info)) % 2 == 0, "rumour", "non-rumour")
+    RumourFlagger(lang="zh", classes=("non-rumour", "rumour")).fit(with_info(lc, label=labels)).save(
+        model_path(ws, RUMOUR_MODEL))
+
+
+class Stages:
+    def __init__(self):
+        self.stages: list[str] = []
+
+    def __call__(self, description=None, *, advance=0, total=None):
+        if description:
+            self.stages.append(description)
 
 
 def test_every_registered_analysis_runs_on_the_demo(demo_dir):
-    assert {"nps", "topics"} <= set(analyses.REGISTRY)
+    registry = analyses.registry()  # hudong's own, the scorecard and inbox (entry points), and any plugin's
+    assert set(registry) >= SHOWN
     with Workspace.open(demo_dir, read_only=True) as ws:
-        for name, a in analyses.REGISTRY.items():
-            res = a(ws)
+        _train_models(ws)
+        for name, a in registry.items():
+            heard = Stages()
+            res = a(ws, progress=heard)
             assert res.frames and all(isinstance(f, pd.DataFrame) for f in res.frames.values()), name
+            assert any(len(f) for f in res.frames.values()), name  # the demo has data for every one of them
             assert a.tables and a.label_zh and a.label_en and a.doc, name
             assert a.engine_note(ws) == "", name  # on DuckDB every analysis runs where it says
+            assert a.steps is None or len(heard.stages) <= a.steps, (name, heard.stages)  # the bar's length holds
 
 
 def test_parameters_are_typed_and_checked(demo_dir):
@@ -90,3 +125,25 @@ def test_cli_and_web_topics_come_from_the_same_analysis(demo_dir):
         web, _ = topic_rows(Frames(ws, WebFilters(platform=("weibo",)), "en"))
         assert [w["label"] for w in web] == recent.frame("table")["label"].head(TOP_TOPICS).tolist()
         assert recent.values["posts"] == min(TOPIC_POSTS, res.values["posts"])  # reposts left out on both
+
+
+def test_cli_web_and_report_show_the_same_cascades_and_kocs(demo_dir):
+    from hudong.report.propagation import KOC_ROWS, gather_propagation
+    from hudong.web.analytics import Frames, koc_rows, propagation_context
+    from hudong.web.filters import Filters as WebFilters
+
+    r = hudong("-w", str(demo_dir), "cascades", "--top", "3", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    with Workspace.open(demo_dir, read_only=True) as ws:
+        table = analyses.run(ws, "cascades").frame("cascades")
+        kocs = analyses.run(ws, "koc", top=KOC_ROWS).frame("candidates")
+        web = propagation_context(Frames(ws, WebFilters(), "en"))
+        web_kocs = koc_rows(Frames(ws, WebFilters(), "en"))
+        report = gather_propagation(ws, "en")
+    assert f"cascades: {len(table):,}" in r.stdout and len(table) > 0
+    top = table.iloc[0]
+    assert str(top["root_post_id"]) in r.stdout and web["cascades"][0]["root"] == str(top["root_post_id"])
+    assert web["n_cascades"] == f"{len(table):,}" and web["cascades"][0]["size"] == f"{int(top['size']):,}"
+    assert str(top["root_post_id"]) in report.tree_note and f"{int(top['size']):,}" in report.tree_note
+    assert [k["reshares"] for k in report.koc] == [f"{int(v):,}" for v in kocs["reshares_sum"]]
+    assert [k["reshares"] for k in web_kocs][: len(report.koc)] == [k["reshares"] for k in report.koc]

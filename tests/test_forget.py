@@ -84,8 +84,9 @@ def _plant(ws: Workspace, tmp_path) -> dict[str, str]:
 
 
 def _derived(ws: Workspace) -> None:
-    from hudong.text.sentiment import score_workspace
-    from hudong.web import inbox, labels
+    from hudong.analyses.scoring import score_workspace
+    from hudong.inbox import items as inbox
+    from hudong.inbox import labels
 
     score_workspace(ws, workers=1)
     for ddl in (*inbox.DDL, *labels.DDL):

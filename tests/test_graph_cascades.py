@@ -8,7 +8,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from hudong.graph import build_forest, cascade_metrics, cascades_table, forest_from_parents
+from hudong import analyses
+from hudong.graph import build_forest, cascade_metrics, forest_from_parents
 from hudong.metrics import testing
 
 
@@ -162,8 +163,8 @@ def test_cascades_from_the_store(tmp_path):
     ]
     ws = testing.workspace(tmp_path / "ws", posts=posts)
     try:
-        df = cascades_table(ws)
-        weibo = cascades_table(ws, platform="weibo")
+        df = analyses.run(ws, "cascades", generations=True).frame("cascades")
+        weibo = analyses.run(ws, "cascades", platform=["weibo"], generations=True).frame("cascades")
     finally:
         ws.close()
     assert len(df) == 3 and len(weibo) == 2

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hudong import analyses
 from hudong.errors import HudongError
-from hudong.graph import communities, leiden_communities
+from hudong.graph import leiden_communities
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +97,11 @@ def test_demo_workspace_communities(demo_ws):
     path, Workspace = demo_ws
     ws = Workspace.open(path, read_only=True)
     try:
-        res = communities(ws)
-        weibo = communities(ws, platform="weibo")
+        res = analyses.run(ws, "communities")
+        weibo = analyses.run(ws, "communities", platform=["weibo"])
     finally:
         ws.close()
-    t, m = res.table, res.members
+    t, m = res.frame("communities"), res.frame("members")
     assert set(t["platform"]) >= {"weibo", "douyin"}
     assert (t["size"] > 0).all() and t["size"].tolist() == sorted(t["size"], reverse=True)
     per_platform = m.groupby("platform").size()
@@ -110,8 +111,8 @@ def test_demo_workspace_communities(demo_ws):
     sums = m.groupby(["platform", "community"])["within_pagerank"].sum()
     np.testing.assert_allclose(sums, 1.0, atol=1e-9)
     assert (t["modularity"] >= 0).all() and (t.loc[t["platform"] == "weibo", "modularity"] > 0.1).all()
-    assert set(weibo.table["platform"]) == {"weibo"}
-    pd.testing.assert_frame_equal(weibo.members.reset_index(drop=True),
+    assert set(weibo.frame("communities")["platform"]) == {"weibo"}
+    pd.testing.assert_frame_equal(weibo.frame("members").reset_index(drop=True),
                                   m[m["platform"] == "weibo"].reset_index(drop=True))
 
 

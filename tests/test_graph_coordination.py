@@ -12,6 +12,9 @@ import pandas as pd
 import pytest
 
 import hudong
+from hudong import analyses
+from hudong.analyses import coordination as AC
+from hudong.analyses import reads
 from hudong.demo import build
 from hudong.demo.integrity import planted_ids
 from hudong.graph import coordination as C
@@ -64,7 +67,8 @@ def test_co_shares_band_join_equals_brute_force():
 
 def test_planted_ring_and_bots_recovered_not_the_fans(demo):
     truth = {k: {(p, pseudonymise(demo.key, p, u)) for p, u in v} for k, v in planted_ids(7, SCALE).items()}
-    res = C.detect_coordination(demo)
+    sh = reads.shares(demo)
+    res = C.detect_coordination(sh)
     found = set(zip(res.accounts["platform"], res.accounts["user_id"], strict=True))
     tp = len(found & truth["ring"])
     precision, recall = tp / max(len(found), 1), tp / len(truth["ring"])
@@ -75,21 +79,23 @@ def test_planted_ring_and_bots_recovered_not_the_fans(demo):
     ev = res.evidence[res.evidence["group"] == 1]
     closest = ev.groupby("item")["ts"].agg(lambda s: s.sort_values().diff().min().total_seconds())
     assert (ev.groupby("item").size() >= 2).all() and (closest <= res.interval["post"]).all()
-    bots = C.bot_signals(demo)
+    bots = C.bot_signals(reads.actions(demo))
     flagged = set(zip(bots.loc[bots["bot_like"], "platform"], bots.loc[bots["bot_like"], "user_id"], strict=True))
     assert flagged == truth["bots"]
     # a fixed interval and a higher repetition still find the ring; absurd parameters are refused
-    assert C.detect_coordination(demo, interval=60, min_repetition=5).accounts["user_id"].nunique() >= 7
+    assert C.detect_coordination(sh, interval=60, min_repetition=5).accounts["user_id"].nunique() >= 7
     with pytest.raises(hudong.HudongError):
-        C.detect_coordination(demo, interval=-1)
+        C.detect_coordination(sh, interval=-1)
+    with pytest.raises(hudong.HudongError):
+        analyses.run(demo, "coordination", interval=-1.0)
 
 
 def test_raw_vs_adjusted_kpis_use_the_registry(demo):
     from hudong.metrics import compute
 
-    flagged = C.flagged_accounts(demo)
+    flagged = AC.flagged(demo)
     assert set(flagged["reason"].str.split(" ").str[0]) == {"coordinated", "bot-like"}
-    table = C.kpis_raw_adjusted(demo, flagged)
+    table = AC.kpis_raw_adjusted(demo, flagged)
     raw = {m: compute(demo, m).to_pandas()["value"].iloc[0] for m in ("engagements", "ugc_volume")}
     row = table.set_index("metric")
     assert row.loc["engagements", "raw"] == raw["engagements"]
@@ -97,17 +103,18 @@ def test_raw_vs_adjusted_kpis_use_the_registry(demo):
     assert row.loc["amplification_rate", "adjusted"] < row.loc["amplification_rate", "raw"]
     assert (row["difference"] == row["adjusted"] - row["raw"]).all()
     # nothing flagged → adjusted equals raw
-    none = C.kpis_raw_adjusted(demo, flagged.iloc[:0], metrics=("engagements", "ugc_volume"))
+    none = AC.kpis_raw_adjusted(demo, flagged.iloc[:0], metrics=("engagements", "ugc_volume"))
     assert (none["raw"] == none["adjusted"]).all() and none.set_index("metric").loc["ugc_volume", "raw"] == raw[
         "ugc_volume"
     ]
 
 
 def test_empty_workspace_gives_empty_frames(workspace):
-    res = C.detect_coordination(workspace)
+    res = C.detect_coordination(reads.shares(workspace))
     assert res.groups.empty and res.accounts.empty and res.evidence.empty and res.interval == {}
-    assert C.bot_signals(workspace).empty
-    assert C.flagged_accounts(workspace, res).empty
+    bots = C.bot_signals(reads.actions(workspace))
+    assert bots.empty
+    assert C.flagged_accounts(res, bots).empty
 
 
 def test_cli_lists_groups_evidence_and_kpis(demo_path):

@@ -8,7 +8,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from hudong.graph import cascade_influence, coreness, follower_tier, koc_candidates, load_cascades, pagerank
+from hudong import analyses
+from hudong.analyses import reads
+from hudong.graph import cascade_influence, coreness, follower_tier, pagerank
 from hudong.metrics import testing
 
 
@@ -67,9 +69,9 @@ def test_cascade_influence_and_koc(tmp_path):
                "amount": 99.0}]
     ws = testing.workspace(tmp_path / "ws", posts=posts, users=users, interactions=interactions, orders=orders)
     try:
-        ci = cascade_influence(load_cascades(ws)).set_index("user_id")
-        koc = koc_candidates(ws)
-        koc_open = koc_candidates(ws, require_customer=False)
+        ci = cascade_influence(reads.cascades(ws)).set_index("user_id")
+        koc = analyses.run(ws, "koc").frame("candidates")
+        koc_open = analyses.run(ws, "koc", require_customer=False).frame("candidates")
     finally:
         ws.close()
     assert ci.loc["K", "reshares_sum"] == 2 and ci.loc["K", "reach_sum"] == 3
@@ -90,8 +92,8 @@ def test_koc_needs_customer_evidence(tmp_path):
     users = [{"user_id": u, "followers": 5000} for u in "XYW"]
     ws = testing.workspace(tmp_path / "ws", posts=posts, users=users)
     try:
-        assert koc_candidates(ws).empty
-        assert koc_candidates(ws, require_customer=False)["user_id"].tolist() == ["X"]
+        assert analyses.run(ws, "koc").frame("candidates").empty
+        assert analyses.run(ws, "koc", require_customer=False).frame("candidates")["user_id"].tolist() == ["X"]
     finally:
         ws.close()
 

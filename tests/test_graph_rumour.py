@@ -111,8 +111,9 @@ def test_cli_scores_workspace_cascades(tmp_path):
 
     from click.testing import CliRunner
 
+    from hudong.analyses.reads import labelled_cascades
     from hudong.cli import cli
-    from hudong.graph.forecast import SizeForecaster, workspace_cascades
+    from hudong.graph.forecast import SizeForecaster
     from hudong.metrics import testing
 
     def t(m: float) -> dt.datetime:
@@ -125,7 +126,7 @@ def test_cli_scores_workspace_cascades(tmp_path):
               {"post_id": "s1", "author_id": "C", "created_at": t(90), "root_id": "s"}]  # fmt: skip
     ws = testing.workspace(tmp_path / "ws", posts=posts)
     try:
-        wc = workspace_cascades(ws)
+        wc = labelled_cascades(ws)
     finally:
         ws.close()
     assert sorted(wc.info["cascade_id"]) == ["weibo:r", "weibo:s"]

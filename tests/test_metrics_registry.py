@@ -106,7 +106,7 @@ def ws(tmp_path_factory):
         orders=[dict(order_id="o", user_id="f", created_at=D(2024, 1, 1))],
         survey_responses=[dict(response_id="s", survey_id="s", created_at=D(2024, 1, 1), nps_score=9)],
     )
-    from hudong.text.sentiment import score_workspace
+    from hudong.analyses.scoring import score_workspace
 
     score_workspace(ws)  # net_sentiment reads the text_sentiment table
     yield ws

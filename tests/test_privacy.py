@@ -189,8 +189,9 @@ def test_forget_takes_the_scores_labels_and_drafts_of_their_texts(workspace, tmp
     """What hudong derived from a user's texts goes with them, in the same transaction: text scores (both kinds),
     inbox labels, draft notes on their messages; everyone else's stay, and the next incremental scoring has
     nothing of theirs left to remove."""
-    from hudong.text.sentiment import score_workspace
-    from hudong.web import inbox, labels
+    from hudong.analyses.scoring import score_workspace
+    from hudong.inbox import items as inbox
+    from hudong.inbox import labels
 
     posts = tmp_path / "posts.csv"
     posts.write_text("platform,post_id,author_id,created_at,text\n"

@@ -65,34 +65,37 @@ def demo_ws(tmp_path_factory):
     return d
 
 
-def test_analyses_report_their_stages(demo_ws):
+@pytest.fixture(scope="module")
+def stage_runs(demo_ws):
+    """Each analysis run once on the demo workspace with a recording callback: name → Recorder."""
+    from hudong import analyses
+    from hudong.analyses.scoring import score_workspace
     from hudong.decide import build_scorecard
-    from hudong.graph import cascades_table, communities, koc_candidates
-    from hudong.graph.coordination import detect_coordination
     from hudong.report import write_report
     from hudong.store.workspace import Workspace
-    from hudong.text.alerts import find_alerts
-    from hudong.text.bursts import workspace_bursts
-    from hudong.text.keywords import load_posts, topics
-    from hudong.text.sentiment import score_workspace
 
     with Workspace.open(demo_ws) as ws:
         runs = {}
         for name, run in {
             "text score": lambda p: score_workspace(ws, full=True, progress=p),
-            "text bursts": lambda p: workspace_bursts(ws, progress=p),
-            "text topics": lambda p: topics(load_posts(ws, roots_only=True), progress=p),
-            "text alerts": lambda p: find_alerts(ws, interactions=True, progress=p),
-            "cascades": lambda p: cascades_table(ws, progress=p),
-            "communities": lambda p: communities(ws, progress=p),
-            "coordination": lambda p: detect_coordination(ws, progress=p),
-            "koc": lambda p: koc_candidates(ws, progress=p),
+            "text bursts": lambda p: analyses.run(ws, "bursts", progress=p),
+            "text topics": lambda p: analyses.run(ws, "topics", mode="clusters", progress=p),
+            "text alerts": lambda p: analyses.run(ws, "alerts", interactions=True, progress=p),
+            "cascades": lambda p: analyses.run(ws, "cascades", progress=p),
+            "communities": lambda p: analyses.run(ws, "communities", progress=p),
+            "coordination": lambda p: analyses.run(ws, "coordination", progress=p),
+            "koc": lambda p: analyses.run(ws, "koc", progress=p),
             "scorecard": lambda p: build_scorecard(ws, progress=p),
             "report": lambda p: write_report(ws, demo_ws / "reports", lang="en", formats=("html",), progress=p),
         }.items():
             rec = Recorder()
             run(rec)
             runs[name] = rec
+    return runs
+
+
+def test_analyses_report_their_stages(stage_runs):
+    runs = stage_runs
     assert runs["text score"].stages == ["finding the texts to score", "scoring texts", "writing the scores"]
     n_texts = runs["text score"].units
     assert n_texts > 1000
@@ -101,11 +104,24 @@ def test_analyses_report_their_stages(demo_ws):
     assert runs["text topics"].units >= 0  # per 10,000 documents
     assert runs["text alerts"].stages[0] == "reading posts" and runs["text alerts"].stages[-1] == "detecting alerts"
     assert runs["cascades"].stages == ["reading posts and building the cascades", "cascade metrics"]
-    assert len(runs["communities"].stages) == 2 and len(runs["coordination"].stages) == 3
-    assert len(runs["koc"].stages) == 4
+    assert len(runs["communities"].stages) == 2
+    # co-sharing (3 stages), then with the default adjusted=True: bot-like timing and the KPIs raw vs adjusted
+    assert runs["coordination"].stages == ["reading shares", "co-shares within the interval", "pair weights and groups",
+                                           "bot-like timing", "KPIs raw vs adjusted"]  # fmt: skip
+    assert len(runs["koc"].stages) == 3
     assert runs["scorecard"].stages == ["scorecard evidence"] and runs["scorecard"].units > 10
     assert runs["report"].stages[0] == "scorecard evidence" and runs["report"].stages[-1] == "writing the HTML"
     assert len(runs["report"].stages) == 6  # the count the CLI's bar is drawn with (writer.REPORT_STEPS)
+
+
+def test_analyses_declare_the_stages_they_report(stage_runs):
+    """The CLI draws an analysis' bar with the stage count it declares (``hudong.cli._analysis``)."""
+    from hudong import analyses
+
+    runs = stage_runs
+    for name, run_name in (("bursts", "text bursts"), ("cascades", "cascades"), ("communities", "communities"),
+                           ("coordination", "coordination"), ("koc", "koc")):  # fmt: skip
+        assert len(runs[run_name].stages) == analyses.get(name).steps, (name, runs[run_name].stages)
 
 
 @pytest.mark.parametrize("args", [["text", "bursts"], ["cascades"], ["scorecard"], ["text", "topics"]])

@@ -8,10 +8,13 @@ import numpy as np
 import pytest
 
 import hudong
+from hudong import analyses
+from hudong.analyses import coordination as AC
+from hudong.analyses import reads
 from hudong.demo import build
 from hudong.graph import coordination as C
-from hudong.graph import koc_candidates
-from hudong.report.propagation import KOC_ROWS, koc_rows, kpi_rows, tree_layout
+from hudong.graph.layout import tree_layout
+from hudong.report.propagation import KOC_ROWS, koc_rows, kpi_rows
 
 
 def test_tree_layout_parents_above_children_no_overlaps():
@@ -74,14 +77,14 @@ def test_tables_equal_the_api(report):
     ws, html = report
     sec = _section(html)
     koc = _cells(re.search(r'<table id="koc-table">(.*?)</table>', sec, flags=re.S).group(1))
-    want = koc_rows(koc_candidates(ws, top=KOC_ROWS), "en")
+    want = koc_rows(analyses.run(ws, "koc", top=KOC_ROWS).frame("candidates"), "en")
     assert len(koc) == len(want) > 0
     assert [r[1] for r in koc] == [w["user"] for w in want] and [r[5] for r in koc] == [w["reshares"] for w in want]
     kpis = _cells(re.search(r'<table id="coordination-kpis">(.*?)</table>', sec, flags=re.S).group(1))
-    api = C.kpis_raw_adjusted(ws)
+    api = AC.kpis_raw_adjusted(ws)
     assert [r[1:] for r in kpis] == [[w["raw"], w["adjusted"], w["difference"]] for w in kpi_rows(api, "en")]
     groups = _cells(re.search(r'<table id="coordination-groups">(.*?)</table>', sec, flags=re.S).group(1))
-    res = C.detect_coordination(ws)
+    res = C.detect_coordination(reads.shares(ws))
     assert [int(g[2]) for g in groups] == res.groups["n_accounts"].tolist()
 
 

@@ -17,6 +17,7 @@ import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -300,8 +301,8 @@ def test_graph_pagerank_and_coreness_parity(duck, spark):
     """The portable PageRank/k-core (hudong.graph.portable) on one platform's interaction graph, built by the same
     Ibis expression on each engine: DuckDB and Spark give the same nodes, PageRank (a fixed 3 iterations, to
     keep Spark quick) and coreness."""
+    from hudong.analyses.reads import interaction_edges_expr
     from hudong.graph import portable
-    from hudong.graph.influence import interaction_edges_expr
 
     got = {}
     for engine, tables in (("duckdb", duck), ("spark", spark)):
@@ -316,3 +317,34 @@ def test_graph_pagerank_and_coreness_parity(duck, spark):
     assert got["duckdb"].num_rows >= 50, "the twitter interaction graph is too small to exercise anything"
     assert max(got["duckdb"].column("coreness").to_pylist()) >= 2
     assert_same_result(got["duckdb"], got["spark"], ["node"])
+
+
+def test_propagation_analyses_run_on_spark_and_agree(parity_data, spark):
+    """The propagation analyses declare Spark (``engines``): on Spark over the lake they read their tables there
+    (no engine note) and give the same cascades, KOC candidates, communities and coordinated groups as on the
+    DuckDB file. The text analyses say that they read the file."""
+    from hudong import analyses
+
+    ws, lake, _ = parity_data
+    params = {"cascades": {}, "koc": {"top": 20}, "communities": {"platform": ["twitter"]},
+              "coordination": {"adjusted": False}}  # fmt: skip
+    keys = {"cascades": ("cascades", ["platform", "root_post_id", "size", "depth", "structural_virality"]),
+            "koc": ("candidates", ["platform", "user_id", "koc_score", "reach_sum"]),
+            "communities": ("communities", ["platform", "community", "size", "internal_weight"]),
+            "coordination": ("groups", ["platform", "n_accounts", "items"])}  # fmt: skip
+    on_file = {n: analyses.run(ws, n, **p) for n, p in params.items()}
+    ws.config.setdefault("lake", {})["path"] = str(lake)
+    try:
+        ws.use_engine("spark")
+        assert {n: analyses.get(n).engine_note(ws) for n in params} == dict.fromkeys(params, "")
+        assert "DuckDB file" in analyses.get("topics").engine_note(ws)
+        on_spark = {n: analyses.run(ws, n, **p) for n, p in params.items()}
+    finally:
+        ws.use_engine("duckdb")
+        del ws.config["lake"]["path"]
+    assert len(on_file["cascades"].frame("cascades")) > 10
+    for name, (frame, cols) in keys.items():
+        a = on_file[name].frame(frame)[cols].reset_index(drop=True)
+        b = on_spark[name].frame(frame)[cols].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=name)
+        assert not on_spark[name].notes, name

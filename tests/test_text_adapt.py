@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import shared_data
+from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
 from hudong.text import adapt
 from hudong.text.sentiment import predict
@@ -30,19 +31,20 @@ def synthetic(n: int, seed: int) -> tuple[list[str], list[str]]:
 
 def test_synthetic_domain_improves_and_workspace_uses_the_adapted_model(workspace):
     texts, labels = synthetic(400, 1)
-    (res,) = adapt.train(workspace, texts, labels, task="sentiment")
+    (res,) = adapt.train(models_dir(workspace), texts, labels, task="sentiment")
     assert res.lang == "zh" and res.n_heldout == 80 and res.n_train == 320
     assert res.after["accuracy"] >= 0.95 and res.after["accuracy"] > res.before["accuracy"] + 0.2
     assert res.version == f"{res.base_version}+ws1"
     probe, gold = synthetic(50, 99)
     shipped_acc = sum(p.polarity == g for p, g in zip(predict(probe), gold, strict=True)) / 50
-    with adapt.workspace_models(workspace) as active:
+    with adapt.workspace_models(models_dir(workspace)) as active:
         assert active == {"sentiment-zh": res.version}
         out = predict(probe)
         assert {p.model_version for p in out} == {res.version}
         assert sum(p.polarity == g for p, g in zip(out, gold, strict=True)) / 50 > shipped_acc
         # a process pool scores with the adapted model too (the parent's models are copied to each worker)
-        from hudong.text.sentiment import TABLE, score_workspace
+        from hudong.analyses.scoring import score_workspace
+        from hudong.text.sentiment import TABLE
 
         workspace.con.execute(
             "INSERT INTO posts (platform, post_id, created_at, text, source_file, importer, batch_id) "
@@ -53,10 +55,10 @@ def test_synthetic_domain_improves_and_workspace_uses_the_adapted_model(workspac
         versions = workspace.con.execute(f"SELECT DISTINCT model_version FROM {TABLE} WHERE lang = 'zh'").fetchall()
         assert versions == [(res.version,)]
     assert {p.model_version for p in predict(probe)} == {res.base_version}  # outside the block: shipped again
-    (again,) = adapt.train(workspace, texts, labels)
+    (again,) = adapt.train(models_dir(workspace), texts, labels)
     assert again.version == f"{res.base_version}+ws2"
-    assert adapt.reset(workspace, "sentiment") == ["sentiment-zh"]
-    with adapt.workspace_models(workspace) as active:
+    assert adapt.reset(models_dir(workspace), "sentiment") == ["sentiment-zh"]
+    with adapt.workspace_models(models_dir(workspace)) as active:
         assert active == {}
         assert {p.model_version for p in predict(probe)} == {res.base_version}
 
@@ -68,7 +70,7 @@ def test_real_domain_shift_weibo_comments(workspace):
     idx = random.Random(0).sample(range(len(texts)), 1500)
     xs = [texts[i] for i in idx]
     ys = ["positive" if raw[i].strip() == "0" else "negative" for i in idx]
-    (res,) = adapt.train(workspace, xs, ys, task="sentiment", lang="zh")
+    (res,) = adapt.train(models_dir(workspace), xs, ys, task="sentiment", lang="zh")
     assert res.after["macro_f1"] > res.before["macro_f1"] + 0.05, (res.before, res.after)
 
 
@@ -105,10 +107,10 @@ def test_toxicity_adapts_and_unknown_labels_are_refused(workspace):
         for i in range(200)
     ]
     labels = ["toxic" if i % 2 else "ok" for i in range(200)]
-    (res,) = adapt.train(workspace, texts, labels, task="toxicity")
+    (res,) = adapt.train(models_dir(workspace), texts, labels, task="toxicity")
     assert res.after["accuracy"] >= 0.95 and res.version.endswith("+ws1")
     with pytest.raises(HudongError, match="toxicity labels must be among"):
-        adapt.train(workspace, texts, ["bad"] * 200, task="toxicity")
+        adapt.train(models_dir(workspace), texts, ["bad"] * 200, task="toxicity")
 
 
 def test_emotion_label_sets_follow_each_languages_model(workspace):
@@ -123,19 +125,21 @@ def test_emotion_label_sets_follow_each_languages_model(workspace):
     en = [f"{w} about the new {x}" for w in ("so scared", "really shocked") for x in ("phone", "app")] * 10
     with pytest.raises(HudongError, match=r"emotion labels must be among neutral, happy, angry, sad, fear, "
                                           r"surprise; got disgust"):  # fmt: skip
-        adapt.train(workspace, en, ["fear", "disgust"] * 20, task="emotion")
-    assert adapt.manifest(workspace) == {}
+        adapt.train(models_dir(workspace), en, ["fear", "disgust"] * 20, task="emotion")
+    assert adapt.manifest(models_dir(workspace)) == {}
     # A model that learnt `neutral` takes its most probable class; without it, the shipped threshold applies.
-    m = EmotionModel.fit("en", ["so glad", "so mad", "the bus", "a chair"] * 3, ["happy", "angry", "neutral",
-                         "neutral"] * 3, min_df=1, meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
+    m = EmotionModel("en", min_df=1, meta={"version": "t", "neutral_below": 0.99}).fit(
+        ["so glad", "so mad", "the bus", "a chair"] * 3, ["happy", "angry", "neutral", "neutral"] * 3
+    )
     assert m.neutral_below == 0.0 and m.predict(["so glad"]) == ["happy"]
-    m = EmotionModel.fit("en", ["so glad", "so mad"] * 3, ["happy", "angry"] * 3, min_df=1,
-                         meta={"version": "t", "neutral_below": 0.99})  # fmt: skip
+    m = EmotionModel("en", min_df=1, meta={"version": "t", "neutral_below": 0.99}).fit(
+        ["so glad", "so mad"] * 3, ["happy", "angry"] * 3
+    )
     assert m.neutral_below == 0.99 and m.predict(["the bus"]) == ["neutral"]  # no cue: P = 0.5 < 0.99
     # English fear/surprise labels from the inbox train an English model that learns them
-    (res,) = adapt.train(workspace, en, ["fear", "surprise"] * 20, task="emotion")
+    (res,) = adapt.train(models_dir(workspace), en, ["fear", "surprise"] * 20, task="emotion")
     assert res.lang == "en" and res.version == "en-emotion-lex-lr-2+ws1"
-    with adapt.workspace_models(workspace):
+    with adapt.workspace_models(models_dir(workspace)):
         assert [e.label for e in emotion_predict(["so scared about the new phone", "really shocked about the new app"],
                                                  "en")] == ["fear", "surprise"]  # fmt: skip
 
@@ -149,14 +153,14 @@ def test_workspace_models_are_scoped_to_their_thread(workspace):
     from hudong.text import classifier
 
     texts, labels = synthetic(300, 5)
-    (res,) = adapt.train(workspace, texts, labels, task="sentiment")
+    (res,) = adapt.train(models_dir(workspace), texts, labels, task="sentiment")
     seen: list[str] = []
 
     def other_request() -> None:
         seen.append(adapt.shipped_model("sentiment", "zh").version)
         seen.append(predict(["这次联名拉胯"])[0].model_version)
 
-    with adapt.workspace_models(workspace):
+    with adapt.workspace_models(models_dir(workspace)):
         t = threading.Thread(target=other_request)
         t.start()
         t.join()

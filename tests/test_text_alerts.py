@@ -66,26 +66,31 @@ def demo(tmp_path_factory, demo_workspaces):
 
 def test_demo_workspace_shows_the_planted_crisis(demo):
     import hudong
-    from hudong.text.alerts import find_alerts
+    from hudong import analyses
+    from hudong.analyses.alerts import records
 
     ws = hudong.open(demo, read_only=True)
     try:
-        alerts = find_alerts(ws)
+        res = analyses.run(ws, "alerts")
     finally:
         ws.close()
-    neg = [a for a in alerts if a.signal == "negative"]
-    assert len(neg) == 1, [a.to_dict() for a in alerts]
-    a = neg[0]
-    assert pd.Timestamp("2026-06-20") <= a.peak <= pd.Timestamp("2026-06-22")
-    assert a.posts["text"].str.contains("山茶社茶叶发霉").all() and len(a.posts) == 5
+    alerts, posts = res.frame("alerts"), res.frame("posts")
+    neg = alerts[alerts["signal"] == "negative"]
+    assert len(neg) == 1, records(res)
+    a = neg.iloc[0]
+    assert pd.Timestamp("2026-06-20") <= a["peak"] <= pd.Timestamp("2026-06-22")
+    driving = posts[posts["alert"] == a["alert"]]
+    assert driving["text"].str.contains("山茶社茶叶发霉").all() and len(driving) == 5
 
 
 def test_comments_and_dms_addressed_to_the_brand(demo):
     """--with-comments: interactions with text on the brand's posts, sent to its accounts or naming it, not by
     staff or outbound; the planted crisis is still found."""
     import hudong
-    from hudong.text.alerts import brand_texts, find_alerts
-    from hudong.text.mentions import BrandMatcher, brands_from_workspace
+    from hudong import analyses
+    from hudong.analyses.context import brands
+    from hudong.analyses.texts import brand_texts
+    from hudong.text.mentions import BrandMatcher
 
     ws = hudong.open(demo, read_only=True)
     try:
@@ -100,9 +105,9 @@ def test_comments_and_dms_addressed_to_the_brand(demo):
                       s.polarity AS stored
                FROM interactions i LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction'
                     AND s.id = i.interaction_id""").df()
-        alerts = find_alerts(ws, interactions=True)
-        matcher = BrandMatcher(brands_from_workspace(ws))
-        own = next(b.name for b in brands_from_workspace(ws) if b.is_own)
+        res = analyses.run(ws, "alerts", interactions=True)
+        matcher = BrandMatcher(brands(ws))
+        own = next(b.name for b in brands(ws) if b.is_own)
     finally:
         ws.close()
     assert set(posts_only["kind"]) == {"post"}
@@ -113,9 +118,10 @@ def test_comments_and_dms_addressed_to_the_brand(demo):
     assert (talk["on_own_post"].fillna(False) | talk["to_own_account"].fillna(False) | names).all()
     assert talk["polarity"].equals(talk["stored"]) and talk["negative"].eq(talk["polarity"].eq("negative")).all()
     assert len(both) - len(talk) == len(posts_only)
-    neg = [a for a in alerts if a.signal == "negative"]
-    assert any(pd.Timestamp("2026-06-20") <= a.peak <= pd.Timestamp("2026-06-22") for a in neg)
-    assert all("kind" in a.posts.columns for a in neg)
+    alerts, posts = res.frame("alerts"), res.frame("posts")
+    neg = alerts[alerts["signal"] == "negative"]
+    assert neg["peak"].between(pd.Timestamp("2026-06-20"), pd.Timestamp("2026-06-22")).any()
+    assert "kind" in posts.columns and posts.loc[posts["alert"].isin(neg["alert"]), "kind"].notna().all()
 
 
 def test_cli_text_commands_on_the_demo(demo):
@@ -147,7 +153,9 @@ def test_cli_text_commands_on_the_demo(demo):
     spring = [r["term"] for r in json.loads(out.output) if r["group"] == "cmp-2026-springtea"]
     assert "#春茶节#" in spring
     # segments: keywords of own posts / UGC / others, document counts checked against the posts themselves
-    from hudong.text.keywords import doc_terms, load_posts, segment_of
+    from hudong.analyses import texts
+    from hudong.analyses.context import workspace_text
+    from hudong.text.keywords import doc_terms, segment_of
 
     out = run.invoke(cli, ["-w", str(demo), "text", "topics", "--by", "source", "--format", "json"])
     assert out.exit_code == 0, out.output
@@ -155,14 +163,15 @@ def test_cli_text_commands_on_the_demo(demo):
     assert {r["group"] for r in rows} == {"own", "ugc", "other"}
     ws = hudong.open(demo, read_only=True)
     try:
-        posts = load_posts(ws)
+        posts = texts.posts(ws)
+        posts = posts[posts["parent_id"].isna()]
+        seg = segment_of(posts, "source")
+        with workspace_text(ws):  # the brand names segmented whole, as the analysis does
+            for r in rows[:3] + rows[-3:]:
+                docs = sum(r["term"] in doc_terms(t) for t in posts.loc[seg == r["group"], "text"])
+                assert r["docs"] == docs, r
     finally:
         ws.close()
-    posts = posts[posts["parent_id"].isna()]
-    seg = segment_of(posts, "source")
-    for r in rows[:3] + rows[-3:]:
-        docs = sum(r["term"] in doc_terms(t) for t in posts.loc[seg == r["group"], "text"])
-        assert r["docs"] == docs, r
 
 
 def test_report_text_sections_render_chinese(demo):

@@ -118,11 +118,12 @@ def test_sentiment_emotion_and_toxicity_take_huge_texts():
 def test_max_chars_comes_from_hudong_toml_per_workspace(tmp_path):
     import threading
 
+    from hudong.analyses import texts
+    from hudong.analyses.context import workspace_text
     from hudong.errors import HudongError
     from hudong.metrics import testing as T
     from hudong.store.workspace import Workspace
     from hudong.text import tokenize
-    from hudong.text.keywords import load_posts
 
     T.workspace(tmp_path / "ws", posts=[dict(post_id="p", author_id="a", created_at=dt.datetime(2024, 1, 1),
                                              text=BIG_ZH)]).close()
@@ -131,18 +132,19 @@ def test_max_chars_comes_from_hudong_toml_per_workspace(tmp_path):
     toml.write_text(toml.read_text().replace("max_chars = 5000", "max_chars = 300"))
     with Workspace.open(tmp_path / "ws") as ws:
         assert tokenize.max_chars() == tokenize.DEFAULT_MAX_CHARS  # opening a workspace changes nothing global
-        assert len(load_posts(ws)["text"].iloc[0]) == 300  # an analysis of the workspace reads its setting
+        assert len(texts.posts(ws)["text"].iloc[0]) == 300  # an analysis of the workspace reads its setting
         seen = {}
-        with tokenize.workspace_text(ws) as n:
+        with workspace_text(ws) as models:
             other = threading.Thread(target=lambda: seen.update(other=len(tokenize.analysed(BIG_ZH))))
             other.start()
             other.join()
-            assert n == 300 and len(tokenize.analysed(BIG_ZH)) == 300
+            assert models == {}  # no adapted models in this workspace
+            assert tokenize.max_chars() == 300 and len(tokenize.analysed(BIG_ZH)) == 300
         assert seen["other"] == tokenize.DEFAULT_MAX_CHARS  # another thread (another workspace) is not affected
     assert tokenize.max_chars() == tokenize.DEFAULT_MAX_CHARS
     toml.write_text(toml.read_text().replace("max_chars = 300", 'max_chars = "lots"'))
     with Workspace.open(tmp_path / "ws") as ws, pytest.raises(HudongError, match=r"\[text\] max_chars"):
-        load_posts(ws)
+        texts.posts(ws)
 
 
 # ---- the text commands on an imported workspace with a 5 MB cell ---------------------------------------------------

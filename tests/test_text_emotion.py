@@ -13,6 +13,7 @@ import pytest
 
 from conftest import shared_data
 from hudong import metrics
+from hudong.analyses import scoring
 from hudong.errors import HudongError
 from hudong.text import emotion as E
 from hudong.text import sentiment as S
@@ -68,8 +69,8 @@ def test_en_fear_and_surprise_cues_sanity_set():
     # fear before surprise; a model without the cue_lexicon meta (lr-1's weights) never says either
     assert predict(["wow, I'm scared"], "en")[0].label == "fear"
     m = E.load_model("en")
-    bare = E.EmotionModel("en", sorted(m.index, key=m.index.__getitem__), m.weights, m.bias, m.classes,
-                          {k: v for k, v in m.meta.items() if k != "cue_lexicon"}, m.lexicon)  # fmt: skip
+    bare = E.EmotionModel.from_arrays("en", sorted(m.index, key=m.index.__getitem__), m.weights, m.bias, m.classes,
+                                      {k: v for k, v in m.meta.items() if k != "cue_lexicon"}, m.lexicon)  # fmt: skip
     assert not {"fear", "surprise"} & set(bare.predict(list(cases))) and bare.outputs == ("neutral", "happy", "angry",
                                                                                           "sad")
 
@@ -118,7 +119,7 @@ def test_en_beats_majority_on_tweeteval_val():
 def test_fit_save_load_round_trip(tmp_path):
     texts = ["好开心", "太高兴了", "开心的一天", "气死了", "太气人了", "真生气"] * 3
     labels = ["happy"] * 3 + ["angry"] * 3
-    m = E.EmotionModel.fit("zh", texts, labels * 3, min_df=1, l2=1e-3, meta={"version": "zh-test-1"})
+    m = E.EmotionModel("zh", min_df=1, l2=1e-3, meta={"version": "zh-test-1"}).fit(texts, labels * 3)
     assert m.classes == ("angry", "happy") and m.meta["n_train"] == 18 and m.version == "zh-test-1"
     assert m.predict(["开心", "生气"]) == ["happy", "angry"]
     m.save(tmp_path / "m.npz")
@@ -126,14 +127,14 @@ def test_fit_save_load_round_trip(tmp_path):
     assert again.classes == m.classes and again.index == m.index
     np.testing.assert_allclose(again.proba(texts), m.proba(texts), atol=2e-3)  # weights stored as float16
     with pytest.raises(HudongError, match="not among the classes"):
-        TextClassifier.fit("zh", ["a"], ["x"], classes=("y",))
+        TextClassifier("zh", classes=("y",)).fit(["a"], ["x"])
     with pytest.raises(ValueError, match="not in"):
-        E.EmotionModel("zh", [], np.zeros((0, 1)), np.zeros(1), ("joyful",), {"version": "x"})
+        E.EmotionModel.from_arrays("zh", [], np.zeros((0, 1)), np.zeros(1), ("joyful",), {"version": "x"})
 
 
 def test_score_workspace_writes_signals_with_versions(tmp_path):
     ws = _fixture(tmp_path)
-    summary = S.score_workspace(ws)
+    summary = scoring.score_workspace(ws)
     assert summary.rows == 12 and sum(summary.by_emotion.values()) == 12
     assert summary.signal_versions["emotion"] == E.model_versions()
     rows = ws.con.execute(
@@ -146,7 +147,7 @@ def test_score_workspace_writes_signals_with_versions(tmp_path):
         want = predict([texts[id_]])[0]
         assert (lang, label, version) == (want.lang, want.label, want.model_version)
         assert score == pytest.approx(want.score) if want.score is not None else score is None
-    S.score_workspace(ws)  # rerun replaces
+    scoring.score_workspace(ws)  # rerun replaces
     assert ws.con.execute(f"SELECT count(*) FROM {S.SIGNALS_TABLE}").fetchone()[0] == 12
     ws.close()
 

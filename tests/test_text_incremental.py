@@ -9,12 +9,14 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from hudong.analyses import scoring
+from hudong.analyses.context import models_dir, workspace_text
+from hudong.analyses.scoring import score_workspace
 from hudong.metrics import testing as T
 from hudong.store import schema as SC
 from hudong.store.workspace import Workspace
 from hudong.text import adapt
 from hudong.text import sentiment as S
-from hudong.text.sentiment import score_workspace
 from test_text_adapt import synthetic
 from test_text_sentiment import _fixture
 
@@ -53,7 +55,7 @@ def ws(tmp_path):
 @pytest.fixture
 def always_incremental(monkeypatch):
     """Keep the incremental path however many rows need scoring (the small fixture would switch to full)."""
-    monkeypatch.setattr(S, "FULL_SHARE", 100.0)
+    monkeypatch.setattr(scoring, "FULL_SHARE", 100.0)
 
 
 def test_second_run_scores_nothing_and_changes_nothing(ws):
@@ -99,22 +101,24 @@ def test_deleted_and_emptied_texts_lose_their_scores(ws):
 @pytest.mark.parametrize(("task", "label"), [("sentiment", None), ("toxicity", {"positive": "ok", "negative": "toxic"})])
 def test_a_new_model_version_rescores_the_rows_of_its_language(ws, task, label, always_incremental):
     """`hudong text train` adapts a model: its version changes, so the next incremental run rescores the rows of
-    that language (here zh: 10 of 12) and keeps the others; back to the shipped model, they are rescored again."""
+    that language (here zh: 10 of 12) and keeps the others; back to the shipped model (`hudong text train
+    --reset`), they are rescored again. Scoring a workspace always uses its adapted models."""
     texts, labels = synthetic(120, 5)
-    (res,) = adapt.train(ws, texts, [label[x] for x in labels] if label else labels, task=task, lang="zh")
+    (res,) = adapt.train(models_dir(ws), texts, [label[x] for x in labels] if label else labels, task=task, lang="zh")
     column = "model_version" if task == "sentiment" else "toxicity_model_version"
     table = S.TABLE if task == "sentiment" else S.SIGNALS_TABLE
     zh = ws.con.execute(f"SELECT count(*) FROM {S.TABLE} WHERE lang = 'zh'").fetchone()[0]
     assert zh == 10
-    with adapt.workspace_models(ws) as active:
+    with workspace_text(ws) as active:
         assert active == {f"{task}-zh": res.version}
-        s = score_workspace(ws)
-        assert (s.rows, s.unchanged, s.full) == (zh, 12 - zh, False) and s.by_lang == {"zh": zh}
-        versions = dict(ws.con.execute(f"SELECT lang, list(DISTINCT {column}) FROM {table} GROUP BY lang").fetchall())
-        assert versions["zh"] == [res.version] and res.version not in versions["en"]
-        assert score_workspace(ws).rows == 0  # same models: nothing to do
-        got = tables(ws)
-        assert full_rescore(ws) == got
+    s = score_workspace(ws)
+    assert (s.rows, s.unchanged, s.full) == (zh, 12 - zh, False) and s.by_lang == {"zh": zh}
+    versions = dict(ws.con.execute(f"SELECT lang, list(DISTINCT {column}) FROM {table} GROUP BY lang").fetchall())
+    assert versions["zh"] == [res.version] and res.version not in versions["en"]
+    assert score_workspace(ws).rows == 0  # same models: nothing to do
+    got = tables(ws)
+    assert full_rescore(ws) == got
+    assert adapt.reset(models_dir(ws), task) == [f"{task}-zh"]
     s = score_workspace(ws)  # the shipped model again
     assert (s.rows, s.unchanged) == (zh, 12 - zh)
     assert ws.con.execute(f"SELECT list(DISTINCT {column}) FROM {table} WHERE lang = 'zh'").fetchone()[0] == [

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from hudong.analyses import context
 from hudong.errors import HudongError
-from hudong.text.mentions import Brand, BrandMatcher, brands_from_workspace, mention_counts, mentions_frame
+from hudong.text.mentions import Brand, BrandMatcher, mention_counts, mentions_frame
 
 BRANDS = [
     Brand("山茶社", ("Camellia Tea", "山茶小社"), is_own=True, accounts=(("weibo", "own1"),)),
@@ -69,7 +70,7 @@ def test_brands_from_workspace_reads_config_and_accounts(workspace):
     try:
         ws.con.execute("INSERT INTO accounts (platform, account_id, name, brand, is_own, aliases, source_file, "
                        "importer, batch_id) VALUES ('weibo', '1', '山茶社官方微博', NULL, TRUE, ['山茶小社'], 't', 't', 't')")  # fmt: skip
-        brands = {b.name: b for b in brands_from_workspace(ws)}
+        brands = {b.name: b for b in context.brands(ws)}
     finally:
         ws.close()
     assert brands["山茶社"].is_own and "山茶社官方微博" in brands["山茶社"].aliases
@@ -87,7 +88,7 @@ def test_bad_config_is_a_clear_error(workspace):
     ws = Workspace.open(workspace.path)
     try:
         with pytest.raises(HudongError, match=r"\[\[competitors\]\] entry 1 needs a name"):
-            brands_from_workspace(ws)
+            context.brands(ws)
     finally:
         ws.close()
 
@@ -105,10 +106,10 @@ def test_share_of_voice_metric_counts_what_the_matcher_finds(tmp_path):
     same brands (config + accounts), same rules — checked post by post on the awkward cases."""
     import datetime as dt
 
+    from hudong.analyses import texts
     from hudong.metrics import compute
     from hudong.metrics import testing as T
     from hudong.store.workspace import Workspace
-    from hudong.text.keywords import load_posts
 
     competitors = ('[[competitors]]\nname = "茶颜小筑"\naliases = ["茶颜", "Chayan"]\nexclude = ["茶颜悦色"]\n'
                    '[[competitors]]\nname = "Tea Co"\n[[competitors]]\nname = "山茶"\n')  # fmt: skip
@@ -125,7 +126,7 @@ def test_share_of_voice_metric_counts_what_the_matcher_finds(tmp_path):
     cfg.write_text(text + "\n" + competitors, encoding="utf-8")
     ws = Workspace.open(tmp_path / "ws")
     try:
-        frame = mentions_frame(load_posts(ws), brands_from_workspace(ws))
+        frame = mentions_frame(texts.posts(ws), context.brands(ws))
         metric = compute(ws, "share_of_voice").to_pandas()
         by_day = compute(ws, "share_of_voice", by="day").to_pandas()
     finally:

@@ -12,10 +12,11 @@ import pytest
 
 from conftest import shared_data
 from hudong import metrics
+from hudong.analyses.scoring import score_workspace
 from hudong.errors import HudongError
 from hudong.metrics import testing as T
 from hudong.text import sentiment as S
-from hudong.text.sentiment import load_model, predict, score_workspace
+from hudong.text.sentiment import load_model, predict
 
 D = dt.datetime
 MODELS = S.resources.files("hudong.text") / "models"
@@ -87,9 +88,9 @@ def test_en_accuracy_on_held_out_tweeteval():
     macro = sum(_f1(gold, pred, c) for c in ("negative", "neutral", "positive")) / 3
     assert macro >= 0.53 and _f1(gold, pred, "neutral") >= 0.45
     # without the no-sentiment-word rule (the lr-2 model: same weights) neutral is mostly missed
-    bare = S.SentimentModel(model.lang, sorted(model.index, key=model.index.__getitem__), model.weights,
-                            model.bias, model.classes, {**model.meta, "neutral_without_lexicon": False},
-                            model.lexicon)  # fmt: skip
+    bare = S.SentimentModel.from_arrays(model.lang, sorted(model.index, key=model.index.__getitem__), model.weights,
+                                        model.bias, model.classes, {**model.meta, "neutral_without_lexicon": False},
+                                        model.lexicon)  # fmt: skip
     _, old = bare.scores(texts)
     assert _f1(gold, old, "neutral") < _f1(gold, pred, "neutral") - 0.1
 

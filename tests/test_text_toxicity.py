@@ -12,6 +12,7 @@ import pytest
 
 from conftest import REPO, shared_data
 from hudong import metrics
+from hudong.analyses.scoring import score_workspace
 from hudong.errors import HudongError
 from hudong.metrics import testing as T
 from hudong.text import sentiment as S
@@ -52,8 +53,9 @@ def test_zh_personal_insults_sanity_set():
     calm = ["谢谢客服，问题解决了", "今天的茶很好喝", "物流有点慢，希望改进", "请问有线下门店吗?"]
     assert not any(o.toxic for o in predict(calm, "zh"))
     # the rule follows the model's meta: a model without ``insult_lexicon`` (the lr-1 weights) is the model alone
-    bare = X.ToxicityModel(model.lang, sorted(model.index, key=model.index.__getitem__), model.weights, model.bias,
-                           model.classes, {k: v for k, v in model.meta.items() if k != "insult_lexicon"})
+    bare = X.ToxicityModel.from_arrays(model.lang, sorted(model.index, key=model.index.__getitem__), model.weights,
+                                       model.bias, model.classes,
+                                       {k: v for k, v in model.meta.items() if k != "insult_lexicon"})
     assert bare.probability(insults) == pytest.approx([float(x) for x in raw])
 
 
@@ -88,7 +90,7 @@ def test_en_beats_majority_on_davidson_held_out():
 
 def test_score_workspace_writes_toxicity_with_versions(tmp_path):
     ws = _fixture(tmp_path)
-    summary = S.score_workspace(ws)
+    summary = score_workspace(ws)
     assert summary.signal_versions["toxicity"] == X.model_versions()
     rows = ws.con.execute(f"SELECT id, lang, toxicity, toxic, toxicity_model_version FROM {S.SIGNALS_TABLE}").fetchall()
     texts = dict(ws.con.execute("SELECT post_id, text FROM posts").fetchall())
@@ -128,7 +130,7 @@ def test_ugc_quality_text_drops_toxic_and_negative_ugc(tmp_path):
             for i, text in enumerate(["这个新品真的很好喝", "河南人都是骗子吧", "太难喝了再也不买", "短", "Nice drink, love it"])
         ],
     )  # fmt: skip
-    S.score_workspace(ws)
+    score_workspace(ws)
     # hand-set tone so that the test checks the rule, not the models: u1 toxic, u2 negative
     ws.con.execute(f"UPDATE {S.SIGNALS_TABLE} SET toxic = (id = 'u1')")
     ws.con.execute(f"UPDATE {S.TABLE} SET polarity = CASE WHEN id = 'u2' THEN 'negative' ELSE 'positive' END")

@@ -178,12 +178,14 @@ def test_relationships_show_nps_with_its_interval(app):
 
 
 def test_people_and_propagation_tables_follow_the_graph_api(app):
-    from hudong import graph
+    from hudong import analyses
+    from hudong.analyses import reads
+    from hudong.graph.coordination import detect_coordination
 
     c = login(app)
     html = c.get("/propagation", params={"platform": "weibo", "lang": "en"}).text
     with app.state.web.db() as ws:
-        table = graph.cascades_table(ws, platform=["weibo"], generations=False)
+        table = analyses.run(ws, "cascades", platform=["weibo"], generations=False).frame("cascades")
     assert f"{F.number(len(table), 'en')} cascades" in html
     assert str(table["root_post_id"].iloc[0]) in html
     # The report's propagation charts, drawn from the same (filtered) cascades.
@@ -195,13 +197,11 @@ def test_people_and_propagation_tables_follow_the_graph_api(app):
     assert got["growth"]["title"] == charts.growth_curves(pd.DataFrame(), "en")["title"]
     people = c.get("/people", params={"lang": "en"}).text
     with app.state.web.db() as ws:
-        kocs = graph.koc_candidates(ws, top=3)
+        kocs = analyses.run(ws, "koc", top=3).frame("candidates")
     for user_name in kocs["name"].fillna(kocs["user_id"]):
         assert str(user_name) in people
-    from hudong.graph.coordination import detect_coordination
-
     with app.state.web.db() as ws:
-        groups = detect_coordination(ws).groups
+        groups = detect_coordination(reads.shares(ws)).groups
     section = people.split('id="coordination"')[1].split("</section>")[0]
     assert section.count('<tr class="group">') == min(len(groups), 20)
     assert ("No coordinated group found." in section) == groups.empty
@@ -255,7 +255,7 @@ def cells(section: str, row_class: str) -> list[list[str]]:
 
 
 def test_people_shows_the_leiden_communities_of_the_graph_api(app):
-    from hudong.graph.communities import communities
+    from hudong import analyses
     from hudong.i18n import platform_name
     from hudong.web.analytics import TOP_COMMUNITIES, page_key
     from hudong.web.cache import data_version
@@ -267,7 +267,7 @@ def test_people_shows_the_leiden_communities_of_the_graph_api(app):
         assert "not available yet" not in page
         section = page.split('id="communities"')[1].split("</section>")[0]
         with app.state.web.db() as ws:
-            table = communities(ws, platform=platforms).table
+            table = analyses.run(ws, "communities", platform=platforms).frame("communities")
         expected = [
             [
                 platform_name(r["platform"], "en"),
@@ -294,6 +294,8 @@ def test_people_shows_the_leiden_communities_of_the_graph_api(app):
 
 
 def test_content_topics_come_from_the_most_recent_posts(fresh_app, monkeypatch):
+    from hudong.analyses import texts
+    from hudong.analyses.context import workspace_text
     from hudong.text import keywords
     from hudong.web import analytics
 
@@ -301,10 +303,11 @@ def test_content_topics_come_from_the_most_recent_posts(fresh_app, monkeypatch):
     c = login(fresh_app)
     page = c.get("/content", params={"lang": "en"}).text
     with fresh_app.state.web.db() as ws:
-        posts = keywords.load_posts(ws, roots_only=True)  # reposts repeat their root: left out, as in the CLI
+        posts = texts.posts(ws, roots_only=True)  # reposts repeat their root: left out, as in the CLI
+        with workspace_text(ws):  # the brand names segmented whole, as the analysis does
+            table, _ = keywords.topics(posts.tail(300))
     assert len(posts) > 300
     assert f"Topics of the 300 most recent posts (of {F.number(len(posts), 'en')}" in page
-    table, _ = keywords.topics(posts.tail(300))
     section = page.split('id="topics"')[1].split("</section>")[0]
     labels = [html.unescape(x) for x in re.findall(r"<tr><td>([^<]*)</td>", section)]
     assert labels == [str(x) for x in table["label"].head(analytics.TOP_TOPICS)] and labels

@@ -568,7 +568,7 @@ def test_inbox_statuses_order_and_filters(app):
 
 
 def test_abusive_messages_go_to_a_triage_queue_for_allowed_roles_only(app):
-    from hudong.web.inbox import is_abusive
+    from hudong.inbox.items import is_abusive
 
     assert is_abusive("你这个傻逼客服") and is_abusive("you IDIOT") and not is_abusive("idiotic plot, 好喝")
     for name in ("rita", "vic"):
@@ -690,7 +690,6 @@ def test_upload_job_reports_the_importers_progress_in_rows(app, monkeypatch):
     import time
 
     from hudong.ingest import readers
-    from hudong.web.uploads import _import_lock
 
     monkeypatch.setattr(readers, "CHUNK_BYTES", 4096)  # several CSV blocks for a small file
     head, bad = REPLY_CSV.splitlines()[0], 0
@@ -701,7 +700,7 @@ def test_upload_job_reports_the_importers_progress_in_rows(app, monkeypatch):
         lines.append(f"weibo,pr{i},comment,fan{i % 97},p1,{ts},第{i}条评论,,true,false,false")
     c = login(app, "ana")
     hdr = {"X-CSRF-Token": page_csrf(c)}
-    lock = _import_lock(app.state.web)
+    lock = app.state.web.import_lock  # imports run one at a time
     with lock:  # the job waits for the import lock: queued, nothing processed yet
         r = c.post(
             "/api/uploads",
@@ -740,6 +739,7 @@ def test_upload_scores_the_new_texts_with_the_workspaces_models(ws_dir):
     scoring run after the import, with the workspace's adapted model (`hudong text train`) where it has one."""
     import random
 
+    from hudong.analyses.context import models_dir
     from hudong.text import adapt
 
     pos, neg = ["yyds", "绝绝子", "封神", "狠狠爱了"], ["踩雷", "翻车", "拉胯", "避雷"]
@@ -748,7 +748,7 @@ def test_upload_scores_the_new_texts_with_the_workspaces_models(ws_dir):
     labels = ["positive" if i % 2 else "negative" for i in range(300)]
     ws = Workspace.open(ws_dir)
     try:
-        (res,) = adapt.train(ws, texts, labels, task="sentiment", lang="zh")
+        (res,) = adapt.train(models_dir(ws), texts, labels, task="sentiment", lang="zh")
     finally:
         ws.close()
     app = create_app(ws_dir, now=NOW)

@@ -24,11 +24,13 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 from fastapi.testclient import TestClient  # noqa: E402
 
 from conftest import shared_data  # noqa: E402
+from hudong.analyses.context import models_dir  # noqa: E402
 from hudong.cli import cli  # noqa: E402
 from hudong.errors import HudongError  # noqa: E402
+from hudong.inbox import labels  # noqa: E402
 from hudong.store.workspace import Workspace  # noqa: E402
 from hudong.text import adapt  # noqa: E402
-from hudong.web import auth, labels  # noqa: E402
+from hudong.web import auth  # noqa: E402
 from hudong.web.app import create_app  # noqa: E402
 
 NOW = dt.datetime(2026, 6, 10, 12, 0)
@@ -333,9 +335,9 @@ def test_train_emotion_from_inbox_and_scoring_uses_the_adapted_model(ws_dir):
     version = m[3]
     ws = Workspace.open(ws_dir)
     try:
-        entry = adapt.manifest(ws)["emotion-zh"]
+        entry = adapt.manifest(models_dir(ws))["emotion-zh"]
         assert entry["version"] == version and entry["task"] == "emotion" and entry["n_train"] == 40
-        model = adapt.workspace_model(ws, "emotion", "zh")
+        model = adapt.workspace_model(models_dir(ws), "emotion", "zh")
         assert model.version == version and set(model.classes) == set(adapt.label_set("emotion", "zh"))
         probe = [emo_slang(i) for i in range(48, M)]
         assert sum(p == g for p, (_, g) in zip(model.predict([t for t, _ in probe]), probe, strict=True)) >= 10
@@ -367,7 +369,7 @@ def test_train_emotion_from_inbox_and_scoring_uses_the_adapted_model(ws_dir):
     assert r.exit_code == 0 and "emotion-zh" in r.output
     ws = Workspace.open(ws_dir)
     try:
-        assert adapt.workspace_model(ws, "emotion", "zh").version == "zh-emotion-lex-1"
+        assert adapt.workspace_model(models_dir(ws), "emotion", "zh").version == "zh-emotion-lex-1"
     finally:
         ws.close()
 
@@ -401,7 +403,7 @@ def test_emotion_from_inbox_on_real_weibo_posts(tmp_path):
     assert f"{n} from the inbox" in r.output and "emotion zh: trained on" in r.output, r.output
     ws = Workspace.open(d)
     try:
-        model = adapt.workspace_model(ws, "emotion", "zh")
+        model = adapt.workspace_model(models_dir(ws), "emotion", "zh")
         assert model.version == "zh-emotion-lex-1+ws1"
         gold = [r["label"] for r in ev]
         before = adapt.scores(gold, adapt.shipped_model("emotion", "zh").predict([r["content"] for r in ev]))
@@ -434,10 +436,10 @@ def test_train_from_inbox_evaluates_and_the_workspace_uses_the_model(ws_dir, tmp
     version = m[4]
     ws = Workspace.open(ws_dir)
     try:
-        entry = adapt.manifest(ws)["sentiment-zh"]
+        entry = adapt.manifest(models_dir(ws))["sentiment-zh"]
         assert entry["version"] == version and entry["n_train"] == 56
         probe = [slang(i) for i in range(70, N)]
-        model = adapt.workspace_model(ws, "sentiment", "zh")
+        model = adapt.workspace_model(models_dir(ws), "sentiment", "zh")
         assert model.version == version
         assert sum(p == g for p, (_, g) in zip(model.scores([t for t, _ in probe])[1], probe, strict=True)) >= 9
     finally:
@@ -484,7 +486,7 @@ def test_too_few_inbox_labels_is_a_clear_error(ws_dir):
     assert r.exit_code == 2 and "--from-inbox" in r.output
     ws = Workspace.open(ws_dir)
     try:
-        assert adapt.manifest(ws) == {}  # nothing was trained
+        assert adapt.manifest(models_dir(ws)) == {}  # nothing was trained
     finally:
         ws.close()
 
@@ -507,7 +509,7 @@ def test_forget_erases_the_labels_with_the_message(ws_dir):
 
 
 def test_a_toxicity_label_moves_a_message_between_inbox_and_triage(app):
-    from hudong.web import inbox
+    from hudong.inbox import items as inbox
 
     ws = app.state.web.ws
     ws.con.execute("BEGIN")

@@ -19,8 +19,9 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from hudong.inbox import replies  # noqa: E402
 from hudong.store.workspace import Workspace  # noqa: E402
-from hudong.web import auth, replies  # noqa: E402
+from hudong.web import auth  # noqa: E402
 from hudong.web.app import SESSION_COOKIE, create_app  # noqa: E402
 from test_web_app import csrf_in, wait_job  # noqa: E402
 
@@ -470,18 +471,18 @@ def test_control_characters_in_every_text_parameter_give_no_server_error(app):
 
 def test_shared_query_helpers_bind_values(app):
     """The helpers the web calls take any string as a value, NUL included: bound as data, never SQL text."""
-    from hudong.graph import load_cascades
+    from hudong.analyses import reads, texts
+    from hudong.inbox import items as inbox
     from hudong.metrics import compute
-    from hudong.text.keywords import load_posts
-    from hudong.web import inbox
 
     ws = app.state.web.ws
     for v in ("\x00", "x\x00' OR 1=1 --"):
         assert compute(ws, "posts", account=[v]).to_pylist() in ([], [{"value": 0}])
         for name in ("platform", "account", "campaign"):
             compute(ws, "engagements", by=["platform"], **{name: [v]})
-        assert load_posts(ws, platform=[v], campaign=[v]).empty
-        assert len(load_cascades(ws, platform=v).cascades) == 0
+        assert texts.posts(ws, platform=[v], campaign=[v]).empty
+        assert texts.posts(ws, account=[v]).empty
+        assert len(reads.cascades(ws, platform=v).cascades) == 0
         out = inbox.list_items(ws, inbox.InboxQuery(platform=v, assignee=v, status="all"))
         assert out["total"] == 0
     # A bound filter selects exactly what the literal did.

@@ -117,7 +117,31 @@ def _split(values: str | None) -> list[str]:
     return [v.strip() for v in (values or "").split(",") if v.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class Commands(click.Group):
+    """hudong's commands, then those plugins add (entry point group ``hudong.cli``: a click command or group
+    each, loaded when listed or called; a plugin cannot replace a built-in command)."""
+
+    def _plugins(self) -> dict[str, click.Command]:
+        from hudong import plugins
+
+        found = {}
+        for ep in plugins.points("hudong.cli"):
+            if ep.name in self.commands:
+                continue
+            cmd = plugins.load(ep)
+            if not isinstance(cmd, click.Command):
+                raise HudongError(f"plugin hudong.cli:{ep.name} ({ep.value}) is not a click command")
+            found[ep.name] = cmd
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *sorted(self._plugins())]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugins().get(name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("-w", "--workspace", metavar="DIR", help=WORKSPACE_HELP)
 @click.version_option(package_name="hudong")
 @click.pass_context
@@ -333,30 +357,39 @@ def schema(markdown: bool, lang: str) -> None:
 @click.option("--as", "fmt", required=True, metavar="FORMAT", callback=_client_path_or_name,
               help="Format name (see `hudong formats`) or a mapping file.")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: on a terminal).")
+@click.option("--score/--no-score", default=True, show_default=True,
+              help="Then score the new and edited texts (sentiment, emotion, toxicity), as `hudong text score`.")
 @click.pass_context
-def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, progress: bool | None) -> None:
+def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, progress: bool | None, score: bool) -> None:
     """Import export files (CSV/TSV/JSON/JSONL/XLSX/Parquet, optionally .gz/.xz) into the workspace.
 
     Rows are keyed by (platform, id): importing the same file twice changes nothing. Rows that fail
-    validation are quarantined with file, row, column and reason (see `hudong quarantine`).
+    validation are quarantined with file, row, column and reason (see `hudong quarantine`). Then the texts the
+    files brought are scored with the workspace's models (--no-score: later, with `hudong text score`).
     """
-    from hudong.ingest import import_file
+    from hudong.analyses.scoring import import_and_score
 
+    for f in files:
+        if not Path(f).exists():
+            raise HudongError(f"{f}: no such file")
     ws = _open(ctx)
     show = sys.stderr.isatty() if progress is None else progress
     try:
-        for f in files:
-            if not Path(f).exists():
-                raise HudongError(f"{f}: no such file")
-            summary = import_file(ws, f, fmt, progress=show)
-            click.echo(str(summary))
+        res = import_and_score(ws, [(f, fmt) for f in files], score=score, progress=show,
+                               on_file=lambda _, summary: click.echo(str(summary)))  # fmt: skip
     finally:
         ws.close()
+    if res.scored is not None:
+        s = res.scored
+        click.echo(f"scored {s.rows:,} new or edited texts in {s.seconds:.1f} s ({s.unchanged:,} unchanged)")
+    if res.score_error:
+        click.echo(f"warning: the texts were imported but not scored ({res.score_error}); run `hudong text score`",
+                   err=True)
 
 
 @cli.command()
 def formats() -> None:
-    """List the built-in import formats (mapping files)."""
+    """List the import formats (mapping files): built in, generic and from plugins."""
     from hudong.ingest import list_formats, load_mapping
 
     for name in list_formats():
@@ -370,19 +403,16 @@ def formats() -> None:
 @click.pass_context
 def quarantine(ctx: click.Context, batch: str | None, limit: int) -> None:
     """Show quarantined rows: file, row, column and why."""
+    from hudong.ingest.history import quarantined
+
     ws = _open(ctx, read_only=True)
-    sql = "SELECT batch_id, source_file, row_number, column_name, reason FROM quarantine"
-    params: list = []
-    if batch:
-        sql += " WHERE batch_id = ?"
-        params.append(batch)
-    sql += " ORDER BY source_file, row_number LIMIT ?"
-    rows = ws.con.execute(sql, params + [limit]).fetchall()
-    total = ws.con.execute("SELECT count(*) FROM quarantine" + (" WHERE batch_id = ?" if batch else ""), params).fetchone()[0]
-    for b, f, r, c, why in rows:
-        click.echo(f"{f}:{r}  column={c or '-'}  {why}  (batch {b})")
+    try:
+        total, rows = quarantined(ws.con, batch, limit=limit)
+    finally:
+        ws.close()
+    for r in rows:
+        click.echo(f"{r['file']}:{r['row']}  column={r['column'] or '-'}  {r['reason']}  (batch {r['batch_id']})")
     click.echo(f"{total} quarantined row(s)" + (f", first {len(rows)} shown" if total > len(rows) else ""))
-    ws.close()
 
 
 @cli.command()
@@ -405,6 +435,10 @@ def sync(ctx: click.Context, name: str | None) -> None:
                    f"{r.updated:,} updated, {r.quarantined:,} quarantined" + (f"; error: {r.error}" if r.error else ""))
         for label in r.labels or []:
             click.echo(f"  {label}")
+        if r.scored:
+            click.echo(f"  scored {r.scored:,} new or edited texts")
+        if r.score_error:
+            click.echo(f"  warning: imported but not scored ({r.score_error}); run `hudong text score`", err=True)
     if any(r.error for r in results):
         ctx.exit(1)
 
@@ -435,15 +469,17 @@ def connectors_cmd(ctx: click.Context) -> None:
 @click.pass_context
 def imports(ctx: click.Context) -> None:
     """Import history: each batch with its counts and status."""
+    from hudong.ingest.history import batches
+
     ws = _open(ctx, read_only=True)
-    rows = ws.con.execute(
-        "SELECT batch_id, started_at, importer, source_file, status, rows_read, rows_stored, rows_updated,"
-        " rows_unchanged, rows_quarantined FROM import_batches ORDER BY started_at"
-    ).fetchall()
-    for b, t, imp, f, st, n, s, u, same, q in rows:
-        click.echo(f"{t:%Y-%m-%d %H:%M}  {st:<6} {imp:<24} read={n} stored={s} updated={u} unchanged={same} "
-                   f"quarantined={q}  {f}  ({b})")
-    ws.close()
+    try:
+        rows = batches(ws.con)
+    finally:
+        ws.close()
+    for r in rows:
+        click.echo(f"{r['started_at']:%Y-%m-%d %H:%M}  {r['status']:<6} {r['importer']:<24} read={r['rows_read']} "
+                   f"stored={r['rows_stored']} updated={r['rows_updated']} unchanged={r['rows_unchanged']} "
+                   f"quarantined={r['rows_quarantined']}  {r['source_file']}  ({r['batch_id']})")
 
 
 @cli.command()
@@ -560,15 +596,9 @@ def _fmt(v) -> str:
 @click.pass_context
 def cascades(ctx: click.Context, top: int, platform: str | None, show_progress: bool | None) -> None:
     """Repost cascades: size (unique users), depth, max breadth, structural virality, growth and data repairs."""
-    from hudong.graph import cascades_table
-
-    ws = _open(ctx, read_only=True)
-    try:
-        with _bar("cascades", 2, show_progress) as step:
-            df = cascades_table(ws, platform=_split(platform) or None, generations=False, progress=step)
-    finally:
-        ws.close()
-    # Short headers so the table fits a terminal; the full frame is `hudong.graph.cascades_table(ws)`.
+    res = _analysis(ctx, "cascades", show_progress, platform=_split(platform) or None)
+    df = res.frame("cascades")
+    # Short headers so the table fits a terminal; the full frame is analyses.run(ws, "cascades").frame("cascades").
     cols = {"platform": "platform", "root_post_id": "root post", "size": "users", "n_posts": "posts", "depth": "depth",
             "max_breadth": "breadth", "structural_virality": "virality", "t_users_10": "t10 min",
             "half_life": "half-life min", "several_parents": "multi-parent", "missing_parents": "orphans"}
@@ -587,8 +617,6 @@ def cascades(ctx: click.Context, top: int, platform: str | None, show_progress: 
 def coordination(ctx: click.Context, interval: str, min_repetition: int, platform: str | None,
                  show_progress: bool | None) -> None:  # fmt: skip
     """Coordinated co-sharing groups with evidence, bot-like accounts, and KPIs raw vs adjusted (flagged excluded)."""
-    from hudong.graph import coordination as C
-
     if interval != "auto":
         try:
             seconds: float | None = float(interval)
@@ -596,27 +624,18 @@ def coordination(ctx: click.Context, interval: str, min_repetition: int, platfor
             raise HudongError(f"--interval must be auto or a number of seconds, got {interval!r}") from None
     else:
         seconds = None
-    ws = _open(ctx, read_only=True)
-    try:
-        with _bar("coordination", 5, show_progress) as step:
-            res = C.detect_coordination(ws, interval=seconds, min_repetition=min_repetition,
-                                        platform=_split(platform) or None, progress=step)
-            step("bot-like timing")
-            bots = C.bot_signals(ws, platform=_split(platform) or None)
-            flagged = C.flagged_accounts(ws, res, bots)
-            step("KPIs raw vs adjusted")
-            kpis = C.kpis_raw_adjusted(ws, flagged)
-    finally:
-        ws.close()
-    ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.interval.items())
-    _print_table(res.groups[["group", "platform", "n_accounts", "items", "evidence"]],
-                 title=f"coordinated groups: {len(res.groups):,} (interval {ivs}; edge ≥ {res.edge_threshold:g})")
-    ev = res.evidence.assign(ts=res.evidence["ts"].astype(str))
-    _print_table(ev.head(40), title=f"evidence (first 40 of {len(ev):,} shares; full: coordination.detect_coordination)")
+    res = _analysis(ctx, "coordination", show_progress, interval=seconds, min_repetition=min_repetition,
+                    platform=_split(platform) or None)  # fmt: skip
+    groups, ev, bots, kpis = (res.frame(n) for n in ("groups", "evidence", "bots", "kpis"))
+    ivs = ", ".join(f"{k} {v:,.0f} s" for k, v in res.values["interval"].items())
+    _print_table(groups[["group", "platform", "n_accounts", "items", "evidence"]],
+                 title=f"coordinated groups: {len(groups):,} (interval {ivs}; edge ≥ {res.values['edge_threshold']:g})")
+    ev = ev.assign(ts=ev["ts"].astype(str))
+    _print_table(ev.head(40), title=f"evidence (first 40 of {len(ev):,} shares; full: frame 'evidence')")
     b = bots[bots["bot_like"]]
     _print_table(b[["platform", "user_id", "n_actions", "burstiness", "hour_entropy", "fast_share"]],
                  title=f"bot-like timing: {len(b):,} accounts")
-    _print_table(kpis, title=f"KPIs raw vs adjusted ({len(flagged):,} flagged accounts excluded)")
+    _print_table(kpis, title=f"KPIs raw vs adjusted ({len(res.frame('flagged')):,} flagged accounts excluded)")
 
 
 @cli.command()
@@ -625,16 +644,25 @@ def coordination(ctx: click.Context, interval: str, min_repetition: int, platfor
 @click.pass_context
 def koc(ctx: click.Context, top: int, show_progress: bool | None) -> None:
     """KOC candidates: nano/micro tier, engagement above peers, customer evidence; ranked by reshares triggered."""
-    from hudong.graph import koc_candidates
+    res = _analysis(ctx, "koc", show_progress)
+    df = res.frame("candidates")
+    cols = ["platform", "user_id", "koc_score", "evidence"]
+    _print_table(df[cols].head(top), title=f"KOC candidates: {len(df):,} (see docs/propagation.md)")
+
+
+def _analysis(ctx: click.Context, name: str, show_progress: bool | None, **params: Any) -> Any:
+    """Run the registered analysis ``name`` on the workspace (read-only), with a progress bar; notes go to stderr."""
+    from hudong import analyses
 
     ws = _open(ctx, read_only=True)
     try:
-        with _bar("koc", 4, show_progress) as step:
-            df = koc_candidates(ws, progress=step)
+        with _bar(name, analyses.get(name).steps, show_progress) as step:
+            res = analyses.run(ws, name, progress=step, **params)
     finally:
         ws.close()
-    cols = ["platform", "user_id", "koc_score", "evidence"]
-    _print_table(df[cols].head(top), title=f"KOC candidates: {len(df):,} (see docs/propagation.md)")
+    for note in res.notes:
+        click.echo(note, err=True)
+    return res
 
 
 # ---- forecast / rumour (models trained at run time from the user's copy of the research data) ---------------
@@ -643,7 +671,9 @@ DATA_HELP = "Folder holding twitter15_16_propagation/ and/or weibo_ced_rumor_cas
 
 
 def _model_path(ctx: click.Context, name: str) -> Path:
-    return _workspace_dir(ctx.obj.get("workspace")) / "models" / name
+    from hudong.store.workspace import MODELS_DIR
+
+    return _workspace_dir(ctx.obj.get("workspace")) / MODELS_DIR / name
 
 
 @cli.group()
@@ -658,10 +688,11 @@ def forecast() -> None:
 @click.pass_context
 def forecast_train(ctx: click.Context, data: str, corpus: str, minutes: float) -> None:
     """Train on a labelled corpus and save the model into the workspace (models/forecast-N.pkl)."""
+    from hudong.analyses.forecast import forecast_model_name
     from hudong.graph.forecast import SizeForecaster, read_corpus
 
     model = SizeForecaster(minutes=minutes).fit(read_corpus(data, corpus, labels=False))
-    path = model.save(_model_path(ctx, f"forecast-{minutes:g}.pkl"))
+    path = model.save(_model_path(ctx, forecast_model_name(minutes)))
     edges = ", ".join(f"{e:g}" for e in model.edges)
     click.echo(f"saved {path} (trained on {model.trained_on}; class edges in users: {edges})")
 
@@ -672,15 +703,7 @@ def forecast_train(ctx: click.Context, data: str, corpus: str, minutes: float) -
 @click.pass_context
 def forecast_score(ctx: click.Context, minutes: float, top: int) -> None:
     """Predict the final size class of the workspace's cascades from their first N minutes."""
-    from hudong.graph.forecast import SizeForecaster, workspace_cascades
-
-    model = SizeForecaster.load(_model_path(ctx, f"forecast-{minutes:g}.pkl"))
-    ws = _open(ctx, read_only=True)
-    try:
-        df = model.predict(workspace_cascades(ws))
-    finally:
-        ws.close()
-    df = df.sort_values(f"p_{model.classes[-1]}", ascending=False, kind="stable")
+    df = _analysis(ctx, "forecast", False, minutes=minutes).frame("forecast")
     _print_table(df.head(top), title=f"size forecast from the first {minutes:g} minutes: {len(df):,} cascades")
 
 
@@ -696,12 +719,13 @@ def rumour() -> None:
 @click.pass_context
 def rumour_train(ctx: click.Context, data: str, corpus: str, minutes: float | None) -> None:
     """Train on a labelled corpus and save the model into the workspace (models/rumour.pkl)."""
+    from hudong.analyses.forecast import RUMOUR_MODEL
     from hudong.graph.forecast import read_corpus
     from hudong.graph.rumour import RumourFlagger, classes_of
 
     lc = read_corpus(data, corpus)
     model = RumourFlagger(lang=str(lc.info["lang"].iloc[0]), classes=classes_of(lc), minutes=minutes).fit(lc)
-    path = model.save(_model_path(ctx, "rumour.pkl"))
+    path = model.save(_model_path(ctx, RUMOUR_MODEL))
     classes = ", ".join(model.classes)
     click.echo(f"saved {path} (trained on {model.trained_on}: {len(lc.info):,} cascades, classes {classes})")
 
@@ -711,16 +735,9 @@ def rumour_train(ctx: click.Context, data: str, corpus: str, minutes: float | No
 @click.pass_context
 def rumour_score(ctx: click.Context, top: int) -> None:
     """Risk of each workspace cascade (summed probability of false/unverified/rumour), riskiest first."""
-    from hudong.graph.forecast import workspace_cascades
-    from hudong.graph.rumour import RumourFlagger
-
-    model = RumourFlagger.load(_model_path(ctx, "rumour.pkl"))
-    ws = _open(ctx, read_only=True)
-    try:
-        df = model.score(workspace_cascades(ws))
-    finally:
-        ws.close()
-    _print_table(df.head(top), title=f"rumour risk ({model.trained_on} model): {len(df):,} cascades")
+    res = _analysis(ctx, "rumour", False)
+    df = res.frame("risk")
+    _print_table(df.head(top), title=f"rumour risk ({res.values['trained_on']} model): {len(df):,} cascades")
 
 
 @cli.command()
@@ -731,19 +748,13 @@ def rumour_score(ctx: click.Context, top: int) -> None:
 @click.pass_context
 def communities(ctx: click.Context, top: int, platform: str | None, seed: int, show_progress: bool | None) -> None:
     """Communities of the interaction graph (Leiden, modularity): size, key members and bridges."""
-    from hudong.graph import communities as detect
-
-    ws = _open(ctx, read_only=True)
-    try:
-        with _bar("communities", 2, show_progress) as step:
-            res = detect(ws, platform=_split(platform) or None, seed=seed, top_members=3, progress=step)
-    finally:
-        ws.close()
-    df = res.table.head(top).copy()
+    res = _analysis(ctx, "communities", show_progress, platform=_split(platform) or None, seed=seed, top_members=3)
+    table = res.frame("communities")
+    df = table.head(top).copy()
     for col in ("key_members", "bridges"):
         df[col] = df[col].map(lambda users: ", ".join(map(str, users)))
     _print_table(df[["platform", "community", "size", "internal_weight", "external_weight", "key_members",
-                     "bridges"]], title=f"communities: {len(res.table):,} over {len(res.members):,} users")
+                     "bridges"]], title=f"communities: {len(table):,} over {res.values['users']:,} users")
 
 
 @cli.command()
@@ -756,12 +767,12 @@ def communities(ctx: click.Context, top: int, platform: str | None, seed: int, s
 def scorecard(ctx: click.Context, self_assessment: str | None, as_json: bool, lang: str | None, engine: str | None,
               spark_master: str | None, show_progress: bool | None) -> None:
     """The social-media maturity scorecard: five dimensions 0–100, their evidence, benchmarks and advice."""
-    from hudong.decide.scorecard import build_scorecard
+    from hudong import analyses
 
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
         with _bar("scorecard", 1, show_progress) as step:
-            card = build_scorecard(ws, self_assessment=Path(self_assessment) if self_assessment else None, progress=step)
+            card = analyses.run(ws, "scorecard", self_assessment=self_assessment, progress=step).values["scorecard"]
         lang = lang or ws.setting("language", "zh")
     finally:
         ws.close()
@@ -1148,12 +1159,11 @@ def text_sentiment(ctx: click.Context, workers: int | None, full: bool, show_pro
 
     Incremental: only texts not scored yet, edited since, or scored by another model version (e.g. after
     `hudong text train`) are scored; scores of deleted posts/comments are removed. --full rescores everything."""
-    from hudong.text.adapt import workspace_models
-    from hudong.text.sentiment import score_workspace
+    from hudong.analyses.scoring import score_workspace
 
     ws = _open(ctx)
     try:
-        with workspace_models(ws), _bar("text score", 3, show_progress) as step:  # adapted models, if any
+        with _bar("text score", 3, show_progress) as step:  # with the workspace's adapted models, if any
             s = score_workspace(ws, workers=workers, full=full, progress=step)
     finally:
         ws.close()
@@ -1198,12 +1208,13 @@ def text_train(ctx: click.Context, labels_file, from_inbox, task, lang, holdout,
     Labels come from a CSV (--labels) and/or the web inbox (--from-inbox: what operators labelled there; stop
     `hudong serve` first, it holds the workspace). The adapted model is saved in <workspace>/models/ and used
     by `hudong text sentiment` and the inbox's model suggestions from then on."""
+    from hudong.analyses.context import models_dir, workspace_text
     from hudong.text import adapt
 
     ws = _open(ctx)
     try:
         if reset:
-            removed = adapt.reset(ws, task)
+            removed = adapt.reset(models_dir(ws), task)
             click.echo("removed adapted model(s): " + (", ".join(removed) or "none") + "; shipped models in use")
             return
         if not labels_file and not from_inbox:
@@ -1215,7 +1226,8 @@ def text_train(ctx: click.Context, labels_file, from_inbox, task, lang, holdout,
             texts, labels, langs = adapt.read_labels(labels_file)
         if from_inbox:
             _add_inbox_labels(ws, task, lang, labels_file, texts, labels, langs)
-        results = adapt.train(ws, texts, labels, task=task, lang=lang, langs=langs, holdout=holdout)
+        with workspace_text(ws):
+            results = adapt.train(models_dir(ws), texts, labels, task=task, lang=lang, langs=langs, holdout=holdout)
     finally:
         ws.close()
     for lg, why in results[0].skipped.items():
@@ -1234,9 +1246,9 @@ def _add_inbox_labels(ws, task: str, lang: str | None, labels_file: str | None, 
                       langs: list) -> None:
     """Append the workspace's inbox labels of ``task`` to the lists; an error naming the counts when no language
     has enough labels (in two classes) to train on."""
+    from hudong.inbox.labels import TASKS, counts_by_lang, training_data
     from hudong.text.adapt import MIN_LABELS
     from hudong.text.tokenize import detect_lang
-    from hudong.web.labels import TASKS, counts_by_lang, training_data
 
     if task not in TASKS:
         raise HudongError(f"the inbox labels {' and '.join(TASKS)}, not {task}: use --labels FILE.csv for {task}")
@@ -1272,18 +1284,6 @@ def text_filters(f):
     return f
 
 
-def _text_posts(ctx: click.Context, platform, start, end, campaign):
-    from hudong.text.keywords import load_posts
-
-    ws = _open(ctx, read_only=True)
-    try:
-        return ws, load_posts(ws, platform=_split(platform) or None, start=start, end=end,
-                              campaign=_split(campaign) or None)  # fmt: skip
-    except BaseException:
-        ws.close()
-        raise
-
-
 def _emit(df, fmt: str, title: str) -> None:
     if fmt == "csv":
         click.echo(df.to_csv(index=False), nl=False)
@@ -1293,7 +1293,7 @@ def _emit(df, fmt: str, title: str) -> None:
         _print_table(df, title=title)
 
 
-_GRAINS = {"day": "D", "week": "W", "month": "M", "hour": "h"}
+_GRAINS = ("day", "week", "month", "hour")  # hudong.analyses.bursts.GRAINS (not imported: start-up time)
 
 
 @text.command("topics")
@@ -1331,7 +1331,7 @@ def text_topics(ctx: click.Context, platform, start, end, campaign, fmt, by, dis
 
 @text.command("bursts")
 @text_filters
-@click.option("--grain", type=click.Choice(list(_GRAINS)), default="day", show_default=True)
+@click.option("--grain", type=click.Choice(_GRAINS), default="day", show_default=True)
 @click.option("--hashtags", "hashtags_only", is_flag=True, help="Only hashtags.")
 @click.option("--window", default=7, show_default=True, help="Baseline periods for the rising-now ranking.")
 @click.option("--top", default=20, show_default=True)
@@ -1344,23 +1344,16 @@ def text_bursts(ctx: click.Context, platform, start, end, campaign, fmt, grain, 
 
     Rising now: terms of the last period at least 3 times, z ≥ 2 above their own last --window periods and a
     larger share of the period's posts than in those periods (docs/text.md)."""
-    from hudong.text.bursts import workspace_bursts
-
-    ws = _open(ctx, read_only=True)
-    try:
-        with _bar("text bursts", 4, show_progress) as step:
-            res = workspace_bursts(ws, _GRAINS[grain], platform=_split(platform) or None, start=start, end=end,
-                                   campaign=_split(campaign) or None, hashtags_only=hashtags_only, window=window,
-                                   top=top, gamma=gamma, progress=step)  # fmt: skip
-    finally:
-        ws.close()
-    up, b = res.rising, res.bursts
+    res = _analysis(ctx, "bursts", show_progress, grain=grain, platform=_split(platform) or None, start=start,
+                    end=end, campaign=_split(campaign) or None, hashtags_only=hashtags_only, window=window, top=top,
+                    gamma=gamma)  # fmt: skip
+    up, b = res.frame("rising"), res.frame("bursts")
     if fmt == "json":
         click.echo(json.dumps({"rising": json.loads(up.to_json(orient="records", force_ascii=False)),
                                "bursts": json.loads(b.to_json(orient="records", date_format="iso",
                                                               force_ascii=False))}, ensure_ascii=False))  # fmt: skip
         return
-    last = res.last.date() if res.last is not None else "-"
+    last = res.values["last"].date() if res.values["last"] is not None else "-"
     _emit(up, fmt, f"Rising now ({grain} of {last} vs the {window} before)")
     if fmt == "table":
         _emit(b, fmt, "Kleinberg bursts (two-state, batched), by weight")
@@ -1368,18 +1361,12 @@ def text_bursts(ctx: click.Context, platform, start, end, campaign, fmt, grain, 
 
 @text.command("mentions")
 @text_filters
-@click.option("--grain", type=click.Choice(list(_GRAINS)), default="month", show_default=True)
+@click.option("--grain", type=click.Choice(_GRAINS), default="month", show_default=True)
 @click.pass_context
 def text_mentions(ctx: click.Context, platform, start, end, campaign, fmt, grain) -> None:
     """Brand and competitor mentions per period (aliases from hudong.toml and accounts) with share of voice."""
-    from hudong.text.mentions import brands_from_workspace, mention_counts, mentions_frame
-
-    ws, posts = _text_posts(ctx, platform, start, end, campaign)
-    try:
-        brands = brands_from_workspace(ws)
-    finally:
-        ws.close()
-    counts = mention_counts(mentions_frame(posts, brands), _GRAINS[grain], brands)
+    counts = _analysis(ctx, "mentions", False, grain=grain, platform=_split(platform) or None, start=start, end=end,
+                       campaign=_split(campaign) or None).frame("counts")  # fmt: skip
     _emit(counts, fmt, f"Brand mentions per {grain} (share = share of voice among the watched brands)")
 
 
@@ -1395,26 +1382,23 @@ def text_mentions(ctx: click.Context, platform, start, end, campaign, fmt, grain
 @click.pass_context
 def text_alerts(ctx: click.Context, platform, start, end, fmt, n_posts, with_comments, show_progress) -> None:
     """Crisis alerts: days when negative (or toxic) talk about the brand jumps above its own baseline."""
-    from hudong.text.alerts import find_alerts
+    from hudong.analyses.alerts import records
 
-    ws = _open(ctx, read_only=True)
-    try:
-        with _bar("text alerts", 5 if with_comments else 4, show_progress) as step:
-            alerts = find_alerts(ws, platform=_split(platform) or None, start=start, end=end, top_posts=n_posts,
-                                 interactions=with_comments, progress=step)  # fmt: skip
-    finally:
-        ws.close()
+    res = _analysis(ctx, "alerts", show_progress, platform=_split(platform) or None, start=start, end=end,
+                    top_posts=n_posts, interactions=with_comments)  # fmt: skip
     if fmt == "json":
-        click.echo(json.dumps([a.to_dict() for a in alerts], ensure_ascii=False, default=str))
+        click.echo(json.dumps(records(res), ensure_ascii=False, default=str))
         return
-    if not alerts:
+    if not res.values["alerts"]:
         click.echo("no crisis alerts: negative/toxic talk about the brand stayed within its baseline")
         return
-    for a in alerts:
+    posts = res.frame("posts")
+    for a in res.frame("alerts").itertuples():
         click.echo(f"ALERT {a.signal}: {a.start.date()} … {a.end.date()} (peak {a.peak.date()}): {a.flagged} of "
                    f"{a.texts} brand texts; share {a.share:.0%} vs baseline {a.baseline_share:.0%}, z = {a.z:.1f}"
                    f"{', Kleinberg burst' if a.kleinberg_burst else ''}")  # fmt: skip
-        _print_table(a.posts.assign(text=a.posts["text"].str.slice(0, 60)), title="texts that drove it (posts by reach, then the rest)")
+        mine = posts[posts["alert"] == a.alert].drop(columns="alert")
+        _print_table(mine.assign(text=mine["text"].str.slice(0, 60)), title="texts that drove it (posts by reach, then the rest)")
 
 if __name__ == "__main__":
     main()

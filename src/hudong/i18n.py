@@ -365,9 +365,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "{tier} tier ({followers} followers); ER {er} > peer median {peer}; {orders} orders ({amount}); {ugc} UGC "
         "posts; triggered {reshares} reshares, reach {reach}",
     ),
-    "engine_note": ("指标与评分卡在 {engine} 上计算；{sections} 读取的是工作区的 DuckDB 文件（docs/spark.md）",
-                    "Metrics and the scorecard were computed on {engine}; {sections} read the workspace's DuckDB file "
-                    "(docs/spark.md)"),
+    "engine_note": ("其余在 {engine} 上计算；{sections} 读取的是工作区的 DuckDB 文件（docs/spark.md）",
+                    "The rest was computed on {engine}; {sections} read the workspace's DuckDB file (docs/spark.md)"),
     "engine_all": ("全部章节在 {engine} 上计算", "Every section was computed on {engine}"),
     "section_propagation": ("传播分析章节", "the propagation section"),
     "section_text": ("文本分析章节", "the text section"),

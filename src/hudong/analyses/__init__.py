@@ -7,7 +7,19 @@ parameters and frames out; the CLI, the web app and the report call the same one
 
 from __future__ import annotations
 
-from hudong.analyses import nps, topics  # noqa: F401 - registers them
-from hudong.analyses.base import REGISTRY, Analysis, Filters, Result, analysis, get, run
+from hudong.analyses import (  # noqa: F401 - registers them
+    alerts,
+    bursts,
+    cascades,
+    communities,
+    coordination,
+    forecast,
+    koc,
+    mentions,
+    nps,
+    sentiment,
+    topics,
+)
+from hudong.analyses.base import REGISTRY, Analysis, Filters, Result, analysis, get, registry, run
 
-__all__ = ["REGISTRY", "Analysis", "Filters", "Result", "analysis", "get", "run"]
+__all__ = ["REGISTRY", "Analysis", "Filters", "Result", "analysis", "get", "registry", "run"]

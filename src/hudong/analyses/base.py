@@ -25,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import plugins
+from hudong.analyses.context import workspace_text
 from hudong.errors import HudongError
 from hudong.metrics import get as get_metric
 from hudong.progress import callback
@@ -52,6 +54,7 @@ class Analysis:
     engines: tuple[str, ...]
     fn: Callable[[Any, Any, Any], Result]
     doc: str = ""
+    steps: int | None = None  # the stages it reports (a progress bar's length); None = unknown
 
     def make_params(self, **given: Any) -> Any:
         """The typed parameters from keyword arguments: unknown names and wrong types are clear errors."""
@@ -76,7 +79,8 @@ class Analysis:
     def __call__(self, ws: Any, *, progress: Any = None, **params: Any) -> Result:
         """Run on ``ws``; ``progress``: a ``hudong.progress`` Step that hears of the stages (not a parameter)."""
         p = self.make_params(**params)
-        result = self.fn(ws, p, callback(progress))
+        with workspace_text(ws):  # its analysed length, adapted models and brand words, for this run only
+            result = self.fn(ws, p, callback(progress))
         if note := self.engine_note(ws):
             result.notes.insert(0, note)
         return result
@@ -113,7 +117,8 @@ REGISTRY: dict[str, Analysis] = {}
 
 
 def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...], params: type,
-             engines: tuple[str, ...] = ("duckdb",)) -> Callable[[Callable[[Any, Any, Any], Result]], Analysis]:
+             engines: tuple[str, ...] = ("duckdb",), steps: int | None = None
+             ) -> Callable[[Callable[[Any, Any, Any], Result]], Analysis]:
     """Register ``fn(ws, params, step) -> Result`` as the analysis ``name`` (see the module doc)."""
     if not dataclasses.is_dataclass(params):
         raise TypeError(f"analysis {name}: params must be a dataclass")
@@ -121,14 +126,24 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
     def register(fn: Callable[[Any, Any, Any], Result]) -> Analysis:
         if name in REGISTRY:
             raise TypeError(f"analysis {name!r} is registered twice")
-        a = Analysis(name, label_zh, label_en, tuple(tables), params, tuple(engines), fn, (fn.__doc__ or "").strip())
+        a = Analysis(name, label_zh, label_en, tuple(tables), params, tuple(engines), fn, (fn.__doc__ or "").strip(),
+                     steps)
         REGISTRY[name] = a
         return a
 
     return register
 
 
+def registry() -> dict[str, Analysis]:
+    """Every analysis: hudong's own and those plugins add (entry point group ``hudong.analyses``, which also
+    holds the scorecard and the inbox queue: they live in layers above this one)."""
+    plugins.import_modules("hudong.analyses")
+    return REGISTRY
+
+
 def get(name: str) -> Analysis:
+    if name not in REGISTRY:
+        registry()
     try:
         return REGISTRY[name]
     except KeyError:
@@ -138,6 +153,9 @@ def get(name: str) -> Analysis:
 def run(ws: Any, name: str, *, progress: Any = None, **params: Any) -> Result:
     """Run the registered analysis ``name`` on ``ws`` with ``params``."""
     return get(name)(ws, progress=progress, **params)
+
+
+ENTITY_FILTERS = ("platform", "account", "campaign")
 
 
 @dataclass(frozen=True)
@@ -155,11 +173,11 @@ class Filters:
         (``unsupported`` names them, so the front end can say so instead of hiding it)."""
         accepted = get_metric(metric).filters
         kw: dict[str, Any] = {"start": self.start, "end": self.end}
-        for key in ("platform", "campaign", "account"):
+        for key in ENTITY_FILTERS:
             if getattr(self, key) and key in accepted:
                 kw[key] = list(getattr(self, key))
         return kw
 
     def unsupported(self, metric: str) -> list[str]:
         accepted = get_metric(metric).filters
-        return [key for key in ("platform", "campaign", "account") if getattr(self, key) and key not in accepted]
+        return [key for key in ENTITY_FILTERS if getattr(self, key) and key not in accepted]

@@ -7,10 +7,11 @@ Built in: ``folder`` (a drop folder of exports). Plugins add more through the en
 from __future__ import annotations
 
 import datetime as dt
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from hudong import plugins
+from hudong.analyses.scoring import score_workspace, texts_changed
 from hudong.connectors.base import Batch, Connector, Secret, Secrets, SyncResult
 from hudong.connectors.folder import FolderConnector
 from hudong.errors import HudongError
@@ -23,10 +24,10 @@ ENTRY_POINTS = "hudong.connectors"
 def kinds() -> dict[str, type[Connector]]:
     """Every connector type: the built-in ones and those plugins declare (a plugin cannot replace a built-in)."""
     found = dict(BUILT_IN)
-    for ep in entry_points(group=ENTRY_POINTS):
+    for ep in plugins.points(ENTRY_POINTS):
         if ep.name in found:
             continue
-        cls = ep.load()
+        cls = plugins.load(ep)
         if not (isinstance(cls, type) and issubclass(cls, Connector)):
             raise HudongError(f"plugin entry point {ENTRY_POINTS}:{ep.name} ({ep.value}) is not a Connector class")
         found[ep.name] = cls
@@ -71,18 +72,21 @@ def _save(ws: Any, res: SyncResult, ok: bool) -> None:
     )
 
 
-def sync(ws: Any, name: str | None = None) -> list[SyncResult]:
+def sync(ws: Any, name: str | None = None, *, score: bool = True) -> list[SyncResult]:
     """Run every configured connector (or ``name``) once: fetch after its stored cursor, import each batch, store the
-    cursor after each committed batch. A failing connector records its error and the others still run."""
+    cursor after each committed batch, then (``score``) score the texts its batches brought, as every import does
+    (``hudong.analyses.scoring``). A failing connector records its error and the others still run."""
     names = [name] if name else list(configured(ws))
     results = []
     for n in names:
         c = connector(ws, n)
         cursor = (state(ws).get(n) or {}).get("cursor")
         res = SyncResult(n, c.kind, cursor=cursor, started=dt.datetime.now(), labels=[])
+        changed = False
         try:
             for batch in c.fetch(cursor):
                 s = import_file(ws, batch.path, batch.format)
+                changed = changed or texts_changed(s)
                 res.batches += 1
                 res.rows_read += s.rows_read
                 res.stored += sum(t.stored for t in s.tables.values())
@@ -96,6 +100,11 @@ def sync(ws: Any, name: str | None = None) -> list[SyncResult]:
             _save(ws, SyncResult(n, c.kind, error=res.error), ok=False)
         else:
             _save(ws, SyncResult(n, c.kind), ok=True)
+        if score and changed:  # what was imported stays imported; a scoring failure is reported, not raised
+            try:
+                res.scored = score_workspace(ws).rows
+            except HudongError as e:
+                res.score_error = str(e)
         results.append(res)
     return results
 

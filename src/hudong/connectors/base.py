@@ -150,3 +150,5 @@ class SyncResult:
     error: str | None = None
     started: dt.datetime | None = None
     labels: list[str] | None = None
+    scored: int = 0  # texts scored after the import (new and edited ones)
+    score_error: str | None = None

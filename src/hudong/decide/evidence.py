@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from hudong.analyses.scoring import has_scores
 from hudong.i18n import t
 from hudong.metrics import frame as metric_frame
 from hudong.metrics import list_metrics
 from hudong.metrics.registry import REGISTRY
 from hudong.platforms import RIVAL_IQ_MEDIAN, benchmarks
-from hudong.text.sentiment import has_scores
 
 # Which Rival IQ platform each of ours is compared with, on which ER metric (hudong's assumption): hudong/platforms.py.
 PLATFORM_BENCHMARK = benchmarks()

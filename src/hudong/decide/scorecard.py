@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from hudong.analyses import Result, analysis
 from hudong.fmt import evidence_value
 from hudong.i18n import t
 
@@ -308,3 +311,29 @@ def build_scorecard(
     card.self_assessment = str(path) if path else None
     card.generated_at = dt.datetime.now().replace(microsecond=0).isoformat()
     return card
+
+
+# ---- the scorecard as an analysis (hudong.analyses; registered through the entry point group) ----------------
+@dataclass(frozen=True)
+class ScorecardParams:
+    start: str | None = None
+    end: str | None = None
+    self_assessment: str | None = None  # TOML answers (strategy, organization); default: the workspace's
+
+
+@analysis("scorecard", "成熟度记分卡", "Maturity scorecard", tables=("posts", "interactions", "users", "orders",
+          "survey_responses"), params=ScorecardParams, engines=("duckdb", "spark"))  # fmt: skip
+def scorecard(ws: Any, p: ScorecardParams, step: Any) -> Result:
+    """Frames ``dimensions`` (key, labels, score, coverage), ``evidence`` (per computed evidence: its
+    dimension, metric, value, points, weight, benchmark, source) and ``missing`` (what could not be computed and
+    why); values ``overall``, ``coverage``, ``level_zh``/``level_en`` and ``scorecard`` (the whole card, which
+    the CLI, web and report render)."""
+    card = build_scorecard(ws, self_assessment=Path(p.self_assessment) if p.self_assessment else None,
+                           start=p.start, end=p.end, progress=step)  # fmt: skip
+    dims = [{"key": d.key, "label_zh": d.label_zh, "label_en": d.label_en, "score": d.score, "coverage": d.coverage}
+            for d in card.dimensions]  # fmt: skip
+    evidence = [{"dimension": d.key, **asdict(e)} for d in card.dimensions for e in d.evidence]
+    missing = [{"dimension": d.key, **asdict(m)} for d in card.dimensions for m in d.missing]
+    return Result({"dimensions": pd.DataFrame(dims), "evidence": pd.DataFrame(evidence), "missing": pd.DataFrame(missing)},
+                  {"overall": card.overall, "coverage": card.coverage, "level_zh": card.level_zh,
+                   "level_en": card.level_en, "scorecard": card})  # fmt: skip

@@ -22,10 +22,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from hudong.analyses.scoring import import_and_score
 from hudong.demo import activity, cascades, commerce, content, conversations, integrity, network, tables
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
 from hudong.demo.people import ActorSampler, make_people
 from hudong.demo.writer import write
+from hudong.errors import HudongError
+from hudong.store.workspace import Workspace
 
 __all__ = ["DemoBuild", "build", "generate", "simulate"]
 
@@ -188,12 +191,10 @@ def build(
 ) -> DemoBuild:
     """Create a workspace at ``ws_dir`` with the demo brand configured and all demo files imported.
 
-    Files are written to ``ws_dir/exports/`` and imported through ``hudong.ingest.import_file``,
-    the same path a user's own exports take. The workspace is closed again; open it with
+    Files are written to ``ws_dir/exports/`` and imported through ``hudong.analyses.scoring.import_and_score``,
+    the path a user's own exports take (``hudong import``). The workspace is closed again; open it with
     ``hudong.open(result.path)``.
     """
-    from hudong.ingest import import_file
-    from hudong.store.workspace import Workspace
 
     ws_path = Path(ws_dir)
     Workspace.init(ws_path, name=f"{BRAND} demo").close()
@@ -207,21 +208,23 @@ def build(
     say(f"generated {len(files)} demo files in {result.seconds['generate']:.1f} s")
 
     ws = Workspace.open(ws_path)
-    try:
-        for path, fmt in files:
-            t1 = time.perf_counter()
-            summary = import_file(ws, path, fmt, progress=progress)
-            result.seconds[path.name] = time.perf_counter() - t1
-            result.summaries.append(summary)
-            say(f"imported {path.name}: {summary.rows_read:,} rows, {summary.quarantined:,} quarantined, "
-                f"{result.seconds[path.name]:.1f} s")  # fmt: skip
-        # Read what people wrote, as `hudong text score` would (sentiment, emotion, toxicity in one pass).
-        from hudong.text.sentiment import score_workspace
+    clock = [time.perf_counter()]
 
-        t1 = time.perf_counter()
-        scored = score_workspace(ws, full=True)  # every text was just imported: skip the search for stale rows
-        result.seconds["sentiment"] = time.perf_counter() - t1
-        say(f"scored sentiment, emotion and toxicity of {scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
+    def imported(path: Path, summary: Any) -> None:
+        result.seconds[path.name] = time.perf_counter() - clock[0]
+        result.summaries.append(summary)
+        say(f"imported {path.name}: {summary.rows_read:,} rows, {summary.quarantined:,} quarantined, "
+            f"{result.seconds[path.name]:.1f} s")  # fmt: skip
+        clock[0] = time.perf_counter()
+
+    try:
+        # as `hudong import` does: the files, then what people wrote read once (sentiment, emotion, toxicity);
+        # full: every text was just imported, so skip the search for stale rows
+        res = import_and_score(ws, files, full=True, progress=progress, on_file=imported)
+        if res.score_error:
+            raise HudongError(f"scoring the demo texts failed: {res.score_error}")
+        result.seconds["sentiment"] = time.perf_counter() - clock[0]
+        say(f"scored sentiment, emotion and toxicity of {res.scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
     finally:
         ws.close()
     return result

@@ -1,12 +1,14 @@
-"""Propagation: cascade trees from the store, their structure and growth, and the people who carry them.
+"""Propagation algorithms: cascade trees, their structure and growth, the people who carry them, communities,
+coordination. They take frames and arrays and never open the workspace; the analyses read it
+(``hudong.analyses``: ``analyses.run(ws, "cascades")``, ``"koc"``, ``"communities"``, ``"coordination"`` …).
 
     from hudong import graph
-    graph.cascades_table(ws)            # one row per cascade (pandas), largest first
-    graph.koc_candidates(ws, top=20)    # KOC candidates with the evidence per gate
+    sc = graph.build_cascades(posts)    # posts (platform, post_id, author_id, created_at, parent_id, root_id)
+    graph.cascade_table(sc)             # one row per cascade, largest first
     graph.read_twitter1516_trees(path)  # Twitter15/16 tree files → edges; twitter1516_forest → trees
     graph.repost_forest(cascade, post, parent_post, user, source_user, time)  # a repost table (CED) → trees
-    graph.communities(ws)               # Leiden communities: .table (size, key members, bridges), .members
-    graph.graph_influence(graph.interaction_edges(ws), engine="duckdb")  # PageRank/k-core, portable form
+    graph.leiden_communities(edges)     # edges (platform, src, dst, weight) → .table, .members
+    graph.graph_influence(edges, engine="duckdb")  # PageRank/k-core, portable form
     graph.portable.pagerank(con, edges) # the Ibis form on any backend (DuckDB, Spark)
 
 See docs/propagation.md for the definitions and the repair rules.
@@ -14,16 +16,14 @@ See docs/propagation.md for the definitions and the repair rules.
 
 from hudong.graph import portable
 from hudong.graph.cascade_metrics import cascade_metrics, structural_virality, wiener_index
-from hudong.graph.cascades import StoreCascades, build_cascades, cascades_table, load_cascades
-from hudong.graph.communities import Communities, communities, leiden_communities
+from hudong.graph.cascades import StoreCascades, build_cascades, cascade_table
+from hudong.graph.communities import Communities, leiden_communities
 from hudong.graph.forest import REPAIRS, Forest, build_forest, forest_from_parents
 from hudong.graph.formats import read_twitter1516_tree, read_twitter1516_trees, repost_forest, twitter1516_forest
 from hudong.graph.influence import (
     cascade_influence,
     coreness,
     graph_influence,
-    interaction_edges,
-    interaction_edges_expr,
     pagerank,
 )
 from hudong.graph.koc import koc_candidates
@@ -39,17 +39,13 @@ __all__ = [
     "build_forest",
     "cascade_influence",
     "cascade_metrics",
-    "cascades_table",
-    "communities",
+    "cascade_table",
     "coreness",
     "follower_tier",
     "forest_from_parents",
     "graph_influence",
-    "interaction_edges",
-    "interaction_edges_expr",
     "koc_candidates",
     "leiden_communities",
-    "load_cascades",
     "pagerank",
     "portable",
     "read_twitter1516_tree",

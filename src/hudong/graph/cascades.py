@@ -1,4 +1,5 @@
-"""Cascades from the store: posts with ``parent_id``/``root_id`` → one user-level tree per root post.
+"""Cascades from posts with ``parent_id``/``root_id`` → one user-level tree per root post (a frame in, the
+workspace's posts are read by ``hudong.analyses.reads.cascades``).
 
 A cascade is keyed by (platform, root post). Its nodes are unique users (authors); a user's parent is the author
 of the post they reposted/replied to — the earliest such post (by time, then post id) wins. The repair rules
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,9 +27,6 @@ import pandas as pd
 from hudong.errors import HudongError
 from hudong.graph.cascade_metrics import DEFAULT_DEPTH_K, DEFAULT_USERS_K, cascade_metrics
 from hudong.graph.forest import Forest, build_forest
-from hudong.metrics import tables_of
-from hudong.metrics.common import bound_isin
-from hudong.progress import callback
 
 _SEP = "\x1f"
 MISSING_ROOT_AUTHOR = "(missing root post)"
@@ -44,12 +41,7 @@ class StoreCascades:
     cascades: pd.DataFrame  # per cascade: platform, root_post_id, root_author, root_created_at, n_posts, root_missing
 
 
-def _posts(source: Any, platform: str | Sequence[str] | None) -> pd.DataFrame:
-    p = tables_of(source)["posts"]
-    if platform:
-        p = p.filter(bound_isin(p.platform, platform))  # request values: bound, never SQL text
-    cols = ["platform", "post_id", "author_id", "created_at", "parent_id", "root_id"]
-    return p.select(*cols).to_pyarrow().to_pandas()
+POST_COLUMNS = ["platform", "post_id", "author_id", "created_at", "parent_id", "root_id"]
 
 
 def _minutes(ts: pd.Series) -> np.ndarray:
@@ -160,27 +152,16 @@ def _empty() -> StoreCascades:
     return StoreCascades(forest=f, nodes=nodes, cascades=cascades)
 
 
-def load_cascades(source: Any, platform: str | Sequence[str] | None = None) -> StoreCascades:
-    """The cascades of a Workspace (or a mapping with a ``posts`` table), optionally of some platforms only."""
-    return build_cascades(_posts(source, platform))
-
-
-def cascades_table(
-    source: Any,
-    platform: str | Sequence[str] | None = None,
+def cascade_table(
+    sc: StoreCascades,
     users_k: Sequence[int] = DEFAULT_USERS_K,
     depth_k: Sequence[int] = DEFAULT_DEPTH_K,
     generations: bool = True,
-    progress: Any = None,
 ) -> pd.DataFrame:
     """One row per cascade: who/when it started, size (unique users), depth, max breadth, structural virality,
-    growth times (minutes) and the repair counts; largest first. ``progress`` (a ``hudong.progress.Step``)
-    hears of each stage."""
-    step = callback(progress)
-    step("reading posts and building the cascades")
-    sc = load_cascades(source, platform)
-    step("cascade metrics")
+    growth times (minutes) and the repair counts; largest first. ``cascade``: its index in ``sc.forest``."""
     metrics = cascade_metrics(sc.forest, users_k=users_k, depth_k=depth_k, generations=generations)
     out = pd.concat([sc.cascades.reset_index(drop=True), metrics.reset_index(drop=True)], axis=1)
+    out.insert(0, "cascade", np.arange(len(out)))
     return out.sort_values(["size", "structural_virality", "root_post_id"], ascending=[False, False, True],
                            kind="stable").reset_index(drop=True)

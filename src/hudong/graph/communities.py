@@ -1,7 +1,7 @@
 """Communities on the interaction graph: Leiden (igraph, modularity objective, seeded) per platform, with each
 community's size, key members and bridges, and every user's membership.
 
-Graph: the interaction edges (``interaction_edges``: actor → author, counted) made undirected — the weight of
+Graph: the interaction edges (``hudong.analyses.reads.interaction_edges``: actor → author, counted) made undirected — the weight of
 {a, b} is the number of interactions either way. Per user:
 
 - ``within_pagerank``: PageRank (α = 0.85) on the community's own edges, summing to 1 per community. Computed in
@@ -18,15 +18,12 @@ participation), users with none are never bridges.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
-from hudong.progress import callback
 
 MEMBER_COLUMNS = ["platform", "user_id", "community", "strength", "within_weight", "between_weight",
                   "participation", "within_pagerank"]
@@ -138,16 +135,3 @@ def leiden_communities(edges: pd.DataFrame, resolution: float = 1.0, seed: int =
     table = table.sort_values(["size", "platform", "community"], ascending=[False, True, True], kind="stable")
     return Communities(table.reset_index(drop=True)[COMMUNITY_COLUMNS],
                        pd.concat(members, ignore_index=True)[MEMBER_COLUMNS])
-
-
-def communities(source: Any, platform: str | Sequence[str] | None = None, resolution: float = 1.0,
-                seed: int = 42, top_members: int = 5, progress: Any = None) -> Communities:
-    """Leiden communities of a workspace's interaction graphs (repost, comment, mention), one per platform;
-    ``progress`` (a ``hudong.progress.Step``) hears of each stage."""
-    from hudong.graph.influence import interaction_edges
-
-    step = callback(progress)
-    step("reading the interaction graph")
-    edges = interaction_edges(source, platform=platform)
-    step("Leiden communities, key members and bridges")
-    return leiden_communities(edges, resolution=resolution, seed=seed, top_members=top_members)

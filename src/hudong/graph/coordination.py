@@ -26,27 +26,20 @@ within ``fast_seconds`` of the post reacted to (Chavoshi, Hamooni & Mueen 2016: 
 their trigger). An account with ≥ ``min_actions`` actions is flagged when at least two of the three signals
 fire (regular: B ≤ −0.5; round the clock: H/ln 24 ≥ 0.98; instant: fast share ≥ 0.5) — no single score.
 
-**Raw vs adjusted KPIs**: the registered metrics computed twice, on the store and on the store without the
-flagged accounts (their interactions and posts filtered out, and their interactions subtracted from the
-platform-reported counts of the posts they touched), so no metric formula is repeated here.
+**Raw vs adjusted KPIs** (``hudong.analyses.coordination``): the registered metrics computed twice, on the store
+and on the store without the flagged accounts. The shares and actions are read from the workspace by
+``hudong.analyses.reads``; this module takes frames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
-from hudong.metrics import compute, tables_of
-from hudong.metrics.common import bound_isin
-from hudong.progress import callback
-from hudong.store import schema as S
 
 KINDS = ("post", "url", "hashtag")
 DEFAULT_KINDS = ("post", "url")  # hashtags are reused for weeks: opt in, with a fixed interval
@@ -57,24 +50,6 @@ MIN_REPETITION = 2  # CooRTweet min_participation
 ALPHA = 0.01  # chance test, Bonferroni-corrected over the co-sharing pairs
 SHARE_TYPES = ("repost", "share")
 URL_PATTERN = r"https?://[^\s，。！？、\)\]）】\"']+"
-KPIS = (
-    "engagements",
-    "engagement_rate_impressions",
-    "engagement_rate_reach",
-    "amplification_rate",
-    "applause_rate",
-    "ugc_volume",
-    "ugc_creators",
-)
-# platform-reported post count ← the interaction types counted into it (as hudong.metrics.common.post_engagement)
-REPORTED_COUNTS = {
-    "likes": ("like",),
-    "comments": ("comment", "reply"),
-    "reposts": ("repost", "share"),
-    "saves": ("save",),
-    "clicks": ("click",),
-    "impressions": ("view", "impression"),
-}
 
 
 @dataclass
@@ -90,54 +65,6 @@ class Coordination:
     groups: pd.DataFrame
     evidence: pd.DataFrame
     accounts: pd.DataFrame
-
-
-def _frame(e: ir.Table, source: Any) -> pd.DataFrame:
-    backend = getattr(source, "ibis", None)
-    return (backend.to_pyarrow(e) if backend is not None else e.to_pyarrow()).to_pandas()
-
-
-def _platforms(t: ir.Table, platform: str | Sequence[str] | None) -> ir.Table:
-    if not platform:
-        return t
-    return t.filter(bound_isin(t.platform, platform))  # request values: bound, never SQL text
-
-
-def shares(
-    source: Any, kinds: Iterable[str] = DEFAULT_KINDS, platform: str | Sequence[str] | None = None
-) -> pd.DataFrame:
-    """Every first share of an item by an account: platform, user_id, kind, item, ts (UTC-naive timestamp)."""
-    kinds = tuple(kinds)
-    bad = [k for k in kinds if k not in KINDS]
-    if bad:
-        raise HudongError(f"unknown co-sharing kind {', '.join(bad)}: use {', '.join(KINDS)}")
-    t = tables_of(source)
-    p = _platforms(t["posts"], platform).filter(lambda p: p.author_id.notnull())
-    parts: list[ir.Table] = []
-
-    def part(t: ir.Table, user: ir.Value, kind: str, item: ir.Value) -> None:
-        parts.append(t.select(platform=t.platform.cast("string"), user_id=user.cast("string"),
-                              kind=ibis.literal(kind, "string"), item=item.cast("string"),
-                              ts=t.created_at.cast("timestamp")))  # fmt: skip
-
-    if "post" in kinds:
-        i = _platforms(t["interactions"], platform)
-        i = i.filter(i.type.isin(SHARE_TYPES), i.target_post_id.notnull(), i.actor_id.notnull())
-        part(i, i.actor_id, "post", i.target_post_id)
-        r = p.filter(p.parent_id.notnull())
-        part(r, r.author_id, "post", r.parent_id)
-    if "url" in kinds:
-        u = p.filter(p.text.re_search(URL_PATTERN)).mutate(item=p.text.re_extract(URL_PATTERN, 0))
-        part(u, u.author_id, "url", u.item)
-    if "hashtag" in kinds:
-        h = p.filter(p.topics.length() > 0).mutate(item=p.topics.unnest())
-        part(h, h.author_id, "hashtag", h.item.lower())
-    if not parts:
-        return pd.DataFrame({c: [] for c in ("platform", "user_id", "kind", "item", "ts")})
-    allp = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    first = allp.group_by(["platform", "user_id", "kind", "item"]).aggregate(ts=allp.ts.min())
-    df = _frame(first, source)
-    return df.sort_values(["platform", "kind", "item", "ts", "user_id"], kind="stable").reset_index(drop=True)
 
 
 def _seconds(ts: pd.Series) -> np.ndarray:
@@ -208,27 +135,24 @@ def co_shares(sh: pd.DataFrame, interval: dict[str, float]) -> pd.DataFrame:
 
 
 def detect_coordination(
-    source: Any,
+    sh: pd.DataFrame,
     interval: float | dict[str, float] | None = None,
     min_repetition: int = MIN_REPETITION,
     edge_quantile: float = EDGE_QUANTILE,
-    kinds: Iterable[str] = DEFAULT_KINDS,
-    platform: str | Sequence[str] | None = None,
     q: float = Q_FASTEST,
     p: float = P_SHARES,
     alpha: float = ALPHA,
-    progress: Any = None,
+    step: Any = None,
 ) -> Coordination:
-    """Coordinated co-sharing groups with their evidence (module docstring). ``interval``: None = estimated per
-    kind from the data (CooRnet), a number = the same seconds for every kind, or seconds per kind. ``progress``
-    (a ``hudong.progress.Step``) hears of each stage."""
-    step = callback(progress)
+    """Coordinated co-sharing groups with their evidence (module docstring) among the shares ``sh`` (as
+    ``hudong.analyses.reads.shares`` gives: platform, user_id, kind, item, ts). ``interval``: None = estimated per
+    kind from the data (CooRnet), a number = the same seconds for every kind, or seconds per kind. ``step``: a
+    ``hudong.progress`` callback that hears of each stage."""
+    step = step or (lambda *a, **k: None)
     if min_repetition < 1:
         raise HudongError(f"min_repetition must be ≥ 1, got {min_repetition}")
     if not 0 <= edge_quantile <= 1:
         raise HudongError(f"edge_quantile must be in [0, 1], got {edge_quantile}")
-    step("reading shares")
-    sh = shares(source, kinds, platform)
     if interval is None:
         iv = coordination_interval(sh, q, p)
     elif isinstance(interval, dict):
@@ -424,35 +348,15 @@ ROUND_THE_CLOCK = 0.98
 INSTANT_SHARE = 0.5
 
 
-def _actions(source: Any, platform: str | Sequence[str] | None) -> pd.DataFrame:
-    """Every action of a person: their interactions (staff answers left out) and their own posts (not the
-    watched accounts'), with the seconds since the post reacted to (NaN when none)."""
-    t = tables_of(source)
-    i = _platforms(t["interactions"], platform)
-    i = i.filter(i.actor_id.notnull(), ~i.by_staff.fill_null(False))
-    p = t["posts"]
-    j = i.left_join(p, [i.platform == p.platform, i.target_post_id == p.post_id])
-    acts = j.select(
-        platform=j.platform.cast("string"),
-        user_id=j.actor_id.cast("string"),
-        ts=j.created_at.cast("timestamp"),
-        delay_s=(j.created_at.epoch_seconds() - j.created_at_right.epoch_seconds()).cast("float64"),
-    )
-    own = _platforms(p, platform).filter(p.author_id.notnull(), p.account_id.isnull())
-    posts = own.select(platform=own.platform.cast("string"), user_id=own.author_id.cast("string"),
-                       ts=own.created_at.cast("timestamp"), delay_s=ibis.null("float64"))  # fmt: skip
-    return _frame(acts.union(posts), source)
-
-
 def bot_signals(
-    source: Any,
-    platform: str | Sequence[str] | None = None,
+    a: pd.DataFrame,
     min_actions: int = MIN_ACTIONS,
     fast_seconds: float = FAST_SECONDS,
 ) -> pd.DataFrame:
     """Per account with ≥ ``min_actions`` actions: n_actions, cv, burstiness, hour_entropy, hours_active,
-    fast_share, the three signals and ``bot_like`` (≥ 2 signals); most suspicious first (module docstring)."""
-    a = _actions(source, platform)
+    fast_share, the three signals and ``bot_like`` (≥ 2 signals); most suspicious first (module docstring).
+    ``a``: every action of a person (platform, user_id, ts, delay_s: seconds since the post reacted to, NaN when
+    none), as ``hudong.analyses.reads.actions`` gives."""
     a = a.sort_values(["platform", "user_id", "ts"], kind="stable").reset_index(drop=True)
     users, code = _factor(a["platform"] + "\x1f" + a["user_id"])
     n = np.bincount(code, minlength=len(users))
@@ -493,13 +397,9 @@ def bot_signals(
                            kind="stable").reset_index(drop=True)  # fmt: skip
 
 
-# ---- raw vs adjusted KPIs ----------------------------------------------------------------------------------
-def flagged_accounts(
-    source: Any, coordination: Coordination | None = None, bots: pd.DataFrame | None = None, **kw: Any
-) -> pd.DataFrame:
+# ---- the accounts both flag ---------------------------------------------------------------------------------
+def flagged_accounts(coordination: Coordination, bots: pd.DataFrame) -> pd.DataFrame:
     """(platform, user_id, reason) of the accounts in a coordinated group or with bot-like timing."""
-    coordination = coordination if coordination is not None else detect_coordination(source, **kw)
-    bots = bots if bots is not None else bot_signals(source)
     c = coordination.accounts.assign(reason="coordinated group " + coordination.accounts["group"].astype(str))
     b = bots[bots["bot_like"]].assign(reason="bot-like timing")
     out = pd.concat([c[["platform", "user_id", "reason"]], b[["platform", "user_id", "reason"]]], ignore_index=True)
@@ -507,56 +407,3 @@ def flagged_accounts(
     return out.astype({"platform": str, "user_id": str})
 
 
-def adjusted_tables(source: Any, flagged: pd.DataFrame) -> dict[str, ir.Table]:
-    """The store's tables without the ``flagged`` accounts (platform, user_id): their interactions and posts
-    filtered out, and their interactions subtracted from the platform-reported counts of the posts they
-    touched (a reported count never goes below 0). Every metric computed on these is the adjusted value."""
-    t = tables_of(source)
-    out = {name: t[name] for name in S.FACT_TABLES}
-    f = ibis.memtable(flagged[["platform", "user_id"]].astype(str), schema={"platform": "string", "user_id": "string"})
-    i = t["interactions"]
-    by_flagged = [i.platform == f.platform, i.actor_id.cast("string") == f.user_id]
-    gone = i.semi_join(f, by_flagged).filter(i.target_post_id.notnull())
-    counts = gone.group_by(platform=gone.platform, post_id=gone.target_post_id).aggregate(
-        **{f"n_{col}": gone.type.isin(types).sum() for col, types in REPORTED_COUNTS.items()}
-    )
-    p = t["posts"]
-    j = p.left_join(counts, [p.platform == counts.platform, p.post_id == counts.post_id])
-    fixed = {c: ibis.greatest(j[c] - j[f"n_{c}"].fill_null(0), 0).cast(p[c].type()) for c in REPORTED_COUNTS}
-    posts = j.select(*[fixed.get(c, j[c]).name(c) for c in p.columns])
-    out["posts"] = posts.anti_join(f, [posts.platform == f.platform, posts.author_id.cast("string") == f.user_id])
-    out["interactions"] = i.anti_join(f, by_flagged)
-    return out
-
-
-def kpis_raw_adjusted(
-    source: Any,
-    flagged: pd.DataFrame | None = None,
-    metrics: Sequence[str] = KPIS,
-    by: str | Sequence[str] = (),
-    **filters: Any,
-) -> pd.DataFrame:
-    """Each KPI from the metric registry on the store (``raw``) and without the flagged accounts
-    (``adjusted``), side by side with ``difference`` = adjusted − raw and ``difference_pct``."""
-    flagged = flagged if flagged is not None else flagged_accounts(source)
-    adj = adjusted_tables(source, flagged)
-    dims = [by] if isinstance(by, str) else list(by)
-    rows = []
-    for name in metrics:
-        raw = compute(source, name, by=dims, **filters).to_pandas()
-        new = compute(adj, name, by=dims, **filters).to_pandas()
-        m = (
-            raw[[*dims, "value"]].merge(new[[*dims, "value"]], on=dims, how="outer", suffixes=("_raw", "_adj"))
-            if dims
-            else pd.DataFrame({"value_raw": raw["value"].head(1), "value_adj": new["value"].head(1)})
-        )
-        m.insert(0, "metric", name)
-        rows.append(m)
-    out = pd.concat(rows, ignore_index=True).rename(columns={"value_raw": "raw", "value_adj": "adjusted"})
-    out["raw"] = out["raw"].astype(np.float64)
-    out["adjusted"] = out["adjusted"].astype(np.float64)
-    out["difference"] = out["adjusted"] - out["raw"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["difference_pct"] = np.where(out["raw"] != 0, out["difference"] / out["raw"], np.nan)
-    out.attrs["flagged_accounts"] = len(flagged)
-    return out

@@ -28,10 +28,9 @@ import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.graph.cascade_metrics import cascade_metrics
-from hudong.graph.cascades import build_cascades
+from hudong.graph.cascades import StoreCascades, build_cascades
 from hudong.graph.forest import Forest, build_forest
 from hudong.graph.formats import read_twitter1516_trees, twitter1516_forest
-from hudong.metrics import tables_of
 from hudong.stats import evaluation
 from hudong.stats.estimator import Estimator
 from hudong.text.tokenize import detect_lang
@@ -446,14 +445,10 @@ def with_info(data: LabelledCascades, **columns: Any) -> LabelledCascades:
     return replace(data, info=data.info.assign(**columns))
 
 
-def workspace_cascades(source: Any, platform: str | Sequence[str] | None = None) -> LabelledCascades:
-    """The store's cascades (``hudong.graph.load_cascades``) as unlabelled ``LabelledCascades``: cascade_id =
-    ``platform:root_post_id``, the root post's text and its author's followers when posted (other root-user
-    columns unknown), event group = the cascade itself."""
-    from hudong.graph.cascades import load_cascades
-
-    sc = load_cascades(source, platform)
-    p = tables_of(source)["posts"].select("platform", "post_id", "text", "author_followers").to_pyarrow().to_pandas()
+def unlabelled(sc: StoreCascades, p: pd.DataFrame) -> LabelledCascades:
+    """A store's cascades as unlabelled ``LabelledCascades``: cascade_id = ``platform:root_post_id``, the root
+    post's text and its author's followers when posted (from ``p``: platform, post_id, text, author_followers;
+    other root-user columns unknown), event group = the cascade itself."""
     p = p.set_index(p["platform"].astype(str) + ":" + p["post_id"].astype(str))
     ids = (sc.cascades["platform"].astype(str) + ":" + sc.cascades["root_post_id"].astype(str)).to_numpy()
     root = p.reindex(ids)

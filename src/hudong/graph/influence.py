@@ -4,20 +4,13 @@ graph (igraph). Follower tiers: hudong.stats.tiers. See docs/propagation.md and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.graph.cascades import MISSING_ROOT_AUTHOR, StoreCascades
-from hudong.metrics import tables_of
-from hudong.metrics.common import bound_isin
-from hudong.store.engines import spark_session
-
-if TYPE_CHECKING:
-    import ibis.expr.types as ir
 
 INTERACTION_GRAPH_TYPES = ("repost", "comment", "mention")
 
@@ -82,44 +75,19 @@ def _igraph_influence(src: np.ndarray, dst: np.ndarray, n: int, w: np.ndarray,
     return pr, np.asarray(core_graph.coreness(mode="all"), dtype=np.int64)
 
 
-def interaction_edges_expr(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
-                           platform: str | Sequence[str] | None = None) -> ir.Table:
-    """``interaction_edges`` as an unexecuted Ibis expression on the source's engine (DuckDB or Spark)."""
-    t = tables_of(source)
-    i, p = t["interactions"], t["posts"]
-    i = i.filter(i.type.isin(list(types)))
-    if platform:
-        i = i.filter(bound_isin(i.platform, platform))  # request values: bound, never SQL text
-    authors = p.select(a_platform=p.platform, a_post=p.post_id, author_id=p.author_id)
-    j = i.left_join(authors, (i.platform == authors.a_platform) & (i.target_post_id == authors.a_post))
-    dst = (j.type == "mention").ifelse(j.target_user_id.coalesce(j.author_id), j.author_id.coalesce(j.target_user_id))
-    e = j.select(platform=j.platform, src=j.actor_id, dst=dst)
-    e = e.filter(e.dst.notnull() & (e.src != e.dst))
-    return e.group_by(["platform", "src", "dst"]).agg(weight=e.count())
-
-
-def interaction_edges(source: Any, types: Sequence[str] = INTERACTION_GRAPH_TYPES,
-                      platform: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Edges actor → author (of the target post; for mentions without a post, the mentioned user), counted:
-    columns platform, src, dst, weight. Self-loops are dropped."""
-    e = interaction_edges_expr(source, types, platform).to_pyarrow().to_pandas()
-    return e.sort_values(["platform", "src", "dst"], kind="stable").reset_index(drop=True)
-
-
 ENGINES = ("igraph", "duckdb", "spark")
 
 
 def _portable_backend(engine: str, con: Any) -> tuple[Any, bool]:
     """(Ibis backend, whether we opened it) for the portable form: ``con`` if given, else a fresh in-memory
-    DuckDB, or the process's Spark session (``hudong.store.engines.spark_session``)."""
+    DuckDB. Spark needs its backend passed (``hudong.analyses.reads.influence`` passes the workspace's)."""
     import ibis
 
     if con is not None:
         return con, False
     if engine == "duckdb":
         return ibis.duckdb.connect(), True
-
-    return ibis.pyspark.connect(spark_session()), False
+    raise HudongError('graph_influence(engine="spark") needs con=ibis.pyspark.connect(session)')
 
 
 def graph_influence(edges: pd.DataFrame, damping: float = 0.85, engine: str = "igraph", con: Any = None) -> pd.DataFrame:

@@ -13,37 +13,27 @@ reach, then engagement rate. ``koc_score`` is that reshare count; every gate's e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from hudong.graph.cascades import load_cascades
-from hudong.graph.influence import cascade_influence, graph_influence, interaction_edges
-from hudong.metrics import tables_of
-from hudong.progress import callback
+from hudong.graph.cascades import StoreCascades
+from hudong.graph.influence import cascade_influence, graph_influence
 from hudong.stats.tiers import follower_tier
 
 KOC_TIERS = ("nano", "micro")
+# the columns koc_candidates reads, per table (hudong.analyses.koc reads them from the workspace)
+COLUMNS = {
+    "users": ["platform", "user_id", "name", "followers", "is_staff"],
+    "posts": ["platform", "author_id", "account_id", "likes", "comments", "reposts", "saves", "author_followers",
+              "is_ugc"],
+    "orders": ["user_id", "user_platform", "platform", "amount"],
+}
 
 
-def _frame(source: Any, table: str, cols: list[str]) -> pd.DataFrame:
-    t = tables_of(source)[table]
-    return t.select(*cols).to_pyarrow().to_pandas()
-
-
-def _tiers(source: Any, tiers: Mapping[str, int] | None) -> Mapping[str, int] | None:
-    if tiers is not None:
-        return tiers
-    setting = getattr(source, "setting", None)
-    return setting("graph.tiers", None) if callable(setting) else None
-
-
-def user_engagement(source: Any) -> pd.DataFrame:
+def user_engagement(posts: pd.DataFrame) -> pd.DataFrame:
     """Per (platform, user_id) of users' own posts (not the watched accounts'): posts, UGC posts, engagement
     and engagement rate by followers."""
-    posts = _frame(source, "posts", ["platform", "author_id", "account_id", "likes", "comments", "reposts",
-                                     "saves", "author_followers", "is_ugc"])
     posts = posts[posts["account_id"].isna() & posts["author_id"].notna()]
     eng = posts[["likes", "comments", "reposts", "saves"]].fillna(0).sum(axis=1)
     df = pd.DataFrame({"platform": posts["platform"], "user_id": posts["author_id"], "engagement": eng,
@@ -54,36 +44,30 @@ def user_engagement(source: Any) -> pd.DataFrame:
                  author_followers=("author_followers", "max")).reset_index()
 
 
-def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int] | None = None,
-                   require_customer: bool = True, platform: str | None = None, progress: Any = None) -> pd.DataFrame:
-    """KOC candidates with the evidence for each gate, best first (see the module docstring); ``progress`` (a
-    ``hudong.progress.Step``) hears of each stage."""
-    step = callback(progress)
-    step("engagement and follower tiers")
-    users = _frame(source, "users", ["platform", "user_id", "name", "followers", "is_staff"])
+def koc_candidates(users: pd.DataFrame, posts: pd.DataFrame, orders: pd.DataFrame, cascades: StoreCascades,
+                   edges: pd.DataFrame, *, tiers: Mapping[str, int] | None = None, require_customer: bool = True,
+                   platform: str | None = None) -> pd.DataFrame:
+    """KOC candidates with the evidence for each gate, best first (see the module docstring), from the tables'
+    ``COLUMNS``, the repaired ``cascades`` and the interaction ``edges`` (platform, src, dst, weight)."""
     users = users[~users["is_staff"].fillna(False).astype(bool)]
-    eng = user_engagement(source)
+    eng = user_engagement(posts)
     df = eng.merge(users, on=["platform", "user_id"], how="left")
     df["followers"] = df["followers"].fillna(df["author_followers"])
-    df["tier"] = follower_tier(df["followers"], _tiers(source, tiers))
+    df["tier"] = follower_tier(df["followers"], tiers)
     with np.errstate(divide="ignore", invalid="ignore"):
         df["er_followers"] = np.where(df["followers"] > 0, df["engagement"] / df["posts"] / df["followers"], np.nan)
     df["peer_median_er"] = df.groupby(["platform", "tier"])["er_followers"].transform("median")
-    step("orders")
-    orders = _frame(source, "orders", ["user_id", "user_platform", "platform", "amount"])
+    orders = orders.copy()
     orders["user_platform"] = orders["user_platform"].fillna(orders["platform"])
     o = orders.groupby(["user_platform", "user_id"]).agg(orders=("amount", "size"), order_amount=("amount", "sum"))
     o = o.reset_index().rename(columns={"user_platform": "platform"})
     df = df.merge(o, on=["platform", "user_id"], how="left")
     df[["orders", "order_amount"]] = df[["orders", "order_amount"]].fillna(0)
-    step("cascades: reshares triggered")
-    sc = load_cascades(source, platform)
-    ci = cascade_influence(sc)
+    ci = cascade_influence(cascades)
     df = df.merge(ci, on=["platform", "user_id"], how="left")
     for c in ("cascades", "cascades_started", "reshares_sum", "reach_sum"):
         df[c] = df[c].fillna(0).astype(np.int64)
-    step("graph influence: PageRank and coreness")
-    gi = graph_influence(interaction_edges(source, platform=platform))[["platform", "user_id", "pagerank", "coreness"]]
+    gi = graph_influence(edges)[["platform", "user_id", "pagerank", "coreness"]]
     df = df.merge(gi, on=["platform", "user_id"], how="left")
     gate_tier = df["tier"].isin(KOC_TIERS)
     gate_er = df["er_followers"] > df["peer_median_er"]
@@ -106,5 +90,4 @@ def koc_candidates(source: Any, top: int | None = None, tiers: Mapping[str, int]
     cols = ["platform", "user_id", "name", "tier", "followers", "posts", "ugc_posts", "er_followers",
             "peer_median_er", "orders", "order_amount", "cascades", "reshares_sum", "reshares_median", "reach_sum",
             "reach_median", "pagerank", "coreness", "koc_score", "evidence"]
-    out = out[cols].reset_index(drop=True)
-    return out.head(top) if top else out
+    return out[cols].reset_index(drop=True)

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hudong import plugins
 from hudong.errors import HudongError
 from hudong.ingest import parsers as P
 from hudong.ingest.readers import ReaderOptions
@@ -81,10 +82,22 @@ def mappings_dir() -> Path:
 GENERIC_PREFIX = "generic-"
 
 
+def builtin_files() -> dict[str, Path]:
+    """The mapping files shipped with hudong, by format name."""
+    return {p.stem: p for p in mappings_dir().glob("*.toml")}
+
+
+def format_files() -> dict[str, Path]:
+    """Every named mapping file: hudong's and those plugins add (entry point group ``hudong.formats``; a plugin
+    cannot replace a built-in format)."""
+    own = builtin_files()
+    return {**{k: v for k, v in plugins.format_files().items() if k not in own}, **own}
+
+
 def list_formats() -> list[str]:
-    """Names of the built-in mappings (``hudong import --as NAME``)."""
+    """Names of the import formats (``hudong import --as NAME``): built in, generic, and plugins'."""
     generic = [GENERIC_PREFIX + t for t in S.FACT_TABLES]
-    return sorted(generic + [p.stem for p in mappings_dir().glob("*.toml")])
+    return sorted(generic + list(format_files()))
 
 
 def generic_mapping(table_name: str) -> dict[str, Any]:
@@ -112,11 +125,11 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
         table = name_or_path.removeprefix(GENERIC_PREFIX)
         if table in S.FACT_TABLES:
             return parse_mapping(generic_mapping(table), name_or_path)
-    builtin = mappings_dir() / f"{name_or_path}.toml"
-    if isinstance(name_or_path, str) and builtin.exists() and not (p.suffix == ".toml" and p.exists()):
-        p = builtin
+    named = format_files().get(str(name_or_path)) if isinstance(name_or_path, str) else None
+    if named is not None and not (p.suffix == ".toml" and p.exists()):
+        p = named
     elif not (p.suffix == ".toml" and p.exists()):
-        raise HudongError(f"unknown format {str(name_or_path)!r}; built-in formats: {', '.join(list_formats())}")
+        raise HudongError(f"unknown format {str(name_or_path)!r}; formats: {', '.join(list_formats())}")
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:

@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from hudong import plugins
 from hudong.errors import HudongError
 from hudong.metrics import (  # noqa: F401  (importing registers the metrics)
     community,
@@ -40,12 +41,16 @@ MODULE_ORDER = ("engagement", "ugc", "community", "relationship", "voice", "sent
 
 
 def list_metrics() -> list[Metric]:
-    """Registered metrics, grouped by module in MODULE_ORDER, then in declaration order."""
+    """Registered metrics — hudong's and those plugins add (entry point group ``hudong.metrics``) — grouped by
+    module in MODULE_ORDER (plugins' last), then in declaration order."""
+    plugins.import_modules("hudong.metrics")
     rank = {m: i for i, m in enumerate(MODULE_ORDER)}
     return sorted(REGISTRY.values(), key=lambda m: rank.get(m.module, len(rank)))
 
 
 def get(name: str) -> Metric:
+    if name not in REGISTRY:
+        plugins.import_modules("hudong.metrics")
     try:
         return REGISTRY[name]
     except KeyError:

@@ -1,6 +1,6 @@
 """Word of mouth: net sentiment of what people (not the organization) write, from the ``text_sentiment`` table.
 
-``hudong text sentiment`` (``hudong.text.sentiment.score_workspace``) scores every post and interaction with
+``hudong text sentiment`` (``hudong.analyses.scoring.score_workspace``) scores every post and interaction with
 text; this metric reads those scores. Word-of-mouth texts are:
 
 - posts **not** published by a watched account (own or competitor): UGC and other people's posts;

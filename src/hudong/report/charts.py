@@ -452,7 +452,7 @@ def to_svg(spec: dict[str, Any]) -> str:
 # ---- propagation (issue #3): cascade tree, growth curves, structural virality --------------------------------
 def cascade_tree(nodes: pd.DataFrame, edges: pd.DataFrame, lang: str) -> dict[str, Any]:
     """A tidy tree drawing: ``nodes`` (x, y = depth, arrived = time band label) and ``edges`` (x, y, x2, y2), positions
-    computed beforehand (hudong.report.propagation.tree_layout); rules for the edges, points for the users."""
+    computed beforehand (hudong.graph.layout.tree_layout, in the cascades analysis); rules for the edges, points for the users."""
     rules = edges.assign(layer="edge")
     points = nodes.assign(layer="node")
     data = pd.concat([rules, points], ignore_index=True)

@@ -51,14 +51,18 @@ class ReportContent:
     file_sections: tuple[str, ...] = ()  # sections read from the DuckDB file although engine is not duckdb
 
 
-# The report sections whose analyses (hudong.graph, hudong.text) read the workspace's DuckDB file whatever engine
-# the metrics run on (docs/spark.md): on another engine the report says so, before and in the report.
-FILE_SECTIONS = ("propagation", "text")
+# The analyses each section beyond the metrics shows: a section one of whose analyses cannot run on the selected
+# engine reads the workspace's DuckDB file, and the report says so, before and in the report (docs/spark.md).
+SECTION_ANALYSES = {
+    "propagation": ("cascades", "koc", "coordination"),
+    "text": ("sentiment_trend", "topics", "bursts", "alerts"),
+}
 
 
 def sections_on_file(ws: Any) -> tuple[str, ...]:
     """The sections of ``ws``'s report that will read the DuckDB file rather than ``ws.engine``; () on DuckDB."""
-    return () if ws.engine == "duckdb" else FILE_SECTIONS
+    return tuple(section for section, names in SECTION_ANALYSES.items()
+                 if any(analyses.get(n).engine_note(ws) for n in names))  # fmt: skip
 
 
 def _reason(cache: MetricCache, name: str, by: list[str], lang: str) -> str:

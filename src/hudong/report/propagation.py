@@ -1,7 +1,6 @@
 """The report's "传播 / Propagation" section: the largest cascade drawn as a tidy tree, growth curves of the
-largest cascades, the structural-virality distribution, the KOC table and the coordination raw/adjusted table.
-
-Positions of the tree drawing are computed here (igraph's Reingold–Tilford tidy tree); charts.py draws them.
+largest cascades, the structural-virality distribution, the KOC table and the coordination raw/adjusted table —
+the ``cascades``, ``koc`` and ``coordination`` analyses, rendered (charts.py draws them).
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hudong import analyses
 from hudong import fmt as F
-from hudong.graph import cascade_metrics, coordination, koc_candidates, load_cascades
 from hudong.i18n import TEXT, platform_name, t, tier_name
 from hudong.metrics import get
 
@@ -39,91 +38,49 @@ class Propagation:
     note: str = ""
 
 
-def tree_layout(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Tidy-tree positions (x, y = depth) of one tree given each node's parent (-1 at the single root)."""
-    import igraph as ig
-
-    parent = np.asarray(parent, dtype=np.int64)
-    roots = np.flatnonzero(parent < 0)
-    if len(roots) != 1:
-        raise ValueError(f"a tree has one root, got {len(roots)}")
-    child = np.flatnonzero(parent >= 0)
-    g = ig.Graph(n=len(parent), edges=list(zip(parent[child].tolist(), child.tolist(), strict=True)), directed=True)
-    coords = np.asarray(g.layout_reingold_tilford(mode="out", root=[int(roots[0])]).coords, dtype=np.float64)
-    return coords[:, 0], coords[:, 1]
+def growth_frame(growth: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The ``cascades`` analysis' growth curves with each curve's label (rank, platform, size) in ``lang``."""
+    label = [f"#{r} {platform_name(p, lang)} ({int(n):,})" for r, p, n in
+             zip(growth["rank"], growth["platform"], growth["size"], strict=True)]  # fmt: skip
+    return pd.DataFrame({"cascade": label, "minutes": growth["minutes"], "users": growth["users"]})
 
 
-def _largest_tree(sc: Any, table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    f = sc.forest
-    c = int(table.index[0])
-    nodes = np.flatnonzero((f.cascade == c) & f.kept)
-    # the users with the most people below them: a set closed under "parent of", so the drawing shows the
-    # backbone of the cascade (how deep it went, where it branched) instead of a fringe of leaves
-    nodes = nodes[np.lexsort((f.time[nodes], -f.subtree[nodes]))][:TREE_NODES]
-    path: list[int] = []
-    tip = np.flatnonzero((f.cascade == c) & (f.depth == f.depth[f.cascade == c].max()))[0]
-    while tip >= 0:  # and the path down to the deepest user
-        path.append(tip)
-        tip = f.parent[tip]
-    nodes = np.union1d(nodes, path)
-    nodes = nodes[np.lexsort((f.time[nodes], f.depth[nodes]))]
-    local = pd.Series(np.arange(len(nodes)), index=nodes)
-    parent = np.where(f.parent[nodes] >= 0, local.reindex(f.parent[nodes]).fillna(-1).to_numpy(), -1).astype(np.int64)
-    x, y = tree_layout(parent)
-    minutes = f.time[nodes] - f.time[f.roots[c]]
-    band = np.searchsorted(ARRIVAL_MINUTES, minutes, side="left")
-    nd = pd.DataFrame({"x": x, "y": y, "arrived": [t(f"prop_arrived_{b}", lang) for b in band]})
-    has = parent >= 0
-    ed = pd.DataFrame({"x": x[parent[has]], "y": y[parent[has]], "x2": x[has], "y2": y[has]})
-    return nd, ed, {"shown": len(nodes)}
-
-
-def _growth(sc: Any, table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    f = sc.forest
-    rows = []
-    for rank, c in enumerate(table.index[:GROWTH_CASCADES], start=1):
-        nodes = np.flatnonzero((f.cascade == c) & f.kept)
-        m = np.sort(f.time[nodes] - f.time[f.roots[c]])
-        label = f"#{rank} {platform_name(table.loc[c, 'platform'], lang)} ({int(table.loc[c, 'size']):,})"
-        rows.append(pd.DataFrame({"cascade": label, "minutes": np.round(np.maximum(m, 1), 2),
-                                  "users": np.arange(1, len(m) + 1)}))  # fmt: skip
-    return pd.concat(rows, ignore_index=True)
+def _tree(nodes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    band = np.searchsorted(ARRIVAL_MINUTES, nodes["minutes"].to_numpy(), side="left")
+    return pd.DataFrame({"x": nodes["x"], "y": nodes["y"], "arrived": [t(f"prop_arrived_{b}", lang) for b in band]})
 
 
 def gather_propagation(ws: Any, lang: str) -> Propagation:
     """Everything the section shows; a part whose data is missing is left out with a note."""
     out = Propagation()
-    sc = load_cascades(ws)
-    if sc.forest.n_cascades:
-        m = cascade_metrics(sc.forest, generations=False)
-        table = pd.concat([sc.cascades, m], axis=1).sort_values(["size", "structural_virality"], ascending=False,
-                                                                  kind="stable")  # fmt: skip
-        nd, ed, info = _largest_tree(sc, table, lang)
+    res = analyses.run(ws, "cascades", growth=GROWTH_CASCADES, tree=TREE_NODES)
+    table = res.frame("cascades")
+    if len(table):
         top = table.iloc[0]
-        out.svgs["tree"] = charts.to_svg(charts.cascade_tree(nd, ed, lang))
+        nd = _tree(res.frame("tree_nodes"), lang)
+        out.svgs["tree"] = charts.to_svg(charts.cascade_tree(nd, res.frame("tree_edges"), lang))
         out.tree_note = t("prop_tree_note", lang, platform=platform_name(top["platform"], lang), root=top["root_post_id"],
-                          n=f"{int(top['size']):,}", shown=f"{info['shown']:,}", depth=int(top["depth"]),
+                          n=f"{int(top['size']):,}", shown=f"{res.values['tree_shown']:,}", depth=int(top["depth"]),
                           sv=F.decimal(top["structural_virality"]))  # fmt: skip
-        out.svgs["growth"] = charts.to_svg(charts.growth_curves(_growth(sc, table, lang), lang))
+        out.svgs["growth"] = charts.to_svg(charts.growth_curves(growth_frame(res.frame("growth"), lang), lang))
         sv = table.loc[table["size"] > 1, ["size", "structural_virality"]].head(SV_POINTS)  # largest first
         out.svgs["virality"] = charts.to_svg(charts.virality_distribution(sv, lang))
     else:
         out.note = t("prop_none", lang)
     try:
-        out.koc = koc_rows(koc_candidates(ws, top=KOC_ROWS), lang)
+        out.koc = koc_rows(analyses.run(ws, "koc", top=KOC_ROWS).frame("candidates"), lang)
     except (KeyError, ValueError) as e:  # e.g. an empty workspace: the table says there is no data
         log.debug("KOC table left out: %s", e)
-    res = coordination.detect_coordination(ws)
-    bots = coordination.bot_signals(ws)
-    flagged = coordination.flagged_accounts(ws, res, bots)
+    co = analyses.run(ws, "coordination")
+    groups, bots = co.frame("groups"), co.frame("bots")
     ivs = t("semi", lang).join(f"{platform_name(k, lang)} {t('seconds_short', lang, n=F.number(v, lang))}"
-                               for k, v in res.interval.items()) or "—"
-    out.coordination_intro = t("prop_coord_intro", lang, interval=ivs, groups=len(res.groups),
-                               accounts=len(res.accounts), bots=int(bots["bot_like"].sum()))  # fmt: skip
+                               for k, v in co.values["interval"].items()) or "—"
+    out.coordination_intro = t("prop_coord_intro", lang, interval=ivs, groups=len(groups),
+                               accounts=len(co.frame("accounts")), bots=int(bots["bot_like"].sum()))  # fmt: skip
     out.groups = [{"group": str(r["group"]), "platform": platform_name(r["platform"], lang),
                    "accounts": F.number(r["n_accounts"], lang), "n_items": F.number(r["items"], lang),
-                   "evidence": _group_evidence(r, lang)} for r in res.groups.to_dict(orient="records")]  # fmt: skip
-    out.kpis = kpi_rows(coordination.kpis_raw_adjusted(ws, flagged), lang)
+                   "evidence": _group_evidence(r, lang)} for r in groups.to_dict(orient="records")]  # fmt: skip
+    out.kpis = kpi_rows(co.frame("kpis"), lang)
     return out
 
 

@@ -1,11 +1,11 @@
-"""The report's text sections: sentiment over time, keyword bars, rising topics and crisis alerts.
+"""The report's text sections: sentiment over time, keyword bars, rising topics and crisis alerts — analyses,
+rendered:
 
-- sentiment over time: weekly polarity mix of word-of-mouth posts (posts not published by a watched account,
-  reposts excluded) scored by ``hudong text sentiment``;
-- keywords: TF-IDF terms of the last 30 days of original posts (``hudong.text.keywords.keywords``);
-- rising topics: terms of the last 7 days against the 4 weeks before (``hudong.text.bursts.rising`` on weekly
-  counts; window = 4);
-- crisis alerts: ``hudong.text.alerts.find_alerts`` over the report's period.
+- sentiment over time: the ``sentiment_trend`` analysis, weekly (word-of-mouth posts, scored by
+  ``hudong text score``);
+- keywords: the ``topics`` analysis (TF-IDF keywords) of the last 30 days of original posts;
+- rising topics: the ``bursts`` analysis, terms of the last 7 days against the 4 weeks before;
+- crisis alerts: the ``alerts`` analysis over the report's period.
 Each part that cannot be computed becomes a note with the reason instead of failing the report.
 """
 
@@ -16,12 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from hudong import analyses
 from hudong import fmt as F
 from hudong.errors import HudongError
 from hudong.i18n import error_text, platform_name, t
-from hudong.text.alerts import find_alerts
-from hudong.text.bursts import rising, term_series
-from hudong.text.keywords import keywords, load_posts
 
 from . import charts
 
@@ -36,39 +34,26 @@ class TextSections:
     alerts_note: str = ""
 
 
-def _weekly_polarity(posts: pd.DataFrame) -> pd.DataFrame:
-    wom = posts[posts["account_id"].isna() & posts["parent_id"].isna() & posts["polarity"].notna()]
-    week = wom["created_at"].dt.to_period("W").dt.start_time
-    return wom.assign(week=week).groupby(["week", "polarity"]).size().rename("texts").reset_index()
-
-
-def _rising(posts: pd.DataFrame) -> pd.DataFrame:
-    orig = posts[posts["parent_id"].isna()]
-    last = orig["created_at"].max()
-    orig = orig[orig["created_at"] > last.normalize() - pd.Timedelta(days=35)]  # the 5 weeks used: segment less
-    # weeks ending at the last post, so "this week" is the latest 7 days, not a calendar week cut short
-    shifted = orig.assign(created_at=orig["created_at"] + (pd.Timestamp("2000-01-02") - last.normalize()))
-    wide, _ = term_series(shifted, "W")
-    up = rising(wide.tail(5), window=4, min_count=3, top=TOP_TERMS)
+def _rising(ws: Any, start: str | None, end: str | None) -> pd.DataFrame:
+    """Terms of the last 7 days against the 4 weeks before (weeks ending at the last post)."""
+    res = analyses.run(ws, "bursts", grain="week", window=4, top=TOP_TERMS, start=start, end=end, bursts=False,
+                       to_last_post=True, recent_days=35)  # fmt: skip
+    up = res.frame("rising")
     return up.assign(docs=up["count"])
-
-
-def _keywords(posts: pd.DataFrame) -> pd.DataFrame:
-    orig = posts[posts["parent_id"].isna()]
-    recent = orig[orig["created_at"] > orig["created_at"].max() - pd.Timedelta(days=30)]
-    return keywords(recent, top=TOP_TERMS)
 
 
 def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
     out = []
-    for a in find_alerts(ws, start=start, end=end):
+    res = analyses.run(ws, "alerts", start=start, end=end)
+    driving = res.frame("posts")
+    for a in res.frame("alerts").itertuples():
         line = t("crisis_line", lang, signal=t(f"crisis_{a.signal}", lang), start=a.start.date(), end=a.end.date(),
                  texts=F.number(a.texts, lang), flagged=F.number(a.flagged, lang), share=F.percent(a.share),
                  base=F.percent(a.baseline_share), z=f"{a.z:.1f}")  # fmt: skip
         posts = [{"platform": platform_name(p.platform, lang), "posted": F.date(p.created_at, "%m-%d %H:%M"),
                   "reach": F.number(p.reach, lang),
                   "text": F.text(p.text)[:POST_CHARS] + ("…" if len(F.text(p.text)) > POST_CHARS else "")}
-                 for p in a.posts.itertuples()]  # fmt: skip
+                 for p in driving[driving["alert"] == a.alert].itertuples()]  # fmt: skip
         out.append({"line": line, "posts": posts})
     return out
 
@@ -79,18 +64,18 @@ def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextS
     sec = TextSections()
     s = str(start) if start is not None else None
     e = str(end) if end is not None else None
-    posts = load_posts(ws, start=s, end=e)
     parts = [
-        ("sentiment_trend", lambda: _weekly_polarity(posts), lambda df: charts.sentiment_trend(df, lang)),
-        ("keyword_bars", lambda: _keywords(posts),
+        ("sentiment_trend", lambda: analyses.run(ws, "sentiment_trend", start=s, end=e).frame("trend")
+         .rename(columns={"period": "week"}), lambda df: charts.sentiment_trend(df, lang)),
+        ("keyword_bars", lambda: analyses.run(ws, "topics", days=30, top=TOP_TERMS, start=s, end=e).frame("table"),
          lambda df: charts.term_bars(df, lang, value="score", title_key="keyword_bars", axis_key="tfidf")),
-        ("rising_topics", lambda: _rising(posts),
+        ("rising_topics", lambda: _rising(ws, s, e),
          lambda df: charts.term_bars(df, lang, value="ratio", title_key="rising_topics", axis_key="rising_ratio",
                                      color="#ef4444")),
     ]  # fmt: skip
     for key, data, spec in parts:
         try:
-            df = data() if len(posts) else pd.DataFrame()
+            df = data()
             sec.charts[key] = (
                 Chart(key, svg=charts.to_svg(spec(df))) if len(df) else Chart(key, note=t("no_data", lang))
             )

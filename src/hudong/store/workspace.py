@@ -31,6 +31,7 @@ from hudong.store import schema as S
 
 CONFIG_NAME = "hudong.toml"
 DB_NAME = "hudong.duckdb"
+MODELS_DIR = "models"  # trained and adapted models (hudong forecast/rumour/text train)
 KEY_NAME = ".hudong-key"
 
 DEFAULT_CONFIG = """\
@@ -263,6 +264,11 @@ class Workspace:
                 for stmt in m.statements:
                     con.execute(stmt)
                 con.execute("UPDATE _meta SET value = ? WHERE key = 'schema_version'", [str(m.version)])
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the workspace keeps its trained and adapted models (WORKSPACE/models)."""
+        return Path(self.path) / MODELS_DIR
 
     @property
     def schema_version(self) -> int:

@@ -5,9 +5,12 @@
     hudong text train --reset [--task sentiment]                          # back to the shipped models
 
     from hudong.text import adapt
-    report = adapt.train(ws, texts, labels, task="sentiment")   # one AdaptResult per language
-    with adapt.workspace_models(ws):                            # predict()/score_workspace() use the adapted models
-        score_workspace(ws)
+    report = adapt.train(directory, texts, labels, task="sentiment")  # one AdaptResult per language
+    with adapt.workspace_models(directory):                      # predict() uses the adapted models
+        predict(texts)
+
+``directory`` is where a workspace keeps its models (``hudong.analyses.context.models_dir(ws)``: WORKSPACE/models);
+every analysis of a workspace runs with its adapted models (``hudong.analyses.context.workspace_text``).
 
 Method (chosen by measurement, docs/text.md "Domain adaptation"): the workspace labels are split (seeded,
 stratified by label) into a training part and a held-out part (``holdout``, default 20%); a new model of the
@@ -15,8 +18,8 @@ same kind (n-gram softmax regression, ``TextClassifier.fit``) is trained on the 
 together with the shipped model's training data (``base``), the workspace rows weighted so that they carry
 ``own_share`` of the total weight. Both the shipped model ("before") and the new model ("after") are scored on
 the held-out part: accuracy, macro-F1 (unweighted mean of per-class F1 over the held-out classes), per-class F1.
-The adapted model is saved as ``<workspace>/models/{task}-{lang}.npz`` with version
-``{shipped version}+ws{k}`` (k counts the adaptations of that model) and recorded in ``models/adapted.json``.
+The adapted model is saved as ``<directory>/{task}-{lang}.npz`` with version
+``{shipped version}+ws{k}`` (k counts the adaptations of that model) and recorded in ``<directory>/adapted.json``.
 
 Emotion: the Chinese shipped "model" is a hand-written cue lexicon (``hudong.text.emotion``); its adapted model
 is an ``EmotionModel`` trained on the workspace's labels together with the lexicon's cues as rows
@@ -40,7 +43,6 @@ from typing import Any
 from hudong.errors import HudongError
 from hudong.stats.evaluation import classification_scores, per_class_f1
 from hudong.text import classifier
-from hudong.text.tokenize import reads_workspace_text
 
 TASKS = ("sentiment", "emotion", "toxicity")
 MANIFEST = "adapted.json"
@@ -140,13 +142,9 @@ class AdaptResult:
 
 
 # ---- training ----------------------------------------------------------------------------------
-def models_dir(ws: Any) -> Path:
-    return Path(ws.path) / "models"
-
-
-def manifest(ws: Any) -> dict[str, dict[str, Any]]:
-    """``{"task-lang": {version, path, before, after, …}}`` of the adapted models in use by this workspace."""
-    p = models_dir(ws) / MANIFEST
+def manifest(directory: Path) -> dict[str, dict[str, Any]]:
+    """``{"task-lang": {version, path, before, after, …}}`` of the adapted models in use from ``directory``."""
+    p = Path(directory) / MANIFEST
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
 
@@ -189,22 +187,18 @@ def fit_adapted(
         data += f" + {len(base[0])} rows of the shipped model's data or cues, weighted to {1 - own_share:.0%}"
     meta = {**shipped.meta, "version": version, "adapted_from": shipped.version, "train_data": data}
     l2 = 1e-3 if len(x) >= 2000 else 3e-3  # stronger prior on few labels (fixed a priori, not tuned on held-out)
-    return type(shipped).fit(
+    return type(shipped)(
         lang,
-        x,
-        y,
         classes=classes,
         min_df=1 if len(x) < 2000 else 2,
         l2=l2,
         meta=meta,
         lexicon=shipped.lexicon or None,
-        sample_weight=w,
-    )
+    ).fit(x, y, sample_weight=w)
 
 
-@reads_workspace_text
 def train(
-    ws: Any,
+    directory: Path,
     texts: Sequence[str],
     labels: Sequence[str],
     *,
@@ -241,7 +235,8 @@ def train(
         lg: f"{len(ix)} rows in a language without models" for lg, ix in groups.items() if lg not in classifier.LANGS
     }
     out: list[AdaptResult] = []
-    state = manifest(ws)
+    directory = Path(directory)
+    state = manifest(directory)
     for lg, idx in sorted(groups.items()):
         if lg not in classifier.LANGS:
             continue
@@ -258,24 +253,24 @@ def train(
         gold = [ys[i] for i in te]
         held = [xs[i] for i in te]
         before, after = scores(gold, shipped.predict(held)), scores(gold, model.predict(held))
-        models_dir(ws).mkdir(parents=True, exist_ok=True)
-        path = models_dir(ws) / f"{key}.npz"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{key}.npz"
         model.save(path)
         res = AdaptResult(task, lg, len(tr), len(te), shipped.version, version, before, after, str(path))
         state[key] = {**asdict(res), "adaptations": k}
         out.append(res)
     if not out:
         raise HudongError("nothing to train: " + "; ".join(f"{lg}: {why}" for lg, why in sorted(skipped.items())))
-    (models_dir(ws) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    (directory / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     for r in out:
         r.skipped = dict(skipped)
     return out
 
 
-def reset(ws: Any, task: str | None = None) -> list[str]:
-    """Remove the workspace's adapted models (of ``task``, or all); returns the removed ``task-lang`` keys.
+def reset(directory: Path, task: str | None = None) -> list[str]:
+    """Remove the adapted models in ``directory`` (of ``task``, or all); returns the removed ``task-lang`` keys.
     The adaptation counter is kept, so a later adaptation gets a new version."""
-    state = manifest(ws)
+    state = manifest(directory)
     removed = []
     for key, entry in state.items():
         if (task is None or entry["task"] == task) and entry.get("path"):
@@ -283,7 +278,7 @@ def reset(ws: Any, task: str | None = None) -> list[str]:
             entry["path"] = None
             removed.append(key)
     if state:
-        (models_dir(ws) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        (Path(directory) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     return removed
 
 
@@ -292,11 +287,11 @@ _LOADED: dict[tuple[str, int], classifier.TextClassifier] = {}  # adapted model 
 _LOADING = threading.Lock()
 
 
-def workspace_model(ws: Any, task: str, lang: str) -> classifier.TextClassifier:
-    """The model ``task`` uses for ``lang`` in this workspace: its adapted one (``models/adapted.json``), else the
-    shipped one. Each adapted file is loaded once per version on disk, so this is cheap to call per request
+def workspace_model(directory: Path, task: str, lang: str) -> classifier.TextClassifier:
+    """The model ``task`` uses for ``lang`` with the models of ``directory``: the adapted one (``adapted.json``),
+    else the shipped one. Each adapted file is loaded once per version on disk, so this is cheap to call per request
     (the web inbox shows its predictions)."""
-    entry = manifest(ws).get(f"{task}-{lang}") or {}
+    entry = manifest(directory).get(f"{task}-{lang}") or {}
     path = Path(entry["path"]) if entry.get("path") else None
     if path is None or not path.exists():
         return shipped_model(task, lang)
@@ -311,16 +306,16 @@ def workspace_model(ws: Any, task: str, lang: str) -> classifier.TextClassifier:
 
 
 @contextlib.contextmanager
-def workspace_models(ws: Any) -> Iterator[dict[str, str]]:
-    """Within the block, ``predict``/``score_workspace`` of every task use this workspace's adapted models
-    (those in ``models/adapted.json``); yields ``{"task-lang": version}``. Scoped to this thread or task
+def workspace_models(directory: Path) -> Iterator[dict[str, str]]:
+    """Within the block, ``predict`` of every task uses the adapted models of ``directory`` (those in its
+    ``adapted.json``); yields ``{"task-lang": version}``. Scoped to this thread or task
     (``classifier.using_models``): another thread, e.g. a web request, still predicts with what it had."""
     active: dict[str, str] = {}
     models: dict[tuple[str, str], classifier.TextClassifier] = {}
-    for key, entry in manifest(ws).items():
+    for key, entry in manifest(directory).items():
         if not entry.get("path") or not Path(entry["path"]).exists():
             continue
-        models[(entry["task"], entry["lang"])] = workspace_model(ws, entry["task"], entry["lang"])
+        models[(entry["task"], entry["lang"])] = workspace_model(directory, entry["task"], entry["lang"])
         active[key] = entry["version"]
     with classifier.using_models(models):
         yield active

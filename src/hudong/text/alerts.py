@@ -29,14 +29,9 @@ import numpy as np
 import pandas as pd
 
 from hudong.errors import HudongError
-from hudong.i18n import translated_error
-from hudong.progress import callback
 from hudong.text.bursts import kleinberg
-from hudong.text.keywords import load_posts, sql_filters
-from hudong.text.mentions import brands_from_workspace, mentions_frame
-from hudong.text.tokenize import reads_workspace_text
 
-__all__ = ["Alert", "brand_texts", "detect_alerts", "find_alerts"]
+__all__ = ["Alert", "detect_alerts"]
 
 
 @dataclass
@@ -59,106 +54,6 @@ class Alert:
                 "share": round(self.share, 4), "baseline_share": round(self.baseline_share, 4), "z": round(self.z, 2),
                 "kleinberg_burst": self.kleinberg_burst,
                 "posts": self.posts.to_dict("records")}  # fmt: skip
-
-
-def _tables(ws: Any) -> set[str]:
-    return {r[0] for r in ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-
-
-def _toxic_flags(ws: Any, frame: pd.DataFrame) -> pd.Series | None:
-    tables = _tables(ws)
-    for name in ("text_signals", "text_toxicity"):  # stored by `hudong text score`
-        if name not in tables:
-            continue
-        cols = {r[0] for r in ws.con.execute(f"DESCRIBE {name}").fetchall()}
-        if {"platform", "kind", "id", "toxic"} <= cols:
-            t = ws.con.execute(f"SELECT platform, CASE kind WHEN 'post' THEN 'post' ELSE 'interaction' END AS src, "
-                               f"id AS post_id, toxic FROM {name}").df()  # fmt: skip
-            if len(t):
-                src = np.where(frame["kind"].eq("post"), "post", "interaction")
-                m = frame[["platform", "post_id"]].assign(src=src).merge(t, on=["platform", "src", "post_id"],
-                                                                          how="left")
-                return m["toxic"].astype("boolean").set_axis(frame.index)
-    try:
-        from hudong.text.toxicity import predict
-    except ImportError:
-        return None
-    try:
-        res = predict(frame["text"].tolist())
-    except (FileNotFoundError, OSError):  # models not shipped in this build
-        return None
-    return pd.Series([r.toxic for r in res], index=frame.index, dtype="boolean")
-
-
-_ADDRESSED = ("comment", "reply", "mention", "dm")
-
-
-def _addressed_interactions(ws: Any, brands: list, *, platform: str | list[str] | None, start: str | None,
-                            end: str | None) -> pd.DataFrame:  # fmt: skip
-    """Comments, replies, mentions and DMs with text addressed to the own brand: on one of its accounts' posts,
-    sent to one of its accounts, or naming it; not by staff or the brand's own accounts. Columns as the brand
-    posts (``post_id`` = the interaction id, ``kind`` = its type; no reach or engagement counts)."""
-    where, params = sql_filters("i", start, end, type=list(_ADDRESSED), platform=platform)
-    where += ["i.text IS NOT NULL", "length(trim(i.text)) > 0", "NOT coalesce(i.by_staff, false)",
-              "coalesce(i.is_inbound, true)", "own_actor.account_id IS NULL"]  # fmt: skip
-    sent = ("LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction' "
-            "AND s.id = i.interaction_id" if "text_sentiment" in _tables(ws) else "")  # fmt: skip
-    pol = "s.polarity, s.score" if sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
-    sql = f"""SELECT i.platform, i.interaction_id AS post_id, i.type AS kind, i.actor_id AS author_id,
-                     i.created_at, i.text, {pol},
-                     (own_post.post_id IS NOT NULL OR own_target.account_id IS NOT NULL) AS addressed
-              FROM interactions i {sent}
-              LEFT JOIN (SELECT p.platform, p.post_id FROM posts p JOIN accounts a
-                         ON a.platform = p.platform AND a.account_id = p.account_id WHERE a.is_own) own_post
-                ON own_post.platform = i.platform AND own_post.post_id = i.target_post_id
-              LEFT JOIN (SELECT platform, account_id FROM accounts WHERE is_own) own_target
-                ON own_target.platform = i.platform AND own_target.account_id = i.target_user_id
-              LEFT JOIN (SELECT platform, account_id FROM accounts WHERE is_own) own_actor
-                ON own_actor.platform = i.platform AND own_actor.account_id = i.actor_id
-              WHERE {" AND ".join(where)} ORDER BY i.created_at, i.platform, i.interaction_id"""
-    rows = ws.con.execute(sql, params).df()
-    if rows.empty:
-        return rows.drop(columns="addressed")
-    named = mentions_frame(rows.assign(account_id=None), brands)
-    named = set(named.loc[named["is_own_brand"], "post_id"])
-    keep = rows["addressed"].astype(bool) | rows["post_id"].isin(named)
-    return rows[keep].drop(columns="addressed").reset_index(drop=True)
-
-
-@reads_workspace_text
-def brand_texts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, toxicity: bool = True, interactions: bool = False,
-                progress: Any = None) -> pd.DataFrame:  # fmt: skip
-    """Texts about the own brand — posts mentioning it and (``interactions``) the comments, replies, mentions
-    and DMs addressed to it — with ``kind`` and ``negative`` and (when available) ``toxic`` flags."""
-    step = callback(progress)
-    brands = brands_from_workspace(ws)
-    if not any(b.is_own for b in brands):
-        raise translated_error("err_no_own_brand")
-    step("reading posts")
-    posts = load_posts(ws, platform=platform, start=start, end=end)
-    if posts["polarity"].isna().all() and len(posts):
-        raise translated_error("err_no_sentiment")
-    # reposts of the brand's own posts carry its @handle but are amplification, not talk about the brand
-    own_roots = {r[0] for r in ws.con.execute(
-        "SELECT p.post_id FROM posts p JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id "
-        "WHERE a.is_own").fetchall()}  # fmt: skip
-    posts = posts[~posts["root_id"].isin(own_roots)]
-    step("finding brand mentions")
-    m = mentions_frame(posts, brands)
-    m = m[m["is_own_brand"]].drop(columns=["brand", "is_own_brand"]).assign(kind="post")
-    if interactions:
-        step("reading comments and messages to the brand")
-        talk = _addressed_interactions(ws, brands, platform=platform, start=start, end=end)
-        m = pd.concat([m, talk], ignore_index=True) if len(talk) else m
-    m = m.sort_values(["created_at", "kind", "platform", "post_id"], kind="stable").reset_index(drop=True)
-    m["negative"] = m["polarity"].eq("negative")
-    if toxicity and len(m):
-        step("toxicity")
-        tox = _toxic_flags(ws, m)
-        if tox is not None:
-            m["toxic"] = tox.fillna(False).astype(bool)
-    return m
 
 
 def detect_alerts(
@@ -212,19 +107,3 @@ def detect_alerts(
                             float(max(z[peak], zc[peak])), bool(burst[first : last + 1].any()),
                             ranked.head(top_posts)[cols].reset_index(drop=True)))  # fmt: skip
     return alerts, daily
-
-
-@reads_workspace_text
-def find_alerts(ws: Any, *, platform: str | list[str] | None = None, start: str | None = None,
-                end: str | None = None, interactions: bool = False, progress: Any = None,
-                **rule: Any) -> list[Alert]:  # fmt: skip
-    """Crisis alerts for the workspace's brand: negative sentiment, and toxicity when available; with
-    ``interactions``, the comments, replies, mentions and DMs addressed to the brand count too. ``progress``
-    (a ``hudong.progress.Step``) hears of each stage."""
-    frame = brand_texts(ws, platform=platform, start=start, end=end, interactions=interactions, progress=progress)
-    callback(progress)("detecting alerts")
-    out: list[Alert] = []
-    for signal in ("negative", "toxic"):
-        if signal in frame.columns:
-            out += detect_alerts(frame, signal, **rule)[0]
-    return sorted(out, key=lambda a: (a.start, a.signal))

@@ -20,14 +20,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from hudong.errors import HudongError
-from hudong.progress import callback
-from hudong.text.tokenize import reads_workspace_text
 
 __all__ = [
     "BurstPath",
@@ -40,7 +35,6 @@ __all__ = [
     "kleinberg",
     "rising",
     "term_series",
-    "workspace_bursts",
 ]
 
 P_MAX = 0.9999
@@ -413,48 +407,3 @@ def detect_bursts(wide: pd.DataFrame | TermCounts, totals: pd.Series | None = No
     table = pd.DataFrame({"term": np.asarray(counts.terms, dtype=object)[k], "start": counts.periods[a],
                           "end": counts.periods[b], "level": level, "weight": weight})  # fmt: skip
     return table.sort_values("weight", ascending=False, ignore_index=True)[cols]
-
-
-@dataclass
-class WorkspaceBursts:
-    """``workspace_bursts``: what is rising in the last period, the Kleinberg bursts, and the counts used."""
-
-    rising: pd.DataFrame
-    bursts: pd.DataFrame
-    counts: TermCounts
-    posts: int
-
-    @property
-    def last(self) -> pd.Timestamp | None:
-        return self.counts.periods[-1] if len(self.counts.periods) else None
-
-
-@reads_workspace_text
-def workspace_bursts(
-    ws: Any, freq: str = "D", *, platform: str | list[str] | None = None, start: str | None = None,
-    end: str | None = None, campaign: str | list[str] | None = None, hashtags_only: bool = False,
-    window: int = 7, top: int | None = 20, gamma: float = 1.0, min_docs: int = 3, batch_rows: int = 20_000,
-    progress: Any = None,
-) -> WorkspaceBursts:  # fmt: skip
-    """Rising now and Kleinberg bursts of the terms of the workspace's original posts (reposts and replies
-    left out: they repeat their root's words), streamed from DuckDB ``batch_rows`` posts at a time and counted
-    as they come (``TermCounter``): memory holds the (term, period) cells, not the posts. ``progress`` — a
-    ``hudong.progress.Step`` — hears of each stage and of the posts segmented."""
-    from hudong.text.keywords import post_texts
-
-    step = callback(progress)
-    step("reading posts")
-    n, batches = post_texts(ws, platform=platform, start=start, end=end, campaign=campaign, batch_rows=batch_rows)
-    if not n:
-        raise HudongError("no posts with text match the filters")
-    counter = TermCounter(freq, hashtags_only=hashtags_only)
-    step("segmenting posts", total=n)
-    for batch in batches:
-        counter.add(batch["created_at"].to_numpy(), batch["text"].tolist())
-        step(advance=len(batch))
-    counts = counter.result(min_docs)
-    step("rising now")
-    up = rising(counts.wide(last=window + 1), window=window, totals=counts.totals[-(window + 1) :], top=top)
-    step("Kleinberg bursts")
-    b = detect_bursts(counts, gamma=gamma)
-    return WorkspaceBursts(up, b.head(top) if top else b, counts, n)

@@ -1,15 +1,16 @@
 """The model class behind every shipped text model (sentiment, emotion, toxicity): n-gram softmax regression.
 
     from hudong.text.classifier import TextClassifier, load_shipped
-    m = TextClassifier.fit("zh", texts, labels, meta={"version": "zh-mine-1"})   # train (scipy L-BFGS)
-    m.predict(["太好吃了"])            # ['positive']     m.proba(texts) → (n × classes) probabilities
-    m.save("m.npz"); TextClassifier.load("m.npz", "zh")
+    m = TextClassifier("zh", meta={"version": "zh-mine-1"}).fit(texts, labels)   # train (scipy L-BFGS)
+    m.predict(["太好吃了"])            # ['positive']     m.predict_proba(texts) → (n × classes) probabilities
+    m.save("m.npz"); TextClassifier.load("m.npz")
     load_shipped("emotion", "zh")      # the model shipped in hudong/text/models/emotion-zh.npz, cached
 
 A model is a vocabulary of sparse binary n-gram features (``hudong.text.features``), a weight matrix
 (n_features × n_classes) and biases; with a ``lexicon`` (token → valence, English only) the last two weight
 rows belong to two dense lexicon features. Inference is pure numpy; training (``fit``) uses scipy.
-Files are LZMA-compressed ``.npz`` (weights as float16), ``meta`` is free JSON and must carry ``version``.
+Files are LZMA-compressed ``.npz`` (weights as float16) with the model format version and the hudong version that
+wrote them; ``meta`` is free JSON and carries ``version`` (the model's own).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import numpy as np
 
 from hudong.errors import HudongError
+from hudong.stats.estimator import Estimator, hudong_version
 from hudong.text.features import FEATURES, TOKENS, lexicon_features
 
 __all__ = [
@@ -53,44 +55,77 @@ def _text_array(items: Sequence[str]) -> np.ndarray:
     return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
 
 
-class TextClassifier:
-    """One language's multi-class model: vocabulary → row of ``weights`` (n_features × n_classes), ``bias``."""
+class TextClassifier(Estimator):
+    """One language's multi-class model: vocabulary → row of ``weights`` (n_features × n_classes), ``bias``.
+
+    The estimator contract (``hudong.stats.estimator``): parameters in ``__init__`` (``classes`` fixes their order,
+    default sorted), ``fit(texts, labels)`` learns and returns the model, ``predict`` / ``predict_proba``;
+    ``save``/``load`` write an ``.npz`` with ``format_version`` and the hudong version (no pickle), and refuse a file
+    of another format. Subclasses derive what they need from ``meta`` in ``_ready`` (called once learned)."""
+
+    learned = ("index", "weights", "bias")
+    format_version = 1
+    how_to_train = "train it (scripts/train_text_models.py; a workspace's: hudong text train)"
 
     def __init__(
         self,
         lang: str,
-        vocab: Sequence[str],
-        weights: np.ndarray,
-        bias: np.ndarray,
-        classes: Sequence[str],
-        meta: dict[str, Any],
+        *,
+        classes: Sequence[str] | None = None,
+        min_df: int = 2,
+        l2: float = 1e-3,
+        meta: dict[str, Any] | None = None,
         lexicon: dict[str, float] | None = None,
     ):
         if lang not in FEATURES:
             raise HudongError(f"no text features for language {lang!r}; languages: {', '.join(FEATURES)}")
         self.lang = lang
-        self.index = {f: i for i, f in enumerate(vocab)}
-        self.weights = np.asarray(weights, dtype=np.float32)
-        self.bias = np.asarray(bias, dtype=np.float32)
-        self.classes = tuple(classes)
-        self.meta = meta
-        self.version = str(meta["version"])
-        self._features = FEATURES[lang]
+        self.classes: tuple[str, ...] | None = tuple(classes) if classes is not None else None
+        self.min_df, self.l2 = min_df, l2
+        self.meta = {"version": f"{lang}-custom", **(meta or {})}
+        self.version = str(self.meta["version"])
         self.lexicon = dict(lexicon or {})
         if self.lexicon and lang not in TOKENS:
             raise ValueError(f"lexicon features are not defined for {lang}")
+        self._features = FEATURES[lang]
+        self.index: dict[str, int] | None = None
+        self.weights: np.ndarray | None = None
+        self.bias: np.ndarray | None = None
+
+    @classmethod
+    def from_arrays(cls: type[C], lang: str, vocab: Sequence[str], weights: np.ndarray, bias: np.ndarray,
+                    classes: Sequence[str], meta: dict[str, Any], lexicon: dict[str, float] | None = None) -> C:
+        """A learned model from its arrays (what ``load`` reads)."""
+        m = cls(lang, classes=classes, meta=meta, lexicon=lexicon)
+        m._learn(vocab, weights, bias)
+        return m
+
+    def _learn(self, vocab: Sequence[str], weights: np.ndarray, bias: np.ndarray) -> None:
+        assert self.classes is not None
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
         n_dense = 2 if self.lexicon else 0
         if self.weights.shape != (len(self.index) + n_dense, len(self.classes)):
             raise ValueError("weights do not match the vocabulary and classes")
         if self.bias.shape != (len(self.classes),):
             raise ValueError("bias does not match the classes")
+        self._ready()
+
+    def _ready(self) -> None:
+        """What a subclass derives from ``classes`` and ``meta`` once the model is learned (or loaded)."""
 
     # ---- persistence --------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path) -> Path:
+        self.check_fitted()
+        assert self.index is not None and self.weights is not None and self.bias is not None and self.classes
         vocab = sorted(self.index, key=self.index.__getitem__)
         lex = sorted(self.lexicon)
         _save_npz_lzma(
             path,
+            format_version=np.array(self.format_version),
+            hudong_version=np.array(hudong_version()),
+            lang=np.array(self.lang),
             vocab=_text_array(vocab),
             weights=self.weights.astype(np.float16),
             bias=self.bias.astype(np.float32),
@@ -99,50 +134,50 @@ class TextClassifier:
             lexicon_words=_text_array(lex),
             lexicon_valence=np.array([self.lexicon[w] for w in lex], dtype=np.float32),
         )
+        return Path(path)
 
     @classmethod
-    def load(cls: type[C], path: str | Path, lang: str) -> C:
-        with np.load(path, allow_pickle=False) as z:
+    def load(cls: type[C], path: str | Path, lang: str | None = None) -> C:  # type: ignore[override]
+        """Read a model ``save`` wrote (of this format version); ``lang``, when given, must be the model's."""
+        p = Path(path)
+        if not p.exists():
+            raise HudongError(f"no model at {p}; {cls.how_to_train}")
+        retrain = f"{cls.how_to_train} again"
+        try:
+            z = np.load(p, allow_pickle=False)
+        except Exception as e:  # noqa: BLE001 - an unreadable or foreign file is one clear error
+            raise HudongError(f"{p} is not a text model hudong can read ({type(e).__name__}); {retrain}") from None
+        with z:
+            if "format_version" not in z.files:
+                raise HudongError(f"{p} was saved by an earlier hudong without a model format version; {retrain}")
+            if int(z["format_version"]) != cls.format_version:
+                raise HudongError(f"{p} is a text model in format {int(z['format_version'])} (saved by hudong "
+                                  f"{z['hudong_version']}); this hudong ({hudong_version()}) reads format "
+                                  f"{cls.format_version}: {retrain}")  # fmt: skip
+            saved_lang = str(z["lang"])
+            if lang is not None and lang != saved_lang:
+                raise HudongError(f"{p} is a {saved_lang} model, not {lang}")
             vocab = z["vocab"].tobytes().decode("utf-8").split("\n") if z["vocab"].size else []
             lexicon = None
-            if "lexicon_words" in z.files and z["lexicon_valence"].size:
+            if z["lexicon_valence"].size:
                 words = z["lexicon_words"].tobytes().decode("utf-8").split("\n")
                 lexicon = dict(zip(words, z["lexicon_valence"].tolist(), strict=True))
-            return cls(
-                lang,
-                vocab,
-                z["weights"].astype(np.float32),
-                z["bias"],
-                [str(c) for c in z["classes"]],
-                json.loads(str(z["meta"])),
-                lexicon,
-            )
+            return cls.from_arrays(saved_lang, vocab, z["weights"].astype(np.float32), z["bias"],
+                                   [str(c) for c in z["classes"]], json.loads(str(z["meta"])), lexicon)  # fmt: skip
 
     # ---- training -----------------------------------------------------------------------------
-    @classmethod
-    def fit(
-        cls: type[C],
-        lang: str,
-        texts: Sequence[str],
-        labels: Sequence[str],
-        *,
-        classes: Sequence[str] | None = None,
-        min_df: int = 2,
-        l2: float = 1e-3,
-        meta: dict[str, Any] | None = None,
-        lexicon: dict[str, float] | None = None,
-        sample_weight: Sequence[float] | None = None,
-    ) -> C:
+    def fit(self, texts: Sequence[str], labels: Sequence[str], sample_weight: Sequence[float] | None = None) -> Self:
         """Multinomial logistic regression on the n-gram features of ``texts`` (features seen in < ``min_df``
-        texts dropped; L2 on the weights, not the biases). ``classes`` fixes their order (default: sorted)."""
+        texts dropped; L2 on the weights, not the biases)."""
         import scipy.sparse as sp
 
         if len(texts) != len(labels):
             raise HudongError(f"{len(texts)} texts but {len(labels)} labels")
-        classes = tuple(classes) if classes is not None else tuple(sorted(set(labels)))
+        classes = self.classes if self.classes is not None else tuple(sorted(set(labels)))
         unknown = sorted(set(labels) - set(classes))
         if unknown:
             raise HudongError(f"labels {unknown} are not among the classes {list(classes)}")
+        lang, lexicon = self.lang, self.lexicon
         if lexicon:
             tokens, ngrams = TOKENS[lang]
             toks = [tokens(t or "") for t in texts]
@@ -155,7 +190,7 @@ class TextClassifier:
         for fs in feats:
             for f in fs:
                 df[f] = df.get(f, 0) + 1
-        vocab_list = sorted(f for f, c in df.items() if c >= min_df)
+        vocab_list = sorted(f for f, c in df.items() if c >= self.min_df)
         vocab = {f: i for i, f in enumerate(vocab_list)}
         rows, cols = [], []
         for i, fs in enumerate(feats):
@@ -165,14 +200,15 @@ class TextClassifier:
         x = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(feats), len(vocab)))
         x = sp.hstack([x, sp.csr_matrix(dense)]).tocsr()
         y = np.array([classes.index(lb) for lb in labels])
-        w, b = fit_softmax(x, y, len(classes), l2, sample_weight)
+        w, b = fit_softmax(x, y, len(classes), self.l2, sample_weight)
         v = len(vocab_list)
         keep = np.abs(w[:v]).max(axis=1) >= 1e-3  # drop features the regulariser zeroed out
         vocab_kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
-        weights = np.vstack([w[:v][keep], w[v:]])
-        meta = {"version": f"{lang}-custom", **(meta or {})}
-        meta |= {"n_features": len(vocab_kept) + dense.shape[1], "min_df": min_df, "l2": l2, "n_train": len(texts)}
-        return cls(lang, vocab_kept, weights, b, classes, meta, lexicon)
+        self.classes = classes
+        self.meta |= {"n_features": len(vocab_kept) + dense.shape[1], "min_df": self.min_df, "l2": self.l2,
+                      "n_train": len(texts)}  # fmt: skip
+        self._learn(vocab_kept, np.vstack([w[:v][keep], w[v:]]), b)
+        return self
 
     # ---- inference ----------------------------------------------------------------------------
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -212,6 +248,11 @@ class TextClassifier:
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities (columns in ``classes`` order): ``proba``."""
+        self.check_fitted()
+        return self.proba(texts)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable class of each text."""

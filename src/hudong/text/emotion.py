@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
@@ -65,8 +64,7 @@ class EmotionModel(TextClassifier):
     when the top probability is below ``meta["neutral_below"]`` (a model that learnt ``neutral`` — e.g. one
     adapted to a workspace's labels, ``hudong.text.adapt`` — takes its most probable class, as sentiment does)."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def _ready(self) -> None:
         bad = sorted(set(self.classes) - set(EMOTIONS))
         if bad:
             raise ValueError(f"emotion classes {bad} are not in {EMOTIONS}")

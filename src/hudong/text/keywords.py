@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -35,15 +35,12 @@ import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.stats.tiers import follower_tier
-from hudong.text.tokenize import extract, max_chars, reads_workspace_text, segment
+from hudong.text.tokenize import extract, segment
 
 __all__ = [
     "distinctive",
     "doc_terms",
     "keywords",
-    "load_posts",
-    "post_texts",
-    "register_brand_words",
     "segment_of",
     "stop_words",
     "term_matrix",
@@ -323,110 +320,11 @@ def topics(
     return table.sort_values("docs", ascending=False, ignore_index=True), assign
 
 
-def register_brand_words(ws: Any) -> list[str]:
-    """Teach jieba the watched brands' Chinese names and aliases (else 山茶社 splits into 山 / 茶社)."""
-    from hudong.text.mentions import brands_from_workspace
-    from hudong.text.tokenize import _jieba
-
-    words = sorted({k for b in brands_from_workspace(ws) for k in (b.name, *b.aliases)
-                    if _HAN_WORD.search(k) and " " not in k.strip()})  # fmt: skip
-    tk = _jieba()
-    for w in words:
-        tk.add_word(w.strip(), freq=max(tk.suggest_freq(w.strip()), 1000))
-    return words
-
-
-def sql_filters(alias: str, start: str | None, end: str | None, **columns: str | list[str] | None
-                ) -> tuple[list[str], list[Any]]:  # fmt: skip
-    """(WHERE conditions, parameters) for rows of table ``alias`` created from ``start`` to ``end`` (dates,
-    inclusive) whose ``columns`` take one of the given values (a value or a list; None = any)."""
-    where: list[str] = []
-    params: list[Any] = []
-    for col, val in columns.items():
-        if val:
-            vals = [val] if isinstance(val, str) else list(val)
-            where.append(f"{alias}.{col} IN ({', '.join('?' * len(vals))})")
-            params += vals
-    if start:
-        where.append(f"{alias}.created_at >= CAST(? AS TIMESTAMP)")
-        params.append(start)
-    if end:
-        where.append(f"{alias}.created_at < CAST(? AS TIMESTAMP) + INTERVAL 1 DAY")
-        params.append(end)
-    return where, params
-
-
-def _post_where(start: str | None, end: str | None, roots_only: bool, **columns: Any) -> tuple[list[str], list[Any]]:
-    where, params = sql_filters("p", start, end, **columns)
-    where = ["p.text IS NOT NULL", "length(trim(p.text)) > 0", *where]
-    if roots_only:
-        where.append("p.parent_id IS NULL")
-    return where, params
-
-
-@reads_workspace_text
-def load_posts(
-    ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
-    campaign: str | list[str] | None = None, roots_only: bool = False,
-) -> pd.DataFrame:  # fmt: skip
-    """Posts with text (and their sentiment when scored) as a DataFrame: platform, post_id, account_id,
-    author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
-    score, and for segments: is_ugc, own_account (posted by one of the organization's accounts) and
-    author_followers (at posting, else the author's latest count). ``text`` is the analysed part only (its
-    first ``tokenize.max_chars()`` characters: a 5 MB cell is not read whole); ``roots_only`` leaves out
-    reposts and replies (posts with a parent), in the query."""
-    where, params = _post_where(start, end, roots_only, platform=platform, campaign_id=campaign)
-    register_brand_words(ws)
-    has_sent = bool(ws.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
-    sent = ("LEFT JOIN text_sentiment s ON s.platform = p.platform AND s.kind = 'post' AND s.id = p.post_id"
-            if has_sent else "")  # fmt: skip
-    pol = "s.polarity, s.score" if has_sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
-    sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at,
-                     left(p.text, {int(max_chars())}) AS text, p.campaign_id,
-                     p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol},
-                     coalesce(p.is_ugc, false) AS is_ugc, coalesce(a.is_own, false) AS own_account,
-                     coalesce(p.author_followers, u.followers) AS author_followers
-              FROM posts p {sent}
-              LEFT JOIN accounts a ON a.platform = p.platform AND a.account_id = p.account_id
-              LEFT JOIN users u ON u.platform = p.platform AND u.user_id = p.author_id
-              WHERE {" AND ".join(where)} ORDER BY p.created_at, p.platform, p.post_id"""
-    return ws.con.execute(sql, params).df()
-
-
-@reads_workspace_text
-def post_texts(
-    ws: Any, *, platform: str | list[str] | None = None, start: str | None = None, end: str | None = None,
-    campaign: str | list[str] | None = None, roots_only: bool = True, batch_rows: int = 50_000,
-) -> tuple[int, Iterator[pd.DataFrame]]:  # fmt: skip
-    """(number of posts, batches of ``batch_rows`` posts as DataFrames with created_at and text) in time order:
-    the posts with text (``roots_only``: without reposts and replies), their text cut to the analysed part, read
-    from DuckDB a batch at a time — for analyses that count as they go (``bursts.TermCounter``) and need not hold
-    every post in memory. Uses a cursor of its own (``ws.con.cursor()``), closed when the batches are done."""
-    where, params = _post_where(start, end, roots_only, platform=platform, campaign_id=campaign)
-    register_brand_words(ws)
-    cond = " AND ".join(where)
-    n = int(ws.con.execute(f"SELECT count(*) FROM posts p WHERE {cond}", params).fetchone()[0])
-    sql = (f"SELECT p.created_at, left(p.text, {int(max_chars())}) AS text FROM posts p WHERE {cond} "
-           "ORDER BY p.created_at, p.platform, p.post_id")  # fmt: skip
-
-    def batches() -> Iterator[pd.DataFrame]:
-        cur = ws.con.cursor()
-        try:
-            reader = cur.execute(sql, params).to_arrow_reader(batch_rows)
-            for batch in reader:
-                yield batch.to_pandas()
-        finally:
-            cur.close()
-
-    return n, batches()
-
-
 SEGMENTS = ("source", "tier")
 
 
 def segment_of(posts: pd.DataFrame, by: str, tiers: dict[str, int] | None = None) -> pd.Series:
-    """Each post's segment, from ``load_posts`` columns: ``source`` — ``own`` (the organization's accounts),
+    """Each post's segment, from ``hudong.analyses.texts.posts`` columns: ``source`` — ``own`` (the organization's accounts),
     ``ugc`` (is_ugc) or ``other``; ``tier`` — the author's follower tier (hudong.stats.tiers.follower_tier:
     Mediakix/STIM bounds or ``tiers``), ``unknown`` without a follower count."""
     if by == "source":

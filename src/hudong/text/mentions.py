@@ -41,7 +41,7 @@ from hudong.errors import HudongError
 from hudong.i18n import translated_error
 from hudong.text.tokenize import analysed
 
-__all__ = ["Brand", "BrandMatcher", "brands_from", "brands_from_workspace", "mention_counts", "mentions_frame", "normalize"]
+__all__ = ["Brand", "BrandMatcher", "brands_from", "mention_counts", "mentions_frame", "normalize"]
 
 _SEP = r"[\s_\-·.]*"
 _ALNUM = re.compile(r"[0-9a-z]")
@@ -169,12 +169,6 @@ def _list(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple):
         raise HudongError(f"hudong.toml: {where} must be a list of strings, got {value!r}")
     return tuple(str(v) for v in value if str(v).strip())
-
-
-def brands_from_workspace(ws: Any) -> list[Brand]:
-    """The own brand and competitors from hudong.toml, merged with the watched accounts' brands and names."""
-    rows = ws.con.execute("SELECT platform, account_id, name, brand, is_own, aliases FROM accounts").fetchall()
-    return brands_from(ws.setting, rows)
 
 
 def brands_from(setting: Callable[[str], Any], accounts: Iterable[Sequence[Any]]) -> list[Brand]:

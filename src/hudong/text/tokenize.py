@@ -13,7 +13,7 @@
 Bounded analysis. Imports accept texts of any length (a 5 MB cell is stored as it is), but every analysis —
 language detection, entities, segmentation, keywords, topics, bursts, sentiment/emotion/toxicity features,
 brand mentions, alerts, model training — reads ``analysed(text)``: the first ``max_chars()`` characters
-(``[text] max_chars`` in hudong.toml, in force inside ``workspace_text(ws)``; default ``DEFAULT_MAX_CHARS``), with every run of one repeated character
+(``[text] max_chars`` in hudong.toml, in force inside ``analysed_length``: ``hudong.analyses.context.workspace_text(ws)``; default ``DEFAULT_MAX_CHARS``), with every run of one repeated character
 cut to ``MAX_RUN``. And jieba never sees more than ``JIEBA_PIECE`` characters of one unbroken run of the
 characters it segments: its HMM (``jieba.finalseg.viterbi``) copies its path list at each character, so its time
 grows with the square of a run of characters it does not know (``'测' * 50_000`` 9.6 s, ``* 200_000`` ≈ 190 s;
@@ -22,17 +22,15 @@ docs/text.md "Bounded analysis").
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
 from hudong.errors import HudongError
 
@@ -48,11 +46,10 @@ __all__ = [
     "detect_lang",
     "extract",
     "max_chars",
-    "reads_workspace_text",
     "segment",
     "set_max_chars_in_worker",
     "strip_entities",
-    "workspace_text",
+    "user_words",
 ]
 
 # ---- bounded analysis ---------------------------------------------------------------------------
@@ -64,8 +61,10 @@ _RUN = re.compile(rf"(.)\1{{{MAX_RUN},}}", re.DOTALL)
 # The analysed length in force: the default, or a workspace's [text] max_chars inside ``analysed_length``. A context
 # variable, not a module global, so two workspaces in one process (the web app's threads, tests) cannot see
 # each other's setting.
-T = TypeVar("T")
 _MAX_CHARS: ContextVar[int] = ContextVar("hudong_text_max_chars", default=DEFAULT_MAX_CHARS)
+# Words segment() keeps whole (a workspace's brand names) inside ``user_words``: scoped like the length, and
+# jieba's dictionary is never changed, so one workspace's brands cannot alter another's words.
+_USER_WORDS: ContextVar[re.Pattern[str] | None] = ContextVar("hudong_text_user_words", default=None)
 
 
 def max_chars() -> int:
@@ -97,23 +96,6 @@ def set_max_chars_in_worker(setting: object) -> None:
     """Set the analysed length for the rest of this context: for a pool worker's initializer, whose tasks all
     run in the thread it ran in (elsewhere use ``analysed_length``)."""
     _MAX_CHARS.set(checked_max_chars(setting))
-
-
-def workspace_text(ws: Any) -> AbstractContextManager[int]:
-    """``analysed_length`` with the workspace's ``[text] max_chars``: what every text analysis of a workspace
-    runs inside."""
-    return analysed_length(ws.setting("text.max_chars"))
-
-
-def reads_workspace_text(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorator for a text analysis whose first argument is a workspace: it runs inside ``workspace_text(ws)``."""
-
-    @functools.wraps(fn)
-    def run(ws: Any, *args: Any, **kw: Any) -> T:
-        with workspace_text(ws):
-            return fn(ws, *args, **kw)
-
-    return run
 
 
 def analysed(text: str | None) -> str:
@@ -296,14 +278,39 @@ def jieba_pieces(text: str) -> list[str]:
     return out
 
 
+@contextmanager
+def user_words(words: Iterable[str]) -> Iterator[list[str]]:
+    """Inside the block (this thread or task only), ``segment`` keeps each of ``words`` — e.g. a workspace's
+    Chinese brand names and aliases — as one word (else 山茶社 splits into 山 / 茶社). Words with spaces are
+    left out; the longest match wins. Yields the words in force."""
+    kept = sorted({w.strip() for w in words if w and w.strip() and " " not in w.strip()}, key=lambda w: (-len(w), w))
+    token = _USER_WORDS.set(re.compile("|".join(map(re.escape, kept))) if kept else None)
+    try:
+        yield kept
+    finally:
+        _USER_WORDS.reset(token)
+
+
+def _jieba_words(text: str) -> list[str]:
+    tk = _jieba()
+    return [w for piece in jieba_pieces(text) for w in tk.lcut(piece) if w.strip()]
+
+
 def segment(text: str, lang: str | None = None) -> list[str]:
     """Words of ``analysed(text)``: jieba (precise mode, in ``jieba_pieces``) for Chinese, a regex splitter
-    otherwise; whitespace dropped."""
+    otherwise; whitespace dropped. Inside ``user_words`` those words are kept whole."""
     text = analysed(text)
     if not text:
         return []
     lang = lang or detect_lang(text)
-    if lang == "zh":
-        tk = _jieba()
-        return [w for piece in jieba_pieces(text) for w in tk.lcut(piece) if w.strip()]
-    return _WORD.findall(text)
+    if lang != "zh":
+        return _WORD.findall(text)
+    pattern = _USER_WORDS.get()
+    if pattern is None:
+        return _jieba_words(text)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out += _jieba_words(text[pos : m.start()]) + [m.group(0)]
+        pos = m.end()
+    return out + _jieba_words(text[pos:])

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
@@ -52,8 +51,7 @@ class Toxicity:
 class ToxicityModel(TextClassifier):
     """A binary ``TextClassifier`` with classes ``ok`` and ``toxic``; flag at ``meta["threshold"]`` (0.5)."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+    def _ready(self) -> None:
         if set(self.classes) != {"ok", "toxic"}:
             raise ValueError(f"a toxicity model has classes ok and toxic, not {self.classes}")
         self.threshold = float(self.meta.get("threshold", 0.5))

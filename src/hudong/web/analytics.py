@@ -29,9 +29,6 @@ from hudong import analyses
 from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty, metric_unavailable
 from hudong.errors import HudongError
-from hudong.graph import cascade_metrics, load_cascades
-from hudong.graph.communities import communities
-from hudong.graph.coordination import detect_coordination
 from hudong.i18n import error_text, media_name, platform_name, tier_name
 from hudong.i18n import t as tt
 from hudong.metrics import frame as metric_frame
@@ -308,9 +305,7 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
     """The ``topics`` analysis (co-occurrence clusters) of the ``TOPIC_POSTS`` most recent filtered posts, and a
     note saying so when the filter left more."""
     f = fr.filters
-    res = analyses.run(fr.ws, "topics", mode="clusters", recent=TOPIC_POSTS, platform=list(f.platform) or None,
-                       start=f.start.isoformat() if f.start else None, end=f.end.isoformat() if f.end else None,
-                       campaign=list(f.campaign) or None, account=list(f.account) or None)  # fmt: skip
+    res = analyses.run(fr.ws, "topics", mode="clusters", recent=TOPIC_POSTS, **f.kwargs())
     if not res.values["posts"]:
         return [], ""
     note = ""
@@ -426,9 +421,7 @@ def community(request: Request, user: Reader) -> Response:
 def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
     """The ``nps`` analysis under the page's filters, shown as the report shows it (``nps_display``)."""
     lang, f = fr.lang, fr.filters
-    values = analyses.run(fr.ws, "nps", platform=list(f.platform) or None, campaign=list(f.campaign) or None,
-                          account=list(f.account) or None, start=f.start.isoformat() if f.start else None,
-                          end=f.end.isoformat() if f.end else None).values  # fmt: skip
+    values = analyses.run(fr.ws, "nps", **f.kwargs()).values
     info = nps_display(values, lang)
     if info is None:
         return None, Figure("nps", note=_missing(fr.why_empty("nps"), lang))
@@ -486,12 +479,7 @@ def _platform_arg(filters: Filters) -> list[str] | None:
 
 
 def koc_rows(fr: Frames) -> list[dict[str, str]]:
-    from hudong import graph
-
-    one = fr.filters.platform[0] if len(fr.filters.platform) == 1 else None
-    df = graph.koc_candidates(fr.ws, platform=one)
-    if fr.filters.platform:
-        df = df[df["platform"].isin(fr.filters.platform)]
+    df = analyses.run(fr.ws, "koc", platform=_platform_arg(fr.filters), top=TOP_KOCS).frame("candidates")
     return [
         {
             "platform": platform_name(r["platform"], fr.lang),
@@ -506,13 +494,13 @@ def koc_rows(fr: Frames) -> list[dict[str, str]]:
             "score": F.number(r["koc_score"], fr.lang),
             "evidence": P.koc_evidence(r, fr.lang),
         }
-        for r in df.head(TOP_KOCS).to_dict(orient="records")
+        for r in df.to_dict(orient="records")
     ]
 
 
 def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
-    """Coordinated co-sharing groups (``hudong.graph.coordination``, CooRnet rule)."""
-    groups = detect_coordination(fr.ws, platform=_platform_arg(fr.filters)).groups
+    """Coordinated co-sharing groups (the ``coordination`` analysis, CooRnet rule)."""
+    groups = analyses.run(fr.ws, "coordination", platform=_platform_arg(fr.filters), adjusted=False).frame("groups")
     return [
         {
             "platform": platform_name(r["platform"], fr.lang),
@@ -527,9 +515,9 @@ def coordination_rows(fr: Frames) -> list[dict[str, str]] | None:
 
 
 def community_rows(fr: Frames) -> tuple[list[dict[str, Any]] | None, str]:
-    """The largest Leiden communities (``hudong.graph.communities``, filtered by platform) and the note on how
+    """The largest Leiden communities (the ``communities`` analysis, filtered by platform) and the note on how
     they are defined."""
-    table = communities(fr.ws, platform=_platform_arg(fr.filters)).table
+    table = analyses.run(fr.ws, "communities", platform=_platform_arg(fr.filters)).frame("communities")
     rows = [
         {
             "platform": platform_name(r["platform"], fr.lang),
@@ -576,24 +564,6 @@ def people(request: Request, user: Reader) -> Response:
 CASCADE_COLUMNS = ("size", "depth", "max_breadth", "structural_virality", "t_users_100", "half_life", "duration")
 
 
-def cascade_frame(fr: Frames) -> tuple[Any, pd.DataFrame]:
-    """The cascades (``StoreCascades``) and their table indexed by cascade id, largest first, as the report's
-    propagation section builds them; filtered: platform, account = the root author, dates = the root post's time."""
-    sc = load_cascades(fr.ws, _platform_arg(fr.filters))
-    table = pd.concat([sc.cascades, cascade_metrics(sc.forest, generations=False)], axis=1)
-    table = table.sort_values(["size", "structural_virality"], ascending=False, kind="stable")
-    f = fr.filters
-    keep = pd.Series(True, index=table.index)
-    if f.account:
-        keep &= table["root_author"].isin(f.account)
-    ts = pd.to_datetime(table["root_created_at"])
-    if f.start:
-        keep &= ts >= pd.Timestamp(f.start)
-    if f.end:
-        keep &= ts < pd.Timestamp(f.end) + pd.Timedelta(days=1)  # end is inclusive, as for the metrics
-    return sc, table[keep]
-
-
 GROWTH_POINTS = 200
 SV_POINTS = 500  # the largest cascades (the report draws 1,500; a page stays light, its SVG and spec both carry them)
 
@@ -609,8 +579,11 @@ def thin(growth: pd.DataFrame, points: int = GROWTH_POINTS) -> pd.DataFrame:
 
 
 def propagation_context(fr: Frames) -> dict[str, Any]:
+    """The cascades in the filters (platform, account = the root author, dates = the root post's date; no
+    campaign), as the report's propagation section shows them."""
     lang = fr.lang
-    sc, df = cascade_frame(fr)
+    res = analyses.run(fr.ws, "cascades", growth=P.GROWTH_CASCADES, **fr.filters.kwargs())
+    df = res.frame("cascades")
     rows = [
         {
             "platform": platform_name(r["platform"], lang),
@@ -627,7 +600,8 @@ def propagation_context(fr: Frames) -> dict[str, Any]:
     ]
     figs = []
     if len(df):  # the report's charts of the same cascades: growth of the largest, structural virality
-        figs.append(figure("growth", lang, lambda: charts.growth_curves(thin(P._growth(sc, df, lang)), lang)))
+        growth = P.growth_frame(res.frame("growth"), lang)
+        figs.append(figure("growth", lang, lambda: charts.growth_curves(thin(growth), lang)))
         sv = df.loc[df["size"] > 1, ["size", "structural_virality"]].head(SV_POINTS)
         figs.append(figure("virality", lang, lambda: charts.virality_distribution(sv, lang) if len(sv) else None))
     return {

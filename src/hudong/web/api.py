@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from hudong import analyses
+from hudong.inbox import items as inbox
+from hudong.inbox import labels, replies
 from hudong.metrics import REGISTRY, list_metrics
 from hudong.metrics import frame as metric_frame
 from hudong.report.charts import records
 
-from . import inbox, labels, replies
 from .app import Forbidden, check_csrf, errors, require, state_of
 from .auth import User
 from .filters import Filters, cached_choices, parse_filters
@@ -152,7 +155,7 @@ def inbox_list(
         offset=offset,
     )
     with st.db() as ws:
-        out = inbox.list_items(ws, q, now=st.now())
+        out = dict(analyses.run(ws, "inbox", at=st.now(), **asdict(q)).values)
         if inbox.may_see_contacts(ws, user.role):  # whom the message is from: [privacy] show_contacts_to
             inbox.with_contacts(ws, out["items"])
     out["now"] = out["now"].isoformat()

@@ -18,19 +18,21 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hudong import plugins
 from hudong.decide.scorecard import build_scorecard
 from hudong.decide.status import build_status
 from hudong.errors import HudongError
+from hudong.inbox import items as inbox
 from hudong.store.workspace import Workspace
 
-from . import auth, inbox, sessions
+from . import auth, sessions
 from .cache import VersionedCache, data_version
 
 VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
@@ -93,7 +95,11 @@ class Forbidden(Exception):
 
 
 class WebState:
-    """What every request shares: the workspace, its lock, the cookie signer and the result cache."""
+    """What every request shares: the workspace, its lock, the cookie signer, the result cache, the warming and
+    the import jobs. Declared here, all of it: ``__slots__`` refuses an attribute set anywhere else."""
+
+    __slots__ = ("ws", "lock", "signer", "fixed_now", "cache", "_version", "_version_at", "warmed", "warm_thread",
+                 "on_shutdown", "warm_con", "close_after_warming", "warm_finished", "import_jobs", "import_lock")
 
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
@@ -109,6 +115,8 @@ class WebState:
         self.warm_con: Any = None  # the warming thread's DuckDB cursor while it runs
         self.close_after_warming = False  # shutdown left closing the workspace to the warming thread
         self.warm_finished = False
+        self.import_jobs: dict[str, Any] = {}  # upload import jobs by id (web/uploads.py), newest last
+        self.import_lock = threading.Lock()  # imports run one at a time
 
     @contextmanager
     def db(self, write: bool = False) -> Iterator[Workspace]:
@@ -381,7 +389,9 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     auth.ensure_tables(ws.con)  # users, sessions, sign-in throttling, security events
     sessions.Settings.of(ws)  # a bad [web] setting stops the start, not the first sign-in
     inbox.ensure_tables(ws.con)
-    from . import labels, replies, uploads
+    from hudong.inbox import labels, replies
+
+    from . import uploads
 
     labels.ensure_tables(ws.con)
     replies.ensure_tables(ws.con)
@@ -442,6 +452,11 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
 
     app.include_router(inbox_pages.router)
     app.include_router(uploads.router)
+    for ep in plugins.points("hudong.web"):  # plugin pages: under /plugins/NAME, signed-in readers only
+        router = plugins.load(ep)
+        if not isinstance(router, APIRouter):
+            raise HudongError(f"plugin hudong.web:{ep.name} ({ep.value}) is not a FastAPI APIRouter")
+        app.include_router(router, prefix=f"/plugins/{ep.name}", dependencies=[Depends(require("read"))])
     pages.mount_static(app)
     _install_handlers(app)
     return app

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from hudong.analyses.base import Filters as AnalysisFilters
 from hudong.errors import HudongError
-from hudong.metrics import get as get_metric
 
 FILTER_NAMES = ("platform", "account", "campaign", "start", "end")
 ENTITY_FILTERS = ("platform", "account", "campaign")
@@ -86,20 +86,22 @@ class Filters:
     def is_empty(self) -> bool:
         return not any(self.key())
 
+    def analysis(self) -> AnalysisFilters:
+        """These filters as every analysis takes them (``hudong.analyses.Filters``)."""
+        return AnalysisFilters(**self.kwargs())
+
+    def kwargs(self) -> dict[str, Any]:
+        """The filters as an analysis' keyword parameters (``analyses.run(ws, name, **filters.kwargs())``)."""
+        out: dict[str, Any] = {n: list(getattr(self, n)) or None for n in ENTITY_FILTERS}
+        return out | {n: getattr(self, n).isoformat() if getattr(self, n) else None for n in ("start", "end")}
+
     def metric_kwargs(self, metric: str) -> dict[str, Any]:
         """The keyword filters for ``compute(ws, metric, ...)``: entity filters the metric does not support are
         left out (``unsupported(metric)`` names them, so the page can say so instead of hiding it)."""
-        accepted = get_metric(metric).filters
-        kw: dict[str, Any] = {"start": self.start, "end": self.end}
-        for name in ENTITY_FILTERS:
-            values = getattr(self, name)
-            if values and name in accepted:
-                kw[name] = list(values)
-        return kw
+        return self.analysis().metric_kwargs(metric)
 
     def unsupported(self, metric: str) -> list[str]:
-        accepted = get_metric(metric).filters
-        return [name for name in ENTITY_FILTERS if getattr(self, name) and name not in accepted]
+        return self.analysis().unsupported(metric)
 
     def params(self) -> dict[str, str]:
         """The non-empty filters as query parameters (to carry them across links)."""

@@ -10,13 +10,18 @@ to see them, with the text blurred until the reader chooses to show it (CSS only
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from . import auth, inbox, labels, replies
+from hudong import analyses
+from hudong.inbox import items as inbox
+from hudong.inbox import labels, replies
+
+from . import auth
 from .app import check_csrf, require, state_of
 from .auth import User
 from .pages import TEXT, _platforms, _safe_next, lang_of, render
@@ -96,7 +101,7 @@ TEXT.update(
 def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
     st = state_of(request)
     with st.db() as ws:
-        result = inbox.list_items(ws, q, now=st.now())
+        result = dict(analyses.run(ws, "inbox", at=st.now(), **asdict(q)).values)
         if inbox.may_see_contacts(ws, user.role):  # whom the message is from: [privacy] show_contacts_to
             inbox.with_contacts(ws, result["items"])
         ctx = dict(

@@ -4,7 +4,7 @@
   format (``hudong formats``) or a mapping TOML. The browser's file name is display text only: the file is
   stored as ``uploads/<upload id>/data<suffixes>`` under the workspace (suffixes kept only when the readers know
   them, e.g. ``.csv.gz``), recorded in ``web_uploads``.
-- The import runs ``hudong.ingest.import_file`` (exactly what ``hudong import FILE --as FORMAT`` runs) in a
+- The import runs ``hudong.analyses.scoring.import_and_score`` (exactly what ``hudong import FILE --as FORMAT`` runs) in a
   background thread, on a cursor of the server's DuckDB connection (the server owns the write connection; the
   import is one transaction, so requests meanwhile see the data before it); ``GET /api/imports/jobs/{id}``
   reports its state and the importer's progress (rows read, quarantined, accepted, percent: ``ImportProgress``)
@@ -29,13 +29,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from hudong.analyses.scoring import import_and_score
 from hudong.errors import HudongError
-from hudong.ingest import ImportProgress, import_file, list_formats, load_mapping
+from hudong.ingest import ImportProgress, list_formats, load_mapping
+from hudong.ingest.history import batch_exists, batches, quarantined
 from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
-from hudong.text import adapt
-from hudong.text.sentiment import score_workspace
 
 from .app import WebState, check_csrf, errors, require, state_of
 from .auth import User
@@ -191,53 +191,34 @@ class Job:
 
 
 def jobs_of(st: WebState) -> dict[str, Job]:
-    if not hasattr(st, "import_jobs"):
-        st.import_jobs = {}  # type: ignore[attr-defined]
-    return st.import_jobs  # type: ignore[attr-defined]
-
-
-def _import_lock(st: WebState) -> threading.Lock:
-    with st.lock:
-        if not hasattr(st, "import_lock"):
-            st.import_lock = threading.Lock()  # type: ignore[attr-defined]
-        return st.import_lock  # type: ignore[attr-defined]
-
-
-def _score(job: Job, ws: Workspace) -> None:
-    """Score the texts the import brought (``hudong text score``'s incremental run: new and edited texts only)
-    with the workspace's models — adapted ones where ``hudong text train`` made them — so new comments reach the
-    inbox and the dashboards with their sentiment, emotion and toxicity. A failure is reported on the job; the
-    import stands and the next ``hudong text score`` catches up."""
-    job.state = "scoring"
-    try:
-        with adapt.workspace_models(ws):
-            s = score_workspace(ws)
-        job.scored = {"rows": s.rows, "unchanged": s.unchanged, "removed": s.removed, "seconds": round(s.seconds, 2),
-                      "model_versions": s.model_versions}  # fmt: skip
-    except Exception as e:  # noqa: BLE001 - reported on the job page
-        job.score_error = str(e)
-
-
-def _texts_changed(summary: Any) -> bool:
-    return any(c.stored or c.updated for t, c in summary.tables.items() if t in ("posts", "interactions"))
+    return st.import_jobs
 
 
 def _run(st: WebState, job: Job, path: Path) -> None:
     """Run the import on its own DuckDB cursor (a connection to the same database): the app keeps serving the
     last committed data meanwhile (MVCC) and sees the whole batch at its commit; then score its texts
-    (``[web] score_uploads``, default on). Imports run one at a time."""
+    (``[web] score_uploads``, default on; ``hudong.analyses.scoring.import_and_score``: the workspace's adapted
+    models, new and edited texts only — a failure is reported on the job, the import stands). Imports run one at
+    a time."""
     try:
-        with _import_lock(st):
+        with st.import_lock:
             job.state = "importing"
             with st.db() as ws:
                 cursor = ws.con.cursor()
             try:
+                def imported(_: Any, summary: Any) -> None:
+                    st.data_changed()  # the next request re-reads the data version: the new batch shows at once
+                    _record(job, summary)
+
                 target = Workspace(ws.path, cursor, ws.config)
-                summary = import_file(target, path, job.format, on_progress=job.on_progress)
-                st.data_changed()  # the next request re-reads the data version: the new batch shows at once
-                _record(job, summary)
-                if _texts_changed(summary) and ws.setting("web.score_uploads", True):
-                    _score(job, target)
+                res = import_and_score(target, [(path, job.format)], score=ws.setting("web.score_uploads", True),
+                                       on_file=imported, before_scoring=lambda: setattr(job, "state", "scoring"),
+                                       on_progress=job.on_progress)  # fmt: skip
+                if res.scored is not None:
+                    s = res.scored
+                    job.scored = {"rows": s.rows, "unchanged": s.unchanged, "removed": s.removed,
+                                  "seconds": round(s.seconds, 2), "model_versions": s.model_versions}  # fmt: skip
+                job.score_error = res.score_error or None
             finally:
                 cursor.close()
                 st.data_changed()
@@ -314,32 +295,8 @@ def retry(st: WebState, user: User, upload_id: str, fmt: str | None, mapping: Up
 def history(st: WebState, limit: int = 200) -> list[dict[str, Any]]:
     """Import batches, newest first, with the upload's original name where the file came from the browser."""
     with st.db() as ws:
-        rows = ws.con.execute(
-            "SELECT b.batch_id, b.started_at, b.importer, b.source_file, b.status, b.rows_read, b.rows_stored, "
-            "b.rows_updated, b.rows_unchanged, b.rows_quarantined, b.message, u.original_name, u.upload_id, "
-            "u.uploaded_by FROM import_batches b LEFT JOIN web_uploads u ON u.stored_path = b.source_file "
-            "ORDER BY b.started_at DESC LIMIT ?",
-            [limit],
-        ).fetchall()
-    keys = [
-        "batch_id",
-        "started_at",
-        "importer",
-        "source_file",
-        "status",
-        "rows_read",
-        "rows_stored",
-        "rows_updated",
-        "rows_unchanged",
-        "rows_quarantined",
-        "message",
-        "original_name",
-        "upload_id",
-        "uploaded_by",
-    ]
-    out = [dict(zip(keys, r, strict=True)) for r in rows]
+        out = batches(ws.con, limit=limit, newest_first=True)
     for r in out:
-        r["file"] = r["original_name"] or Path(r["source_file"]).name
         r["started_at"] = r["started_at"].isoformat(timespec="seconds")
     return out
 
@@ -350,23 +307,14 @@ def quarantine_rows(
     """A batch's quarantined rows. The raw rows (pseudonymised and redacted, but still the most personal thing a
     batch keeps) only with ``show_raw`` — admins (``users`` permission); others see file, row, column and reason."""
     with st.db() as ws:
-        batch = ws.con.execute("SELECT 1 FROM import_batches WHERE batch_id = ?", [batch_id]).fetchone()
-        if batch is None:
+        if not batch_exists(ws.con, batch_id):
             raise LookupError(f"no import batch {batch_id!r}")
-        total = ws.con.execute("SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id]).fetchone()[0]
-        rows = ws.con.execute(
-            "SELECT q.row_number, q.column_name, q.reason, q.raw, q.target_table, "
-            "coalesce(u.original_name, q.source_file) FROM quarantine q "
-            "LEFT JOIN web_uploads u ON u.stored_path = q.source_file "
-            "WHERE q.batch_id = ? ORDER BY q.row_number, q.column_name LIMIT ?",
-            [batch_id, limit],
-        ).fetchall()
-    keys = ("row", "column", "reason", "raw", "table", "file")
-    out = [dict(zip(keys, r, strict=True)) for r in rows]
-    if not show_raw:
-        for r in out:
+        total, rows = quarantined(ws.con, batch_id, limit=limit)
+    for r in rows:
+        del r["batch_id"]
+        if not show_raw:
             r["raw"] = None
-    return {"batch_id": batch_id, "total": total, "raw_shown": show_raw, "rows": out}
+    return {"batch_id": batch_id, "total": total, "raw_shown": show_raw, "rows": rows}
 
 
 # ---- API -----------------------------------------------------------------------------------------------

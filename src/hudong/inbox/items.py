@@ -5,7 +5,7 @@ An item is the latest inbound message of an unanswered turn (conversation rule a
 Actions (assign, replied, ignore, escalate, reopen, draft) are appended to ``inbox_actions`` (who, when,
 what); ``replied`` and ``ignore`` close an item until ``reopen``, or until a new inbound message starts a new
 item. An item's status is new / assigned / escalated (open) or replied / ignored (closed), from its latest
-action other than ``draft`` and ``label`` (an operator's sentiment/toxicity label, ``web/labels.py``: recorded
+action other than ``draft`` and ``label`` (an operator's sentiment/toxicity label, ``inbox/labels.py``: recorded
 here too, note ``task=label``).
 
 Abusive messages (``is_abusive``) are kept out of the main inbox and listed in a separate triage queue.
@@ -20,8 +20,10 @@ from typing import Any
 
 import duckdb
 import ibis
+import pandas as pd
 import pyarrow as pa
 
+from hudong.analyses import Result, analysis
 from hudong.errors import HudongError
 from hudong.metrics import tables_of
 from hudong.metrics.common import bound_isin, business_clock
@@ -30,7 +32,7 @@ from hudong.store import schema as S
 from hudong.text.toxicity import INSULTS_ZH
 
 ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen", "draft")
-LABEL_ACTION = "label"  # recorded by web/labels.set_label (not one of the generic ACTIONS)
+LABEL_ACTION = "label"  # recorded by hudong.inbox.labels.set_label (not one of the generic ACTIONS)
 NO_STATUS = ("draft", LABEL_ACTION)  # actions that leave an item's status as it was
 ITEM_STATUSES = ("new", "assigned", "escalated", "replied", "ignored")
 STATUSES = ("open", "closed", "all", *ITEM_STATUSES)
@@ -48,7 +50,7 @@ MAX_NOTE = 2000
 ABUSE_TERMS_ZH = (*INSULTS_ZH, "你妈")
 ABUSE_TERMS_EN = ("idiot", "moron", "stupid", "fuck", "fucking", "shit", "bitch", "asshole", "retard", "kill yourself")
 TOXICITY_TABLE = "text_signals"  # toxicity model output (hudong.text.toxicity), when the workspace was scored
-LABELS_TABLE = "text_labels"  # operators' labels (web/labels.py); declared in store/schema.py
+LABELS_TABLE = "text_labels"  # operators' labels (inbox/labels.py); declared in store/schema.py
 ABUSE_PATTERN = "(?i)(" + "|".join(ABUSE_TERMS_ZH) + r"|\b(" + "|".join(ABUSE_TERMS_EN) + r")\b)"
 
 DDL = (S.ddl(S.APP_TABLES["inbox_actions"]),)  # declared in store/schema.py
@@ -263,6 +265,21 @@ def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[s
     }
 
 
+@dataclass
+class QueueParams(InboxQuery):
+    at: dt.datetime | None = None  # the clock (default: now, in the workspace's timezone)
+
+
+@analysis("inbox", "回复收件箱", "Reply inbox", tables=("interactions", "posts", "accounts", "inbox_actions"),
+          params=QueueParams)  # fmt: skip
+def queue(ws: Any, p: QueueParams, step: Any) -> Result:
+    """One page of an inbox queue (the main inbox, the triage queue, "assigned to me" …: ``InboxQuery``), oldest
+    unanswered first. Frame ``items``; values ``items`` (the same rows as dicts, JSON-ready but for the
+    timestamps), ``total`` (in the queue), ``sla_minutes`` and ``now``."""
+    out = list_items(ws, p, now=p.at)
+    return Result({"items": pd.DataFrame(out["items"])}, out)
+
+
 def may_see_contacts(ws: Any, role: str) -> bool:
     """Whether a web role sees whom a message is from (handle, name, links): ``[privacy] show_contacts_to``."""
     if not ws.setting("privacy.contacts", True):
@@ -313,7 +330,7 @@ def record_action(
     label: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Append one action on an inbound message; HudongError if the action or the message is unknown.
-    ``label`` = (task, label) is only for the ``label`` action (``web/labels.set_label``, which also stores the
+    ``label`` = (task, label) is only for the ``label`` action (``hudong.inbox.labels.set_label``, which also stores the
     label); its note is ``task=label``."""
     if action == LABEL_ACTION and label is not None:
         note = f"{label[0]}={label[1]}"

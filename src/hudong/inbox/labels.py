@@ -14,7 +14,7 @@ labelling is also appended to ``inbox_actions`` (action ``label``, note ``task=l
 Next to the control the inbox shows the model's current prediction: the workspace's adapted model when it has
 one (``adapt.workspace_model``), else the shipped model — the operator confirms or corrects it.
 
-    from hudong.web import labels
+    from hudong.inbox import labels
     labels.set_label(ws, "weibo:123", "sentiment", "negative", "rita")
     labels.set_label(ws, "weibo:123", "emotion", "angry", "rita")
     texts, ys, langs = labels.training_data(ws, "sentiment")   # what `text train --from-inbox` trains on
@@ -29,15 +29,15 @@ from typing import Any
 
 import duckdb
 
+from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
+from hudong.inbox import items as inbox
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
 from hudong.text import adapt
 from hudong.text.classifier import LANGS
 from hudong.text.emotion import EMOTIONS
 from hudong.text.tokenize import detect_lang
-
-from . import inbox
 
 TABLE = "text_labels"
 TASKS = ("sentiment", "emotion", "toxicity")  # the tasks labelled in the inbox (= adapt.TASKS)
@@ -150,7 +150,7 @@ def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str
         idx = [i for i, x in enumerate(langs) if x == lg]
         xs = [clean[i] for i in idx]
         for task in TASKS:
-            model = adapt.workspace_model(ws, task, lg)
+            model = adapt.workspace_model(models_dir(ws), task, lg)
             pred = model.scores(xs)[1] if hasattr(model, "scores") else model.predict(xs)
             for i, p in zip(idx, pred, strict=True):
                 out[i][task] = {"label": p, "model_version": model.version}

@@ -1,0 +1,1 @@
+"""The smallest hudong plugin: one import format, metric, analysis, connector, CLI command and web page."""
