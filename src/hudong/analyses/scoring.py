@@ -18,12 +18,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from hudong.analyses.context import reads_workspace_text
 from hudong.ingest import import_file
 from hudong.progress import callback
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
-from hudong.text import classifier
+from hudong.text import classifier, emotion, toxicity
 from hudong.text.sentiment import SIGNALS_TABLE, TABLE, model_versions, predict
 from hudong.text.tokenize import detect_lang, max_chars, set_max_chars_in_worker
 
@@ -100,8 +103,6 @@ def _install_models(models: dict, max_chars: int) -> None:
 
 def _score_texts(texts: list[str], signals: bool) -> dict[str, list]:
     """Language, sentiment and (``signals``) emotion and toxicity of each text, as columns."""
-    from hudong.text import emotion, toxicity
-
     langs = [detect_lang(t) for t in texts]
     res = predict(texts, langs=langs)
     cols: dict[str, list] = {
@@ -253,11 +254,6 @@ def score_workspace(
     score on — measured 1.81× on 2 cores (docs/text.md). ``progress`` (a ``hudong.progress.Step``) hears of the
     stages and of the texts scored.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from hudong.text import classifier, emotion, toxicity
-
     step = callback(progress)
     step("finding the texts to score")
     con = ws.con

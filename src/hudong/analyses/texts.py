@@ -15,6 +15,7 @@ import pandas as pd
 from hudong.analyses.context import brands, reads_workspace_text
 from hudong.i18n import translated_error
 from hudong.progress import callback
+from hudong.text import toxicity
 from hudong.text.mentions import mentions_frame
 from hudong.text.tokenize import max_chars
 
@@ -132,11 +133,7 @@ def toxic_flags(ws: Any, frame: pd.DataFrame) -> pd.Series | None:
                                                                           how="left")
                 return m["toxic"].astype("boolean").set_axis(frame.index)
     try:
-        from hudong.text.toxicity import predict
-    except ImportError:
-        return None
-    try:
-        res = predict(frame["text"].tolist())
+        res = toxicity.predict(frame["text"].tolist())
     except (FileNotFoundError, OSError):  # models not shipped in this build
         return None
     return pd.Series([r.toxic for r in res], index=frame.index, dtype="boolean")

@@ -92,6 +92,20 @@ def item_id(platform: str, interaction_id: str) -> str:
     return f"{platform}:{interaction_id}"
 
 
+def message(ws: Any, item: str, *, inbound: bool = True) -> dict[str, Any]:
+    """The message an inbox item stands for (``inbound``: only one people sent in): platform, interaction_id,
+    text (stripped) and actor_id; LookupError when there is none."""
+    platform, iid = split_id(item)
+    row = ws.con.execute(
+        "SELECT text, actor_id FROM interactions WHERE platform = ? AND interaction_id = ?"
+        + (" AND is_inbound" if inbound else ""),
+        [platform, iid],
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no inbound message {item!r}")
+    return {"platform": platform, "interaction_id": iid, "text": (row[0] or "").strip(), "actor_id": row[1]}
+
+
 def split_id(item: str) -> tuple[str, str]:
     platform, sep, iid = item.partition(":")
     if not sep or not platform or not iid:

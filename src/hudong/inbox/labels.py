@@ -68,13 +68,8 @@ def offered(texts: Sequence[str | None]) -> list[dict[str, tuple[str, ...]]]:
 
 
 def _message_text(ws: Any, item: str) -> tuple[str, str, str]:
-    platform, iid = inbox.split_id(item)
-    row = ws.con.execute(
-        "SELECT text FROM interactions WHERE platform = ? AND interaction_id = ? AND is_inbound", [platform, iid]
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"no inbound message {item!r}")
-    return platform, iid, (row[0] or "").strip()
+    m = inbox.message(ws, item)
+    return m["platform"], m["interaction_id"], m["text"]
 
 
 def set_label(

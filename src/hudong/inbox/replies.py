@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from hudong.errors import HudongError
+from hudong.inbox import items
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
 
@@ -90,3 +91,10 @@ def fill(body: str, *, user: str | None, brand: str | None, platform: str | None
     """The template body with its placeholders filled in."""
     values = {"user": user or "", "brand": brand or "", "platform": platform or ""}
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], body)
+
+
+def draft(ws: Any, item: str, template: str, lang: str) -> str:
+    """The body of template ``template`` (in ``lang``) filled in for inbox ``item``'s author, brand and platform."""
+    m = items.message(ws, item, inbound=False)
+    body = get_template(ws.con, template, lang)["body"]
+    return fill(body, user=m["actor_id"], brand=str(ws.setting("brand.name", "") or ""), platform=m["platform"])

@@ -38,9 +38,9 @@ from hudong.report import charts
 from hudong.report import propagation as P
 from hudong.report.content import nps_display, post_cells
 
-from .app import state_of
 from .filters import Filters, cached_choices, parse_filters
 from .pages import Reader, lang_of, render
+from .state import state_of
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,9 +17,9 @@ from hudong.metrics import REGISTRY, list_metrics
 from hudong.metrics import frame as metric_frame
 from hudong.report.charts import records
 
-from .app import Forbidden, check_csrf, errors, require, state_of
 from .auth import User
 from .filters import Filters, cached_choices, parse_filters
+from .state import Forbidden, check_csrf, errors, require, state_of
 
 router = APIRouter(prefix="/api", tags=["api"])
 Reader = Annotated[User, Depends(require("read"))]

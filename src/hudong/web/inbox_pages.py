@@ -22,9 +22,9 @@ from hudong.inbox import items as inbox
 from hudong.inbox import labels, replies
 
 from . import auth
-from .app import check_csrf, require, state_of
 from .auth import User
 from .pages import TEXT, _platforms, _safe_next, lang_of, render
+from .state import check_csrf, require, state_of
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[User, Depends(require("read"))]
@@ -242,18 +242,6 @@ def inbox_label(
     return _back(back, "label")
 
 
-def draft_text(ws: Any, item: str, template: str, lang: str) -> str:
-    """The body of template ``template`` (in ``lang``) filled in for ``item``'s author, brand and platform."""
-    platform, iid = inbox.split_id(item)
-    row = ws.con.execute(
-        "SELECT actor_id FROM interactions WHERE platform = ? AND interaction_id = ?", [platform, iid]
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"no inbound message {item!r}")
-    body = replies.get_template(ws.con, template, lang)["body"]
-    return replies.fill(body, user=row[0], brand=str(ws.setting("brand.name", "") or ""), platform=platform)
-
-
 @router.post("/inbox/draft")
 def inbox_draft(
     request: Request,
@@ -267,7 +255,7 @@ def inbox_draft(
     """Save a reply draft: the text written, else the chosen template filled in."""
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
-        body = (text or "").strip() or (draft_text(ws, item, template, lang_of(request)) if template else "")
+        body = (text or "").strip() or (replies.draft(ws, item, template, lang_of(request)) if template else "")
         inbox.record_action(ws, item, "draft", user.name, note=body)
     return _back(back, "draft")
 

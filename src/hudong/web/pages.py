@@ -24,8 +24,8 @@ from hudong.i18n import platform_name
 from hudong.i18n import t as report_t
 
 from . import auth, sessions
-from .app import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_of, current_user, require, state_of
 from .auth import User
+from .state import LANG_COOKIE, SESSION_COOKIE, check_csrf, client_of, current_user, require, state_of
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)

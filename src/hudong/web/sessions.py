@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from hudong.errors import HudongError
 from hudong.store import schema as S
 
 DDL = tuple(S.ddl(S.APP_TABLES[t]) for t in ("web_sessions", "web_login_throttle"))
@@ -69,8 +70,6 @@ class Settings:
         def get(key: str) -> float:
             value = float(ws.setting(f"web.{key}", DEFAULTS[key]))
             if not value > 0:
-                from hudong.errors import HudongError
-
                 raise HudongError(f"[web] {key} must be a positive number, got {value}")
             return value
 

@@ -37,9 +37,9 @@ from hudong.ingest.readers import COMPRESSIONS, FORMATS_BY_SUFFIX
 from hudong.store import schema as S
 from hudong.store.workspace import Workspace
 
-from .app import WebState, check_csrf, errors, require, state_of
 from .auth import User
 from .pages import TEXT, render
+from .state import WebState, check_csrf, errors, require, state_of
 
 router = APIRouter()
 Reader = Annotated[User, Depends(require("read"))]

@@ -31,6 +31,9 @@ from typing import Any
 
 from hudong.store.workspace import Workspace
 
+from .analytics import PAGE_CONTEXTS, page_context
+from .filters import Filters, cached_choices
+
 log = logging.getLogger("hudong.web.warm")
 
 WARM_LANGS = ("zh", "en")
@@ -44,9 +47,6 @@ def enabled_by_env() -> bool:
 def plan(langs: tuple[str, ...] = WARM_LANGS) -> list[tuple[str, Callable[[Any, Any], Any]]]:
     """(label, compute(state, ws)) in warming order; each fills the same cache entry a request would, computed
     on ``ws`` (the warming's workspace on its own cursor)."""
-    from .analytics import PAGE_CONTEXTS, page_context
-    from .filters import Filters, cached_choices
-
     items: list[tuple[str, Callable[[Any, Any], Any]]] = [
         ("scorecard", lambda st, ws: st.scorecard(ws)),
         ("filter-choices", lambda st, ws: cached_choices(st, ws)),

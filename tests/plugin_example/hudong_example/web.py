@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 
 from hudong import analyses
-from hudong.web.app import state_of
+from hudong.web.state import state_of
 
 router = APIRouter()
 
