@@ -144,3 +144,18 @@ def test_a_connector_declares_only_what_its_platform_allows():
     c = ReadOnly("ro", {}, Secrets(Path("."), "ro"), Path("."))
     with pytest.raises(HudongError, match="cannot reply: it implements read_posts"):
         c.act("reply", text="hi")
+
+
+def test_sync_status_shows_each_connector(tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    _posts(drop / "a.csv", [("p1", 1)])
+    ws_dir = _workspace(tmp_path, f"""
+        [connectors.drop]
+        type = "folder"
+        path = "{drop}"
+        format = "generic-posts"
+    """)
+    assert hudong("-w", str(ws_dir), "sync").returncode == 0
+    r = hudong("-w", str(ws_dir), "sync", "--status")
+    assert r.returncode == 0 and "drop" in r.stdout and "folder" in r.stdout and "last run" in r.stdout, r.stdout

@@ -417,12 +417,17 @@ def quarantine(ctx: click.Context, batch: str | None, limit: int) -> None:
 
 @cli.command()
 @click.argument("name", required=False)
+@click.option("--status", is_flag=True, help="Show each connector's state (as `hudong connectors`) instead.")
 @click.pass_context
-def sync(ctx: click.Context, name: str | None) -> None:
+def sync(ctx: click.Context, name: str | None, status: bool) -> None:
     """Run the connectors of hudong.toml ([connectors.NAME]) once, or only NAME: each imports what is new since
-    its last run (docs/connectors.md)."""
+    its last run and scores its texts (docs/connectors.md). While `hudong serve` holds the workspace this runs in
+    the server, which also syncs on its own every [sync] every_minutes."""
     from hudong import connectors
 
+    if status:
+        ctx.invoke(connectors_cmd)
+        return
     ws = _open(ctx)
     try:
         results = connectors.sync(ws, name)

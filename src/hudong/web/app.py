@@ -23,7 +23,7 @@ from hudong.inbox import items as inbox
 from hudong.inbox import labels, replies
 from hudong.store.workspace import Workspace
 
-from . import analytics, api, auth, inbox_pages, pages, sessions, uploads
+from . import analytics, api, auth, inbox_pages, pages, sessions, sync, uploads
 from . import warm as W
 from .pages import render_error
 from .state import (  # noqa: F401 - the names callers import from here (create_app's module)
@@ -118,6 +118,7 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     ws = Workspace.open(Path(ws_dir))
     auth.ensure_tables(ws.con)  # users, sessions, sign-in throttling, security events
     sessions.Settings.of(ws)  # a bad [web] setting stops the start, not the first sign-in
+    sync.interval_seconds(ws)  # so does a bad [sync] every_minutes
     inbox.ensure_tables(ws.con)
 
     labels.ensure_tables(ws.con)
@@ -130,9 +131,11 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
         stop = None
         if (W.enabled_by_env() if warm is None else warm) and st.cache.enabled:
             st.warm_thread, stop = W.start_warming(st)
+        stop_sync = sync.start(st)
         yield
         for fn in st.on_shutdown:
             fn()
+        sync.stop(st, stop_sync, SHUTDOWN_WAIT)
         # Shutdown never waits on the warming: its running query is interrupted; if it is still busy after
         # SHUTDOWN_WAIT (a long step in Python), it closes the workspace itself when it stops (`hudong serve`
         # exits without waiting for it, cli._serve).
@@ -173,6 +176,7 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(analytics.router)
     app.include_router(inbox_pages.router)
     app.include_router(uploads.router)
+    app.include_router(sync.router)
     for ep in plugins.points("hudong.web"):  # plugin pages: under /plugins/NAME, signed-in readers only
         router = plugins.load(ep)
         if not isinstance(router, APIRouter):

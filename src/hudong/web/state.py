@@ -95,7 +95,8 @@ class WebState:
     the import jobs. Declared here, all of it: ``__slots__`` refuses an attribute set anywhere else."""
 
     __slots__ = ("ws", "lock", "signer", "fixed_now", "cache", "_version", "_version_at", "warmed", "warm_thread",
-                 "on_shutdown", "warm_con", "close_after_warming", "warm_finished", "import_jobs", "import_lock")
+                 "on_shutdown", "warm_con", "close_after_warming", "warm_finished", "import_jobs", "import_lock",
+                 "sync_thread", "sync_every", "sync_last")
 
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
@@ -113,6 +114,9 @@ class WebState:
         self.warm_finished = False
         self.import_jobs: dict[str, Any] = {}  # upload import jobs by id (web/uploads.py), newest last
         self.import_lock = threading.Lock()  # imports run one at a time
+        self.sync_thread: threading.Thread | None = None  # the connectors' schedule (web/sync.py)
+        self.sync_every: float | None = None  # seconds between its rounds
+        self.sync_last: dict[str, Any] | None = None  # what the last round did
 
     @contextmanager
     def db(self, write: bool = False) -> Iterator[Workspace]:
