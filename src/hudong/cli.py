@@ -448,6 +448,81 @@ def sync(ctx: click.Context, name: str | None, status: bool) -> None:
         ctx.exit(1)
 
 
+@cli.group()
+def outbox() -> None:
+    """Actions sent to the platforms (replies, posts, likes …): list, approve, cancel, send (docs/connectors.md)."""
+
+
+@outbox.command(name="list")
+@click.option("--state", type=click.Choice(["draft", "approved", "sending", "sent", "failed", "unknown", "cancelled"]),
+              help="Only this state.")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def outbox_list(ctx: click.Context, state: str | None, limit: int) -> None:
+    """The outbox, newest first: id, state, connector, action, target, attempts, error."""
+    ws = _open(ctx, read_only=True)
+    try:
+        where, params = (" WHERE state = ?", [state]) if state else ("", [])
+        rows = ws.con.execute("SELECT action_id, state, connector, action, target, attempts, error, created_by "
+                              f"FROM outbox{where} ORDER BY created_at DESC LIMIT ?", [*params, limit]).fetchall()  # fmt: skip
+    finally:
+        ws.close()
+    for a, st, c, act, target, n, err, by in rows:
+        click.echo(f"{a}  {st:<9} {c}:{act} {target or '-'}  attempts={n}  by {by}" + (f"  error: {err}" if err else ""))
+    if not rows:
+        click.echo("the outbox is empty" + (f" ({state})" if state else ""))
+
+
+@outbox.command(name="send")
+@click.pass_context
+def outbox_send(ctx: click.Context) -> None:
+    """Send what is due now (`hudong serve` does this on its own every [sync] round)."""
+    from hudong.connectors import outbox as O
+
+    ws = _open(ctx)
+    try:
+        done = O.send_due(ws)
+    finally:
+        ws.close()
+    for s in done:
+        click.echo(f"{s.action_id}  {s.state}" + (f"  {s.detail}" if s.detail else ""))
+    click.echo(f"{len(done)} action(s) handled")
+    if any(s.state in ("failed", "unknown") for s in done):
+        ctx.exit(1)
+
+
+@outbox.command(name="approve")
+@click.argument("action_id")
+@click.option("--by", required=True, help="Who approves (a web user name, for the audit log).")
+@click.pass_context
+def outbox_approve(ctx: click.Context, action_id: str, by: str) -> None:
+    """Approve a draft: it goes out on the next send."""
+    from hudong.connectors import outbox as O
+
+    ws = _open(ctx)
+    try:
+        O.approve(ws, action_id, by=by, role="admin")  # at the command line: the workspace owner
+    finally:
+        ws.close()
+    click.echo(f"{action_id} approved")
+
+
+@outbox.command(name="cancel")
+@click.argument("action_id")
+@click.option("--by", required=True, help="Who cancels (for the audit log).")
+@click.pass_context
+def outbox_cancel(ctx: click.Context, action_id: str, by: str) -> None:
+    """Withdraw an action that has not gone out."""
+    from hudong.connectors import outbox as O
+
+    ws = _open(ctx)
+    try:
+        O.cancel(ws, action_id, by=by)
+    finally:
+        ws.close()
+    click.echo(f"{action_id} cancelled")
+
+
 @cli.command(name="connectors")
 @click.pass_context
 def connectors_cmd(ctx: click.Context) -> None:

@@ -129,10 +129,32 @@ class Connector(ABC):
     def fetch(self, cursor: str | None) -> Iterator[Batch]:
         """Batches after ``cursor`` (None: from the start), oldest first."""
 
-    def act(self, action: str, **params: Any) -> dict[str, Any]:
-        """Perform ``action`` (a capability such as ``reply`` or ``publish``) on the platform."""
+    # Actions whose ``idempotency_key`` the platform honours (it never makes two of the same key): the outbox may
+    # resend those after a crash; for the others it asks ``confirm`` whether the first attempt went through.
+    idempotent_actions: ClassVar[frozenset[str]] = frozenset()
+
+    def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
+            **params: Any) -> dict[str, Any]:
+        """Perform ``action`` (a capability such as ``reply`` or ``publish``) on the platform; returns what it
+        made: ``{"platform_id": …, "url": …}``. Raise ``Retry`` for a failure worth retrying (rate limit, 5xx,
+        timeout) and ``HudongError`` for one that is not (refused, credentials revoked)."""
         raise HudongError(f"connector {self.name} ({self.kind}) cannot {action}: "
                           f"it implements {', '.join(sorted(self.capabilities)) or 'no actions'}")
+
+    def confirm(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
+                **params: Any) -> dict[str, Any] | None:
+        """Whether an attempt whose outcome is unknown (the process stopped while sending) reached the platform:
+        what it made, or None when it did not. Raise ``HudongError`` when the connector cannot tell."""
+        raise HudongError(f"connector {self.name} ({self.kind}) cannot check whether a {action} went out")
+
+
+class Retry(HudongError):
+    """A failure worth retrying (rate limited, the platform's 5xx, a timeout); ``after``: seconds the platform
+    asked to wait (Retry-After), if it said."""
+
+    def __init__(self, message: str, after: float | None = None):
+        super().__init__(message)
+        self.after = after
 
 
 @dataclass

@@ -64,6 +64,8 @@ POLICY: dict[str, str] = {
     "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
     "security_events": "none: the staff security audit log",
     "connector_state": "none: connector cursors (file names, positions; no person)",
+    "outbox": "replies to their messages: text blanked, target nulled (who sent what when stays)",
+    "outbox_events": "none: the outbox's audit log (states, staff, platform errors)",
 }
 
 
@@ -177,6 +179,9 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
         if "inbox_actions" in present:
             step.update("inbox_actions", "note = NULL", f"note IS NOT NULL AND action <> 'label' "
                         f"AND (platform, interaction_id) IN ({act_keys})", args, derived=True)
+        if "outbox" in present:
+            step.update("outbox", "text = NULL, target = NULL", "(text IS NOT NULL OR target IS NOT NULL) AND item IN "
+                        f"(SELECT platform || ':' || interaction_id FROM ({act_keys}))", args, derived=True)
         step.delete("posts", f"author_id IN ({marks}){plat[0]}", args)
         step.delete("interactions", f"actor_id IN ({marks}){plat[0]}", args)
         step.update("interactions", "target_user_id = NULL", f"target_user_id IN ({marks}){plat[0]}", args)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -517,6 +517,57 @@ CONNECTOR_STATE = _table(
     APP_TABLES,
 )
 
+OUTBOX = _table(
+    Table(
+        "outbox",
+        "Every action hudong takes on a platform (reply, post, like …): a row first, then sent by the outbox worker",
+        "发往平台的每个操作(回复、发帖、点赞等)：先记录为一行，再由发件箱发送",
+        (
+            _c("action_id", "VARCHAR", "Action id (also its idempotency key)", "操作ID(幂等键)", nullable=False),
+            _c("connector", "VARCHAR", "Connector that performs it ([connectors.NAME])", "连接器", nullable=False),
+            PLATFORM,
+            _c("action", "VARCHAR", "What to do: a platform capability (reply, publish, like, …)", "操作",
+               nullable=False, enum=tuple(c for c in P.CAPABILITIES if not c.startswith("read_"))),
+            _c("target", "VARCHAR", "What it acts on: the platform's id of the message/post/account", "目标"),
+            _c("text", "VARCHAR", "The text it sends", "正文"),
+            _c("payload", "VARCHAR", "Further parameters (JSON: images, visibility …)", "其他参数(JSON)"),
+            _c("item", "VARCHAR", "Inbox item it answers (platform:interaction_id), if any", "收件箱条目"),
+            _c("state", "VARCHAR", "draft, approved, sending, sent, failed, unknown, cancelled", "状态",
+               nullable=False, enum=("draft", "approved", "sending", "sent", "failed", "unknown", "cancelled")),
+            _c("attempts", "BIGINT", "Send attempts so far", "已尝试次数", nullable=False),
+            _c("next_attempt", "TIMESTAMP", "Not sent before (retries back off)", "下次尝试时间"),
+            _c("error", "VARCHAR", "The platform's last error", "最近错误"),
+            _c("platform_id", "VARCHAR", "Id of what the platform made (the reply, the post)", "平台返回ID"),
+            _c("url", "VARCHAR", "Link to it on the platform", "链接"),
+            _c("created_by", "VARCHAR", "Who queued it", "创建人", nullable=False),
+            _c("created_at", "TIMESTAMP", "When it was queued", "创建时间", nullable=False),
+            _c("approved_by", "VARCHAR", "Who approved it", "批准人"),
+            _c("sent_at", "TIMESTAMP", "When the platform accepted it", "发送时间"),
+        ),
+        key=("action_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+OUTBOX_EVENTS = _table(
+    Table(
+        "outbox_events",
+        "The outbox's audit log: every change of every action (queued, approved, sending, sent, failed …)",
+        "发件箱审计日志：每个操作的每次状态变化",
+        (
+            _c("action_id", "VARCHAR", "Action", "操作ID", nullable=False),
+            _c("event", "VARCHAR", "What happened", "事件", nullable=False),
+            _c("actor", "VARCHAR", "Who (a user, or the worker)", "执行者", nullable=False),
+            _c("detail", "VARCHAR", "The error, the platform id …", "详情"),
+            _c("happened_at", "TIMESTAMP", "When", "时间", nullable=False),
+        ),
+        key=(),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 INBOX_ACTIONS = _table(
     Table(
         "inbox_actions",
@@ -715,4 +766,6 @@ MIGRATIONS: list[Migration] = [
         ddl(CONTACTS),
     ]),
     Migration(5, "connector_state: cursors of the connectors (issue #13)", [ddl(CONNECTOR_STATE)]),
+    Migration(6, "outbox and its audit log: actions sent to the platforms (issue #14)",
+              [ddl(OUTBOX), ddl(OUTBOX_EVENTS)]),
 ]

@@ -1,5 +1,5 @@
 """Connectors kept in sync by the server: while `hudong serve` holds the workspace, it runs every connector of
-hudong.toml every ``[sync] every_minutes`` (one process owns the DuckDB file; `hudong sync` sent to a running
+hudong.toml, then sends what the outbox holds due (``hudong.connectors.outbox``), every ``[sync] every_minutes`` (one process owns the DuckDB file; `hudong sync` sent to a running
 server runs there too, through ``cli_remote``).
 
 Each round runs ``hudong.connectors.sync`` on a DuckDB cursor of its own, one import at a time with the uploads
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 
 from hudong import connectors
+from hudong.connectors import outbox
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
@@ -44,13 +45,16 @@ def run_round(st: WebState) -> list[Any]:
         with st.lock:
             cursor = st.ws.con.cursor()
         try:
-            results = connectors.sync(Workspace(st.ws.path, cursor, st.ws.config))
+            own = Workspace(st.ws.path, cursor, st.ws.config)
+            results = connectors.sync(own)
+            sent = outbox.send_due(own)  # what operators queued: replies, posts …
         finally:
             cursor.close()
             st.data_changed()  # the next request re-reads the data version: what came in shows at once
     st.sync_last = {"at": dt.datetime.now().isoformat(timespec="seconds"),
                     "results": [{"name": r.name, "batches": r.batches, "rows_read": r.rows_read, "stored": r.stored,
-                                 "error": r.error, "scored": r.scored} for r in results]}  # fmt: skip
+                                 "error": r.error, "scored": r.scored} for r in results],
+                    "outbox": [{"action_id": s.action_id, "state": s.state} for s in sent]}  # fmt: skip
     return results
 
 
