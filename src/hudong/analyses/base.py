@@ -17,6 +17,7 @@ parameters and frames out. The CLI, the web app and the report call the same ana
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import types
 import typing
 from collections.abc import Callable
@@ -134,9 +135,15 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
     return register
 
 
+BUILT_IN = ("alerts", "bursts", "cascades", "communities", "coordination", "forecast", "koc", "mentions", "nps",
+            "sentiment", "topics")  # modules of this package that register analyses
+
+
 def registry() -> dict[str, Analysis]:
-    """Every analysis: hudong's own and those plugins add (entry point group ``hudong.analyses``, which also
-    holds the scorecard and the inbox queue: they live in layers above this one)."""
+    """Every analysis: hudong's own (its modules imported on first use) and those plugins add (entry point group
+    ``hudong.analyses``, which also holds the scorecard and the inbox queue: they live in layers above this)."""
+    for module in BUILT_IN:
+        importlib.import_module(f"hudong.analyses.{module}")
     plugins.import_modules("hudong.analyses")
     return REGISTRY
 
