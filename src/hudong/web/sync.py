@@ -106,7 +106,7 @@ def api_connectors(request: Request, user: Importer) -> dict[str, Any]:
 
 
 @router.post("/api/connectors/sync", tags=["api"], summary="Run every connector once now",
-             responses=errors(400, 401, 403))  # fmt: skip
+             responses=errors(400, 401, 403, 422))  # fmt: skip
 def api_sync_now(request: Request, user: Importer, x_csrf_token: Annotated[str | None, Header()] = None
                  ) -> dict[str, Any]:  # fmt: skip
     check_csrf(request, x_csrf_token)
