@@ -143,7 +143,7 @@ def test_a_connector_declares_only_what_its_platform_allows():
 
     c = ReadOnly("ro", {}, Secrets(Path("."), "ro"), Path("."))
     with pytest.raises(HudongError, match="cannot reply: it implements read_posts"):
-        c.act("reply", text="hi")
+        c.act("reply", idempotency_key="k1", text="hi")
 
 
 def test_sync_status_shows_each_connector(tmp_path):
