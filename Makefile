@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.hudong-installed
 
-.PHONY: setup sysdeps demo test lint bench docs clean
+.PHONY: setup sysdeps atnet demo test lint bench docs clean
 
 setup: $(STAMP) sysdeps
 
@@ -24,7 +24,13 @@ sysdeps:
 demo: setup
 	$(BIN)/hudong demo --force
 
-test: setup
+# The local AT Protocol network the Bluesky connector is tested against (tests/atnet/README.md).
+atnet: tests/atnet/node_modules/.installed
+
+tests/atnet/node_modules/.installed: tests/atnet/package-lock.json
+	@bash tests/atnet/install.sh
+
+test: setup atnet
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q

@@ -4,6 +4,7 @@ A connector added by a plugin: tests/test_plugins.py."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -159,3 +160,10 @@ def test_sync_status_shows_each_connector(tmp_path):
     assert hudong("-w", str(ws_dir), "sync").returncode == 0
     r = hudong("-w", str(ws_dir), "sync", "--status")
     assert r.returncode == 0 and "drop" in r.stdout and "folder" in r.stdout and "last run" in r.stdout, r.stdout
+    assert re.search(r"data \d+ s old", r.stdout), r.stdout  # the lag: how old the newest synced data may be
+    with Workspace.open(ws_dir) as ws:  # paused for refused credentials: said, and not checked against the platform
+        ws.con.execute("UPDATE connector_state SET paused = 'the platform refused the token' WHERE name = 'drop'")
+    r = hudong("-w", str(ws_dir), "sync", "--status")
+    assert "PAUSED until `hudong connect drop`: the platform refused the token" in r.stdout, r.stdout
+    r = hudong("-w", str(ws_dir), "sync")
+    assert r.returncode == 1 and "paused: the platform refused the token" in r.stdout, r.stdout

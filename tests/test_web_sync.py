@@ -13,6 +13,7 @@ from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 from hudong.web import auth
 from hudong.web.app import create_app
+from test_web_app import csrf_in, login
 
 POSTS = "platform,post_id,author_id,created_at,text\n"
 
@@ -74,3 +75,28 @@ def test_sync_now_and_a_bad_schedule(tmp_path):
     bad, _ = _workspace(tmp_path / "bad", '"often"')
     with pytest.raises(HudongError, match=r"\[sync\] every_minutes must be a positive number"):
         create_app(bad, warm=False)
+
+
+def test_the_connectors_page_shows_state_lag_and_a_paused_connector_and_syncs_now(tmp_path):
+    ws_dir, drop = _workspace(tmp_path, "0")
+    with open(ws_dir / "hudong.toml", "a", encoding="utf-8") as f:
+        f.write('\n[connectors.bsky]\ntype = "bluesky"\nhandle = "acme.test"\n')
+    (drop / "a.csv").write_text(POSTS + "weibo,p1,u1,2024-06-01 12:00:00,hi\n", encoding="utf-8")
+    app = create_app(ws_dir, warm=False)
+    con = app.state.web.ws.con
+    con.execute("INSERT INTO connector_state (name, kind, paused, last_error, batches, rows_read) VALUES "
+                "('bsky', 'bluesky', 'Bluesky refused the app password', 'Bluesky refused the app password', 0, 0)")
+    auth.add_user(con, "ana", "analyst", "a long password 1")
+    auth.add_user(con, "rui", "responder", "a long password 2")
+    assert login(app, "rui", "a long password 2").get("/connectors").status_code == 403  # importers only
+    with login(app, "ana", "a long password 1") as c:
+        page = c.get("/connectors?lang=zh")
+        assert page.status_code == 200 and "已暂停" in page.text and "hudong connect bsky" in page.text
+        assert "从未" in page.text  # the drop folder never ran
+        assert c.post("/connectors/sync", data={"csrf": "wrong"}).status_code == 403
+        done = c.post("/connectors/sync", data={"csrf": csrf_in(page.text)})
+        assert done.status_code == 200, done.text
+        row = done.text.split('data-name="drop"', 1)[1].split("</tr>", 1)[0]
+        assert " s</td>" in row and ">1</td>" in row  # synced seconds ago: lag in seconds, one row read
+    with Workspace.open(ws_dir) as ws:
+        assert ws.count("posts") == 1

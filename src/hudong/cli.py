@@ -10,6 +10,7 @@ are the only function-local imports that cross packages; there is no import cycl
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -199,7 +200,6 @@ def _import_own_accounts(ws, accounts: list[tuple[str, str, str]], brand: str) -
     """Write the accounts as a generic-accounts CSV in the workspace and import it through the normal import path
     (keyed upsert, import history, quarantine); returns the import summary."""
     import csv
-    import datetime as dt
 
     from hudong.ingest import import_file
 
@@ -418,8 +418,10 @@ def quarantine(ctx: click.Context, batch: str | None, limit: int) -> None:
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--status", is_flag=True, help="Show each connector's state (as `hudong connectors`) instead.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="Backfill: fetch from this date (UTC) even where the last run got further.")
 @click.pass_context
-def sync(ctx: click.Context, name: str | None, status: bool) -> None:
+def sync(ctx: click.Context, name: str | None, status: bool, since: dt.datetime | None) -> None:
     """Run the connectors of hudong.toml ([connectors.NAME]) once, or only NAME: each imports what is new since
     its last run and scores its texts (docs/connectors.md). While `hudong serve` holds the workspace this runs in
     the server, which also syncs on its own every [sync] every_minutes."""
@@ -430,7 +432,7 @@ def sync(ctx: click.Context, name: str | None, status: bool) -> None:
         return
     ws = _open(ctx)
     try:
-        results = connectors.sync(ws, name)
+        results = connectors.sync(ws, name, since=since.replace(tzinfo=dt.UTC) if since else None)
     finally:
         ws.close()
     if not results:
@@ -523,6 +525,27 @@ def outbox_cancel(ctx: click.Context, action_id: str, by: str) -> None:
     click.echo(f"{action_id} cancelled")
 
 
+@cli.command()
+@click.argument("name")
+@click.pass_context
+def connect(ctx: click.Context, name: str) -> None:
+    """Check connector NAME's settings and credentials against its platform (a fresh sign-in) and resume it if it
+    was paused for refused credentials. Where to put the secrets: docs/connectors.md."""
+    from hudong import connectors
+
+    ws = _open(ctx)
+    try:
+        settings = connectors.configured(ws).get(name)
+        try:
+            checked = connectors.connect(ws, name)
+        except HudongError as e:
+            kind = (settings or {}).get("type", "?")
+            raise click.ClickException(f"{name} ({kind}) is not connected: {e}") from None
+    finally:
+        ws.close()
+    click.echo(f"{name} connected: {checked}")
+
+
 @cli.command(name="connectors")
 @click.pass_context
 def connectors_cmd(ctx: click.Context) -> None:
@@ -531,18 +554,25 @@ def connectors_cmd(ctx: click.Context) -> None:
 
     ws = _open(ctx, read_only=True)
     try:
-        done = connectors.state(ws)
-        for name, settings in connectors.configured(ws).items():
+        for st in connectors.status(ws):
+            name = st["name"]
+            if st["paused"]:  # not retried against the platform until `hudong connect`
+                click.echo(f"{name:<20} {st['kind'] or '?':<10} PAUSED until `hudong connect {name}`: {st['paused']}")
+                continue
             try:
                 checked = connectors.connector(ws, name).check()
             except HudongError as e:
                 checked = f"not ready: {e}"
-            st = done.get(name) or {}
-            last = f"last run {st['last_run']:%Y-%m-%d %H:%M}" if st.get("last_run") else "never run"
-            err = f"; last error: {st['last_error']}" if st.get("last_error") else ""
-            click.echo(f"{name:<20} {settings.get('type', '?'):<10} {checked}; {last}{err}")
+            last = f"last run {st['last_run']:%Y-%m-%d %H:%M}" if st["last_run"] else "never run"
+            lag = f", data {_ago(st['lag_seconds'])} old" if st["lag_seconds"] is not None else ""
+            err = f"; last error: {st['last_error']}" if st["last_error"] else ""
+            click.echo(f"{name:<20} {st['kind'] or '?':<10} {checked}; {last}{lag}{err}")
     finally:
         ws.close()
+
+
+def _ago(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h"
 
 
 @cli.command()

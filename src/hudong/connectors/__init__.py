@@ -1,6 +1,6 @@
 """Connectors: one module per source (docs/architecture.md "Add a connector"); ``sync`` runs them.
 
-Built in: ``folder`` (a drop folder of exports). Plugins add more through the entry point group
+Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server). Plugins add more through the entry point group
 ``hudong.connectors`` (name → a ``Connector`` subclass).
 """
 
@@ -12,12 +12,13 @@ from typing import Any
 
 from hudong import plugins
 from hudong.analyses.scoring import score_workspace, texts_changed
-from hudong.connectors.base import Batch, Connector, Secret, Secrets, SyncResult
+from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry, Secret, Secrets, SyncResult
+from hudong.connectors.bluesky import BlueskyConnector
 from hudong.connectors.folder import FolderConnector
 from hudong.errors import HudongError
 from hudong.ingest import import_file
 
-BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector,)}
+BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 
@@ -61,31 +62,73 @@ def state(ws: Any) -> dict[str, dict[str, Any]]:
     return {r[0]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
 
 
-def _save(ws: Any, res: SyncResult, ok: bool) -> None:
+def status(ws: Any) -> list[dict[str, Any]]:
+    """One row per configured connector for the status views (`hudong sync --status`, /connectors, the API): its
+    type, last run, last success, ``lag_seconds`` (now − last success: how old the newest synced data may be),
+    totals, the last error, and why it is paused (None: running)."""
+    done, now = state(ws), dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for name, settings in configured(ws).items():
+        s = done.get(name) or {}
+        rows.append({"name": name, "kind": settings.get("type") or s.get("kind"), "cursor": s.get("cursor"),
+                     "last_run": s.get("last_run"), "last_ok": s.get("last_ok"), "last_error": s.get("last_error"),
+                     "batches": s.get("batches") or 0, "rows_read": s.get("rows_read") or 0, "paused": s.get("paused"),
+                     "lag_seconds": round((now - s["last_ok"]).total_seconds()) if s.get("last_ok") else None})  # fmt: skip
+    return rows
+
+
+def _save(ws: Any, res: SyncResult, ok: bool, paused: str | None = None) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ws.con.execute(
-        "INSERT INTO connector_state AS s VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+        "INSERT INTO connector_state AS s VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
         "kind = excluded.kind, cursor = coalesce(excluded.cursor, s.cursor), last_run = excluded.last_run, "
         "last_ok = coalesce(excluded.last_ok, s.last_ok), last_error = excluded.last_error, "
-        "batches = s.batches + excluded.batches, rows_read = s.rows_read + excluded.rows_read",
-        [res.name, res.kind, res.cursor, now, now if ok else None, res.error, res.batches, res.rows_read],
+        "batches = s.batches + excluded.batches, rows_read = s.rows_read + excluded.rows_read, "
+        "paused = excluded.paused",
+        [res.name, res.kind, res.cursor, now, now if ok else None, res.error, res.batches, res.rows_read, paused],
     )
 
 
-def sync(ws: Any, name: str | None = None, *, score: bool = True) -> list[SyncResult]:
-    """Run every configured connector (or ``name``) once: fetch after its stored cursor, import each batch, store the
-    cursor after each committed batch, then (``score``) score the texts its batches brought, as every import does
-    (``hudong.analyses.scoring``). A failing connector records its error and the others still run."""
+def connect(ws: Any, name: str) -> str:
+    """Check ``name``'s configuration and credentials against the platform (``Connector.check``) and, when they
+    work, resume a connector paused for refused credentials. Returns what was checked."""
+    c = connector(ws, name)
+    c.reset()  # forget a saved session: the credentials themselves are checked
+    checked = c.check()  # raises with the platform's reason
+    ws.con.execute("UPDATE connector_state SET paused = NULL, last_error = NULL WHERE name = ?", [name])
+    return checked
+
+
+def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.datetime | None = None,
+         ) -> list[SyncResult]:
+    """Run every configured connector (or ``name``) once: fetch after its stored cursor (or from ``since``: a
+    backfill), import each batch, store the cursor after each committed batch, then (``score``) score the texts its
+    batches brought, as every import does (``hudong.analyses.scoring``). A failing connector records its error and
+    the others still run; one whose credentials were refused is paused (not retried) until ``connect`` succeeds."""
     names = [name] if name else list(configured(ws))
     results = []
     for n in names:
         c = connector(ws, n)
-        cursor = (state(ws).get(n) or {}).get("cursor")
+        c.since = since
+        st = state(ws).get(n) or {}
+        cursor = st.get("cursor")
         res = SyncResult(n, c.kind, cursor=cursor, started=dt.datetime.now(), labels=[])
+        if st.get("paused"):
+            res.error = f"paused: {st['paused']} (run `hudong connect {n}` once the credentials are fixed)"
+            results.append(res)
+            continue
         changed = False
         try:
             for batch in c.fetch(cursor):
-                s = import_file(ws, batch.path, batch.format)
+                if batch.path is None:  # nothing to import: only the cursor moves
+                    res.cursor = batch.cursor
+                    _save(ws, SyncResult(n, c.kind, cursor=batch.cursor), ok=True)
+                    continue
+                try:
+                    s = import_file(ws, batch.path, batch.format)
+                finally:
+                    if batch.temporary:
+                        Path(batch.path).unlink(missing_ok=True)
                 changed = changed or texts_changed(s)
                 res.batches += 1
                 res.rows_read += s.rows_read
@@ -95,6 +138,9 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True) -> list[SyncRe
                 res.cursor = batch.cursor
                 res.labels.append(batch.label or str(batch.path))
                 _save(ws, SyncResult(n, c.kind, batches=1, rows_read=s.rows_read, cursor=batch.cursor), ok=True)
+        except CredentialsRefused as e:
+            res.error = str(e)
+            _save(ws, SyncResult(n, c.kind, error=res.error), ok=False, paused=str(e))
         except HudongError as e:
             res.error = str(e)
             _save(ws, SyncResult(n, c.kind, error=res.error), ok=False)
@@ -110,6 +156,6 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True) -> list[SyncRe
 
 
 __all__ = [
-    "BUILT_IN", "Batch", "Connector", "FolderConnector", "Secret", "Secrets", "SyncResult", "configured",
-    "connector", "kinds", "state", "sync",
+    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "Retry", "Secret",
+    "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
 ]  # fmt: skip

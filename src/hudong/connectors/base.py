@@ -85,10 +85,11 @@ class Secrets:
 class Batch:
     """What ``fetch`` yields: a file to import with the mapping ``format``, and the cursor to store once it is in."""
 
-    path: Path
+    path: Path | None  # None: nothing new, only the cursor moves
     format: str
     cursor: str
     label: str = ""  # shown in the sync summary (a file name, a time range …)
+    temporary: bool = False  # written by the connector for this import: deleted once imported (it holds raw ids)
 
 
 class Connector(ABC):
@@ -100,6 +101,15 @@ class Connector(ABC):
 
     def __init__(self, name: str, settings: Mapping[str, Any], secrets: Secrets, workspace_dir: Path):
         self.name, self.settings, self.secrets, self.workspace_dir = name, dict(settings), secrets, Path(workspace_dir)
+        # Backfill bound set by `hudong sync --since`: fetch from this time even when the cursor is later.
+        self.since: dt.datetime | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        """WORKSPACE/connectors/NAME: the connector's own files (batches being imported, a saved session)."""
+        d = self.workspace_dir / "connectors" / self.name
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return d
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -125,6 +135,10 @@ class Connector(ABC):
         """Check the configuration and credentials without fetching; a short description of what was checked."""
         return "ok"
 
+    def reset(self) -> None:
+        """Forget what the connector saved between runs about its sign-in (a session token), before ``connect``."""
+        return None
+
     @abstractmethod
     def fetch(self, cursor: str | None) -> Iterator[Batch]:
         """Batches after ``cursor`` (None: from the start), oldest first."""
@@ -146,6 +160,11 @@ class Connector(ABC):
         """Whether an attempt whose outcome is unknown (the process stopped while sending) reached the platform:
         what it made, or None when it did not. Raise ``HudongError`` when the connector cannot tell."""
         raise HudongError(f"connector {self.name} ({self.kind}) cannot check whether a {action} went out")
+
+
+class CredentialsRefused(HudongError):
+    """The platform refused the account's credentials (expired, revoked, wrong): syncing this connector stops
+    (``connector_state.paused``) until ``hudong connect NAME`` checks new credentials; retrying cannot help."""
 
 
 class Retry(HudongError):

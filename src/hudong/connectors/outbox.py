@@ -154,7 +154,9 @@ class Sent:
 
 def _params(row: dict[str, Any]) -> dict[str, Any]:
     extra = json.loads(row["payload"]) if row["payload"] else {}
-    return {"idempotency_key": row["action_id"], "target": row["target"], "text": row["text"], **extra}
+    # queued_at: a stable time of the action, for platforms whose record keys are time-based (Bluesky TIDs).
+    return {"idempotency_key": row["action_id"], "target": row["target"], "text": row["text"],
+            "queued_at": row["created_at"].isoformat() if row.get("created_at") else None, **extra}
 
 
 def _recover(ws: Any, c: Connector, row: dict[str, Any]) -> Sent | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -510,6 +510,8 @@ CONNECTOR_STATE = _table(
             _c("last_error", "VARCHAR", "The last run's error, if any", "最近错误"),
             _c("batches", "BIGINT", "Batches imported so far", "已导入批次", nullable=False),
             _c("rows_read", "BIGINT", "Rows read so far", "已读取行数", nullable=False),
+            _c("paused", "VARCHAR", "Why syncing stopped until someone acts (credentials refused); null: running",
+               "暂停原因(凭据被拒,需人工处理);空:正常运行"),
         ),
         key=("name",),
         provenance=False,
@@ -768,4 +770,6 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "connector_state: cursors of the connectors (issue #13)", [ddl(CONNECTOR_STATE)]),
     Migration(6, "outbox and its audit log: actions sent to the platforms (issue #14)",
               [ddl(OUTBOX), ddl(OUTBOX_EVENTS)]),
+    Migration(7, "connector_state.paused: a connector whose credentials were refused stops retrying (issue #14)",
+              ["ALTER TABLE connector_state ADD COLUMN IF NOT EXISTS paused VARCHAR"]),
 ]

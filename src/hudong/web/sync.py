@@ -14,7 +14,8 @@ import logging
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Form, Header, Request
+from fastapi.responses import RedirectResponse, Response
 
 from hudong import connectors
 from hudong.connectors import outbox
@@ -22,9 +23,27 @@ from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
 from .auth import User
+from .pages import TEXT, render
 from .state import WebState, check_csrf, errors, require, state_of
 
 log = logging.getLogger("hudong.web.sync")
+TEXT.update({
+    "connectors": ("平台连接", "Connectors"),
+    "connector_type": ("类型", "Type"),
+    "last_ok": ("最近成功", "Last success"),
+    "lag": ("数据延迟", "Lag"),
+    "batches": ("批次", "Batches"),
+    "paused": ("已暂停", "Paused"),
+    "paused_hint": ("凭证被平台拒绝：更新凭证后运行 hudong connect {name}",
+                    "the platform refused the credentials: set new ones, then run hudong connect {name}"),
+    "never": ("从未", "never"),
+    "sync_now": ("立即同步", "Sync now"),
+    "sync_every": ("服务器每 {minutes} 分钟同步一次", "The server syncs every {minutes} minutes"),
+    "sync_on_demand": ("未设置定时同步（hudong.toml [sync] every_minutes）",
+                       "No schedule: sync on demand ([sync] every_minutes in hudong.toml)"),
+    "no_connectors": ("尚未配置连接：见 docs/connectors.md", "No connectors configured: see docs/connectors.md"),
+    "last_round": ("最近一轮", "Last round"),
+})  # fmt: skip
 router = APIRouter()
 Importer = Annotated[User, Depends(require("upload"))]  # who may import may see and run the connectors
 
@@ -91,18 +110,28 @@ def stop(st: WebState, event: threading.Event | None, wait: float) -> None:
 def api_connectors(request: Request, user: Importer) -> dict[str, Any]:
     st = state_of(request)
     with st.db() as ws:
-        state = connectors.state(ws)
-        names = list(connectors.configured(ws))
-    rows = []
-    for name in names:
-        s = state.get(name) or {}
-        rows.append({"name": name, "kind": s.get("kind"), "cursor": s.get("cursor"),
-                     "last_run": s["last_run"].isoformat() if s.get("last_run") else None,
-                     "last_ok": s["last_ok"].isoformat() if s.get("last_ok") else None,
-                     "last_error": s.get("last_error"), "batches": s.get("batches", 0),
-                     "rows_read": s.get("rows_read", 0)})  # fmt: skip
+        rows = connectors.status(ws)
+    for r in rows:
+        r["last_run"] = r["last_run"].isoformat() if r["last_run"] else None
+        r["last_ok"] = r["last_ok"].isoformat() if r["last_ok"] else None
     return {"connectors": rows, "every_minutes": st.sync_every / 60 if st.sync_every else None,
             "last_round": st.sync_last}
+
+
+@router.get("/connectors", include_in_schema=False)
+def connectors_page(request: Request, user: Importer) -> Response:
+    st = state_of(request)
+    with st.db() as ws:
+        rows = connectors.status(ws)
+    return render(request, "connectors.html", user=user, connectors=rows, last_round=st.sync_last,
+                  every_minutes=st.sync_every / 60 if st.sync_every else None)
+
+
+@router.post("/connectors/sync", include_in_schema=False)
+def sync_form(request: Request, user: Importer, csrf: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf)
+    run_round(state_of(request))
+    return RedirectResponse("/connectors", status_code=303)
 
 
 @router.post("/api/connectors/sync", tags=["api"], summary="Run every connector once now",
