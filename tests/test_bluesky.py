@@ -321,3 +321,70 @@ def test_connect_and_sync_from_the_cli(net, tmp_path):
     out = runner.invoke(cli, ["--workspace", str(tmp_path / "ws"), "sync", "--since", "2026-01-01"])
     assert out.exit_code == 0 and "bsky (bluesky)" in out.output and "profile" in out.output, out.output
     assert "app_password" not in out.output and "pw-" not in out.output
+
+
+def test_a_reply_sent_from_the_web_inbox_goes_out_threaded_and_conflicts_are_refused(net, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from hudong.web import auth
+    from hudong.web.app import create_app
+    from hudong.web.sync import run_round
+    from test_web_app import csrf_in, login
+
+    brand, fan = Person(net, "brand"), Person(net, "fan")
+    ws = brand_workspace(tmp_path, net, brand)
+    post = brand.post("Our winter menu is out")
+    question = fan.post("Do you deliver to Chengdu?", reply_to=post)
+    doomed = fan.post("and to Lhasa?", reply_to=question)
+    settle(brand, 2)
+    assert connectors.sync(ws)[0].error is None
+    ws.close()
+
+    app = create_app(tmp_path / "ws", warm=False)
+    try:
+        con = app.state.web.ws.con
+        pw = "a long password 1"
+        auth.add_user(con, "rui", "responder", pw)
+        auth.add_user(con, "mei", "responder", pw)
+        rui = login(app, "rui", pw)
+        page = rui.get("/inbox?lang=en")
+        assert page.text.count('class="act-send"') == 1  # the open turn: the fan's latest message
+        item = f"bluesky:{doomed['uri']}"
+        assert f'data-id="{item}"' in page.text
+
+        # The fan deletes the message before the answer goes out: refused with the platform's reason.
+        httpx.post(f"{net.pds}/xrpc/com.atproto.repo.deleteRecord", headers={"authorization": f"Bearer {fan.token}"},
+                   json={"repo": fan.did, "collection": "app.bsky.feed.post", "rkey": doomed["uri"].rsplit("/", 1)[1]})
+        wait_for(lambda: not brand.get("app.bsky.feed.getPosts", uris=[doomed["uri"]])["posts"])
+        r = rui.post("/inbox/send", data={"item": item, "text": "Not yet!", "csrf": csrf_in(page.text)})
+        assert r.status_code == 400 and "was deleted on Bluesky" in r.text, r.text
+
+        # The reply to the question goes out from the inbox, threaded under it, and closes the item.
+        item = f"bluesky:{question['uri']}"
+        r = rui.post("/inbox/send", data={"item": item, "text": "Yes, within two days!", "csrf": csrf_in(page.text),
+                                          "back": "/inbox?lang=en"})
+        assert r.status_code == 200 and "reply sent on the platform" in r.text, r.text
+        replies = wait_for(lambda: brand.get("app.bsky.feed.getPostThread", uri=question["uri"])["thread"]
+                           .get("replies"))
+        assert [x["post"]["record"]["text"] for x in replies] == ["Yes, within two days!"]
+        assert replies[0]["post"]["record"]["reply"]["root"]["uri"] == post["uri"]
+        history = rui.get(f"/api/inbox/{item}/history").json()
+        assert history[-1]["action"] == "replied" and "bsky.app/profile/" in history[-1]["note"]
+
+        # A colleague answering the same message is told who already did (and may insist).
+        token = auth.new_token(con, "mei")
+        r = TestClient(app).post(f"/api/inbox/{item}/reply", json={"text": "Hi!"},
+                                 headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 400 and "rui already answered" in r.json()["error"], r.text
+
+        # The server's next round brings the reply back: the staff reply stops the response clock.
+        wait_for(lambda: any(i["post"]["record"]["text"] == "Yes, within two days!" for i in brand.get(
+            "app.bsky.feed.getAuthorFeed", actor=brand.did, filter="posts_with_replies")["feed"]))
+        assert run_round(app.state.web)[0].error is None
+        with app.state.web.db() as w:
+            (rate,) = compute(w, "response_rate").to_pylist()
+            assert (rate["answered"], rate["turns"]) == (1, 1)
+            assert w.con.execute("SELECT state, created_by FROM outbox ORDER BY created_at").fetchall() == [
+                ("failed", "rui"), ("sent", "rui")]
+    finally:
+        app.state.web.ws.close()

@@ -238,3 +238,44 @@ def test_the_cli_lists_approves_and_sends(ws):
     assert r.exit_code == 0 and f"{a}  sent" in r.output, r.output
     with Workspace.open(path) as again:
         assert O.get(again, a)["state"] == "sent" and len(ledger(again)) == 1
+
+
+def test_a_reply_from_the_inbox_goes_out_through_the_connector_of_its_platform(ws, tmp_path):
+    from hudong.inbox import sending
+    from hudong.inbox.items import history
+    from hudong.ingest import import_file
+
+    w = ws('[connectors.toots]\ntype = "ledger"\nplan = ["ok", "retry", "refuse"]\n\n'
+           '[outbox]\napproval = ["responder"]\n')
+    csv = tmp_path / "in.csv"
+    csv.write_text("platform,interaction_id,type,actor_id,target_post_id,created_at,text,is_inbound\n"
+                   "mastodon,m1,comment,u1,p1,2026-12-01 10:00:00,any oat milk?,true\n"
+                   "mastodon,m2,comment,u2,p1,2026-12-01 10:05:00,and soy?,true\n"
+                   "mastodon,m3,comment,u3,p1,2026-12-01 10:06:00,hello?,true\n"
+                   "weibo,w1,comment,u4,p9,2026-12-01 11:00:00,有燕麦奶吗,true\n")
+    import_file(w, csv, "generic-interactions")
+    assert sending.reply_connectors(w) == {"mastodon": "toots"}
+
+    out = sending.send_reply(w, "mastodon:m1", "  Yes, all day!  ", by="ana", role="analyst")
+    assert out["state"] == "sent" and out["connector"] == "toots"
+    assert ledger(w)[-1] | {"key": None} == {"key": None, "id": "s1", "action": "reply", "target": "m1",
+                                             "text": "Yes, all day!"}
+    (last,) = [h for h in history(w, "mastodon:m1") if h["action"] == "replied"]
+    assert "https://example.social/s1" in last["note"] and last["by"] == "ana"
+
+    with pytest.raises(HudongError, match="ana already answered this message"):  # a colleague, same message
+        sending.send_reply(w, "mastodon:m1", "Yes!", by="lee", role="analyst")
+    with pytest.raises(HudongError, match="no connector in hudong.toml replies on weibo"):
+        sending.send_reply(w, "weibo:w1", "有的", by="ana", role="analyst")
+    with pytest.raises(LookupError):
+        sending.send_reply(w, "mastodon:nope", "hi", by="ana", role="analyst")
+
+    draft = sending.send_reply(w, "mastodon:m2", "Soy too.", by="rui", role="responder")  # needs an approver
+    assert draft["state"] == "draft" and len(ledger(w)) == 1
+    with pytest.raises(HudongError, match="rui already answered"):
+        sending.send_reply(w, "mastodon:m2", "Soy too!", by="ana", role="analyst")
+
+    busy = sending.send_reply(w, "mastodon:m3", "Hello!", by="ana", role="analyst")  # the platform: 503
+    assert busy["state"] == "retry" and O.get(w, busy["action_id"])["next_attempt"] is not None
+    forced = sending.send_reply(w, "mastodon:m3", "Hello again", by="lee", role="analyst", force=True)
+    assert forced["state"] == "failed" and "duplicate" in forced["error"]  # the platform's reason is kept

@@ -1,6 +1,7 @@
 """Connectors: one module per source (docs/architecture.md "Add a connector"); ``sync`` runs them.
 
-Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server). Plugins add more through the entry point group
+Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server),
+``mastodon`` (an account on a Mastodon server). Plugins add more through the entry point group
 ``hudong.connectors`` (name → a ``Connector`` subclass).
 """
 
@@ -15,10 +16,11 @@ from hudong.analyses.scoring import score_workspace, texts_changed
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry, Secret, Secrets, SyncResult
 from hudong.connectors.bluesky import BlueskyConnector
 from hudong.connectors.folder import FolderConnector
+from hudong.connectors.mastodon import MastodonConnector
 from hudong.errors import HudongError
 from hudong.ingest import import_file
 
-BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector)}
+BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 
@@ -156,6 +158,6 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.date
 
 
 __all__ = [
-    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "Retry", "Secret",
+    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector", "Retry", "Secret",
     "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
 ]  # fmt: skip

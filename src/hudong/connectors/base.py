@@ -21,6 +21,7 @@ publish …): a connector that cannot raises a clear error naming the capability
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import stat
 import tomllib
@@ -32,6 +33,8 @@ from typing import Any, ClassVar
 
 from hudong.errors import HudongError
 from hudong.platforms import CAPABILITIES, PLATFORMS
+
+LIVE_FORMAT = "live-jsonl"  # the mapping every live connector's JSONL lines go through
 
 SECRETS_FILE = "secrets.toml"
 
@@ -110,6 +113,22 @@ class Connector(ABC):
         d = self.workspace_dir / "connectors" / self.name
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return d
+
+    def lines_batch(self, stream: str, lines: list[dict[str, Any]], cursor: str, label: str) -> Batch:
+        """A batch for the ``live-jsonl`` mapping (ingest/mappings/live-jsonl.toml): one JSON line per API item
+        (flat fields, ``as_*`` flags, the item under ``raw``), each given the connector's platform. The file is
+        written owner-only under ``state_dir/incoming`` and deleted once imported (it holds the raw ids); no
+        lines: only the cursor moves."""
+        if not lines:
+            return Batch(None, LIVE_FORMAT, cursor, label=label)
+        d = self.state_dir / "incoming"
+        d.mkdir(exist_ok=True, mode=0o700)
+        path = d / f"{stream}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}.jsonl"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for line in lines:
+                fh.write(json.dumps({"platform": self.platform, **line}, ensure_ascii=False, default=str) + "\n")
+        return Batch(path, LIVE_FORMAT, cursor, label=label, temporary=True)
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)

@@ -41,9 +41,9 @@ from typing import Any
 
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
+from hudong.connectors.payload import dig, iso, json_object, parse_time
 from hudong.errors import HudongError
 
-FORMAT = "bluesky-live"
 MAX_GRAPHEMES = 300  # app.bsky.feed.post: text maxGraphemes
 _AUTH_ERRORS = {"AuthenticationRequired", "InvalidToken", "AccountTakedown", "AccountDeactivated", "InvalidPassword"}
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -69,7 +69,7 @@ def action_rkey(idempotency_key: str, queued_at: str | dt.datetime | None) -> st
     """The record key of an outbox action: the same key every time the action is (re)sent."""
     h = int(hashlib.sha256(idempotency_key.encode()).hexdigest(), 16)
     if isinstance(queued_at, str):
-        queued_at = _time(queued_at)
+        queued_at = parse_time(queued_at)
     if queued_at is None:  # no queue time: a stable time from the key (2020–2029)
         micros = 1_600_000_000_000_000 + h % 300_000_000_000_000
     else:
@@ -77,27 +77,6 @@ def action_rkey(idempotency_key: str, queued_at: str | dt.datetime | None) -> st
     return tid(micros, h >> 200)
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _get(obj: Any, *path: str | int) -> Any:
-    for p in path:
-        if isinstance(p, int):
-            obj = obj[p] if isinstance(obj, list) and len(obj) > p else None
-        else:
-            obj = obj.get(p) if isinstance(obj, dict) else None
-    return obj
 
 
 def did_of(uri: Any) -> str | None:
@@ -166,7 +145,7 @@ class BlueskyConnector(Connector):
         password = self.secrets.require("app_password")
         r = self.http.request("POST", "/xrpc/com.atproto.server.createSession",
                               json={"identifier": self.handle, "password": str(password)})
-        body = _json(r)
+        body = json_object(r)
         if r.status_code in (400, 401) and (body.get("error") in _AUTH_ERRORS or r.status_code == 401):
             raise CredentialsRefused(f"connector {self.name}: Bluesky refused the app password for @{self.handle} "
                                      f"({body.get('message') or body.get('error')}); create a new app password and "
@@ -199,7 +178,7 @@ class BlueskyConnector(Connector):
         s = self.session()
         r = self.http.request("POST", "/xrpc/com.atproto.server.refreshSession",
                               headers={"authorization": f"Bearer {s.get('refreshJwt')}"})
-        return self._remember(_json(r)) if r.status_code == 200 else self._login()
+        return self._remember(json_object(r)) if r.status_code == 200 else self._login()
 
     def call(self, nsid: str, params: dict[str, Any] | None = None, body: Any = None, *, content: bytes | None = None,
              content_type: str | None = None) -> dict[str, Any]:
@@ -214,7 +193,7 @@ class BlueskyConnector(Connector):
                 r = self.http.request("POST", f"/xrpc/{nsid}", json=body, headers=headers)
             else:
                 r = self.http.request("GET", f"/xrpc/{nsid}", params=params, headers=headers)
-            data = _json(r)
+            data = json_object(r)
             if r.status_code == 200:
                 return data
             err = data.get("error", "")
@@ -249,16 +228,16 @@ class BlueskyConnector(Connector):
         yield self._batch("profile", [self._account_line(profile)], marks, f"@{self.handle}: profile")
 
         def mark(stream: str) -> dt.datetime:
-            t = _time(marks.get(stream))
+            t = parse_time(marks.get(stream))
             return start if self.since or t is None else t
 
         refresh = now - dt.timedelta(days=float(self.setting("refresh_days", 7)))
         lines, newest, seen = [], None, 0
         for item in self._pages("app.bsky.feed.getAuthorFeed", "feed",
                                 {"actor": did, "filter": "posts_with_replies"}, min(mark("feed"), refresh)):
-            post = _get(item, "post") or {}
+            post = dig(item, "post") or {}
             seen += 1
-            if _get(item, "reason") or _get(post, "author", "did") != did:
+            if dig(item, "reason") or dig(post, "author", "did") != did:
                 continue  # a repost by the account, or someone else's post shown in its feed
             lines.append(self._own_line(post, did))
             newest = max(newest or "", str(post.get("indexedAt") or ""))
@@ -281,24 +260,24 @@ class BlueskyConnector(Connector):
         terms = [terms] if isinstance(terms, str) else list(terms)
         marks.setdefault("search", {})
         for term in terms:
-            prev = _time(marks["search"].get(term))
+            prev = parse_time(marks["search"].get(term))
             since = start if self.since or prev is None else prev
             lines, newest = [], None
             for p in self._pages("app.bsky.feed.searchPosts", "posts", {"q": term, "sort": "latest",
-                                                                        "since": _iso(since)}, since):
+                                                                        "since": iso(since)}, since):
                 newest = max(newest or "", str(p.get("indexedAt") or "") if isinstance(p, dict) else "")
-                if did_of(_get(p, "uri")) != did:
+                if did_of(dig(p, "uri")) != did:
                     lines.append(self._ugc_line(p))
             marks["search"][term] = newest or marks["search"].get(term)
             yield self._batch("search", lines, marks, f"search {term!r}: {len(lines)} posts")
 
-        last = _time(marks.get("followers"))
+        last = parse_time(marks.get("followers"))
         every = dt.timedelta(hours=float(self.setting("followers_every_hours", 24)))
         if last is None or now - last >= every:
             lines = []
             for f in self._pages("app.bsky.graph.getFollowers", "followers", {"actor": did}, None):
-                lines.append(self._user(f) | {"as_follow": True, "follower_id": _get(f, "did"), "followee_id": did})
-            marks["followers"] = _iso(now)
+                lines.append(self._user(f) | {"as_follow": True, "follower_id": dig(f, "did"), "followee_id": did})
+            marks["followers"] = iso(now)
             yield self._batch("followers", lines, marks, f"@{self.handle}: {len(lines)} followers")
 
     def _pages(self, nsid: str, key: str, params: dict[str, Any], stop: dt.datetime | None) -> Iterator[Any]:
@@ -312,7 +291,7 @@ class BlueskyConnector(Connector):
             if not isinstance(items, list):
                 raise XrpcError(nsid, 200, "InvalidResponse", f"no list {key!r} in the response")
             for item in items:
-                t = _time(_get(item, "indexedAt") or _get(item, "post", "indexedAt"))
+                t = parse_time(dig(item, "indexedAt") or dig(item, "post", "indexedAt"))
                 if stop is not None and t is not None and t <= stop:
                     return
                 yield item
@@ -321,28 +300,19 @@ class BlueskyConnector(Connector):
                 return
 
     def _batch(self, stream: str, lines: list[dict[str, Any]], marks: dict[str, Any], label: str) -> Batch:
-        if not lines:
-            return Batch(None, FORMAT, json.dumps(marks, sort_keys=True), label=label)
-        d = self.state_dir / "incoming"
-        d.mkdir(exist_ok=True, mode=0o700)
-        path = d / f"{stream}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for line in lines:
-                fh.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
-        return Batch(path, FORMAT, json.dumps(marks, sort_keys=True), label=label, temporary=True)
+        return self.lines_batch(stream, lines, json.dumps(marks, sort_keys=True), label)
 
-    # ---- lines: the flat fields the bluesky-live mapping reads, with the API item kept under "raw" -------------
+    # ---- lines: the flat fields the live-jsonl mapping reads, with the API item kept under "raw" -------------
     def _url(self, uri: Any, handle: Any = None) -> str | None:
         m = re.match(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/]+)$", uri) if isinstance(uri, str) else None
         return f"{self.web}/profile/{handle or m.group(1)}/post/{m.group(2)}" if m else None
 
     def _user(self, author: Any) -> dict[str, Any]:
-        handle = _get(author, "handle")
+        handle = dig(author, "handle")
         # No author object: nothing to store about the person (the item itself is quarantined by its own table).
-        return {"as_user": isinstance(author, dict) or None, "user_id": _get(author, "did"), "user_name": _get(author, "displayName"),
-                "user_followers": _get(author, "followersCount"), "user_following": _get(author, "followsCount"),
-                "user_posts": _get(author, "postsCount"), "user_description": _get(author, "description"),
+        return {"as_user": isinstance(author, dict) or None, "user_id": dig(author, "did"), "user_name": dig(author, "displayName"),
+                "user_followers": dig(author, "followersCount"), "user_following": dig(author, "followsCount"),
+                "user_posts": dig(author, "postsCount"), "user_description": dig(author, "description"),
                 "handle": handle, "profile_url": f"{self.web}/profile/{handle}" if handle else None}
 
     def _account_line(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -350,22 +320,22 @@ class BlueskyConnector(Connector):
                 "followers": p.get("followersCount"), "account_created": p.get("createdAt"), "raw": p}
 
     def _post_fields(self, post: Any) -> dict[str, Any]:
-        record = _get(post, "record") or {}
-        embed = _get(post, "embed", "$type") or ""
+        record = dig(post, "record") or {}
+        embed = dig(post, "embed", "$type") or ""
         media = ("image" if "images" in embed else "video" if "video" in embed else
                  "link" if "external" in embed else "text")
-        return {"post_id": _get(post, "uri"), "author_id": _get(post, "author", "did"),
-                "created_at": _get(record, "createdAt") or _get(post, "indexedAt"), "text": _get(record, "text"),
-                "parent_id": _get(record, "reply", "parent", "uri"), "root_id": _get(record, "reply", "root", "uri"),
-                "likes": _get(post, "likeCount"), "comments": _get(post, "replyCount"),
-                "reposts": (_get(post, "repostCount") or 0) + (_get(post, "quoteCount") or 0)
+        return {"post_id": dig(post, "uri"), "author_id": dig(post, "author", "did"),
+                "created_at": dig(record, "createdAt") or dig(post, "indexedAt"), "text": dig(record, "text"),
+                "parent_id": dig(record, "reply", "parent", "uri"), "root_id": dig(record, "reply", "root", "uri"),
+                "likes": dig(post, "likeCount"), "comments": dig(post, "replyCount"),
+                "reposts": (dig(post, "repostCount") or 0) + (dig(post, "quoteCount") or 0)
                 if isinstance(post, dict) and "repostCount" in post else None,
-                "media_type": media, "url": self._url(_get(post, "uri"), _get(post, "author", "handle"))}
+                "media_type": media, "url": self._url(dig(post, "uri"), dig(post, "author", "handle"))}
 
     def _thread(self, record: Any, own: str) -> tuple[str | None, str | None]:
         """(parent_id, target_post_id) of a reply under hudong's conversation rule: a reply straight under one of
         the account's own posts starts a conversation (no parent); a reply to a reply continues it."""
-        parent, root = _get(record, "reply", "parent", "uri"), _get(record, "reply", "root", "uri")
+        parent, root = dig(record, "reply", "parent", "uri"), dig(record, "reply", "root", "uri")
         if parent and parent == root and did_of(parent) == own:
             return None, root
         return parent, root
@@ -381,25 +351,25 @@ class BlueskyConnector(Connector):
                 "raw": post}
 
     def _ugc_line(self, post: Any) -> dict[str, Any]:
-        return {"as_post": True, **self._post_fields(post), "is_ugc": True, **self._user(_get(post, "author")),
+        return {"as_post": True, **self._post_fields(post), "is_ugc": True, **self._user(dig(post, "author")),
                 "raw": post}
 
     def _notification_lines(self, n: dict[str, Any], own: str) -> list[dict[str, Any]]:
         reason, record, author = n.get("reason"), n.get("record"), n.get("author")
         kind = NOTIFICATION_TYPES[reason]
-        line = {"as_interaction": True, "interaction_id": n.get("uri"), "type": kind, "actor_id": _get(author, "did"),
-                "created_at": _get(record, "createdAt") or n.get("indexedAt"), "is_inbound": False,
+        line = {"as_interaction": True, "interaction_id": n.get("uri"), "type": kind, "actor_id": dig(author, "did"),
+                "created_at": dig(record, "createdAt") or n.get("indexedAt"), "is_inbound": False,
                 "by_staff": False, "raw": n, **self._user(author)}
         if reason in ("like", "repost"):
-            line["target_post_id"] = n.get("reasonSubject") or _get(record, "subject", "uri")
+            line["target_post_id"] = n.get("reasonSubject") or dig(record, "subject", "uri")
         elif reason == "follow":
-            line |= {"target_user_id": own, "as_follow": True, "follower_id": _get(author, "did"),
+            line |= {"target_user_id": own, "as_follow": True, "follower_id": dig(author, "did"),
                      "followee_id": own, "follow_created": line["created_at"]}
         else:  # reply, mention, quote: a message that asks for an answer
             parent, root = self._thread(record, own)
-            line |= {"text": _get(record, "text"), "parent_id": parent, "is_inbound": True, "target_user_id": own,
+            line |= {"text": dig(record, "text"), "parent_id": parent, "is_inbound": True, "target_user_id": own,
                      "target_post_id": root or (n.get("reasonSubject") if reason == "quote" else None),
-                     "url": self._url(n.get("uri"), _get(author, "handle"))}
+                     "url": self._url(n.get("uri"), dig(author, "handle"))}
             if kind == "comment" and parent is not None:
                 line["type"] = "reply"
         lines = [line]
@@ -452,24 +422,24 @@ class BlueskyConnector(Connector):
         if not uri:
             raise HudongError(f"connector {self.name}: the action needs a target post (an at:// URI)")
         posts = self.call("app.bsky.feed.getPosts", {"uris": [uri]}).get("posts") or []
-        author = _get(posts, 0, "author") if posts else None
+        author = dig(posts, 0, "author") if posts else None
         if not posts:  # gone: deleted, or hidden because one of the two accounts blocks the other
             try:
                 author = self.call("app.bsky.actor.getProfile", {"actor": did_of(uri) or ""})
             except XrpcError:
                 author = None
-        if _get(author, "viewer", "blockedBy") or _get(author, "viewer", "blocking"):
-            raise HudongError(f"@{_get(author, 'handle')} and @{self.handle} block each other on Bluesky: "
+        if dig(author, "viewer", "blockedBy") or dig(author, "viewer", "blocking"):
+            raise HudongError(f"@{dig(author, 'handle')} and @{self.handle} block each other on Bluesky: "
                               "the action cannot reach them")
         if not posts:
             raise HudongError(f"the message {uri} was deleted on Bluesky")
         post = posts[0]
-        if _get(post, "viewer", "replyDisabled"):
+        if dig(post, "viewer", "replyDisabled"):
             raise HudongError(f"replies to {uri} are closed by its author")
         return post
 
     def _record(self, action: str, target: str | None, text: str | None, params: dict[str, Any]) -> dict[str, Any]:
-        now = _iso(dt.datetime.now(dt.UTC))
+        now = iso(dt.datetime.now(dt.UTC))
         if action in ("like", "repost"):
             post = self._subject(target)
             return {"$type": _COLLECTIONS[action], "subject": {"uri": post["uri"], "cid": post["cid"]},
@@ -492,7 +462,7 @@ class BlueskyConnector(Connector):
             record["langs"] = list(params["langs"])
         if action == "reply":
             parent = self._subject(target)
-            root = _get(parent, "record", "reply", "root") or {"uri": parent["uri"], "cid": parent["cid"]}
+            root = dig(parent, "record", "reply", "root") or {"uri": parent["uri"], "cid": parent["cid"]}
             record["reply"] = {"root": {"uri": root["uri"], "cid": root["cid"]},
                                "parent": {"uri": parent["uri"], "cid": parent["cid"]}}
         images = params.get("images") or []
@@ -522,10 +492,3 @@ def _parts(uri: str | None) -> tuple[str, str, str]:
         raise HudongError(f"not an at:// record URI: {uri!r}")
     return m.group(1), m.group(2), m.group(3)
 
-
-def _json(r: Any) -> dict[str, Any]:
-    try:
-        data = r.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -184,13 +184,15 @@ def _mark_sent(ws: Any, action_id: str, made: dict[str, Any], event: str = "sent
         _event(con, action_id, event, WORKER, made.get("platform_id"))
 
 
-def send_due(ws: Any, *, now: dt.datetime | None = None, limit: int = 100) -> list[Sent]:
+def send_due(ws: Any, *, now: dt.datetime | None = None, limit: int = 100, only: str | None = None) -> list[Sent]:
     """One pass of the worker: settle the rows a stopped process left ``sending``, then send what is due
-    (``approved`` with ``next_attempt`` ≤ now), oldest first. Returns what happened to each."""
+    (``approved`` with ``next_attempt`` ≤ now), oldest first. Returns what happened to each. ``only``: just this
+    action (an operator pressed "send" and waits for the answer)."""
     now = now or _now()
     max_attempts = int(ws.setting("outbox.max_attempts", DEFAULT_MAX_ATTEMPTS))
-    cur = ws.con.execute("SELECT * FROM outbox WHERE state = 'sending' OR (state = 'approved' AND next_attempt <= ?) "
-                         "ORDER BY created_at, action_id LIMIT ?", [now, limit])  # fmt: skip
+    cur = ws.con.execute("SELECT * FROM outbox WHERE (state = 'sending' OR (state = 'approved' AND next_attempt <= ?)) "
+                         "AND (? IS NULL OR action_id = ?) ORDER BY created_at, action_id LIMIT ?",
+                         [now, only, only, limit])  # fmt: skip
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     out: list[Sent] = []

@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 
 from hudong import analyses
 from hudong.inbox import items as inbox
-from hudong.inbox import labels, replies
+from hudong.inbox import labels, replies, sending
 from hudong.metrics import REGISTRY, list_metrics
 from hudong.metrics import frame as metric_frame
 from hudong.report.charts import records
 
+from . import sync
 from .auth import User
 from .filters import Filters, cached_choices, parse_filters
 from .state import Forbidden, check_csrf, errors, require, state_of
@@ -30,6 +31,11 @@ class ActionIn(BaseModel):
     action: str = Field(description="assign | replied | ignore | escalate | reopen | draft")
     assignee: str | None = Field(default=None, description="user name, for assign")
     note: str | None = Field(default=None, max_length=2000, description="a note; for draft, the draft text")
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000, description="the reply")
+    force: bool = Field(default=False, description="reply even though a colleague's reply is already queued or sent")
 
 
 class LabelIn(BaseModel):
@@ -199,6 +205,25 @@ def inbox_action(
     check_csrf(request, x_csrf_token)
     with state_of(request).db() as ws:
         return inbox.record_action(ws, item_id, body.action, user.name, assignee=body.assignee, note=body.note)
+
+
+@router.post(
+    "/inbox/{item_id:path}/reply",
+    summary="Send a reply to an item on its platform (through its connector's outbox)",
+    responses=errors(400, 401, 403, 404, 422),
+)
+def inbox_reply(
+    request: Request,
+    item_id: str,
+    body: ReplyIn,
+    user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """``state``: sent (the item is closed as replied), draft (waits for an approver), retry (the platform asked to
+    wait; the worker resends) or failed (``error``: the platform's reason, e.g. the message was deleted)."""
+    check_csrf(request, x_csrf_token)
+    with sync.worker(state_of(request)) as ws:
+        return sending.send_reply(ws, item_id, body.text, by=user.name, role=user.role, force=body.force)
 
 
 @router.get(

@@ -18,12 +18,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hudong import analyses
+from hudong.errors import HudongError
 from hudong.inbox import items as inbox
-from hudong.inbox import labels, replies
+from hudong.inbox import labels, replies, sending
 
-from . import auth
+from . import auth, sync
 from .auth import User
-from .pages import TEXT, _platforms, _safe_next, lang_of, render
+from .pages import TEXT, _platforms, _safe_next, lang_of, render, tr
 from .state import check_csrf, require, state_of
 
 router = APIRouter(include_in_schema=False)
@@ -93,6 +94,11 @@ TEXT.update(
         "lab_ok": ("非辱骂", "not toxic"),
         "lab_toxic": ("辱骂", "toxic"),
         "model_says": ("模型判断", "model says"),
+        "send_reply": ("发送回复", "Send reply"),
+        "reply_sent": ("回复已发到平台", "reply sent on the platform"),
+        "reply_draft": ("回复待审批后发送", "reply waits for an approver"),
+        "reply_retry": ("平台暂时不可用，回复稍后自动重发", "the platform is busy: the reply is retried shortly"),
+        "reply_failed": ("回复未发出", "reply not sent"),
         "labelled_by": ("已由 {who} 标注", "labelled by {who}"),
     }
 )
@@ -109,6 +115,7 @@ def _list(request: Request, user: User, q: inbox.InboxQuery) -> dict[str, Any]:
             platforms=_platforms(ws),
             user_names=[u["name"] for u in auth.list_users(ws.con) if not u["disabled"]],
             templates=replies.list_templates(ws.con, lang_of(request)),
+            reply_platforms=sending.reply_connectors(ws),  # where "send" posts the reply on the platform
             label_tasks=labels.TASKS,
             item_labels={},
             item_predictions={},
@@ -258,6 +265,25 @@ def inbox_draft(
         body = (text or "").strip() or (replies.draft(ws, item, template, lang_of(request)) if template else "")
         inbox.record_action(ws, item, "draft", user.name, note=body)
     return _back(back, "draft")
+
+
+@router.post("/inbox/send")
+def inbox_send(
+    request: Request,
+    user: Responder,
+    item: Annotated[str, Form()],
+    text: Annotated[str, Form()] = "",
+    force: Annotated[bool, Form()] = False,
+    csrf: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "/inbox",
+) -> Response:
+    """Send the reply on the platform through the item's connector (the outbox); the item closes as replied."""
+    check_csrf(request, csrf)
+    with sync.worker(state_of(request)) as ws:  # the platform call must not hold up the other requests
+        out = sending.send_reply(ws, item, text, by=user.name, role=user.role, force=force)
+    if out["state"] == "failed":
+        raise HudongError(f"{tr('reply_failed', lang_of(request))}: {out['error']}")
+    return _back(back, f"reply_{out['state']}")
 
 
 # ---- reply templates --------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Request
@@ -58,18 +60,26 @@ def interval_seconds(ws: Any) -> float | None:
     return float(value) * 60
 
 
-def run_round(st: WebState) -> list[Any]:
-    """One sync of every connector, on a cursor of its own; what each did."""
+@contextmanager
+def worker(st: WebState) -> Iterator[Workspace]:
+    """The workspace on a DuckDB cursor of its own, for work that waits on a platform (a sync round, sending a
+    reply): requests keep reading meanwhile. One worker at a time (``import_lock``, shared with the uploads), so
+    the outbox has a single sender and an action is never picked up twice."""
     with st.import_lock:
         with st.lock:
             cursor = st.ws.con.cursor()
         try:
-            own = Workspace(st.ws.path, cursor, st.ws.config)
-            results = connectors.sync(own)
-            sent = outbox.send_due(own)  # what operators queued: replies, posts …
+            yield Workspace(st.ws.path, cursor, st.ws.config)
         finally:
             cursor.close()
             st.data_changed()  # the next request re-reads the data version: what came in shows at once
+
+
+def run_round(st: WebState) -> list[Any]:
+    """One sync of every connector, then the outbox; what each did."""
+    with worker(st) as own:
+        results = connectors.sync(own)
+        sent = outbox.send_due(own)  # what operators queued: replies, posts …
     st.sync_last = {"at": dt.datetime.now().isoformat(timespec="seconds"),
                     "results": [{"name": r.name, "batches": r.batches, "rows_read": r.rows_read, "stored": r.stored,
                                  "error": r.error, "scored": r.scored} for r in results],
