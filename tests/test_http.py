@@ -75,6 +75,17 @@ def test_5xx_and_429_are_retried_with_the_wait_the_server_asked_for(serve):
     assert 0 <= slept[0] <= 0.5 and 0 <= slept[2] <= 2.0  # full jitter under the doubling cap
 
 
+def test_a_reset_header_on_a_5xx_is_not_a_reason_to_wait(serve):
+    s = serve([(500, {"x-ratelimit-remaining": "599.0", "x-ratelimit-reset": "300"})])  # Reddit: on every answer
+    slept: list[float] = []
+    assert client(s.url, slept).request("GET", "/x").status_code == 200
+    assert len(slept) == 1 and slept[0] <= 0.5  # the back-off, not the 300 s to the window's end
+    s = serve([(429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "7"})])  # rate limited: the reset counts
+    slept = []
+    assert client(s.url, slept).request("GET", "/x").status_code == 200
+    assert slept[0] == 7
+
+
 def test_other_statuses_go_back_to_the_connector_unretried(serve):
     s = serve([(400, {}), (401, {})])
     r = client(s.url, []).request("GET", "/x")

@@ -1,7 +1,7 @@
 """Connectors: one module per source (docs/architecture.md "Add a connector"); ``sync`` runs them.
 
 Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server),
-``mastodon`` (an account on a Mastodon server). Plugins add more through the entry point group
+``mastodon`` (an account on a Mastodon server), ``reddit`` (a Reddit account and watched subreddits). Plugins add more through the entry point group
 ``hudong.connectors`` (name → a ``Connector`` subclass).
 """
 
@@ -17,10 +17,11 @@ from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry, 
 from hudong.connectors.bluesky import BlueskyConnector
 from hudong.connectors.folder import FolderConnector
 from hudong.connectors.mastodon import MastodonConnector
+from hudong.connectors.reddit import RedditConnector
 from hudong.errors import HudongError
 from hudong.ingest import import_file
 
-BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector)}
+BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector, RedditConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 
@@ -158,6 +159,6 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.date
 
 
 __all__ = [
-    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector", "Retry", "Secret",
+    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector", "RedditConnector", "Retry", "Secret",
     "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
 ]  # fmt: skip

@@ -32,12 +32,16 @@ _RESET_HEADERS = ("ratelimit-reset", "x-ratelimit-reset")
 _REMAINING_HEADERS = ("ratelimit-remaining", "x-ratelimit-remaining")
 
 
-def wait_asked(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds the platform asked to wait: ``Retry-After``, else a rate-limit reset header (None: it did not say)."""
+def wait_asked(headers: httpx.Headers, now: float | None = None, *, rate_limited: bool = True) -> float | None:
+    """Seconds the platform asked to wait: ``Retry-After``, else — when the request was rate limited (a 429, or
+    no requests left in the window) — the rate-limit reset header. A reset header on an ordinary error says only
+    when the window ends (Reddit sends it on every response): it is no reason to wait. None: it did not say."""
     now = time.time() if now is None else now
     value = headers.get("retry-after")
     if value:
         return _seconds(value, now)
+    if not (rate_limited or exhausted(headers)):
+        return None
     for h in _RESET_HEADERS:
         if headers.get(h):
             return _seconds(headers[h], now)
@@ -114,7 +118,7 @@ class Http:
                 if r.status_code not in RETRY_STATUSES:
                     return r
                 last = f"HTTP {r.status_code} {r.text[:200]}"
-                asked = wait_asked(r.headers)
+                asked = wait_asked(r.headers, rate_limited=r.status_code == 429)
             if attempt == self.tries:
                 break
             backoff = random.uniform(0, self.first_wait * 2 ** (attempt - 1))  # full jitter
