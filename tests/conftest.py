@@ -77,3 +77,17 @@ def app(ws_dir, request):
     a = create_app(ws_dir, now=getattr(request.module, "NOW", None))
     yield a
     a.state.web.ws.close()
+
+
+# ---- the web app's sign-in, as a browser does it ------------------------------------------------------------------
+def signed_in(app, name: str, password: str):
+    """A TestClient signed in as ``name`` (the login form with its CSRF token, as a browser sends it)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app, base_url="http://testserver")
+    tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
+    r = c.post("/login", data={"username": name, "password": password, "csrf": tok}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -106,9 +107,11 @@ def test_operator_logs_in_reads_scorecard_switches_language_and_answers_inbox(se
             total_before = int(page.locator("#inbox-total").inner_text().split("共 ")[1].split(" ")[0])
             first = page.locator("tr.item").first
             item = first.get_attribute("data-id")
-            first.locator("button.act-replied").click()
+            second = page.locator("tr.item").nth(1).get_attribute("data-id")
+            page.locator(f'#conversation[data-id="{item}"] button.act-replied').click()  # the first one is open
             expect(page.locator("#saved")).to_contain_text("已记录")
             assert page.locator(f'tr.item[data-id="{item}"]').count() == 0
+            expect(page.locator(f'#conversation[data-id="{second}"]')).to_have_count(1)  # …and the next opens
             assert f"共 {total_before - 1} 条待回复" in page.locator("#inbox-total").inner_text()
             page.screenshot(path=str(ARTIFACTS / "web-inbox-zh.png"))
             history = page.request.get(f"{server}/api/inbox/{item}/history").json()
@@ -161,8 +164,18 @@ BAD_ROW_CSV = (
 )
 
 
+NEW_MESSAGE_CSV = (
+    "platform,interaction_id,type,actor_id,target_post_id,created_at,text,is_inbound,by_staff\n"
+    "weibo,live-1,comment,fan-live,p1,2026-12-01 10:00:00,刚收到货，包装很用心,true,false\n"
+)
+
+
+def _csrf(page) -> str:
+    return page.locator("#conversation").get_attribute("data-csrf")
+
+
 def _sign_in(page, server: str, name: str, path: str = "/") -> None:
-    page.goto(server + "/login?next=" + path.replace("/", "%2F"))
+    page.goto(server + "/login?next=" + urllib.parse.quote(path, safe=""))
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
@@ -194,31 +207,62 @@ def test_analyst_filters_and_works_the_inbox_then_uploads_a_file_with_a_bad_row(
             )
             times = [rows.nth(k).locator("td").first.inner_text() for k in range(rows.count())]
             assert times == sorted(times, reverse=True)
+            # The first conversation is open beside the list: its thread, the person, the composer.
             item = rows.first.get_attribute("data-id")
-            row = page.locator(f'tr.item[data-id="{item}"]')
+            pane = page.locator(f'#conversation[data-id="{item}"]')
+            expect(pane.locator("ol.thread li.msg.this")).to_have_count(1)
+            expect(pane.locator("#profile")).to_contain_text("用户画像")
+            expect(page.locator(f'tr.item.open[data-id="{item}"]')).to_have_count(1)
+            # Keyboard: j opens the next conversation, k comes back.
+            second = rows.nth(1).get_attribute("data-id")
+            page.keyboard.press("j")
+            expect(page.locator(f'#conversation[data-id="{second}"]')).to_have_count(1)
+            page.keyboard.press("k")
+            expect(pane).to_have_count(1)
             # Assign to a teammate.
-            row.locator("select.assignee").select_option("小李")
-            row.locator("button.act-assign").click()
+            pane.locator("select.assignee").select_option("小李")
+            pane.locator("button.act-assign").click()
             expect(page.locator("#saved")).to_contain_text("已记录")
+            row = page.locator(f'tr.item[data-id="{item}"]')
             expect(row.locator("td.status")).to_contain_text("已指派")
             expect(row.locator("td.status")).to_contain_text("小李")
-            # Draft a reply from a template: the author's name is filled in.
-            row.locator("select.template").select_option("delivery")
-            row.locator("button.act-draft").click()
-            expect(row.locator(".draft-text")).to_contain_text("很抱歉让您久等了")
+            # Compose from a template (JavaScript fills the box); the draft saves itself as one types: a reload
+            # brings it back.
+            page.keyboard.press("r")
+            expect(pane.locator("#composer")).to_be_focused()
+            pane.locator("select.template").select_option("delivery")
+            expect(pane.locator("#composer")).to_have_value(re.compile("很抱歉让您久等了"))
+            page.keyboard.type("（小王）")
+            expect(pane.locator("#autosave-state")).to_have_text("草稿已自动保存")
+            page.reload()
+            expect(pane.locator("#composer")).to_have_value(re.compile("很抱歉让您久等了.*（小王）$", re.S))
+            # Keep it as a draft for review (no connector replies on weibo here).
+            pane.locator("button.act-draft").click()
+            expect(pane.locator(".draft-text")).to_contain_text("很抱歉让您久等了")
             page.screenshot(path=str(ARTIFACTS / "web-inbox-draft-zh.png"), full_page=False)
-            # Label its emotion (the choices are the message language's model classes; sad is in both).
-            emo = row.locator('form.label-form[data-task="emotion"]')
+            # Label its emotion with one click (the choices are the message language's model classes).
+            emo = pane.locator('form.label-form[data-task="emotion"]')
             expect(emo).to_contain_text("情绪")
             expect(emo.locator(".model-says")).to_contain_text("模型判断")
-            emo.locator("select.label").select_option("sad")
-            emo.locator("button.act-label").click()
+            emo.locator('button.act-label[value="sad"]').click()
             expect(page.locator("#saved")).to_contain_text("已记录")
-            emo = page.locator(f'tr.item[data-id="{item}"] form.label-form[data-task="emotion"]')
             expect(emo.locator(".labelled")).to_have_attribute("data-label", "sad")
             expect(emo.locator(".labelled")).to_contain_text("小王")
-            # Mark replied: the item leaves the open list.
-            row.locator("button.act-replied").click()
+            expect(emo.locator('button.act-label[value="sad"]')).to_have_attribute("aria-pressed", "true")
+            # A colleague opens the same conversation: a warning says so, without a reload.
+            other = browser.new_page(viewport={"width": 1400, "height": 900})
+            _sign_in(other, server, "小李", "/inbox?platform=weibo&order=newest&open=" + item.replace(":", "%3A"))
+            expect(other.locator("#presence")).to_contain_text("小王")
+            expect(pane.locator("#presence")).to_contain_text("小李", timeout=15_000)
+            other.close()
+            # A new message arrives on the platform: it appears in the list without a reload.
+            assert page.request.post(f"{server}/api/uploads", multipart={
+                "file": {"name": "new.csv", "mimeType": "text/csv", "buffer": NEW_MESSAGE_CSV.encode()},
+                "format": "generic-interactions"}, headers={"X-CSRF-Token": _csrf(page)}).ok
+            expect(page.locator('tr.item.fresh[data-id="weibo:live-1"]')).to_have_count(1, timeout=40_000)
+            expect(page.locator("#live-note")).to_be_visible()
+            # Mark replied with the key e: the item leaves the open list and the next one opens.
+            page.keyboard.press("e")
             expect(page.locator("#saved")).to_contain_text("已记录")
             assert page.locator(f'tr.item[data-id="{item}"]').count() == 0
             history = page.request.get(f"{server}/api/inbox/{item}/history").json()

@@ -23,7 +23,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from conftest import shared_data  # noqa: E402
+from conftest import shared_data, signed_in  # noqa: E402
 from hudong.analyses.context import models_dir  # noqa: E402
 from hudong.cli import cli  # noqa: E402
 from hudong.errors import HudongError  # noqa: E402
@@ -106,11 +106,7 @@ def template_dir(tmp_path_factory):
 
 
 def login(app, name: str) -> TestClient:
-    c = TestClient(app, base_url="http://testserver")
-    tok = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text).group(1)
-    r = c.post("/login", data={"username": name, "password": PASSWORD, "csrf": tok}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return c
+    return signed_in(app, name, PASSWORD)
 
 
 def page_csrf(c: TestClient) -> str:
@@ -161,10 +157,10 @@ def test_form_shows_the_prediction_sets_replaces_and_records_labels(app):
     item = next(i for i in c.get("/api/inbox", params={"limit": 500}).json()["items"] if i["id"] == "weibo:c1")
     assert item["status"] == "escalated"
     # The page shows the current label (selected) and who set it; in English too.
-    html = c.get("/inbox", params={"lang": "en"}).text
-    row = re.search(r'<tr class="item[^"]*" data-id="weibo:c1".*?</tr>', html, re.S).group(0)
-    sent = re.search(r'data-task="sentiment".*?</form>', row, re.S).group(0)
-    assert re.search(r'value="negative"\s+selected', sent) and "labelled by rita" in sent and "model says" in sent
+    html = c.get("/inbox", params={"lang": "en", "open": "weibo:c1"}).text
+    sent = re.search(r'data-task="sentiment".*?</form>', _pane(html, "weibo:c1"), re.S).group(0)
+    assert re.search(r'value="negative" class="act-label chip on[^"]*" aria-pressed="true"', sent)
+    assert sent.count('aria-pressed="true"') == 1 and "labelled by rita" in sent and "model says" in sent
     # Bad input: clear errors, nothing recorded.
     for data, status in (
         ({"item": "weibo:c2", "task": "sentiment", "label": "angry"}, 400),
@@ -246,15 +242,22 @@ def test_label_api_json_errors_and_openapi(app):
     assert "post" in spec["/api/inbox/{item_id}/label"] and "get" in spec["/api/inbox/{item_id}/labels"]
 
 
+def _pane(html: str, item: str) -> str:
+    """The open conversation of an inbox page (where the label buttons are)."""
+    return re.search(rf'<section class="conversation" id="conversation" data-id="{item}".*?</section>', html,
+                     re.S).group(0)
+
+
 def _form(html: str, item: str, task: str) -> str:
-    row = re.search(rf'<tr class="item[^"]*" data-id="{item}".*?</tr>', html, re.S).group(0)
-    return re.search(rf'<form[^>]*action="/inbox/label"[^>]*data-task="{task}".*?</form>', row, re.S).group(0)
+    return re.search(rf'<form[^>]*action="/inbox/label"[^>]*data-task="{task}".*?</form>', _pane(html, item),
+                     re.S).group(0)
 
 
 def test_emotion_choices_follow_the_message_language_in_both_ui_languages(app):
     c = login(app, "rita")
-    zh_page, en_page = c.get("/inbox").text, c.get("/inbox", params={"lang": "en"}).text
-    values = lambda form: re.findall(r'<option value="([^"]+)"', form)  # noqa: E731
+    zh_page = c.get("/inbox", params={"open": "weibo:c1"}).text
+    en_page = c.get("/inbox", params={"lang": "en", "open": "weibo:e1"}).text
+    values = lambda form: re.findall(r'name="label" value="([^"]+)"', form)  # noqa: E731
     # Both languages offer the six Weibo classes (en: TweetEval's classes + neutral + the fear/surprise cues).
     six = ["neutral", "happy", "angry", "sad", "fear", "surprise"]
     assert values(_form(zh_page, "weibo:c1", "emotion")) == six
@@ -267,10 +270,9 @@ def test_emotion_choices_follow_the_message_language_in_both_ui_languages(app):
     assert 'title="en-emotion-lex-lr-2"' in en_form
     pred = labels.predictions(app.state.web.ws, ["Worst customer service ever, still no refund"])[0]["emotion"]
     assert f"model says: {pred['label']}" in en_form  # …and preselected
-    assert re.search(rf'value="{pred["label"]}"\s+selected', en_form)
+    assert re.search(rf'value="{pred["label"]}" class="act-label chip predicted"', en_form)  # …and marked
     # Sentiment and toxicity forms are unchanged, in the order sentiment, emotion, toxicity.
-    row = re.search(r'<tr class="item[^"]*" data-id="weibo:c1".*?</tr>', zh_page, re.S).group(0)
-    assert re.findall(r'data-task="(\w+)"', row) == ["sentiment", "emotion", "toxicity"]
+    assert re.findall(r'data-task="(\w+)"', _pane(zh_page, "weibo:c1")) == ["sentiment", "emotion", "toxicity"]
 
 
 def test_emotion_labels_through_the_api_are_stored_and_in_the_history(app):

@@ -165,6 +165,8 @@ class Connector(ABC):
     # Actions whose ``idempotency_key`` the platform honours (it never makes two of the same key): the outbox may
     # resend those after a crash; for the others it asks ``confirm`` whether the first attempt went through.
     idempotent_actions: ClassVar[frozenset[str]] = frozenset()
+    # Actions the connector can take back with its ``delete`` of what they made (the outbox's undo).
+    undoable: ClassVar[frozenset[str]] = frozenset()
 
     def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
             **params: Any) -> dict[str, Any]:

@@ -111,6 +111,7 @@ class BlueskyConnector(Connector):
                               "delete", "like", "repost", "follow"})
     # Records are created under a key derived from the action and looked up first: never two of one action.
     idempotent_actions = frozenset({"reply", "publish", "like", "repost", "follow", "delete"})
+    undoable = frozenset({"reply", "publish", "like", "repost", "follow"})  # delete takes them back
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)

@@ -102,6 +102,7 @@ class MastodonConnector(Connector):
                               "message", "publish", "delete", "like", "repost", "follow"})
     # Favourite, boost, follow and delete are idempotent on the server; statuses rely on Idempotency-Key + confirm.
     idempotent_actions = frozenset({"like", "repost", "follow", "delete"})
+    undoable = frozenset({"reply", "message", "publish"})  # delete takes them back
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)

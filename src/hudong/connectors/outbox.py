@@ -30,7 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hudong.connectors import configured as configured_settings
 from hudong.connectors import connector as configured_connector
+from hudong.connectors import kinds
 from hudong.connectors.base import Connector, Retry
 from hudong.errors import HudongError
 from hudong.platforms import CAPABILITIES
@@ -120,6 +122,29 @@ def cancel(ws: Any, action_id: str, *, by: str) -> None:
             "cancelled", by)
 
 
+def undo(ws: Any, action_id: str, *, by: str) -> str:
+    """Take back a sent action where the platform allows it (``Connector.undoable``: a just-sent reply, a post, a
+    like on Bluesky): queues the connector's ``delete`` of what it made, linked to the same inbox item, and
+    returns its action id (the caller sends it, or the worker does). Taking back needs no approval. The original
+    stays ``sent``; its log says ``undo queued``."""
+    row = get(ws, action_id)
+    if row["state"] != "sent" or not row["platform_id"]:
+        raise HudongError(f"action {action_id} is {row['state']}: only a sent action can be undone "
+                          "(withdraw one that has not gone out with cancel)")
+    c = configured_connector(ws, row["connector"])
+    if row["action"] not in c.undoable or "delete" not in c.capabilities:
+        raise HudongError(f"{row['platform']} ({c.kind}) cannot take back a {row['action']}: "
+                          f"undo works for {', '.join(sorted(c.undoable)) or 'nothing'} there")
+    taken = ws.con.execute("SELECT action_id FROM outbox WHERE action = 'delete' AND target = ? AND connector = ? "
+                           "AND state NOT IN ('failed', 'cancelled')", [row["platform_id"], row["connector"]]).fetchone()  # fmt: skip
+    if taken:
+        raise HudongError(f"action {action_id} is already being undone (outbox {taken[0]})")
+    undo_id = queue(ws, row["connector"], "delete", by=by, target=row["platform_id"], item=row["item"])
+    with ws.transaction() as con:
+        _event(con, action_id, "undo queued", by, undo_id)
+    return undo_id
+
+
 def resolve(ws: Any, action_id: str, *, sent: bool, by: str, platform_id: str | None = None) -> None:
     """A person settles an ``unknown`` action after looking at the platform: it went out (``sent``) or it did not
     (back to ``approved``: due again)."""
@@ -128,6 +153,37 @@ def resolve(ws: Any, action_id: str, *, sent: bool, by: str, platform_id: str | 
                 [platform_id, _now()], "confirmed sent", by)
     else:
         _change(ws, action_id, ("unknown",), "state = 'approved', next_attempt = ?", [_now()], "confirmed not sent", by)
+
+
+def rows(ws: Any, *, state: str | None = None, item: str | None = None, limit: int = 200,
+         oldest_first: bool = False) -> list[dict[str, Any]]:
+    """Outbox rows (newest first; ``item``: those of one inbox item), each with ``undoable``: ``undo`` would take it
+    back now (sent, the connector can delete that kind of action, not already being undone)."""
+    if state is not None and state not in STATES:
+        raise HudongError(f"unknown state {state!r}; states: {', '.join(STATES)}")
+    cur = ws.con.execute(
+        "SELECT o.*, EXISTS (SELECT 1 FROM outbox d WHERE d.action = 'delete' AND d.connector = o.connector AND "
+        "d.target = o.platform_id AND d.state NOT IN ('failed', 'cancelled')) AS undone FROM outbox o "
+        "WHERE (? IS NULL OR o.state = ?) AND (? IS NULL OR o.item = ?) "
+        f"ORDER BY o.created_at {'ASC' if oldest_first else 'DESC'}, o.action_id LIMIT ?",
+        [state, state, item, item, limit])  # fmt: skip
+    names = [d[0] for d in cur.description]
+    out = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    types, settings = kinds(), configured_settings(ws)
+    for r in out:
+        cls = types.get(settings.get(r["connector"], {}).get("type"))
+        r["undoable"] = bool(cls is not None and r["state"] == "sent" and r["platform_id"] and not r["undone"]
+                             and r["action"] in cls.undoable and "delete" in cls.capabilities)
+    return out
+
+
+def events(ws: Any, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The outbox's audit log, newest first: every change of every action (who, what, when, the error)."""
+    cur = ws.con.execute("SELECT e.happened_at, e.action_id, o.action, o.connector, e.event, e.actor, e.detail "
+                         "FROM outbox_events e LEFT JOIN outbox o USING (action_id) "
+                         "ORDER BY e.happened_at DESC, e.rowid DESC LIMIT ?", [limit])  # fmt: skip
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
 def history(ws: Any, action_id: str) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ class RedditConnector(Connector):
     capabilities = frozenset({"read_posts", "read_comments", "read_mentions", "read_dms", "reply", "message",
                               "publish", "delete"})
     idempotent_actions = frozenset({"delete"})  # replies and messages: confirm() looks before a resend
+    undoable = frozenset({"reply", "publish"})  # delete takes them back
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import duckdb
@@ -72,6 +72,7 @@ class InboxQuery:
     sentiment: str | None = None
     toxicity: str = "clean"
     assignee: str | None = None  # "assigned to me": the signed-in user's name
+    item: str | None = None  # just this item (PLATFORM:INTERACTION_ID): the open conversation's row
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
@@ -144,6 +145,9 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
         n_messages=waiting.ts.count().over(w_all),
     )
     items = waiting.filter(waiting.rank == 0)
+    if q.item is not None:
+        platform, iid = split_id(q.item)
+        items = items.filter(bound_isin(items.platform, [platform]), bound_isin(items.interaction_id, [iid]))
     bh = _business_settings(ws)
     items = items.mutate(business_minutes=business_clock(ibis.timestamp(now), **bh) - business_clock(items.ts, **bh))
     items = _with_signals(ws, items)
@@ -279,6 +283,22 @@ def list_items(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[s
     }
 
 
+def counts(ws: Any, q: InboxQuery, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many items each status holds under ``q``'s other filters (the inbox's tabs): every item status, plus
+    ``open``, ``closed``, ``all`` and ``over_sla`` (open items past the SLA)."""
+    e = _items_expr(ws, InboxQuery(**{**asdict(q), "status": "all", "over_sla": False, "limit": 1, "offset": 0}),
+                    now or local_now(ws))
+    rows = ws.ibis.to_pyarrow(e.group_by("status").aggregate(n=e.count(), late=e.over_sla.sum())).to_pylist()
+    out = dict.fromkeys((*ITEM_STATUSES, "open", "closed", "all", "over_sla"), 0)
+    for r in rows:
+        n, closed = int(r["n"]), r["status"] in ("replied", "ignored")
+        out[r["status"]] = n
+        out["all"] += n
+        out["closed" if closed else "open"] += n
+        out["over_sla"] += 0 if closed else int(r["late"] or 0)
+    return out
+
+
 @dataclass
 class QueueParams(InboxQuery):
     at: dt.datetime | None = None  # the clock (default: now, in the workspace's timezone)
@@ -324,10 +344,10 @@ def with_contacts(ws: Any, items: list[dict[str, Any]]) -> None:
     found = {(r[0], r[1]): r[2:] for r in rows}
     for it in items:
         handle, name, profile, url = found.get((it["platform"], it["interaction_id"]), (None,) * 4)
-        it.update(handle=handle, display_name=name, profile_url=_safe_link(profile), url=_safe_link(url))
+        it.update(handle=handle, display_name=name, profile_url=safe_link(profile), url=safe_link(url))
 
 
-def _safe_link(url: str | None) -> str | None:
+def safe_link(url: str | None) -> str | None:
     """Only http(s) links reach a page (a javascript: URL from an import must never be clickable)."""
     return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
 
@@ -361,8 +381,11 @@ def record_action(
     if action == "assign":
         if not assignee:
             raise HudongError("assign needs an assignee (a user name)")
-        if not ws.con.execute("SELECT 1 FROM web_users WHERE name = ?", [assignee]).fetchone():
+        found = ws.con.execute("SELECT disabled FROM web_users WHERE name = ?", [assignee]).fetchone()
+        if not found:
             raise HudongError(f"no user {assignee!r} to assign to")
+        if found[0]:
+            raise HudongError(f"user {assignee!r} is disabled: assign the message to an active colleague")
     else:
         assignee = None
     if action == "draft" and not (note or "").strip():

@@ -1,4 +1,5 @@
-"""Reply templates (table ``reply_templates``) and drafts made from them.
+"""Reply templates (table ``reply_templates``), drafts made from them, and the composer's autosaved drafts
+(table ``inbox_drafts``: one per message and operator, saved as they type, cleared when the reply goes out).
 
 A template body may name ``{user}`` (the author of the message), ``{brand}`` (``[brand] name`` in
 hudong.toml) and ``{platform}``; anything else in braces stays as written (no ``str.format``: a template is
@@ -44,6 +45,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the table if needed and seed the defaults once (a workspace whose templates were all deleted
     stays empty)."""
     con.execute(S.ddl(S.APP_TABLES["reply_templates"]))
+    con.execute(S.ddl(S.APP_TABLES["inbox_drafts"]))
     if con.execute("SELECT 1 FROM _meta WHERE key = ?", [SEED_KEY]).fetchone():
         return
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -98,3 +100,33 @@ def draft(ws: Any, item: str, template: str, lang: str) -> str:
     m = items.message(ws, item, inbound=False)
     body = get_template(ws.con, template, lang)["body"]
     return fill(body, user=m["actor_id"], brand=str(ws.setting("brand.name", "") or ""), platform=m["platform"])
+
+
+def save_autosave(ws: Any, item: str, by_user: str, text: str) -> dict[str, Any]:
+    """Keep ``by_user``'s unsent reply to ``item`` (an empty text forgets it). LookupError: no such message."""
+    if len(text) > MAX_BODY:
+        raise HudongError(f"a reply draft is at most {MAX_BODY} characters")
+    m = items.message(ws, item)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if text.strip():
+        ws.con.execute("INSERT OR REPLACE INTO inbox_drafts VALUES (?, ?, ?, ?, ?)",
+                       [m["platform"], m["interaction_id"], by_user, text, now])  # fmt: skip
+    else:
+        ws.con.execute("DELETE FROM inbox_drafts WHERE platform = ? AND interaction_id = ? AND by_user = ?",
+                       [m["platform"], m["interaction_id"], by_user])  # fmt: skip
+    return {"id": item, "by": by_user, "saved_at": now.isoformat(), "chars": len(text)}
+
+
+def autosaved(ws: Any, item: str, by_user: str) -> str:
+    """``by_user``'s autosaved reply to ``item`` ("" when none)."""
+    platform, iid = items.split_id(item)
+    row = ws.con.execute("SELECT text FROM inbox_drafts WHERE platform = ? AND interaction_id = ? AND by_user = ?",
+                         [platform, iid, by_user]).fetchone()  # fmt: skip
+    return row[0] if row else ""
+
+
+def clear_autosaved(ws: Any, item: str) -> None:
+    """The reply went out: nobody's draft of it is needed any more."""
+    platform, iid = items.split_id(item)
+    ws.con.execute(S.ddl(S.APP_TABLES["inbox_drafts"]))  # also outside the web app (the API, the CLI)
+    ws.con.execute("DELETE FROM inbox_drafts WHERE platform = ? AND interaction_id = ?", [platform, iid])

@@ -18,19 +18,74 @@ from typing import Any
 from hudong import connectors
 from hudong.connectors import outbox
 from hudong.errors import HudongError
+from hudong.inbox import replies
 from hudong.inbox.items import record_action, split_id
 
 PENDING = ("draft", "approved", "sending", "sent", "unknown")  # a reply in these states answers the message
 
 
-def reply_connectors(ws: Any) -> dict[str, str]:
-    """platform → the first configured connector (hudong.toml order) that can reply there."""
+ITEM_ACTIONS = ("like", "follow")  # besides the reply: on the message (like) or its author (follow back)
+
+
+def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
+    """platform → the first configured connector (hudong.toml order) that can ``action`` there."""
     out: dict[str, str] = {}
     kinds = connectors.kinds()
     for name, settings in connectors.configured(ws).items():
         cls = kinds.get(settings.get("type"))
-        if cls is not None and cls.platform and "reply" in cls.capabilities:
+        if cls is not None and cls.platform and action in cls.capabilities:
             out.setdefault(cls.platform, name)
+    return out
+
+
+def reply_connectors(ws: Any) -> dict[str, str]:
+    """platform → the first configured connector (hudong.toml order) that can reply there."""
+    return item_connectors(ws, "reply")
+
+
+def _send_now(ws: Any, action_id: str) -> dict[str, Any]:
+    """Send a just-queued action at once (unless it waits for approval); the outbox row as it now stands."""
+    state, detail = outbox.get(ws, action_id)["state"], ""
+    if state == "approved":
+        (done,) = outbox.send_due(ws, only=action_id)
+        state, detail = done.state, done.detail
+    row = outbox.get(ws, action_id)
+    return {"action_id": action_id, "connector": row["connector"], "state": state, "detail": detail,
+            "url": row.get("url"), "platform_id": row.get("platform_id"), "error": row.get("error")}
+
+
+def act_on_item(ws: Any, item: str, action: str, *, by: str, role: str | None = None) -> dict[str, Any]:
+    """Like the message of inbox ``item``, or follow its author back, through the platform's connector (an outbox
+    action linked to the item, sent at once unless the role needs approval). Following needs the author's handle
+    (table ``contacts``)."""
+    if action not in ITEM_ACTIONS:
+        raise HudongError(f"unknown inbox action {action!r}; one of: {', '.join(ITEM_ACTIONS)}")
+    platform, iid = split_id(item)
+    row = ws.con.execute("SELECT actor_id FROM interactions WHERE platform = ? AND interaction_id = ? AND is_inbound",
+                         [platform, iid]).fetchone()  # fmt: skip
+    if row is None:
+        raise LookupError(f"no inbound message {item!r}")
+    name = item_connectors(ws, action).get(platform)
+    if name is None:
+        raise HudongError(f"no connector in hudong.toml can {action} on {platform} (docs/connectors.md)")
+    target = iid
+    if action == "follow":
+        found = ws.con.execute("SELECT handle FROM contacts WHERE platform = ? AND user_id = ?",
+                               [platform, row[0]]).fetchone()  # fmt: skip
+        if not found or not found[0]:
+            raise HudongError(f"hudong does not know the account of {row[0]} on {platform} (no contact handle: "
+                              "[privacy] contacts off, or an export without handles)")
+        target = found[0]
+    return _send_now(ws, outbox.queue(ws, name, action, by=by, role=role, target=target, item=item))
+
+
+def undo(ws: Any, action_id: str, *, by: str) -> dict[str, Any]:
+    """Take back a sent action (``outbox.undo``: the platform deletes the reply, post or like) and send the delete
+    now; an inbox reply taken back reopens its item."""
+    original = outbox.get(ws, action_id)
+    out = _send_now(ws, outbox.undo(ws, action_id, by=by))
+    if out["state"] == "sent" and original["item"] and original["action"] in ("reply", "message"):
+        record_action(ws, original["item"], "reopen", by, note=f"reply taken back (outbox {action_id})")
     return out
 
 
@@ -66,16 +121,12 @@ def send_reply(ws: Any, item: str, text: str, *, by: str, role: str | None = Non
         raise HudongError(f"{other['created_by']} already answered this message (outbox {other['action_id']}, "
                           f"{other['state']}); send anyway only if a second reply is meant")
     action = "message" if row[0] == "dm" else "reply"
-    action_id = outbox.queue(ws, name, action, by=by, role=role, target=iid, text=text.strip(), item=item)
-    state, detail = outbox.get(ws, action_id)["state"], ""
-    if state == "approved":
-        (done,) = outbox.send_due(ws, only=action_id)
-        state, detail = done.state, done.detail
-    sent = outbox.get(ws, action_id)
-    if state == "sent":
-        record_action(ws, item, "replied", by, note=f"{text.strip()}\n— {sent.get('url') or sent['platform_id']} "
-                                                    f"(outbox {action_id})")
-    elif state == "draft":
+    out = _send_now(ws, outbox.queue(ws, name, action, by=by, role=role, target=iid, text=text.strip(), item=item))
+    if out["state"] == "sent":
+        record_action(ws, item, "replied", by, note=f"{text.strip()}\n— {out['url'] or out['platform_id']} "
+                                                    f"(outbox {out['action_id']})")
+    elif out["state"] == "draft":
         record_action(ws, item, "draft", by, note=text.strip())
-    return {"action_id": action_id, "connector": name, "state": state, "detail": detail, "url": sent.get("url"),
-            "platform_id": sent.get("platform_id"), "error": sent.get("error")}
+    if out["state"] in ("sent", "draft", "retry"):  # the reply is on its way: the composers' drafts of it are done
+        replies.clear_autosaved(ws, item)
+    return out

@@ -60,6 +60,7 @@ POLICY: dict[str, str] = {
     "reply_templates": "none: the organisation's templates",
     "web_uploads": "the stored copy of an upload holding their rows deleted; the record marked erased",
     "text_labels": "labels on their messages deleted (they copy the text)",
+    "inbox_drafts": "unsent reply drafts to their messages deleted (they may quote them)",
     "web_sessions": "none: staff sign-in sessions",
     "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
     "security_events": "none: the staff security audit log",
@@ -176,6 +177,8 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
                             derived=True)
         if "text_labels" in present:
             step.delete("text_labels", f"(platform, interaction_id) IN ({act_keys})", args, derived=True)
+        if "inbox_drafts" in present:
+            step.delete("inbox_drafts", f"(platform, interaction_id) IN ({act_keys})", args, derived=True)
         if "inbox_actions" in present:
             step.update("inbox_actions", "note = NULL", f"note IS NOT NULL AND action <> 'label' "
                         f"AND (platform, interaction_id) IN ({act_keys})", args, derived=True)

@@ -610,6 +610,25 @@ REPLY_TEMPLATES = _table(
     APP_TABLES,
 )
 
+INBOX_DRAFTS = _table(
+    Table(
+        "inbox_drafts",
+        "Reply drafts saved as an operator types in the inbox composer (one per message and operator; cleared "
+        "when the reply goes out)",
+        "收件箱回复编辑框中自动保存的草稿(每条消息每位运营一份;回复发出后清除)",
+        (
+            PLATFORM,
+            _c("interaction_id", "VARCHAR", "Message answered", "消息", nullable=False),
+            _c("by_user", "VARCHAR", "Web user writing it", "撰写人", nullable=False),
+            _c("text", "VARCHAR", "The draft as last saved", "草稿正文", nullable=False),
+            _c("saved_at", "TIMESTAMP", "When", "保存时间", nullable=False),
+        ),
+        key=("platform", "interaction_id", "by_user"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 WEB_UPLOADS = _table(
     Table(
         "web_uploads",

@@ -251,3 +251,81 @@ def inbox_label(
     check_csrf(request, x_csrf_token)
     with state_of(request).db() as ws:
         return labels.set_label(ws, item_id, body.task, body.label, user.name)
+
+
+class DraftIn(BaseModel):
+    text: str = Field(max_length=2000, description="the composer's text (empty: forget the draft)")
+
+
+class PresenceIn(BaseModel):
+    typing: bool = Field(default=False, description="the composer holds unsent text")
+
+
+class ItemActIn(BaseModel):
+    action: str = Field(description=" | ".join(sending.ITEM_ACTIONS))
+
+
+@router.get(
+    "/inbox/{item_id:path}/conversation",
+    summary="One inbox item opened: its thread, the person behind it, its inbox row and history",
+    responses=errors(400, 401, 404, 422),
+)
+def inbox_conversation(request: Request, item_id: str, user: Reader) -> dict[str, Any]:
+    """The ``conversation`` analysis (what the inbox's right-hand pane shows): ``item`` (null once answered),
+    ``thread`` (messages, post, outbox), ``person`` (activity, orders, segment, sentiment by month, their
+    messages, our replies), ``history``; ``contact`` (handle, name, links) for the roles that may see it."""
+    st = state_of(request)
+    with st.db() as ws:
+        out = dict(analyses.run(ws, "conversation", item=item_id, at=st.now()).values)
+        out["contact"] = {}
+        if inbox.may_see_contacts(ws, user.role):
+            rows = [{"platform": out["platform"], "interaction_id": out["interaction_id"],
+                     "actor_id": out["person"]["actor_id"]}]  # fmt: skip
+            inbox.with_contacts(ws, rows)
+            out["contact"] = {k: rows[0][k] for k in ("handle", "display_name", "profile_url", "url")}
+    out["others"] = st.presence.others(item_id, user.name)
+    return out
+
+
+@router.put(
+    "/inbox/{item_id:path}/draft",
+    summary="Save the reply being written (the composer's autosave; one per message and user)",
+    responses=errors(400, 401, 403, 404, 422),
+)
+def inbox_autosave(
+    request: Request, item_id: str, body: DraftIn, user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:  # fmt: skip
+    check_csrf(request, x_csrf_token)
+    with state_of(request).db() as ws:
+        return replies.save_autosave(ws, item_id, user.name, body.text)
+
+
+@router.post(
+    "/inbox/{item_id:path}/presence",
+    summary="I have this conversation open (typing: writing a reply); who else has it open",
+    responses=errors(400, 401, 403, 404, 422),
+)
+def inbox_presence(
+    request: Request, item_id: str, body: PresenceIn, user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:  # fmt: skip
+    check_csrf(request, x_csrf_token)
+    st = state_of(request)
+    with st.db() as ws:
+        inbox.message(ws, item_id)  # LookupError (404) for an unknown item: presence is not a free-form store
+    return {"others": st.presence.ping(item_id, user.name, typing=body.typing)}
+
+
+@router.post(
+    "/inbox/{item_id:path}/act",
+    summary="Like the message or follow its author back on the platform (through its connector's outbox)",
+    responses=errors(400, 401, 403, 404, 422),
+)
+def inbox_act(
+    request: Request, item_id: str, body: ItemActIn, user: Responder,
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:  # fmt: skip
+    check_csrf(request, x_csrf_token)
+    with sync.worker(state_of(request)) as ws:
+        return sending.act_on_item(ws, item_id, body.action, by=user.name, role=user.role)

@@ -28,6 +28,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hudong.connectors.outbox import APPROVERS
 from hudong.errors import HudongError
 from hudong.store import schema as S
 
@@ -41,7 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "triage": frozenset({"analyst", "admin"}),  # abusive messages: kept away from other staff
     "templates": frozenset({"analyst", "admin"}),  # manage reply templates
     "upload": frozenset({"analyst", "admin"}),  # import files from the browser
-    "users": frozenset({"admin"}),
+    "approve": frozenset(APPROVERS),  # outbox actions queued by roles that need approval ([outbox] approval)
+    "users": frozenset({"admin"}),  # also the audit logs (security, outbox)
 }
 MIN_PASSWORD = 8
 MAX_NAME = 64

@@ -30,6 +30,7 @@ from hudong.store.workspace import Workspace
 
 from . import auth, sessions
 from .cache import VersionedCache, data_version
+from .presence import Presence
 
 VERSION_TTL = 1.0  # seconds a read data version is trusted (writes through db(write=True) reset it)
 SHUTDOWN_WAIT = 2.0  # seconds shutdown waits for the cache warming to stop and for a request to let go
@@ -96,7 +97,7 @@ class WebState:
 
     __slots__ = ("ws", "lock", "signer", "fixed_now", "cache", "_version", "_version_at", "warmed", "warm_thread",
                  "on_shutdown", "warm_con", "close_after_warming", "warm_finished", "import_jobs", "import_lock",
-                 "sync_thread", "sync_every", "sync_last")
+                 "sync_thread", "sync_every", "sync_last", "presence")
 
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
@@ -117,6 +118,7 @@ class WebState:
         self.sync_thread: threading.Thread | None = None  # the connectors' schedule (web/sync.py)
         self.sync_every: float | None = None  # seconds between its rounds
         self.sync_last: dict[str, Any] | None = None  # what the last round did
+        self.presence = Presence()  # who has which inbox conversation open (web/presence.py)
 
     @contextmanager
     def db(self, write: bool = False) -> Iterator[Workspace]:
