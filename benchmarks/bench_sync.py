@@ -11,6 +11,8 @@ and Mastodon against the mastodon_mock stand-in server (tests/test_mastodon.py),
 2. Lag: a fan mentions the brand about every 1.5 s while hudong syncs every ``--every`` seconds (as `hudong serve`
    does with [sync] every_minutes); for each mention, the time from its creation to its row in the store. Peer: the
    platform's own lag, from creation until the AppView lists the notification (the floor any poller has).
+3. Stream lag: the same inside `hudong serve` (its schedule and streams, web/sync.py) with the connector's stream
+   on (Bluesky's firehose, Mastodon's streaming API) and a poll only every 10 minutes.
 
 The Mastodon stand-in runs in this process (a uvicorn thread), so its figures include the server's own work on
 the same two cores; they bound hudong's side, not a real instance's speed.
@@ -121,8 +123,10 @@ def list_all(brand: Person) -> list:
             return out
 
 
-def lag(ws: Workspace, mention, listed, seconds: float, every: float, label: str, peer: str) -> None:
-    """``mention(text)`` posts a mention of the brand; ``listed()`` the texts the platform lists as notifications."""
+def measure(mention, listed, stored_texts, seconds: float, pace: float, label: str, how: str, peer: str) -> None:
+    """``mention(text)`` posts a mention of the brand; ``listed()`` the texts the platform lists as notifications;
+    ``stored_texts()`` the mention texts in hudong's store now (after a sync, or as the server left them), asked
+    every ``pace`` seconds."""
     created: dict[str, float] = {}
     visible: dict[str, float] = {}
     stop = threading.Event()
@@ -144,35 +148,32 @@ def lag(ws: Workspace, mention, listed, seconds: float, every: float, label: str
                         visible.setdefault(k, time.time())
             time.sleep(0.05)
 
-    connectors.sync(ws)  # warm: the session, the text models
+    def collect() -> None:
+        now = time.time()
+        for text in stored_texts():
+            for k in list(created):
+                if k in (text or ""):
+                    stored.setdefault(k, now)
+
     threads = [threading.Thread(target=post), threading.Thread(target=watch)]
     for t in threads:
         t.start()
     stored: dict[str, float] = {}
     end = time.time() + seconds
     try:
-        while time.time() < end + every:
+        while time.time() < end + max(pace, 10.0):
             tick = time.time()
-            (res,) = connectors.sync(ws)
-            assert res.error is None, res.error
-            now = time.time()
-            for (text,) in ws.con.execute("SELECT text FROM interactions WHERE type = 'mention'").fetchall():
-                for k in created:
-                    if k in (text or ""):
-                        stored.setdefault(k, now)
+            collect()
             if tick > end:
                 stop.set()
-            time.sleep(max(0.0, every - (time.time() - tick)))
+                if all(k in stored for k in created):
+                    break
+            time.sleep(max(0.0, pace - (time.time() - tick)))
     finally:
         stop.set()
         for t in threads:
             t.join()
-    (res,) = connectors.sync(ws)  # the mentions posted in the last tick
-    now = time.time()
-    for (text,) in ws.con.execute("SELECT text FROM interactions WHERE type = 'mention'").fetchall():
-        for k in created:
-            if k in (text or ""):
-                stored.setdefault(k, now)
+    collect()
     hudong_lag = sorted(stored[t] - created[t] for t in created if t in stored)
     platform_lag = sorted(visible[t] - created[t] for t in created if t in visible)
 
@@ -180,10 +181,49 @@ def lag(ws: Workspace, mention, listed, seconds: float, every: float, label: str
         return statistics.quantiles(xs, n=100, method="inclusive")[p - 1] if len(xs) > 1 else xs[0]
 
     print(f"\n{label}: lag from a mention to its row in hudong ({len(created)} mentions over {seconds:.0f} s, "
-          f"sync every {every:g} s; {len(created) - len(hudong_lag)} not stored by the end)")
-    print(f"  hudong (poll every {every:g} s):  p50 {q(hudong_lag, 50):.2f} s, p95 {q(hudong_lag, 95):.2f} s, "
+          f"{how}; {len(created) - len(hudong_lag)} not stored by the end)")
+    print(f"  hudong ({how}):  p50 {q(hudong_lag, 50):.2f} s, p95 {q(hudong_lag, 95):.2f} s, "
           f"max {hudong_lag[-1]:.2f} s   (target p95 < 10 s)")
     print(f"  peer: {peer:<26} p50 {q(platform_lag, 50):.2f} s, p95 {q(platform_lag, 95):.2f} s")
+
+
+def mention_texts(ws: Workspace) -> list[str]:
+    return [t for (t,) in ws.con.execute("SELECT text FROM interactions WHERE type = 'mention'").fetchall()]
+
+
+def lag(ws: Workspace, mention, listed, seconds: float, every: float, label: str, peer: str) -> None:
+    """The lag with a sync every ``every`` seconds (the scheduled poll)."""
+    connectors.sync(ws)  # warm: the session, the text models
+
+    def synced() -> list[str]:
+        (res,) = connectors.sync(ws)
+        assert res.error is None, res.error
+        return mention_texts(ws)
+
+    measure(mention, listed, synced, seconds, every, label, f"poll every {every:g} s", peer)
+
+
+def stream_lag(ws_dir: Path, mention, listed, seconds: float, label: str, peer: str) -> None:
+    """The lag inside `hudong serve` with the connector's stream on and a poll only every 10 minutes."""
+    from fastapi.testclient import TestClient
+
+    from hudong.web.app import create_app
+
+    with open(ws_dir / "hudong.toml", "a", encoding="utf-8") as f:
+        f.write("\n[sync]\nevery_minutes = 10\n")
+    app = create_app(ws_dir, warm=False)
+    with TestClient(app):
+        st = app.state.web
+        deadline = time.time() + 30
+        while not any(s.get("state") == "open" for s in st.sync_streams.values()) and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+
+        def stored() -> list[str]:
+            with st.db() as w:
+                return mention_texts(w)
+
+        measure(mention, listed, stored, seconds, 0.1, label, "stream, poll every 10 min", peer)
 
 
 def bluesky(root: Path, a: argparse.Namespace) -> None:
@@ -204,6 +244,10 @@ def bluesky(root: Path, a: argparse.Namespace) -> None:
                 a.lag_seconds, a.every, "bluesky", "the AppView listing it:")
         finally:
             ws.close()
+        stream_lag(ws.path, lambda text: fan.post(f"@{brand.handle} {text}", mention=brand),
+                   lambda: [n["record"].get("text", "") for n in
+                            brand.get("app.bsky.notification.listNotifications", limit=50)["notifications"]],
+                   a.lag_seconds, "bluesky", "the AppView listing it:")
     finally:
         net.stop()
 
@@ -273,6 +317,10 @@ def mastodon(root: Path, a: argparse.Namespace) -> None:
                 a.lag_seconds, a.every, "mastodon", "the server listing it:")
         finally:
             ws.close()
+        stream_lag(ws.path, lambda text: call("fan0", "POST", "/api/v1/statuses", data={"status": f"@brand {text}"}),
+                   lambda: [n["status"]["content"] for n in call("brand", "GET", "/api/v1/notifications",
+                                                                 params={"limit": 40}) if n.get("status")],
+                   a.lag_seconds, "mastodon", "the server listing it:")
 
 
 def main() -> None:

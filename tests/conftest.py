@@ -91,3 +91,22 @@ def signed_in(app, name: str, password: str):
     r = c.post("/login", data={"username": name, "password": password, "csrf": tok}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return c
+
+
+# ---- a network that goes away: live connectors' fault tests --------------------------------------------------------
+def drops(down_from: int | None = None):
+    """An httpx transport to the real server whose network goes away from request ``down_from`` on (connection
+    refused), as when a cable is pulled mid-sync; ``.n`` counts the requests."""
+    import httpx
+
+    class Drops(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner, self.down_from, self.n = httpx.HTTPTransport(), down_from, 0
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.n += 1
+            if self.down_from is not None and self.n >= self.down_from:
+                raise httpx.ConnectError("connection refused", request=request)
+            return self.inner.handle_request(request)
+
+    return Drops()

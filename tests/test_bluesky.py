@@ -394,3 +394,120 @@ def test_a_reply_sent_from_the_web_inbox_goes_out_threaded_and_conflicts_are_ref
                 ("failed", "rui"), ("sent", "rui")]
     finally:
         app.state.web.ws.close()
+
+
+def test_the_firehose_and_a_jetstream_wake_a_sync_within_seconds(net, tmp_path):
+    """The PDS's firehose (com.atproto.sync.subscribeRepos: DAG-CBOR frames) wakes a sync for what concerns the
+    brand — its own post, a like of it — and not for a stranger's post; a Jetstream (no Go service installs here:
+    a stand-in on loopback sends the documented JSON messages) does the same; and `hudong serve`, polling every 10
+    minutes, has a reply in the store seconds after it was posted."""
+    import threading
+
+    from fastapi.testclient import TestClient
+    from websockets.sync.server import serve
+
+    from hudong.web.app import create_app
+
+    brand, fan, pal = Person(net, "brand"), Person(net, "fan"), Person(net, "pal")
+    ws = brand_workspace(tmp_path, net, brand)
+    c = connectors.connector(ws, "bsky")
+    assert c.streams and c.stream_url == "ws" + net.pds[4:] + "/xrpc/com.atproto.sync.subscribeRepos"
+
+    def listen(conn, got: list[str], stop: threading.Event) -> threading.Thread:
+        def run():
+            for why in conn.watch(stop):
+                got.append(why)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return t
+
+    got: list[str] = []
+    stop = threading.Event()
+    t = listen(c, got, stop)
+    time.sleep(1.0)  # subscribed
+    pal.post("a thought about the weather")
+    post = brand.post("Our oat latte is back")
+    fan.like(post)
+    wait_for(lambda: len(got) >= 2, timeout=20)
+    stop.set()
+    t.join(5)
+    assert got[:2] == ["own app.bsky.feed.post", f"app.bsky.feed.like by {fan.did}"], got
+    assert not any(pal.did in why for why in got)
+
+    # A Jetstream: the same filter on its JSON messages (the stand-in sends what the service documents).
+    def jetstream(sock):
+        for did, collection, record in (
+            (pal.did, "app.bsky.feed.post", {"text": "unrelated"}),
+            (fan.did, "app.bsky.feed.repost", {"subject": {"uri": post["uri"], "cid": post["cid"]}}),
+            (brand.did, "app.bsky.feed.post", {"text": "from the phone app"}),
+        ):
+            sock.send(json.dumps({"did": did, "time_us": time.time_ns() // 1000, "kind": "commit", "commit": {
+                "rev": "3l", "operation": "create", "collection": collection, "rkey": "3l", "record": record}}))
+        time.sleep(3)
+
+    with serve(jetstream, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        c.settings["stream"] = f"ws://127.0.0.1:{server.socket.getsockname()[1]}/subscribe"  # as in hudong.toml
+        got, stop = [], threading.Event()
+        t = listen(c, got, stop)
+        wait_for(lambda: len(got) >= 2, timeout=10)
+        stop.set()
+        t.join(5)
+        server.shutdown()
+    assert got == [f"app.bsky.feed.repost by {fan.did}", "own app.bsky.feed.post"]
+    connectors.sync(ws)
+    ws.close()
+
+    # The server: polling every 10 minutes, the firehose brings a reply in within seconds.
+    with open(tmp_path / "ws" / "hudong.toml", "a", encoding="utf-8") as f:
+        f.write("\n[sync]\nevery_minutes = 10\n")
+    app = create_app(tmp_path / "ws", warm=False)
+    with TestClient(app):
+        st = app.state.web
+        wait_for(lambda: st.sync_streams.get("bsky", {}).get("state") == "open", timeout=20)
+        time.sleep(1.0)
+        posted = time.monotonic()
+        reply = fan.post("Is it sugar-free?", reply_to=post)
+
+        def stored():
+            with st.db() as w:
+                return w.con.execute("SELECT count(*) FROM interactions WHERE interaction_id = ?",
+                                     [reply["uri"]]).fetchone()[0]
+        wait_for(stored, timeout=20)
+        lag = time.monotonic() - posted
+        assert lag < 10, lag
+        assert st.sync_streams["bsky"]["events"] >= 1 and st.sync_streams["bsky"]["error"] is None
+
+
+def test_a_reply_is_hidden_from_the_inbox_under_the_brands_thread(net, tmp_path):
+    """Hide (the open conversation's button, `sending.act_on_item`): the reply's uri joins hiddenReplies of the
+    thread's gate (app.bsky.feed.threadgate), which the AppView serves with the post so that every app folds the
+    reply away; hiding again changes nothing; a reply in someone else's thread is refused with the reason."""
+    from hudong.inbox import sending
+
+    brand, fan, critic = Person(net, "brand"), Person(net, "fan"), Person(net, "critic")
+    ws = brand_workspace(tmp_path, net, brand)
+    try:
+        post = brand.post("Our oat latte is back")
+        spam = critic.post("cheap followers at example.com", reply_to=post)
+        theirs = fan.post("my own thread about tea")
+        elsewhere = critic.post("nice", reply_to=theirs)
+        settle(brand, 1)
+        assert connectors.sync(ws)[0].error is None
+        assert sending.item_connectors(ws, "hide") == {"bluesky": "bsky"}
+        out = sending.act_on_item(ws, f"bluesky:{spam['uri']}", "hide", by="ana", role="responder")
+        assert out["state"] == "sent" and out["platform_id"] == spam["uri"], out
+
+        def hidden() -> list[str]:  # as any app reads it: the gate served with the post
+            thread = brand.get("app.bsky.feed.getPostThread", uri=post["uri"])["thread"]
+            return (thread["post"].get("threadgate") or {}).get("record", {}).get("hiddenReplies") or []
+        assert wait_for(hidden) == [spam["uri"]]
+        assert sending.act_on_item(ws, f"bluesky:{spam['uri']}", "hide", by="ana")["state"] == "sent"
+        gate = brand.get("com.atproto.repo.getRecord", repo=brand.did, collection="app.bsky.feed.threadgate",
+                         rkey=post["uri"].rsplit("/", 1)[1])["value"]
+        assert gate["hiddenReplies"] == [spam["uri"]] and gate["post"] == post["uri"] and "allow" not in gate
+        aid = outbox.queue(ws, "bsky", "hide", by="ana", target=elsewhere["uri"])
+        (done,) = outbox.send_due(ws, only=aid)
+        assert done.state == "failed" and "only in threads the account started" in done.detail
+    finally:
+        ws.close()

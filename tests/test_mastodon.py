@@ -14,6 +14,7 @@ import json
 import httpx
 import pytest
 
+from conftest import drops
 from hudong import connectors
 from hudong.connectors import mastodon as M
 from hudong.connectors import outbox
@@ -158,19 +159,6 @@ def test_sync_is_incremental_exactly_once_and_backfills(server, people, tmp_path
         ws.close()
 
 
-class Drops(httpx.BaseTransport):
-    """The real server behind a transport whose network goes away from request ``down_from`` on."""
-
-    def __init__(self, down_from: int | None = None):
-        self.inner, self.down_from, self.n = httpx.HTTPTransport(), down_from, 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.n += 1
-        if self.down_from is not None and self.n >= self.down_from:
-            raise httpx.ConnectError("connection refused", request=request)
-        return self.inner.handle_request(request)
-
-
 def quick_retries(monkeypatch, transport: httpx.BaseTransport | None = None, timeout: float = 20) -> None:
     def http(self):
         if self._http is None:
@@ -207,7 +195,7 @@ def test_500s_429s_timeouts_and_a_network_gone_mid_sync_lose_and_duplicate_nothi
 
         fan.post("@brand reply 3", reply_to=p)
         monkeypatch.undo()
-        quick_retries(monkeypatch, Drops(down_from=3))  # the account, its statuses … then the network is gone
+        quick_retries(monkeypatch, drops(down_from=3))  # the account, its statuses … then the network is gone
         res = connectors.sync(ws)[0]
         assert res.error and "ConnectError" in res.error and res.batches >= 1
         assert rows(ws, "SELECT count(*) FROM interactions") == [(4,)]
@@ -245,7 +233,7 @@ def test_a_revoked_token_pauses_the_connector_until_connect(server, people, tmp_
         res = connectors.sync(ws)[0]
         assert "refused the access token" in res.error and "hudong connect masto" in res.error
         assert connectors.state(ws)["masto"]["paused"]
-        t = Drops()
+        t = drops()
         quick_retries(monkeypatch, t)
         assert connectors.sync(ws)[0].error.startswith("paused:") and t.n == 0  # not retried
         monkeypatch.undo()
@@ -293,3 +281,68 @@ def test_actions_are_never_sent_twice_and_conflicts_are_clear(server, people, tm
             c.act("publish", idempotency_key="hd-long", text="x" * 501)
     finally:
         ws.close()
+
+
+def test_the_streaming_api_wakes_a_sync_that_brings_a_mention_in_seconds(server, people, tmp_path):
+    """The user stream (SSE, found through /api/v2/instance) says a mention arrived; `hudong serve`, polling only
+    every 10 minutes, syncs the connector at once: the mention is in the inbox within seconds."""
+    import threading
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from hudong.web.app import create_app
+
+    fan = people["fan"]
+    ws = brand_workspace(tmp_path, server, "\n[sync]\nevery_minutes = 10\n")
+    c = connectors.connector(ws, "masto")
+    assert c.streams and c.streaming_base() == server.base_url  # ws://… from the instance, read as http://…
+    got: list[str] = []
+    stop = threading.Event()
+
+    def listen():
+        for why in c.watch(stop):
+            got.append(why)
+            return  # closing the generator closes the stream
+
+    t = threading.Thread(target=listen, daemon=True)
+    t.start()
+    time.sleep(1.0)  # the stream is open (":connected")
+    fan.post("@brand is the shop open on Sunday?")
+    t.join(15)
+    assert got == ["notification"] or got == ["update"], got
+    connectors.sync(ws)  # what the stream announced, and the backlog, are in
+    ws.close()
+
+    fault(server, "/api/v1/streaming/user", {"type": "status", "status": 502}, 1)  # the first connection fails: reopened after 1 s
+    app = create_app(tmp_path / "ws", warm=False)
+    with TestClient(app) as client:
+        st = app.state.web
+        deadline = time.monotonic() + 20
+        while st.sync_streams.get("masto", {}).get("state") != "open" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # the server's stream is subscribed
+        posted = time.monotonic()
+        mention = fan.post("@brand my parcel is damaged")
+        found = None
+        while time.monotonic() < deadline:
+            with st.db() as w:
+                found = w.con.execute("SELECT count(*) FROM interactions WHERE interaction_id = ?", [mention]
+                                      ).fetchone()[0]
+            if found:
+                break
+            time.sleep(0.1)
+        lag = time.monotonic() - posted
+        assert found == 1, st.sync_streams
+        assert lag < 10, lag  # a poll every 10 minutes could not have brought it
+        while st.sync_last is None and time.monotonic() < deadline + 10:
+            time.sleep(0.1)  # the round records itself after the outbox pass
+        assert st.sync_streams["masto"]["events"] >= 1 and st.sync_last["trigger"] == "stream"
+        from hudong.web import auth
+
+        with st.db() as w:
+            auth.add_user(w.con, "ana", "analyst", "tea-garden-2026")
+            token = auth.new_token(w.con, "ana")
+        body = client.get("/api/connectors", headers={"Authorization": f"Bearer {token}"}).json()
+        assert body["streams"]["masto"]["state"] == "open" and body["streams"]["masto"]["events"] >= 1
+        assert body["streams"]["masto"]["drops"] == 1 and body["streams"]["masto"]["error"] is None

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conftest import drops
 from hudong import connectors
 from hudong.connectors import outbox
 from hudong.connectors import reddit as R
@@ -121,17 +122,6 @@ def test_sync_is_incremental_exactly_once_and_backfills(reddit, tmp_path):
         ws.close()
 
 
-class Drops(httpx.BaseTransport):
-    def __init__(self, down_from: int | None = None):
-        self.inner, self.down_from, self.n = httpx.HTTPTransport(), down_from, 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.n += 1
-        if self.down_from is not None and self.n >= self.down_from:
-            raise httpx.ConnectError("connection refused", request=request)
-        return self.inner.handle_request(request)
-
-
 def quick_retries(monkeypatch, transport: httpx.BaseTransport | None = None) -> None:
     def client(self, base):
         return Http(base, who="test", transport=transport, first_wait=0.01, sleep=lambda s: None)
@@ -154,7 +144,7 @@ def test_500s_429s_and_a_network_gone_mid_sync_lose_and_duplicate_nothing(reddit
 
         reddit.comment("fan", post["name"], "reply 3")
         monkeypatch.undo()
-        quick_retries(monkeypatch, Drops(down_from=4))  # token, profile, own posts … then the network is gone
+        quick_retries(monkeypatch, drops(down_from=4))  # token, profile, own posts … then the network is gone
         res = connectors.sync(ws)[0]
         assert res.error and "ConnectError" in res.error and res.batches >= 1
         assert rows(ws, "SELECT count(*) FROM interactions") == [(3,)]
@@ -193,7 +183,7 @@ def test_a_changed_password_pauses_the_connector_until_connect(reddit, tmp_path,
         res = connectors.sync(ws)[0]
         assert "Reddit refused the user name or password" in res.error and "hudong connect rd" in res.error
         assert connectors.state(ws)["rd"]["paused"]
-        t = Drops()
+        t = drops()
         quick_retries(monkeypatch, t)
         assert connectors.sync(ws)[0].error.startswith("paused:") and t.n == 0
         monkeypatch.undo()

@@ -29,6 +29,7 @@ CAPABILITIES = (
     "like",  # like / favourite
     "repost",  # repost / boost
     "follow",  # follow an account
+    "hide",  # hide a reply in a thread the account started (Bluesky threadgate, X hidden replies)
 )
 
 # Rival IQ 2023 median engagement rates per post (by followers; TikTok by views): docs/scorecard.md, rules.toml.
@@ -108,7 +109,8 @@ PLATFORMS: dict[str, Platform] = {
             capabilities=_ALL, api_docs="https://docs.x.com/x-api",
         ),
         Platform(
-            "mastodon", "Mastodon", "Mastodon", benchmark=("x", ER_FOLLOWERS), capabilities=_ALL - {"read_metrics"},
+            "mastodon", "Mastodon", "Mastodon", benchmark=("x", ER_FOLLOWERS),
+            capabilities=_ALL - {"read_metrics", "hide"},  # replies to one's post cannot be hidden there
             api_docs="https://docs.joinmastodon.org/api/",
         ),
         Platform(

@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import os
 import stat
+import threading
 import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
@@ -114,11 +115,14 @@ class Connector(ABC):
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return d
 
-    def lines_batch(self, stream: str, lines: list[dict[str, Any]], cursor: str, label: str) -> Batch:
+    def lines_batch(self, stream: str, lines: list[dict[str, Any]], cursor: str | Mapping[str, Any], label: str
+                    ) -> Batch:  # fmt: skip
         """A batch for the ``live-jsonl`` mapping (ingest/mappings/live-jsonl.toml): one JSON line per API item
         (flat fields, ``as_*`` flags, the item under ``raw``), each given the connector's platform. The file is
         written owner-only under ``state_dir/incoming`` and deleted once imported (it holds the raw ids); no
-        lines: only the cursor moves."""
+        lines: only the cursor moves. A cursor given as a mapping (each stream's position) is stored as JSON."""
+        if not isinstance(cursor, str):
+            cursor = json.dumps(dict(cursor), sort_keys=True)
         if not lines:
             return Batch(None, LIVE_FORMAT, cursor, label=label)
         d = self.state_dir / "incoming"
@@ -161,6 +165,17 @@ class Connector(ABC):
     @abstractmethod
     def fetch(self, cursor: str | None) -> Iterator[Batch]:
         """Batches after ``cursor`` (None: from the start), oldest first."""
+
+    # Whether ``watch`` is implemented: the platform pushes events (a firehose, a streaming API).
+    streams: ClassVar[bool] = False
+
+    def watch(self, stop: threading.Event) -> Iterator[str]:
+        """Hold the platform's stream open and yield a short reason each time something that concerns the account
+        happens (a reply, a like, a DM, our own post from another app); ``hudong serve`` then syncs this connector
+        at once, through ``fetch`` and its cursor, so the stream is a wake-up call and never a second way in.
+        Return soon after ``stop`` is set; raise when the stream drops (the server reconnects with back-off).
+        Connectors without a stream (``streams = False``) are polled on the schedule only."""
+        raise HudongError(f"connector {self.name} ({self.kind}) has no stream: it is polled on the schedule")
 
     # Actions whose ``idempotency_key`` the platform honours (it never makes two of the same key): the outbox may
     # resend those after a crash; for the others it asks ``confirm`` whether the first attempt went through.

@@ -31,13 +31,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import mimetypes
 import os
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+
+import cbor2
+from websockets.sync.client import connect as ws_connect
 
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
@@ -104,13 +110,57 @@ def facets(text: str, resolve: Any = None) -> list[dict[str, Any]]:
     return out
 
 
+
+STREAM_MAX_FRAME = 16 * 1024 * 1024  # a firehose frame carries a commit's blocks; the relay caps them near 2 MB
+
+
+def firehose_wake(frame: bytes | str, did: str) -> str | None:
+    """Why a ``com.atproto.sync.subscribeRepos`` frame concerns ``did`` (None: it does not). A frame is two DAG-CBOR
+    objects, a header ``{op, t}`` and a body; an error frame (``op`` −1) is raised."""
+    if not isinstance(frame, bytes):
+        return None
+    stream = io.BytesIO(frame)
+    decoder = cbor2.CBORDecoder(stream)
+    header, body = decoder.decode(), decoder.decode()
+    if not isinstance(header, dict) or not isinstance(body, dict):
+        return None
+    if header.get("op") == -1:
+        raise HudongError(f"the Bluesky firehose refused the subscription: {body.get('error')}: {body.get('message')}")
+    if header.get("t") != "#commit":
+        return None
+    ops = body.get("ops") or []
+    what = str(dig(ops, 0, "path") or "").split("/")[0] or "commit"
+    if body.get("repo") == did:
+        return f"own {what}"
+    blocks = body.get("blocks")
+    if isinstance(blocks, bytes) and did.encode() in blocks:
+        return f"{what} by {body.get('repo')}"
+    return None
+
+
+def jetstream_wake(message: bytes | str, did: str) -> str | None:
+    """The same for a Jetstream message (JSON: ``{did, kind, commit: {operation, collection, record}}``)."""
+    try:
+        event = json.loads(message)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(event, dict) or event.get("kind") != "commit":
+        return None
+    what = str(dig(event, "commit", "collection") or "commit")
+    if event.get("did") == did:
+        return f"own {what}"
+    if did in json.dumps(dig(event, "commit", "record") or {}):
+        return f"{what} by {event.get('did')}"
+    return None
+
 class BlueskyConnector(Connector):
     kind = "bluesky"
     platform = "bluesky"
     capabilities = frozenset({"read_posts", "read_comments", "read_mentions", "read_followers", "reply", "publish",
-                              "delete", "like", "repost", "follow"})
-    # Records are created under a key derived from the action and looked up first: never two of one action.
-    idempotent_actions = frozenset({"reply", "publish", "like", "repost", "follow", "delete"})
+                              "delete", "like", "repost", "follow", "hide"})
+    # Records are created under a key derived from the action and looked up first: never two of one action (a
+    # hidden reply is listed once in its thread's gate however often it is hidden).
+    idempotent_actions = frozenset({"reply", "publish", "like", "repost", "follow", "delete", "hide"})
     undoable = frozenset({"reply", "publish", "like", "repost", "follow"})  # delete takes them back
 
     def __init__(self, *a: Any, **kw: Any):
@@ -226,7 +276,7 @@ class BlueskyConnector(Connector):
         did = self.session()["did"]
 
         profile = self.call("app.bsky.actor.getProfile", {"actor": did})
-        yield self._batch("profile", [self._account_line(profile)], marks, f"@{self.handle}: profile")
+        yield self.lines_batch("profile", [self._account_line(profile)], marks, f"@{self.handle}: profile")
 
         def mark(stream: str) -> dt.datetime:
             t = parse_time(marks.get(stream))
@@ -243,7 +293,7 @@ class BlueskyConnector(Connector):
             lines.append(self._own_line(post, did))
             newest = max(newest or "", str(post.get("indexedAt") or ""))
         marks["feed"] = newest or marks.get("feed")
-        yield self._batch("feed", lines, marks, f"@{self.handle}: {len(lines)} own posts and replies")
+        yield self.lines_batch("feed", lines, marks, f"@{self.handle}: {len(lines)} own posts and replies")
 
         lines, newest, skipped = [], None, {}
         for n in self._pages("app.bsky.notification.listNotifications", "notifications", {}, mark("notifications")):
@@ -255,7 +305,7 @@ class BlueskyConnector(Connector):
             newest = max(newest or "", str(n.get("indexedAt") or ""))
         marks["notifications"] = newest or marks.get("notifications")
         note = f"; not stored: {', '.join(f'{k} ×{v}' for k, v in sorted(skipped.items()))}" if skipped else ""
-        yield self._batch("notifications", lines, marks, f"@{self.handle}: notifications{note}")
+        yield self.lines_batch("notifications", lines, marks, f"@{self.handle}: notifications{note}")
 
         terms = self.setting("search", []) or []
         terms = [terms] if isinstance(terms, str) else list(terms)
@@ -270,7 +320,7 @@ class BlueskyConnector(Connector):
                 if did_of(dig(p, "uri")) != did:
                     lines.append(self._ugc_line(p))
             marks["search"][term] = newest or marks["search"].get(term)
-            yield self._batch("search", lines, marks, f"search {term!r}: {len(lines)} posts")
+            yield self.lines_batch("search", lines, marks, f"search {term!r}: {len(lines)} posts")
 
         last = parse_time(marks.get("followers"))
         every = dt.timedelta(hours=float(self.setting("followers_every_hours", 24)))
@@ -279,7 +329,7 @@ class BlueskyConnector(Connector):
             for f in self._pages("app.bsky.graph.getFollowers", "followers", {"actor": did}, None):
                 lines.append(self._user(f) | {"as_follow": True, "follower_id": dig(f, "did"), "followee_id": did})
             marks["followers"] = iso(now)
-            yield self._batch("followers", lines, marks, f"@{self.handle}: {len(lines)} followers")
+            yield self.lines_batch("followers", lines, marks, f"@{self.handle}: {len(lines)} followers")
 
     def _pages(self, nsid: str, key: str, params: dict[str, Any], stop: dt.datetime | None) -> Iterator[Any]:
         """Items of a paginated query, newest first, until one indexed at or before ``stop`` (None: all)."""
@@ -299,9 +349,6 @@ class BlueskyConnector(Connector):
             cur = data.get("cursor")
             if not cur or not items:
                 return
-
-    def _batch(self, stream: str, lines: list[dict[str, Any]], marks: dict[str, Any], label: str) -> Batch:
-        return self.lines_batch(stream, lines, json.dumps(marks, sort_keys=True), label)
 
     # ---- lines: the flat fields the live-jsonl mapping reads, with the API item kept under "raw" -------------
     def _url(self, uri: Any, handle: Any = None) -> str | None:
@@ -379,6 +426,33 @@ class BlueskyConnector(Connector):
             lines.append({"as_post": True, **self._post_fields(post), "is_ugc": True, "raw": n})
         return lines
 
+    # ---- stream -----------------------------------------------------------------------------------------------
+    streams = True
+
+    @property
+    def stream_url(self) -> str:
+        """``stream`` in hudong.toml: a firehose (``…/xrpc/com.atproto.sync.subscribeRepos`` of the account's PDS
+        or a relay) or a Jetstream (``wss://jetstream…/subscribe``); default: the PDS's firehose."""
+        url = str(self.setting("stream", "") or self.service + "/xrpc/com.atproto.sync.subscribeRepos")
+        return "ws" + url[4:] if url.startswith("http") else url
+
+    def watch(self, stop: threading.Event) -> Iterator[str]:
+        """Firehose or Jetstream events that concern the account wake a sync: a commit of its own repo (a post or
+        reply written in another app) or a record naming its DID (a reply, like, repost, follow, mention, quote
+        of it: the DID is in the record's bytes). Everything else on the stream is skipped unread."""
+        did = str(self.session()["did"])
+        url = self.stream_url
+        jetstream = urlparse(url).path.rstrip("/").endswith("/subscribe")
+        with ws_connect(url, open_timeout=10, max_size=STREAM_MAX_FRAME, close_timeout=2) as sock:
+            while not stop.is_set():
+                try:
+                    message = sock.recv(timeout=1.0)
+                except TimeoutError:
+                    continue
+                why = jetstream_wake(message, did) if jetstream else firehose_wake(message, did)
+                if why:
+                    yield why
+
     # ---- act --------------------------------------------------------------------------------------------------
     def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
             **params: Any) -> dict[str, Any]:
@@ -391,6 +465,8 @@ class BlueskyConnector(Connector):
                 raise HudongError(f"connector {self.name}: {target} is not the account's own record")
             self.call("com.atproto.repo.deleteRecord", body={"repo": did, "collection": collection, "rkey": rkey})
             return {"platform_id": target, "url": self._url(target)}
+        if action == "hide":
+            return self._hide(did, target)
         collection = _COLLECTIONS[action]
         rkey = action_rkey(idempotency_key, params.get("queued_at"))
         made = self._existing(did, collection, rkey)  # sent before (a crash, a lost answer): do not post twice
@@ -400,6 +476,30 @@ class BlueskyConnector(Connector):
                       body={"repo": did, "collection": collection, "rkey": rkey, "record": record})
             made = f"at://{did}/{collection}/{rkey}"
         return {"platform_id": made, "url": self._url(made, self.handle)}
+
+    def _hide(self, did: str, target: str | None) -> dict[str, Any]:
+        """Hide a reply in a thread the account started: its uri joins ``hiddenReplies`` of the thread's gate
+        (``app.bsky.feed.threadgate``, keyed like the root post; made when there is none, leaving replies open to
+        everyone). The AppView serves the gate with the post, and every app folds the reply away."""
+        post = self._subject(target)
+        root = str(dig(post, "record", "reply", "root", "uri") or post["uri"])
+        if did_of(root) != did:
+            raise HudongError(f"Bluesky hides replies only in threads the account started; {target} is in a thread "
+                              f"of {did_of(root)}")
+        if root == post["uri"]:
+            raise HudongError(f"{target} is a thread of its own, not a reply: there is nothing to hide it under")
+        rkey = root.rsplit("/", 1)[1]
+        gate = {"$type": "app.bsky.feed.threadgate", "post": root, "createdAt": iso(dt.datetime.now(dt.UTC))}
+        try:
+            gate = self.call("com.atproto.repo.getRecord",
+                             {"repo": did, "collection": "app.bsky.feed.threadgate", "rkey": rkey})["value"]
+        except XrpcError as e:
+            if e.error != "RecordNotFound" and e.status != 404:
+                raise
+        hidden = [u for u in gate.get("hiddenReplies") or [] if u != post["uri"]] + [post["uri"]]
+        self.call("com.atproto.repo.putRecord", body={"repo": did, "collection": "app.bsky.feed.threadgate",
+                                                      "rkey": rkey, "record": {**gate, "hiddenReplies": hidden}})
+        return {"platform_id": post["uri"], "url": self._url(post["uri"])}
 
     def confirm(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
                 **params: Any) -> dict[str, Any] | None:

@@ -38,6 +38,7 @@ import datetime as dt
 import html
 import json
 import mimetypes
+import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -55,6 +56,9 @@ from hudong.errors import HudongError
 NOTIFICATION_TYPES = {"mention": "mention", "favourite": "like", "reblog": "repost", "follow": "follow"}
 PAGE = 40  # the largest page Mastodon serves
 DEFAULT_MAX_CHARACTERS = 500
+
+
+STREAM_EVENTS = ("update", "notification", "conversation", "delete", "status.update")  # they wake a sync
 
 
 class MastodonError(HudongError):
@@ -133,11 +137,15 @@ class MastodonConnector(Connector):
         return r
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
+        return self.answer(method, path, **kw)[1]
+
+    def answer(self, method: str, path: str, **kw: Any) -> tuple[httpx.Response, Any]:
+        """The response and its JSON body; the server's error (or a body that is not JSON) as ``MastodonError``."""
         r = self.request(method, path, **kw)
         if r.status_code >= 300:
             raise MastodonError(path, r.status_code, json_object(r).get("error") or r.text[:200])
         try:
-            return r.json()
+            return r, r.json()
         except ValueError:
             raise MastodonError(path, r.status_code, f"not JSON: {r.text[:200]!r}") from None
 
@@ -161,7 +169,7 @@ class MastodonConnector(Connector):
         start = self.since or now - dt.timedelta(days=float(self.setting("backfill_days", 30)))
         me = self.me()
         own = str(me.get("id"))
-        yield self._batch("profile", [self._account_line(me)], marks, f"@{me.get('acct')}: profile")
+        yield self.lines_batch("profile", [self._account_line(me)], marks, f"@{me.get('acct')}: profile")
 
         def since(stream: str) -> dt.datetime:
             t = parse_time(marks.get(stream))
@@ -174,7 +182,7 @@ class MastodonConnector(Connector):
             if not s.get("reblog"):  # a boost by the account is not its post
                 lines.append(self._own_line(s, own))
         marks["statuses"] = newest or marks.get("statuses")
-        yield self._batch("statuses", lines, marks, f"@{me.get('acct')}: {len(lines)} own statuses")
+        yield self.lines_batch("statuses", lines, marks, f"@{me.get('acct')}: {len(lines)} own statuses")
 
         lines, top, skipped = [], None, {}
         after = None if self.since else marks.get("notifications")
@@ -188,7 +196,7 @@ class MastodonConnector(Connector):
             lines.extend(self._notification_lines(n, own))
         marks["notifications"] = top or marks.get("notifications")
         note = f"; not stored: {', '.join(f'{k} ×{v}' for k, v in sorted(skipped.items()))}" if skipped else ""
-        yield self._batch("notifications", lines, marks, f"@{me.get('acct')}: notifications{note}")
+        yield self.lines_batch("notifications", lines, marks, f"@{me.get('acct')}: notifications{note}")
 
         lines, newest = [], None
         for c in self._pages("/api/v1/conversations", {}, stop_time=since("conversations"),
@@ -198,7 +206,7 @@ class MastodonConnector(Connector):
             if isinstance(last, dict) and last.get("id"):
                 lines.extend(self._dm_line(s, own) for s in self._thread(str(last["id"])))
         marks["conversations"] = newest or marks.get("conversations")
-        yield self._batch("conversations", lines, marks, f"@{me.get('acct')}: direct messages")
+        yield self.lines_batch("conversations", lines, marks, f"@{me.get('acct')}: direct messages")
 
         marks.setdefault("tags", {})
         for tag in self._list_setting("hashtags"):
@@ -210,7 +218,7 @@ class MastodonConnector(Connector):
                 if str(dig(s, "account", "id")) != own:
                     lines.append(self._ugc_line(s))
             marks["tags"][tag] = top or marks["tags"].get(tag)
-            yield self._batch("hashtag", lines, marks, f"#{tag}: {len(lines)} posts")
+            yield self.lines_batch("hashtag", lines, marks, f"#{tag}: {len(lines)} posts")
 
         marks.setdefault("search", {})
         for term in self._list_setting("search"):
@@ -225,7 +233,7 @@ class MastodonConnector(Connector):
             ids = [str(s.get("id")) for s in keep if s.get("id")]
             top = max(ids, key=lambda i: (len(i), i)) if ids else None
             marks["search"][term] = top or marks["search"].get(term)
-            yield self._batch("search", lines, marks, f"search {term!r}: {len(lines)} posts")
+            yield self.lines_batch("search", lines, marks, f"search {term!r}: {len(lines)} posts")
 
         last = parse_time(marks.get("followers"))
         every = dt.timedelta(hours=float(self.setting("followers_every_hours", 24)))
@@ -234,7 +242,7 @@ class MastodonConnector(Connector):
                      for a in self._pages(f"/api/v1/accounts/{own}/followers", {}, stop_time=None)
                      if isinstance(a, dict)]
             marks["followers"] = iso(now)
-            yield self._batch("followers", lines, marks, f"@{me.get('acct')}: {len(lines)} followers")
+            yield self.lines_batch("followers", lines, marks, f"@{me.get('acct')}: {len(lines)} followers")
 
     def _list_setting(self, key: str) -> list[str]:
         v = self.setting(key, []) or []
@@ -246,13 +254,8 @@ class MastodonConnector(Connector):
         max_id, pages = None, 0
         time_of = time_of or (lambda item: parse_time(dig(item, "created_at")))
         while pages < int(self.setting("max_pages", 50)):
-            r = self.request("GET", path, params={**params, "limit": PAGE, **({"max_id": max_id} if max_id else {})})
-            if r.status_code >= 300:
-                raise MastodonError(path, r.status_code, json_object(r).get("error") or r.text[:200])
-            try:
-                items = r.json()
-            except ValueError:
-                raise MastodonError(path, r.status_code, f"not JSON: {r.text[:200]!r}") from None
+            r, items = self.answer("GET", path,
+                                   params={**params, "limit": PAGE, **({"max_id": max_id} if max_id else {})})
             if not isinstance(items, list):
                 raise MastodonError(path, r.status_code, "the response is not a list")
             pages += 1
@@ -266,9 +269,6 @@ class MastodonConnector(Connector):
             max_id = _next_max_id(r) or (dig(items, len(items) - 1, "id") if len(items) >= PAGE else None)
             if not items or not max_id:
                 return
-
-    def _batch(self, stream: str, lines: list[dict[str, Any]], marks: dict[str, Any], label: str) -> Batch:
-        return self.lines_batch(stream, lines, json.dumps(marks, sort_keys=True), label)
 
     def _thread(self, status_id: str) -> list[dict[str, Any]]:
         """A direct message with the whole conversation around it (ancestors, itself, descendants)."""
@@ -350,6 +350,48 @@ class MastodonConnector(Connector):
             if parent is None:  # a mention: also a post about the brand (UGC) for the content analyses
                 return [line, {"as_post": True, **f, "is_ugc": True, "raw": n}]
         return [line]
+
+    # ---- stream ---------------------------------------------------------------------------------------------
+    streams = True
+
+    def streaming_base(self) -> str:
+        """Where the streaming API answers: ``streaming`` in hudong.toml, else what the server says
+        (``/api/v2/instance`` → ``configuration.urls.streaming``, often a host of its own), else the instance."""
+        given = self.setting("streaming")
+        if not given:
+            try:
+                given = dig(self.api("GET", "/api/v2/instance"), "configuration", "urls", "streaming")
+            except HudongError:
+                given = None
+        base = str(given or self.instance).rstrip("/")
+        return "http" + base[2:] if base.startswith("ws") else base  # wss://… → https://… (the SSE endpoints)
+
+    def watch(self, stop: threading.Event) -> Iterator[str]:
+        """The user stream (``GET /api/v1/streaming/user``, Server-Sent Events): each ``update`` (home timeline,
+        our own statuses), ``notification`` (mentions, DMs, favourites, boosts, follows), ``conversation`` or
+        ``delete`` event wakes a sync. Heartbeats (``:thump``) keep the read alive; no event nor heartbeat for
+        ``stream_timeout_seconds`` (60) is a dropped stream."""
+        token = str(self.secrets.require("token"))
+        url = self.streaming_base() + "/api/v1/streaming/user"
+        timeout = httpx.Timeout(10.0, read=float(self.setting("stream_timeout_seconds", 60)))
+        with httpx.Client(timeout=timeout) as client, client.stream(
+                "GET", url, headers={"authorization": f"Bearer {token}", "accept": "text/event-stream"}) as r:
+            if r.status_code == 401:
+                raise CredentialsRefused(f"connector {self.name}: Mastodon ({self.instance}) refused the access "
+                                         f"token on the streaming API; run `hudong connect {self.name}`")
+            if r.status_code != 200:
+                raise MastodonError("/api/v1/streaming/user", r.status_code, r.read().decode(errors="replace")[:200])
+            event = None
+            for line in r.iter_lines():
+                if stop.is_set():
+                    return
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in STREAM_EVENTS:
+                    yield event
+                    event = None
+                elif not line:
+                    event = None
 
     # ---- act ------------------------------------------------------------------------------------------------
     def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,

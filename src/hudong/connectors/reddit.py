@@ -148,7 +148,7 @@ class RedditConnector(Connector):
         refresh = now - 86400 * float(self.setting("refresh_days", 7))
         me = self.request("GET", "/api/v1/me")
         name = str(me.get("name") or self.username)
-        yield self._batch("profile", [{"as_account": True, "account_id": name, "account_name": f"u/{name}",
+        yield self.lines_batch("profile", [{"as_account": True, "account_id": name, "account_name": f"u/{name}",
                                        "followers": dig(me, "subreddit", "subscribers"),
                                        "account_created": _time(me.get("created_utc")), "raw": me}], marks,
                           f"u/{name}: profile")
@@ -181,7 +181,7 @@ class RedditConnector(Connector):
                     continue  # the account's own posts and comments come from its own streams
                 lines.extend(to_lines(d, kind))
             marks[key] = newest or marks.get(key)
-            yield self._batch(key.replace("/", "_").replace(":", "_"), lines, marks, f"{key}: {len(lines)} items")
+            yield self.lines_batch(key.replace("/", "_").replace(":", "_"), lines, marks, f"{key}: {len(lines)} items")
 
     def _pages(self, path: str, params: dict[str, Any], stop: float) -> Iterator[tuple[str, dict[str, Any]]]:
         after, pages = None, 0
@@ -203,9 +203,6 @@ class RedditConnector(Connector):
             after = dig(data, "data", "after")
             if not after or not children:
                 return
-
-    def _batch(self, stream: str, lines: list[dict[str, Any]], marks: dict[str, Any], label: str) -> Batch:
-        return self.lines_batch(stream, lines, json.dumps(marks, sort_keys=True), label)
 
     # ---- lines ----------------------------------------------------------------------------------------------
     def _url(self, d: dict[str, Any]) -> str | None:

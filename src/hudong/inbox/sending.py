@@ -24,7 +24,7 @@ from hudong.inbox.items import record_action, split_id
 PENDING = ("draft", "approved", "sending", "sent", "unknown")  # a reply in these states answers the message
 
 
-ITEM_ACTIONS = ("like", "follow")  # besides the reply: on the message (like) or its author (follow back)
+ITEM_ACTIONS = ("like", "follow", "hide")  # besides the reply: on the message (like, hide) or its author (follow)
 
 
 def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
@@ -55,9 +55,9 @@ def _send_now(ws: Any, action_id: str) -> dict[str, Any]:
 
 
 def act_on_item(ws: Any, item: str, action: str, *, by: str, role: str | None = None) -> dict[str, Any]:
-    """Like the message of inbox ``item``, or follow its author back, through the platform's connector (an outbox
-    action linked to the item, sent at once unless the role needs approval). Following needs the author's handle
-    (table ``contacts``)."""
+    """Like the message of inbox ``item``, hide it (a reply in a thread the account started, where the platform
+    can), or follow its author back, through the platform's connector (an outbox action linked to the item, sent at
+    once unless the role needs approval). Following needs the author's handle (table ``contacts``)."""
     if action not in ITEM_ACTIONS:
         raise HudongError(f"unknown inbox action {action!r}; one of: {', '.join(ITEM_ACTIONS)}")
     platform, iid = split_id(item)

@@ -132,6 +132,11 @@ TEXT.update(
         "undo": ("撤回", "Undo"),
         "do_like": ("点赞", "Like"),
         "do_follow": ("回关", "Follow back"),
+        "do_hide": ("隐藏回复", "Hide reply"),
+        "ob_hide": ("隐藏", "hidden"),
+        "hide_sent": ("已在平台隐藏该回复", "reply hidden on the platform"),
+        "hide_draft": ("待审批", "waits for an approver"),
+        "hide_retry": ("平台暂时不可用，稍后自动重试", "the platform is busy: retried shortly"),
         "compose_hint": ("写回复……（r 聚焦，草稿自动保存）", "Write a reply… (r to focus; the draft saves itself)"),
         "no_connector": ("此平台未连接：在平台上回复后标记已回复", "platform not connected: reply there, then mark "
                          "replied"),

@@ -97,7 +97,7 @@ class WebState:
 
     __slots__ = ("ws", "lock", "signer", "fixed_now", "cache", "_version", "_version_at", "warmed", "warm_thread",
                  "on_shutdown", "warm_con", "close_after_warming", "warm_finished", "import_jobs", "import_lock",
-                 "sync_thread", "sync_every", "sync_last", "presence")
+                 "sync_thread", "sync_every", "sync_last", "sync_schedule", "sync_streams", "presence")
 
     def __init__(self, ws: Workspace, now: dt.datetime | None = None):
         self.ws = ws
@@ -118,6 +118,8 @@ class WebState:
         self.sync_thread: threading.Thread | None = None  # the connectors' schedule (web/sync.py)
         self.sync_every: float | None = None  # seconds between its rounds
         self.sync_last: dict[str, Any] | None = None  # what the last round did
+        self.sync_schedule: Any = None  # when the next sync is due (web/sync.py Schedule)
+        self.sync_streams: dict[str, dict[str, Any]] = {}  # each streaming connector's stream: state, events, error
         self.presence = Presence()  # who has which inbox conversation open (web/presence.py)
 
     @contextmanager

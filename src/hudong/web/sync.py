@@ -1,6 +1,8 @@
 """Connectors kept in sync by the server: while `hudong serve` holds the workspace, it runs every connector of
 hudong.toml, then sends what the outbox holds due (``hudong.connectors.outbox``), every ``[sync] every_minutes`` (one process owns the DuckDB file; `hudong sync` sent to a running
-server runs there too, through ``cli_remote``).
+server runs there too, through ``cli_remote``). A connector with a stream (``Connector.watch``: Bluesky's
+firehose or a Jetstream, Mastodon's streaming API) is also synced as soon as its stream says something concerns
+the account — and once more a few seconds later, for platforms whose read side indexes after the event.
 
 Each round runs ``hudong.connectors.sync`` on a DuckDB cursor of its own, one import at a time with the uploads
 (``WebState.import_lock``), so requests keep reading the last committed data meanwhile; a round that fails is
@@ -12,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -45,6 +48,12 @@ TEXT.update({
                        "No schedule: sync on demand ([sync] every_minutes in hudong.toml)"),
     "no_connectors": ("尚未配置连接：见 docs/connectors.md", "No connectors configured: see docs/connectors.md"),
     "last_round": ("最近一轮", "Last round"),
+    "stream": ("实时推送", "stream"),
+    "stream_connecting": ("连接中", "connecting"),
+    "stream_open": ("已连接", "open"),
+    "stream_reconnecting": ("重连中（期间按计划轮询）", "reconnecting (polling meanwhile)"),
+    "stream_stopped": ("已停止", "stopped"),
+    "stream_events": ("{n} 个事件", "{n} events"),
 })  # fmt: skip
 router = APIRouter()
 Importer = Annotated[User, Depends(require("upload"))]  # who may import may see and run the connectors
@@ -75,35 +84,121 @@ def worker(st: WebState) -> Iterator[Workspace]:
             st.data_changed()  # the next request re-reads the data version: what came in shows at once
 
 
-def run_round(st: WebState) -> list[Any]:
-    """One sync of every connector, then the outbox; what each did."""
+STREAM_DEBOUNCE = 0.5  # seconds: the events of a burst make one sync
+STREAM_FOLLOW_UP = 3.0  # seconds: a second sync, for a platform whose read side indexes after its stream speaks
+STREAM_MAX_BACKOFF = 300.0  # seconds between reconnections of a stream that keeps failing
+
+
+def run_round(st: WebState, names: list[str] | None = None) -> list[Any]:
+    """One sync of every connector (or of ``names``: those whose stream spoke), then the outbox; what each did."""
     with worker(st) as own:
-        results = connectors.sync(own)
+        results = connectors.sync(own) if names is None else [r for n in names for r in connectors.sync(own, n)]
         sent = outbox.send_due(own)  # what operators queued: replies, posts …
     st.sync_last = {"at": dt.datetime.now().isoformat(timespec="seconds"),
+                    "trigger": "schedule" if names is None else "stream",
                     "results": [{"name": r.name, "batches": r.batches, "rows_read": r.rows_read, "stored": r.stored,
                                  "error": r.error, "scored": r.scored} for r in results],
                     "outbox": [{"action_id": s.action_id, "state": s.state} for s in sent]}  # fmt: skip
     return results
 
 
-def _loop(st: WebState, every: float, stop: threading.Event) -> None:
-    while not stop.wait(every):
+class Schedule:
+    """When the next sync is due: the whole round every ``every`` seconds, and one connector soon after its stream
+    spoke (``nudge``: once after ``STREAM_DEBOUNCE``, again after ``STREAM_FOLLOW_UP``)."""
+
+    def __init__(self, every: float, clock: Callable[[], float] = time.monotonic):
+        self.every, self.clock = every, clock
+        self.cond = threading.Condition()
+        self.next_round = clock() + every
+        self.due: dict[str, list[float | None]] = {}  # name → [the debounced sync, the follow-up]
+
+    def nudge(self, name: str) -> None:
+        with self.cond:
+            now = self.clock()
+            first, follow = self.due.get(name, [None, None])
+            self.due[name] = [min(first or now + STREAM_DEBOUNCE, now + STREAM_DEBOUNCE),
+                              max(follow or 0.0, now + STREAM_FOLLOW_UP)]  # fmt: skip
+            self.cond.notify_all()
+
+    def wake(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+
+    def next(self, stop: threading.Event) -> tuple[bool, list[str]]:
+        """Wait until something is due: (True, []) for the whole round, (False, names) for streamed connectors,
+        (False, []) when ``stop`` is set."""
+        with self.cond:
+            while not stop.is_set():
+                now = self.clock()
+                if self.next_round <= now:
+                    self.next_round = now + self.every
+                    self.due.clear()  # the round syncs them all
+                    return True, []
+                names = [n for n, times in self.due.items() if any(t is not None and t <= now for t in times)]
+                if names:
+                    for n in names:
+                        self.due[n] = [t if t is not None and t > now else None for t in self.due[n]]
+                    return False, names
+                pending = [t for times in self.due.values() for t in times if t is not None]
+                self.cond.wait(min([self.next_round, *pending]) - now)
+            return False, []
+
+
+def _loop(st: WebState, sched: Schedule, stop: threading.Event) -> None:
+    while True:
+        whole, names = sched.next(stop)
+        if stop.is_set():
+            return
         try:
-            run_round(st)
+            run_round(st, None if whole else names)
         except Exception:  # noqa: BLE001 - a failed round is logged; the schedule goes on
-            log.exception("connector sync failed; the next round runs in %.0f s", every)
+            log.exception("connector sync failed; the schedule goes on")
+
+
+def _watch(st: WebState, name: str, sched: Schedule, stop: threading.Event) -> None:
+    """Keep ``name``'s stream open; each event nudges the schedule. A failing stream is reopened after 1 s,
+    doubling up to ``STREAM_MAX_BACKOFF``; the schedule's polling goes on meanwhile."""
+    info = st.sync_streams[name]
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            with st.lock:
+                c = connectors.connector(st.ws, name)
+            info.update(state="open", error=None)
+            for why in c.watch(stop):
+                sched.nudge(name)
+                info.update(events=info["events"] + 1, last_event=why,
+                            last_event_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))  # fmt: skip
+                delay = 1.0
+        except Exception as e:  # noqa: BLE001 - any failure of a stream only means polling until it is back
+            info.update(state="reconnecting", error=str(e) or type(e).__name__, drops=info["drops"] + 1)
+            log.warning("stream of connector %s: %s; reconnecting in %.0f s", name, info["error"], delay)
+        if stop.wait(delay):
+            break
+        delay = min(delay * 2, STREAM_MAX_BACKOFF)
+    info["state"] = "stopped"
 
 
 def start(st: WebState) -> threading.Event | None:
-    """Start the schedule when hudong.toml asks for one; the event stops it."""
+    """Start the schedule when hudong.toml asks for one, and the streams of the connectors that have one
+    (unless ``[sync] stream = false``); the event stops them."""
     every = interval_seconds(st.ws)
     if every is None:
         return None
     stop = threading.Event()
     st.sync_every = every
-    st.sync_thread = threading.Thread(target=_loop, args=(st, every, stop), name="hudong-sync", daemon=True)
+    st.sync_schedule = sched = Schedule(every)
+    st.sync_thread = threading.Thread(target=_loop, args=(st, sched, stop), name="hudong-sync", daemon=True)
     st.sync_thread.start()
+    if st.ws.setting("sync.stream", True):
+        kinds = connectors.kinds()
+        for name, settings in connectors.configured(st.ws).items():
+            cls = kinds.get(settings.get("type"))
+            if cls is not None and cls.streams:
+                st.sync_streams[name] = {"state": "connecting", "events": 0, "drops": 0, "last_event": None,
+                                         "last_event_at": None, "error": None}  # fmt: skip
+                threading.Thread(target=_watch, args=(st, name, sched, stop), name=f"hudong-stream-{name}",
+                                 daemon=True).start()  # fmt: skip
     return stop
 
 
@@ -111,6 +206,8 @@ def stop(st: WebState, event: threading.Event | None, wait: float) -> None:
     if event is None:
         return
     event.set()
+    if st.sync_schedule is not None:
+        st.sync_schedule.wake()
     if st.sync_thread is not None:
         st.sync_thread.join(wait)  # a round in progress finishes its batch; the process may end first
 
@@ -125,7 +222,7 @@ def api_connectors(request: Request, user: Importer) -> dict[str, Any]:
         r["last_run"] = r["last_run"].isoformat() if r["last_run"] else None
         r["last_ok"] = r["last_ok"].isoformat() if r["last_ok"] else None
     return {"connectors": rows, "every_minutes": st.sync_every / 60 if st.sync_every else None,
-            "last_round": st.sync_last}
+            "last_round": st.sync_last, "streams": st.sync_streams}
 
 
 @router.get("/connectors", include_in_schema=False)
@@ -134,7 +231,7 @@ def connectors_page(request: Request, user: Importer) -> Response:
     with st.db() as ws:
         rows = connectors.status(ws)
     return render(request, "connectors.html", user=user, connectors=rows, last_round=st.sync_last,
-                  every_minutes=st.sync_every / 60 if st.sync_every else None)
+                  every_minutes=st.sync_every / 60 if st.sync_every else None, streams=st.sync_streams)
 
 
 @router.post("/connectors/sync", include_in_schema=False)
