@@ -110,3 +110,20 @@ def drops(down_from: int | None = None):
             return self.inner.handle_request(request)
 
     return Drops()
+
+
+# ---- the API stand-ins' HTTP server (tests/reddit, tests/wechat) ----------------------------------------------------
+class LoopbackHTTP:
+    """An HTTP server on a free loopback port, serving from a daemon thread; ``url`` is its base."""
+
+    def serve(self, handler) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

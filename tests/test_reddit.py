@@ -1,4 +1,4 @@
-"""The Reddit connector end to end against a stand-in server (tests/reddit/server.py): Reddit cannot be installed
+"""The Reddit connector end to end against a stand-in server (tests/reddit/reddit_api.py): Reddit cannot be installed
 or reached here, so a loopback server answers the documented endpoints in Reddit's response shapes (listings,
 the inbox, ``{"json": {"errors": …}}``, the rate-limit headers). People post, comment, mention and message through
 it; hudong syncs, replies from the inbox and reads the replies back."""
@@ -26,7 +26,7 @@ from hudong.metrics import compute
 from hudong.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent / "reddit"))
-from server import CLIENT, Reddit  # noqa: E402
+from reddit_api import CLIENT, Reddit  # noqa: E402
 
 BRAND = "acme_official"
 

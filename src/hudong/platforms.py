@@ -41,7 +41,8 @@ class Platform:
     """One platform. ``benchmark``: the Rival IQ platform its engagement rate is compared with and on which metric
     (hudong's assumption, marked as such in reports); None where no published benchmark fits. ``profile_url`` /
     ``message_url``: link templates (``{uid}``, ``{handle}``, ``{post}``, ``{id}``) where the platform has stable
-    public links. ``social``: False for the order and survey sources that share the tables."""
+    public links. ``social``: False for the order and survey sources that share the tables. ``reply_window_hours``:
+    how long after a person's last direct message the account may still answer it (None: no limit)."""
 
     id: str
     name_zh: str
@@ -52,6 +53,7 @@ class Platform:
     message_url: str = ""
     capabilities: frozenset[str] = field(default_factory=frozenset)
     api_docs: str = ""
+    reply_window_hours: float | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.capabilities) - set(CAPABILITIES)
@@ -89,6 +91,7 @@ PLATFORMS: dict[str, Platform] = {
             capabilities=_caps("read_posts", "read_comments", "read_dms", "read_followers", "read_metrics", "reply",
                                "message", "publish", "delete"),
             api_docs="https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html",
+            reply_window_hours=48,  # 客服消息: within 48 hours of the follower's last message
         ),
         Platform(
             "xiaohongshu", "小红书", "Xiaohongshu", benchmark=("instagram", ER_FOLLOWERS),

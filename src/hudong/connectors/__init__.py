@@ -18,10 +18,12 @@ from hudong.connectors.bluesky import BlueskyConnector
 from hudong.connectors.folder import FolderConnector
 from hudong.connectors.mastodon import MastodonConnector
 from hudong.connectors.reddit import RedditConnector
+from hudong.connectors.wechat import WechatConnector
 from hudong.errors import HudongError
 from hudong.ingest import import_file
 
-BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector, RedditConnector)}
+BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector,
+                                                            RedditConnector, WechatConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 

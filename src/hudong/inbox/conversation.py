@@ -26,6 +26,7 @@ import pandas as pd
 from hudong.analyses import Result, analysis
 from hudong.connectors import outbox
 from hudong.inbox import items as inbox
+from hudong.inbox import sending
 from hudong.metrics import tables_of
 from hudong.metrics.responsiveness import messages
 
@@ -176,8 +177,8 @@ class ConversationParams:
 def conversation(ws: Any, p: ConversationParams, step: Any) -> Result:
     """One inbox item opened: values ``id`` (the item the inbox tracks: the turn's latest inbound message, which
     an earlier message opens too), ``item`` (its inbox row: status, clock, assignee, draft …; None once the
-    conversation is answered), ``thread``, ``person`` and ``history`` (the actions recorded on it); frame
-    ``thread`` (the messages)."""
+    conversation is answered), ``thread``, ``person``, ``history`` (the actions recorded on it) and
+    ``reply_window`` (where the platform limits answers to DMs: WeChat's 48 hours); frame ``thread``."""
     at = p.at or inbox.local_now(ws)
     if not p.item:
         first = inbox.list_items(ws, inbox.InboxQuery(limit=1), now=at)["items"]
@@ -199,7 +200,8 @@ def conversation(ws: Any, p: ConversationParams, step: Any) -> Result:
     return Result(
         {"thread": pd.DataFrame(th["messages"])},
         {"item": row, "id": item, "platform": platform, "interaction_id": inbox.split_id(item)[1], "thread": th,
-         "person": person(ws, platform, actor, at), "history": inbox.history(ws, item)},
+         "person": person(ws, platform, actor, at), "history": inbox.history(ws, item),
+         "reply_window": sending.reply_window(ws, item)},
     )
 
 

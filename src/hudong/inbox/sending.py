@@ -13,11 +13,13 @@ on the platform or an author who blocks the account (the connector's error, kept
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from hudong import connectors
+from hudong import connectors, platforms
 from hudong.connectors import outbox
 from hudong.errors import HudongError
+from hudong.i18n import platform_name
 from hudong.inbox import replies
 from hudong.inbox.items import record_action, split_id
 
@@ -39,8 +41,19 @@ def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
 
 
 def reply_connectors(ws: Any) -> dict[str, str]:
-    """platform → the first configured connector (hudong.toml order) that can reply there."""
-    return item_connectors(ws, "reply")
+    """platform → the first configured connector (hudong.toml order) that answers there: replies to comments,
+    else direct messages (a WeChat account answers only those)."""
+    return item_connectors(ws, "message") | item_connectors(ws, "reply")
+
+
+def answer_action(ws: Any, item: str) -> str:
+    """How ``item`` is answered: ``message`` for a direct message, else ``reply``. LookupError: no such message."""
+    platform, iid = split_id(item)
+    row = ws.con.execute("SELECT type FROM interactions WHERE platform = ? AND interaction_id = ? AND is_inbound",
+                         [platform, iid]).fetchone()  # fmt: skip
+    if row is None:
+        raise LookupError(f"no inbound message {item!r}")
+    return "message" if row[0] == "dm" else "reply"
 
 
 def _send_now(ws: Any, action_id: str) -> dict[str, Any]:
@@ -52,6 +65,36 @@ def _send_now(ws: Any, action_id: str) -> dict[str, Any]:
     row = outbox.get(ws, action_id)
     return {"action_id": action_id, "connector": row["connector"], "state": state, "detail": detail,
             "url": row.get("url"), "platform_id": row.get("platform_id"), "error": row.get("error")}
+
+
+def _contact(ws: Any, item: str) -> str | None:
+    """The handle of the item's sender (table ``contacts``): whom a platform that addresses people, not messages,
+    sends the answer to (WeChat's openid)."""
+    platform, iid = split_id(item)
+    row = ws.con.execute("SELECT c.handle FROM interactions i JOIN contacts c ON c.platform = i.platform AND "
+                         "c.user_id = i.actor_id WHERE i.platform = ? AND i.interaction_id = ?",
+                         [platform, iid]).fetchone()  # fmt: skip
+    return row[0] if row and row[0] else None
+
+
+def reply_window(ws: Any, item: str, now: dt.datetime | None = None) -> dict[str, Any] | None:
+    """Where the platform limits answers to direct messages (``Platform.reply_window_hours``: WeChat's 48 hours):
+    ``{hours, last, closes_at, open, hours_left}`` from the sender's last direct message (times in UTC, as the
+    connectors store them); None where there is no limit or the item is not a direct message."""
+    platform, iid = split_id(item)
+    p = platforms.platform(platform)
+    if p is None or p.reply_window_hours is None:
+        return None
+    row = ws.con.execute("SELECT max(m.created_at) FROM interactions i JOIN interactions m ON m.platform = "
+                         "i.platform AND m.actor_id = i.actor_id AND m.type = 'dm' AND m.is_inbound WHERE "
+                         "i.platform = ? AND i.interaction_id = ? AND i.type = 'dm'", [platform, iid]).fetchone()  # fmt: skip
+    if not row or row[0] is None:
+        return None
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    closes = row[0] + dt.timedelta(hours=p.reply_window_hours)
+    left = (closes - now).total_seconds() / 3600
+    return {"hours": p.reply_window_hours, "last": row[0], "closes_at": closes, "open": left > 0,
+            "hours_left": round(max(left, 0.0), 1)}
 
 
 def act_on_item(ws: Any, item: str, action: str, *, by: str, role: str | None = None) -> dict[str, Any]:
@@ -106,11 +149,8 @@ def send_reply(ws: Any, item: str, text: str, *, by: str, role: str | None = Non
 
     ``force``: reply even though a colleague's reply to this message is already queued or sent."""
     platform, iid = split_id(item)
-    row = ws.con.execute("SELECT type FROM interactions WHERE platform = ? AND interaction_id = ? AND is_inbound",
-                         [platform, iid]).fetchone()  # fmt: skip
-    if row is None:
-        raise LookupError(f"no inbound message {item!r}")
-    name = reply_connectors(ws).get(platform)
+    action = answer_action(ws, item)
+    name = item_connectors(ws, action).get(platform)
     if name is None:
         raise HudongError(f"no connector in hudong.toml replies on {platform}: reply on the platform and mark the "
                           "message replied, or connect the account (docs/connectors.md)")
@@ -120,8 +160,16 @@ def send_reply(ws: Any, item: str, text: str, *, by: str, role: str | None = Non
     if other is not None and not force:
         raise HudongError(f"{other['created_by']} already answered this message (outbox {other['action_id']}, "
                           f"{other['state']}); send anyway only if a second reply is meant")
-    action = "message" if row[0] == "dm" else "reply"
-    out = _send_now(ws, outbox.queue(ws, name, action, by=by, role=role, target=iid, text=text.strip(), item=item))
+    if action == "message":
+        window = reply_window(ws, item)
+        if window is not None and not window["open"]:
+            raise HudongError(f"{platform_name(platform, 'en')} lets the account answer a direct message only within "
+                              f"{window['hours']:g} hours of the person's last message; that window closed at "
+                              f"{window['closes_at']:%Y-%m-%d %H:%M} UTC. Answer when they write again (or by a "
+                              "template message)")  # fmt: skip
+    extra = {"author": contact} if (contact := _contact(ws, item)) else {}
+    out = _send_now(ws, outbox.queue(ws, name, action, by=by, role=role, target=iid, text=text.strip(), item=item,
+                                     **extra))
     if out["state"] == "sent":
         record_action(ws, item, "replied", by, note=f"{text.strip()}\n— {out['url'] or out['platform_id']} "
                                                     f"(outbox {out['action_id']})")

@@ -65,7 +65,8 @@ POLICY: dict[str, str] = {
     "web_login_throttle": "none: failed staff sign-ins (names tried, client addresses)",
     "security_events": "none: the staff security audit log",
     "connector_state": "none: connector cursors (file names, positions; no person)",
-    "outbox": "replies to their messages: text blanked, target nulled (who sent what when stays)",
+    "outbox": "replies to their messages: text, target and parameters (their handle) blanked (who sent what when "
+              "stays)",
     "outbox_events": "none: the outbox's audit log (states, staff, platform errors)",
 }
 
@@ -183,7 +184,8 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
             step.update("inbox_actions", "note = NULL", f"note IS NOT NULL AND action <> 'label' "
                         f"AND (platform, interaction_id) IN ({act_keys})", args, derived=True)
         if "outbox" in present:
-            step.update("outbox", "text = NULL, target = NULL", "(text IS NOT NULL OR target IS NOT NULL) AND item IN "
+            step.update("outbox", "text = NULL, target = NULL, payload = NULL", "(text IS NOT NULL OR target IS NOT NULL "
+                        "OR payload IS NOT NULL) AND item IN "
                         f"(SELECT platform || ':' || interaction_id FROM ({act_keys}))", args, derived=True)
         step.delete("posts", f"author_id IN ({marks}){plat[0]}", args)
         step.delete("interactions", f"actor_id IN ({marks}){plat[0]}", args)

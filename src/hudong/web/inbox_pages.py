@@ -133,6 +133,10 @@ TEXT.update(
         "do_like": ("点赞", "Like"),
         "do_follow": ("回关", "Follow back"),
         "do_hide": ("隐藏回复", "Hide reply"),
+        "window_left": ("回复窗口还剩 {h} 小时（平台只允许在对方最后一条私信后 {total} 小时内回复）",
+                        "reply window: {h} h left (the platform allows answers within {total} h of their last message)"),
+        "window_closed": ("回复窗口已关闭：平台只允许在对方最后一条私信后 {total} 小时内回复",
+                          "reply window closed: the platform allows answers only within {total} h of their last message"),
         "ob_hide": ("隐藏", "hidden"),
         "hide_sent": ("已在平台隐藏该回复", "reply hidden on the platform"),
         "hide_draft": ("待审批", "waits for an approver"),
@@ -231,7 +235,8 @@ def _conversation(request: Request, user: User, item: str) -> dict[str, Any]:
             filled=[dict(name=tp["name"], body=replies.draft(ws, item, tp["name"], lang))
                     for tp in replies.list_templates(ws.con, lang)],
             autosaved=replies.autosaved(ws, item, user.name),
-            can={a: conv["platform"] in sending.item_connectors(ws, a) for a in ("reply", *sending.ITEM_ACTIONS)},
+            can={a: conv["platform"] in sending.item_connectors(ws, a) for a in sending.ITEM_ACTIONS}
+            | {"reply": conv["platform"] in sending.item_connectors(ws, sending.answer_action(ws, conv["id"]))},
             labs=labels.current(ws, [item]).get(item, {}),
             preds=labels.predictions(ws, [text])[0],
             offers=labels.offered([text])[0],

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -109,15 +110,16 @@ class Schedule:
     def __init__(self, every: float, clock: Callable[[], float] = time.monotonic):
         self.every, self.clock = every, clock
         self.cond = threading.Condition()
-        self.next_round = clock() + every
+        self.next_round = clock() + every  # every = inf: no schedule, only nudges
         self.due: dict[str, list[float | None]] = {}  # name → [the debounced sync, the follow-up]
 
-    def nudge(self, name: str) -> None:
+    def nudge(self, name: str, *, follow_up: bool = True) -> None:
+        """Sync ``name`` soon (and once more later, unless the event itself carried the data: a pushed message)."""
         with self.cond:
             now = self.clock()
             first, follow = self.due.get(name, [None, None])
             self.due[name] = [min(first or now + STREAM_DEBOUNCE, now + STREAM_DEBOUNCE),
-                              max(follow or 0.0, now + STREAM_FOLLOW_UP)]  # fmt: skip
+                              max(follow or 0.0, now + STREAM_FOLLOW_UP) if follow_up else follow]  # fmt: skip
             self.cond.notify_all()
 
     def wake(self) -> None:
@@ -140,7 +142,8 @@ class Schedule:
                         self.due[n] = [t if t is not None and t > now else None for t in self.due[n]]
                     return False, names
                 pending = [t for times in self.due.values() for t in times if t is not None]
-                self.cond.wait(min([self.next_round, *pending]) - now)
+                soonest = min([self.next_round, *pending])
+                self.cond.wait(None if soonest == math.inf else soonest - now)  # no schedule: until nudged
             return False, []
 
 
@@ -179,18 +182,17 @@ def _watch(st: WebState, name: str, sched: Schedule, stop: threading.Event) -> N
     info["state"] = "stopped"
 
 
-def start(st: WebState) -> threading.Event | None:
-    """Start the schedule when hudong.toml asks for one, and the streams of the connectors that have one
-    (unless ``[sync] stream = false``); the event stops them."""
+def start(st: WebState) -> threading.Event:
+    """Start the sync thread: the schedule when hudong.toml asks for one, and the streams of the connectors that
+    have one (unless ``[sync] stream = false``); without a schedule it only syncs what is nudged (a pushed WeChat
+    message). The event stops them."""
     every = interval_seconds(st.ws)
-    if every is None:
-        return None
     stop = threading.Event()
     st.sync_every = every
-    st.sync_schedule = sched = Schedule(every)
+    st.sync_schedule = sched = Schedule(every if every is not None else math.inf)
     st.sync_thread = threading.Thread(target=_loop, args=(st, sched, stop), name="hudong-sync", daemon=True)
     st.sync_thread.start()
-    if st.ws.setting("sync.stream", True):
+    if every is not None and st.ws.setting("sync.stream", True):
         kinds = connectors.kinds()
         for name, settings in connectors.configured(st.ws).items():
             cls = kinds.get(settings.get("type"))
@@ -202,9 +204,7 @@ def start(st: WebState) -> threading.Event | None:
     return stop
 
 
-def stop(st: WebState, event: threading.Event | None, wait: float) -> None:
-    if event is None:
-        return
+def stop(st: WebState, event: threading.Event, wait: float) -> None:
     event.set()
     if st.sync_schedule is not None:
         st.sync_schedule.wake()

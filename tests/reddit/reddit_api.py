@@ -19,9 +19,11 @@ import itertools
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+from conftest import LoopbackHTTP
 
 CLIENT = ("hudong-client", "hudong-secret")
 _ids = itertools.count(1_000_000)
@@ -35,7 +37,7 @@ def _b36(n: int) -> str:
     return s or "0"
 
 
-class Reddit:
+class Reddit(LoopbackHTTP):
     def __init__(self, users: dict[str, str]):
         self.users = {u: {"password": p, "id": _b36(next(_ids))} for u, p in users.items()}
         self.tokens: dict[str, str] = {}
@@ -44,13 +46,7 @@ class Reddit:
         self.faults: list[dict[str, Any]] = []
         self.requests: list[str] = []
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serve(self._handler())
 
     # ---- what people do on Reddit ----------------------------------------------------------------------------
     def _new(self, kind: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,448 @@
+"""WeChat Official Account (微信公众号): the message server — what followers send reaches hudong as WeChat pushes it.
+
+WeChat calls the account's server URL (公众平台 → 设置与开发 → 基本配置 → 服务器配置) for every message and event:
+
+- **URL verification**: ``GET ?signature&timestamp&nonce&echostr``; ``signature`` = SHA-1 of the sorted
+  ``token``, ``timestamp``, ``nonce``; the answer is ``echostr`` (decrypted first in safe mode).
+- **Messages** (``POST``, XML): plaintext (明文), compatible (兼容: both) or safe mode (安全模式:
+  ``encrypt_type=aes``; ``<Encrypt>`` is AES-256-CBC with the key ``base64(EncodingAESKey + "=")`` and its first
+  16 bytes as IV, over ``random(16) · len(4, big-endian) · xml · AppID``, PKCS#7-padded to 32 bytes, and
+  ``msg_signature`` = SHA-1 of the sorted token, timestamp, nonce and ``Encrypt``). The reply must come within 5 s:
+  a passive reply message where a rule applies (a keyword, the welcome for a new follower), else ``success``.
+
+``hudong serve`` answers at ``/hooks/wechat/NAME`` (``web/wechat_hook.py``): it checks the signature, writes each
+message as a ``live-jsonl`` line under the connector's ``received/`` folder (0600) and asks the server to sync the
+connector at once; ``fetch`` then imports those files through the import path like any batch (pseudonymisation,
+quarantine, the keyed upsert: WeChat's retries of an unanswered message are stored once). Message → interaction:
+text, image, voice, video, location and link → ``dm`` (inbound: they wait in the reply inbox); subscribe →
+``follow`` (also ``follows``; the QR scene in the text), unsubscribe → ``unfollow``; menu clicks, link views and
+QR scans → ``click``; a template message's delivery receipt → ``impression``; the passive reply → an automated
+staff ``dm`` (it does not stop the response clock). Protocol: developers.weixin.qq.com/doc/offiaccount
+("接入概述", "接收普通消息", "接收事件推送", "被动回复用户消息", "消息加解密说明").
+
+Tested against a stand-in that plays WeChat's servers by the documented protocol (tests/test_wechat.py), and the
+crypto against the known-answer sample of Tencent's WXBizMsgCrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import struct
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from defusedxml import ElementTree
+
+from hudong.connectors.base import LIVE_FORMAT, Batch, Connector, CredentialsRefused, Retry
+from hudong.connectors.http import Http
+from hudong.connectors.payload import json_object
+from hudong.errors import HudongError
+
+BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
+MAX_AGE = 300  # seconds a signed timestamp stays valid (WeChat retries within 15 s): older is a replay
+MAX_BODY = 64 * 1024
+DM_TYPES = {"text": "", "image": "[图片]", "voice": "[语音]", "video": "[视频]", "shortvideo": "[小视频]",
+            "location": "[位置]", "link": "[链接]", "file": "[文件]"}  # fmt: skip
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # WeChat's statistics days are Beijing days
+TOKEN_MARGIN = 300  # seconds before its expiry an access_token is replaced
+TOKEN_CODES = {40001, 40014, 42001}  # the token is stale (another process refreshed it, or it expired): get it again
+REFUSED = {40013: "the AppID is not valid", 40125: "the AppSecret is not valid",
+           40164: "this server's IP address is not in the account's IP whitelist (基本配置 → IP白名单)",
+           41004: "the AppSecret is missing"}  # fmt: skip
+BUSY = {-1: ("WeChat is busy", 30.0), 45009: ("the API's daily quota is used up", 3600.0),
+        45011: ("the API is called too often", 60.0)}  # fmt: skip
+MEANINGS = {45015: "WeChat lets an account answer a person only within 48 hours of their last message (or after "
+                   "they unfollowed, not at all): this window has closed",
+            45047: "WeChat allows 20 answers per 48-hour window: this person's are used up until they write again",
+            40003: "the person is not a follower of this account (invalid openid)",
+            48001: "the account may not use this API (an unverified account?)",
+            45002: "the message is too long",
+            61500: "WeChat refused the date (its format)", 61501: "WeChat refused the date range"}  # fmt: skip
+
+
+class WechatError(HudongError):
+    def __init__(self, message: str, errcode: int):
+        super().__init__(message)
+        self.errcode = errcode
+
+
+class SignatureError(HudongError):
+    """A request that WeChat did not sign (bad or stale signature): answered 403, never stored."""
+
+
+def signature(*parts: str) -> str:
+    """WeChat's signature: SHA-1 over the parts sorted and joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def check_signature(expected: str, *parts: str, timestamp: str, now: float | None = None) -> None:
+    if not hmac.compare_digest(signature(*parts), expected or ""):
+        raise SignatureError("the request is not signed with this account's token")
+    try:
+        age = abs((now or time.time()) - int(timestamp))
+    except ValueError:
+        raise SignatureError(f"bad timestamp {timestamp!r}") from None
+    if age > MAX_AGE:
+        raise SignatureError(f"the signed timestamp is {age:.0f} s old: a replay, or this server's clock is wrong")
+
+
+def _key(encoding_aes_key: str) -> bytes:
+    try:
+        key = base64.b64decode(encoding_aes_key + "=", validate=True)
+    except ValueError:
+        key = b""
+    if len(encoding_aes_key) != 43 or len(key) != 32:
+        raise HudongError("the EncodingAESKey must be the 43 characters the WeChat console shows")
+    return key
+
+
+def decrypt(encoding_aes_key: str, encrypted: str, app_id: str) -> str:
+    """The message inside ``<Encrypt>`` (or a safe-mode ``echostr``); SignatureError when it is not for ``app_id``."""
+    key = _key(encoding_aes_key)
+    try:
+        d = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+        plain = d.update(base64.b64decode(encrypted, validate=True)) + d.finalize()
+        pad = plain[-1]
+        if not 1 <= pad <= BLOCK:
+            raise ValueError("bad padding")
+        plain = plain[:-pad]
+        (n,) = struct.unpack(">I", plain[16:20])
+        msg, receiver = plain[20:20 + n], plain[20 + n:]
+    except (ValueError, IndexError, struct.error) as e:
+        raise SignatureError(f"the encrypted message cannot be read with this EncodingAESKey ({e})") from None
+    if receiver.decode(errors="replace") != app_id:
+        raise SignatureError(f"the message is for {receiver.decode(errors='replace')!r}, not this account ({app_id})")
+    return msg.decode()
+
+
+def encrypt(encoding_aes_key: str, message: str, app_id: str, random16: bytes | None = None) -> str:
+    """What WeChat (and a safe-mode reply) puts in ``<Encrypt>``."""
+    key = _key(encoding_aes_key)
+    body = message.encode()
+    plain = (random16 or secrets.token_bytes(16)) + struct.pack(">I", len(body)) + body + app_id.encode()
+    pad = BLOCK - len(plain) % BLOCK
+    plain += bytes([pad]) * pad
+    e = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(e.update(plain) + e.finalize()).decode()
+
+
+def parse_xml(body: bytes | str) -> dict[str, str]:
+    """A WeChat XML message as a flat dict of its child elements (defusedxml: no entities, no external DTDs)."""
+    if len(body) > MAX_BODY:
+        raise HudongError(f"the message is larger than {MAX_BODY} bytes")
+    try:
+        root = ElementTree.fromstring(body)
+    except Exception as e:  # noqa: BLE001 - ParseError and defusedxml's refusals alike
+        raise HudongError(f"the body is not a WeChat XML message: {e}") from None
+    return {child.tag: (child.text or "") for child in root}
+
+
+def reply_xml(to_user: str, from_user: str, text: str, now: int | None = None) -> str:
+    """A passive text reply (被动回复): CDATA, with ``]]>`` split so a text cannot end the section."""
+    def cdata(s: str) -> str:
+        return "<![CDATA[" + s.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+    return (f"<xml><ToUserName>{cdata(to_user)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
+            f"<CreateTime>{now or int(time.time())}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+            f"<Content>{cdata(text)}</Content></xml>")
+
+
+def article_line(art: Any, account: str) -> dict[str, Any]:
+    """A ``getarticletotal`` entry as a ``posts`` line: its latest ``details`` row holds the counts to date."""
+    details = [d for d in (art.get("details") or []) if isinstance(d, dict)] if isinstance(art, dict) else []
+    last = max(details, key=lambda d: str(d.get("stat_date")), default={})
+    ref = art.get("ref_date") if isinstance(art, dict) else None
+    return {"as_post": True, "post_id": art.get("msgid") if isinstance(art, dict) else None,
+            "account_id": account, "author_id": account, "created_at": f"{ref}T00:00:00" if ref else None,
+            "text": art.get("title") if isinstance(art, dict) else None, "media_type": "article", "is_ugc": False,
+            "impressions": last.get("int_page_read_count"), "reach": last.get("int_page_read_user"),
+            "reposts": last.get("share_count"), "saves": last.get("add_to_fav_count"), "raw": art}  # fmt: skip
+
+
+def interaction_line(msg: Mapping[str, str]) -> dict[str, Any]:
+    """The ``live-jsonl`` line of one message or event (the module doc's table), the XML kept under ``raw``."""
+    kind, event = msg.get("MsgType", ""), msg.get("Event", "")
+    who, account = msg.get("FromUserName") or None, msg.get("ToUserName") or None
+    try:
+        at = dt.datetime.fromtimestamp(int(msg.get("CreateTime", "")), dt.UTC).replace(tzinfo=None).isoformat()
+    except ValueError:
+        at = msg.get("CreateTime") or None  # quarantined by the import with the reason
+    # The openid is also the person's contact (table contacts): what an answer from the inbox is addressed to.
+    line: dict[str, Any] = {"as_interaction": True, "as_user": bool(who) or None, "user_id": who, "actor_id": who,
+                            "handle": who,
+                            "target_user_id": account, "created_at": at, "is_inbound": False, "by_staff": False,
+                            "raw": dict(msg)}  # fmt: skip
+    if kind in DM_TYPES:
+        text = {"text": msg.get("Content", ""),
+                "voice": f"[语音] {msg.get('Recognition', '')}".strip(),
+                "location": f"[位置] {msg.get('Label', '')} ({msg.get('Location_X', '')}, {msg.get('Location_Y', '')})",
+                "link": f"[链接] {msg.get('Title', '')} {msg.get('Url', '')}".strip()}.get(kind, DM_TYPES[kind])  # fmt: skip
+        return line | {"interaction_id": msg.get("MsgId") or f"{who}:{msg.get('CreateTime')}", "type": "dm",
+                       "text": text, "is_inbound": True}
+    key = f"{event}:{who}:{msg.get('CreateTime')}"  # events carry no MsgId: WeChat dedupes them by sender + time
+    scene = msg.get("EventKey", "")
+    if event == "subscribe":
+        return line | {"interaction_id": key, "type": "follow", "text": scene.removeprefix("qrscene_") or None,
+                       "as_follow": True, "follower_id": who, "followee_id": account, "follow_created": at}
+    if event == "unsubscribe":
+        return line | {"interaction_id": key, "type": "unfollow", "text": None}
+    if event in ("CLICK", "VIEW", "SCAN", "scancode_push", "scancode_waitmsg", "view_miniprogram"):
+        return line | {"interaction_id": key, "type": "click", "text": f"{event.lower()}: {scene}"}
+    if event == "TEMPLATESENDJOBFINISH":
+        return line | {"interaction_id": f"template:{msg.get('MsgID') or key}", "type": "impression",
+                       "text": f"template message {msg.get('MsgID', '')}: {msg.get('Status', '')}"}
+    # Anything else (location reports, card events …): kept with its type, quarantined by the import as unknown.
+    return line | {"interaction_id": key, "type": (event or kind or "unknown").lower(), "text": None}
+
+
+class WechatConnector(Connector):
+    """The account's message server (see the module doc) and its API for answers from the inbox (客服消息 within
+    WeChat's 48-hour window). Settings: ``app_id``, ``auto_reply`` (a table: ``welcome`` for new followers,
+    ``keywords`` = {word: reply}), ``api`` (default https://api.weixin.qq.com); secrets: ``token``,
+    ``encoding_aes_key`` (safe and compatible mode), ``app_secret`` (answers)."""
+
+    kind = "wechat"
+    platform = "wechat"
+    capabilities = frozenset({"read_dms", "message"})
+
+    def __init__(self, *a: Any, **kw: Any):
+        super().__init__(*a, **kw)
+        self._http: Http | None = None
+
+    @property
+    def http(self) -> Http:
+        if self._http is None:
+            api = str(self.setting("api", "https://api.weixin.qq.com")).rstrip("/")
+            self._http = Http(api, who=f"connector {self.name} (WeChat {api})",
+                              timeout=float(self.setting("timeout_seconds", 10)),
+                              max_wait=float(self.setting("max_wait_seconds", 60)))
+        return self._http
+
+    # ---- the API: access_token, errors ---------------------------------------------------------------------
+    def access_token(self, *, fresh: bool = False) -> str:
+        """The account's access_token from the stable-token endpoint, kept in ``state_dir/token.json`` (0600) and
+        replaced ``TOKEN_MARGIN`` seconds before it expires. A file lock makes one process at a time refresh it;
+        the stable endpoint hands every caller the same token until it expires, so workers never invalidate each
+        other's (the old ``/cgi-bin/token`` did). ``fresh``: ask again (WeChat said the kept one is stale)."""
+        path = self.state_dir / "token.json"
+        with _locked(self.state_dir / "token.lock"):
+            kept = json_object_file(path)
+            if (not fresh and kept.get("app_id") == self.app_id and kept.get("access_token")
+                    and float(kept.get("expires_at", 0)) - TOKEN_MARGIN > time.time()):
+                return str(kept["access_token"])
+            got = self.call("/cgi-bin/stable_token", {"grant_type": "client_credential", "appid": self.app_id,
+                                                      "secret": str(self.secrets.require("app_secret")),
+                                                      "force_refresh": False}, token=False)  # fmt: skip
+            token = str(got.get("access_token") or "")
+            if not token:
+                raise WechatError(f"connector {self.name}: WeChat gave no access_token ({got})", -1)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"app_id": self.app_id, "access_token": token,
+                           "expires_at": time.time() + float(got.get("expires_in") or 7200)}, fh)
+            return token
+
+    def call(self, path: str, body: dict[str, Any], *, token: bool = True, _again: bool = False) -> dict[str, Any]:
+        """POST one API call; WeChat's ``errcode`` (on HTTP 200) as a clear error: refused credentials pause the
+        connector, a busy platform is retried by the outbox, a stale token is fetched again once."""
+        params = {"access_token": self.access_token(fresh=_again)} if token else {}
+        r = self.http.request("POST", path, params=params, json=body)
+        if r.status_code >= 300:
+            raise Retry(f"WeChat {path}: HTTP {r.status_code}") if r.status_code >= 500 else WechatError(
+                f"WeChat {path}: HTTP {r.status_code}", r.status_code)
+        data = json_object(r)
+        code = int(data.get("errcode") or 0)
+        if code == 0:
+            return data
+        said = f"WeChat {path}: errcode {code}: {data.get('errmsg', '')}"
+        if code in TOKEN_CODES and token and not _again:
+            return self.call(path, body, _again=True)
+        if code in REFUSED:
+            raise CredentialsRefused(f"connector {self.name}: {REFUSED[code]} ({said}); fix it, then run "
+                                     f"`hudong connect {self.name}`")
+        if code in BUSY:
+            raise Retry(f"{BUSY[code][0]} ({said})", after=BUSY[code][1])
+        raise WechatError(f"{MEANINGS.get(code, 'WeChat refused the call')} ({said})", code)
+
+    def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
+            **params: Any) -> dict[str, Any]:
+        """``message``: answer a person (客服消息, text) — ``author`` is their openid (the inbox passes the
+        contact); WeChat refuses it after the 48-hour window, which the inbox checks first."""
+        if action != "message":
+            return super().act(action, idempotency_key=idempotency_key, target=target, text=text, **params)
+        to, text = params.get("author"), (text or "").strip()
+        if not to:
+            raise HudongError(f"connector {self.name}: an answer on WeChat needs the person's openid (the contact "
+                              "of the message's sender; [privacy] contacts must be on)")
+        if not text:
+            raise HudongError("a WeChat answer needs a text")
+        self.call("/cgi-bin/message/custom/send", {"touser": to, "msgtype": "text", "text": {"content": text}})
+        return {"platform_id": None, "url": None}
+
+    @property
+    def app_id(self) -> str:
+        return str(self.setting("app_id", required=True))
+
+    @property
+    def received(self) -> Any:
+        d = self.state_dir / "received"
+        d.mkdir(exist_ok=True, mode=0o700)
+        return d
+
+    def check(self) -> str:
+        token = str(self.secrets.require("token"))
+        if not 3 <= len(token) <= 32 or not token.isalnum():
+            raise HudongError(f"connector {self.name}: the WeChat token must be 3–32 letters or digits")
+        aes = self.secrets.get("encoding_aes_key")
+        if aes:
+            _key(str(aes))
+        api = "no app_secret: answers from the inbox are off"
+        if self.secrets.get("app_secret"):
+            self.access_token(fresh=True)
+            api = "the API accepts the AppSecret (answers from the inbox are on)"
+        return (f"WeChat account {self.app_id}: message server at /hooks/wechat/{self.name} "
+                f"({'safe or compatible' if aes else 'plaintext'} mode; set that URL and the token in 公众平台 → "
+                f"设置与开发 → 基本配置 → 服务器配置); {api}")
+
+    # ---- what WeChat sends ---------------------------------------------------------------------------------
+    def verify(self, params: Mapping[str, str], now: float | None = None) -> str:
+        """The answer to WeChat's URL verification: ``echostr`` (decrypted in safe mode)."""
+        token = str(self.secrets.require("token"))
+        ts, nonce, echo = params.get("timestamp", ""), params.get("nonce", ""), params.get("echostr", "")
+        if params.get("msg_signature"):
+            check_signature(params["msg_signature"], token, ts, nonce, echo, timestamp=ts, now=now)
+            return decrypt(str(self.secrets.require("encoding_aes_key")), echo, self.app_id)
+        check_signature(params.get("signature", ""), token, ts, nonce, timestamp=ts, now=now)
+        return echo
+
+    def receive(self, params: Mapping[str, str], body: bytes, now: float | None = None) -> tuple[dict[str, str], str]:
+        """Check and read one pushed message, keep it for the next sync; (the message, the answer to send)."""
+        token = str(self.secrets.require("token"))
+        ts, nonce = params.get("timestamp", ""), params.get("nonce", "")
+        check_signature(params.get("signature", ""), token, ts, nonce, timestamp=ts, now=now)
+        outer = parse_xml(body)
+        safe = params.get("encrypt_type") == "aes"
+        if safe:
+            check_signature(params.get("msg_signature", ""), token, ts, nonce, outer.get("Encrypt", ""),
+                            timestamp=ts, now=now)
+            aes = str(self.secrets.require("encoding_aes_key"))
+            msg = parse_xml(decrypt(aes, outer.get("Encrypt", ""), self.app_id))
+        else:
+            msg = outer
+        lines = [interaction_line(msg)]
+        text = self.auto_reply(msg)
+        answer = "success"
+        if text:
+            created = int(now or time.time())
+            answer = reply_xml(msg.get("FromUserName", ""), msg.get("ToUserName", ""), text, created)
+            lines.append({"as_interaction": True, "interaction_id": f"auto:{lines[0]['interaction_id']}",
+                          "type": "dm", "actor_id": msg.get("ToUserName"), "target_user_id": msg.get("FromUserName"),
+                          "created_at": dt.datetime.fromtimestamp(created, dt.UTC).replace(tzinfo=None).isoformat(),
+                          "text": text, "parent_id": lines[0]["interaction_id"], "is_inbound": False,
+                          "by_staff": True, "is_automated": True, "raw": {"auto_reply": text}})  # fmt: skip
+            if safe:
+                enc = encrypt(aes, answer, self.app_id)
+                reply_nonce = secrets.token_hex(5)
+                answer = (f"<xml><Encrypt><![CDATA[{enc}]]></Encrypt><MsgSignature><![CDATA["
+                          f"{signature(token, str(created), reply_nonce, enc)}]]></MsgSignature>"
+                          f"<TimeStamp>{created}</TimeStamp><Nonce><![CDATA[{reply_nonce}]]></Nonce></xml>")
+        self._keep(lines)
+        return msg, answer
+
+    def auto_reply(self, msg: Mapping[str, str]) -> str | None:
+        """The passive reply a rule gives: the welcome for a new follower, a keyword's answer to a text."""
+        rules = self.setting("auto_reply", {}) or {}
+        if not isinstance(rules, dict):
+            raise HudongError(f"hudong.toml: [connectors.{self.name}.auto_reply] must be a table")
+        if msg.get("MsgType") == "event" and msg.get("Event") == "subscribe":
+            return str(rules["welcome"]) if rules.get("welcome") else None
+        if msg.get("MsgType") == "text":
+            content = msg.get("Content", "")
+            for word, answer in (rules.get("keywords") or {}).items():
+                if word and word in content:
+                    return str(answer)
+        return None
+
+    def _keep(self, lines: list[dict[str, Any]]) -> None:
+        """One owner-only file per pushed message (written whole, then renamed: a sync never reads half of it)."""
+        stamp = f"{time.time_ns():020d}-{secrets.token_hex(3)}"
+        tmp = self.received / f".{stamp}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for line in lines:
+                fh.write(json.dumps({"platform": self.platform, **line}, ensure_ascii=False) + "\n")
+        tmp.rename(self.received / f"{stamp}.jsonl")
+
+    # ---- the sync ------------------------------------------------------------------------------------------
+    def fetch(self, cursor: str | None) -> Iterator[Batch]:
+        """The messages received since the last sync, oldest first, one batch each (deleted once imported); then,
+        once a day with ``app_secret``, the analytics (``analytics``)."""
+        marks: dict[str, Any] = json.loads(cursor) if cursor and cursor.startswith("{") else {}
+        for path in sorted(self.received.glob("*.jsonl")):
+            marks["received"] = path.stem
+            yield Batch(path, LIVE_FORMAT, json.dumps(marks, sort_keys=True), label=f"WeChat message {path.stem}",
+                        temporary=True)  # fmt: skip
+        if self.secrets.get("app_secret") and self.setting("analytics", True):
+            yield from self.analytics(marks)
+
+    def analytics(self, marks: dict[str, Any]) -> Iterator[Batch]:
+        """The account's statistics (数据统计 API, ``/datacube/…``), once per day for the days not yet read:
+        the follower total (``getusercumulate`` → ``accounts.followers``) and each article published in the last
+        ``analytics_days`` (7) days with its reads, readers, shares and saves to date (``getarticletotal``, one day
+        per call as WeChat requires → ``posts``, media type article, keyed by msgid: the counts are updated as
+        they grow). WeChat publishes a day's figures the next morning (Beijing time), so the last day read is
+        yesterday."""
+        yesterday = dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=1)
+        last = marks.get("analytics")
+        if last and dt.date.fromisoformat(last) >= yesterday:
+            return
+        days = max(1, min(int(self.setting("analytics_days", 7)), 7))  # getusercumulate spans 7 days at most
+        first = yesterday - dt.timedelta(days=days - 1)
+        account = str(self.setting("account", self.app_id))
+        lines: list[dict[str, Any]] = []
+        cumulate = self.call("/datacube/getusercumulate", {"begin_date": first.isoformat(),
+                                                           "end_date": yesterday.isoformat()}).get("list") or []
+        latest = max((r for r in cumulate if isinstance(r, dict)), key=lambda r: str(r.get("ref_date")), default=None)
+        if latest is not None:
+            lines.append({"as_account": True, "account_id": account, "account_name": self.setting("name", account),
+                          "followers": latest.get("cumulate_user"), "raw": latest})  # fmt: skip
+        for k in range(days):
+            day = (first + dt.timedelta(days=k)).isoformat()
+            for art in self.call("/datacube/getarticletotal", {"begin_date": day, "end_date": day}).get("list") or []:
+                lines.append(article_line(art, account))
+        marks["analytics"] = yesterday.isoformat()
+        yield self.lines_batch("analytics", lines, marks, f"WeChat analytics to {yesterday}: {len(lines)} rows")
+
+
+@contextlib.contextmanager
+def _locked(path: Any) -> Iterator[None]:
+    """An exclusive lock on ``path`` across processes (fcntl), released on exit."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def json_object_file(path: Any) -> dict[str, Any]:
+    """A JSON object kept in a file ({} when absent or unreadable: it is fetched again)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

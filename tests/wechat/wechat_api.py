@@ -1,0 +1,180 @@
+"""A stand-in for the WeChat Official Account API (api.weixin.qq.com) for the WeChat connector's tests: no WeChat
+server can be installed or reached here.
+
+It serves, on loopback, the documented calls the connector makes (developers.weixin.qq.com/doc/offiaccount):
+``POST /cgi-bin/stable_token`` (``{"grant_type": "client_credential", "appid", "secret", "force_refresh"}`` →
+``{"access_token", "expires_in"}``; the same token until it expires unless ``force_refresh``) and
+``POST /cgi-bin/message/custom/send?access_token=…`` (客服消息: ``{"touser", "msgtype": "text", "text": {"content"}}``),
+with WeChat's error bodies ``{"errcode", "errmsg"}`` on HTTP 200: 40001 invalid credential, 42001 access_token
+expired, 40013 invalid appid, 40125 invalid appsecret, 40164 IP not in whitelist, 45015 response out of time limit
+(the 48-hour window since the person's last message), 45047 out of response count limit, 45009 reach max api daily
+quota limit, -1 system busy. Test hooks: ``wrote(openid, at)`` (a person's message, which opens the window),
+``fail(path, errcode, n)``, ``expire_tokens()``, ``whitelist(False)``; ``sent`` lists what was delivered.
+Statistics (数据统计): ``POST /datacube/getusercumulate`` (at most 7 days, ending yesterday, Beijing time →
+``{"list": [{"ref_date", "user_source", "cumulate_user"}]}``) and ``POST /datacube/getarticletotal`` (exactly one
+day → ``{"list": [{"ref_date", "msgid", "title", "details": [{"stat_date", "target_user", "int_page_read_user",
+"int_page_read_count", "share_user", "share_count", "add_to_fav_user", "add_to_fav_count", …}]}]}``), 61501 for
+a range WeChat refuses; hooks ``followers_on(day, n)`` and ``article(day, msgid, title, reads_by_day)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
+
+from conftest import LoopbackHTTP
+
+WINDOW = 48 * 3600
+PER_WINDOW = 5  # the real limit is 20 messages per window; smaller keeps the test short
+ERRORS = {-1: "system error", 40001: "invalid credential, access_token is invalid or not latest",
+          42001: "access_token expired", 40013: "invalid appid", 40125: "invalid appsecret",
+          40164: "invalid ip 127.0.0.1, not in whitelist", 45015: "response out of time limit or subscription is canceled",
+          45047: "out of response count limit", 45009: "reach max api daily quota limit",
+          40003: "invalid openid", 61501: "date range error"}  # fmt: skip
+
+
+class WeChatAPI(LoopbackHTTP):
+    def __init__(self, app_id: str, secret: str, expires_in: int = 7200):
+        self.app_id, self.secret, self.expires_in = app_id, secret, expires_in
+        self.token: tuple[str, float] | None = None
+        self.tokens_issued = 0
+        self.last_message: dict[str, float] = {}
+        self.answers: dict[str, int] = {}
+        self.sent: list[dict[str, Any]] = []
+        self.faults: list[dict[str, Any]] = []
+        self.whitelisted = True
+        self.followers: dict[str, int] = {}  # ref_date → cumulate_user
+        self.articles: list[dict[str, Any]] = []
+        self.datacube_calls: list[tuple[str, str, str]] = []
+        self.lock = threading.Lock()
+        self.serve(self._handler())
+
+    # ---- test hooks ---------------------------------------------------------------------------------------
+    def wrote(self, openid: str, at: float | None = None) -> None:
+        with self.lock:
+            self.last_message[openid] = time.time() if at is None else at
+            self.answers[openid] = 0
+
+    def fail(self, path: str, errcode: int, n: int = 1) -> None:
+        with self.lock:
+            self.faults.append({"path": path, "errcode": errcode, "left": n})
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            if self.token:
+                self.token = (self.token[0], time.time() - 1)
+
+    def whitelist(self, ok: bool) -> None:
+        self.whitelisted = ok
+
+    def followers_on(self, day: dt.date, n: int) -> None:
+        self.followers[day.isoformat()] = n
+
+    def article(self, day: dt.date, msgid: str, title: str, reads_by_day: list[int]) -> None:
+        """An article sent on ``day``, read ``reads_by_day[k]`` times on day ``k`` after (cumulative details)."""
+        details, total = [], 0
+        for k, reads in enumerate(reads_by_day):
+            total += reads
+            details.append({"stat_date": (day + dt.timedelta(days=k)).isoformat(), "target_user": 5000,
+                            "int_page_read_user": int(total * 0.8), "int_page_read_count": total,
+                            "ori_page_read_user": 0, "ori_page_read_count": 0, "share_user": total // 20,
+                            "share_count": total // 15, "add_to_fav_user": total // 50, "add_to_fav_count": total // 40})
+        self.articles.append({"ref_date": day.isoformat(), "msgid": msgid, "title": title, "details": details})
+
+    def _datacube(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            begin, end = dt.date.fromisoformat(body["begin_date"]), dt.date.fromisoformat(body["end_date"])
+        except (KeyError, ValueError):
+            return {"errcode": 61500, "errmsg": "date format error"}
+        yesterday = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=1)
+        span = {"/datacube/getusercumulate": 7, "/datacube/getarticletotal": 1}[path]
+        if end > yesterday or begin > end or (end - begin).days + 1 > span:
+            return self._error(61501)
+        self.datacube_calls.append((path, body["begin_date"], body["end_date"]))
+        days = {(begin + dt.timedelta(days=k)).isoformat() for k in range((end - begin).days + 1)}
+        if path == "/datacube/getusercumulate":
+            return {"list": [{"ref_date": d, "user_source": 0, "cumulate_user": n}
+                             for d, n in sorted(self.followers.items()) if d in days]}
+        out = []
+        for a in self.articles:
+            if a["ref_date"] in days:  # the details up to yesterday: what WeChat has counted so far
+                out.append(a | {"details": [x for x in a["details"] if x["stat_date"] <= yesterday.isoformat()]})
+        return {"list": out}
+
+    # ---- the API ------------------------------------------------------------------------------------------
+    def _error(self, code: int) -> dict[str, Any]:
+        return {"errcode": code, "errmsg": f"{ERRORS[code]} rid: {secrets.token_hex(4)}"}
+
+    def _fault(self, path: str) -> dict[str, Any] | None:
+        for f in self.faults:
+            if f["left"] > 0 and path.startswith(f["path"]):
+                f["left"] -= 1
+                return self._error(f["errcode"])
+        return None
+
+    def handle(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            if (fault := self._fault(path)) is not None:
+                return fault
+            if not self.whitelisted:
+                return self._error(40164)
+            if path == "/cgi-bin/stable_token":
+                if body.get("appid") != self.app_id:
+                    return self._error(40013)
+                if body.get("secret") != self.secret:
+                    return self._error(40125)
+                now = time.time()
+                if self.token is None or self.token[1] <= now or body.get("force_refresh"):
+                    self.token = (secrets.token_hex(16), now + self.expires_in)
+                    self.tokens_issued += 1
+                return {"access_token": self.token[0], "expires_in": int(self.token[1] - now)}
+            token = query.get("access_token", "")
+            if self.token is None or token != self.token[0]:
+                return self._error(40001)
+            if self.token[1] <= time.time():
+                return self._error(42001)
+            if path.startswith("/datacube/"):
+                return self._datacube(path, body)
+            if path == "/cgi-bin/message/custom/send":
+                who = str(body.get("touser") or "")
+                if who not in self.last_message:
+                    return self._error(40003)
+                if time.time() - self.last_message[who] > WINDOW:
+                    return self._error(45015)
+                if self.answers[who] >= PER_WINDOW:
+                    return self._error(45047)
+                self.answers[who] += 1
+                self.sent.append(body)
+                return {"errcode": 0, "errmsg": "ok"}
+            return {"errcode": 48001, "errmsg": "api unauthorized"}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                u = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(u.query).items()}
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    body = {}
+                out = json.dumps(api.handle(u.path, query, body), ensure_ascii=False).encode()
+                self.send_response(200)  # WeChat answers errors on HTTP 200 with an errcode
+                self.send_header("content-type", "application/json; charset=utf-8")
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        return Handler
