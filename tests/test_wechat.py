@@ -368,3 +368,43 @@ def test_statistics_are_synced_once_a_day_into_accounts_and_posts(app, wxapi):
         assert len(calls) == 8  # the follower total, then one call per day as WeChat requires
         connectors.sync(ws, "wx")  # the same day again: nothing asked
         assert wxapi.datacube_calls == calls
+
+
+def test_article_comments_reach_the_inbox_and_are_answered_from_it(app, wxapi):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from hudong.inbox import items as inbox
+    from hudong.inbox import sending
+
+    y = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=1)
+    wxapi.article(y, "2247483660_1", "春茶上新", [200])
+    wxapi.article(y, "2247483660_2", "第二篇：冲泡指南", [80])
+    first = wxapi.comment("2247483660_1", "o_fan", "明前龙井还有货吗？")
+    for i in range(54):  # more than one page of 50
+        wxapi.comment("2247483660_2", f"o_reader{i}", f"第 {i} 条留言")
+    with app.state.web.db() as ws:
+        (res,) = connectors.sync(ws, "wx")
+        assert res.error is None, res.error
+        n = ws.con.execute("SELECT count(*) FROM interactions WHERE type = 'comment' AND is_inbound").fetchone()[0]
+        assert n == 55
+        item = f"wechat:2247483660_1:{first}"
+        assert ws.con.execute("SELECT target_post_id, text FROM interactions WHERE interaction_id = ?",
+                              [item.split(":", 1)[1]]).fetchone() == ("2247483660_1", "明前龙井还有货吗？")
+        # Answered from the inbox: the reply goes under the comment (one per comment, as WeChat allows) …
+        out = sending.send_reply(ws, item, "有的，今天下单明天发货。", by="ana")
+        assert out["state"] == "sent", out
+        c = wxapi.comments[(2247483660, 0)][0]
+        assert c["reply"]["content"] == "有的，今天下单明天发货。"
+        again = sending.send_reply(ws, item, "补充一句", by="lee", force=True)
+        assert again["state"] == "failed" and "already has a reply" in again["error"]
+        # … and the next sync brings it back as the staff reply that answers the comment.
+        (res,) = connectors.sync(ws, "wx")
+        assert res.error is None
+        assert ws.con.execute("SELECT type, parent_id, by_staff FROM interactions WHERE interaction_id = ?",
+                              [f"2247483660_1:{first}:reply"]).fetchone() == ("reply", f"2247483660_1:{first}", True)
+        left = {i["id"] for i in inbox.list_items(ws, inbox.InboxQuery(platform="wechat", limit=500))["items"]}
+        assert item not in left and len(left) == 54
+        wxapi.delete_comment("2247483660_2", 3)  # the commenter deleted it before the answer went out
+        out = sending.send_reply(ws, "wechat:2247483660_2:3", "谢谢", by="ana")
+        assert out["state"] == "failed" and "deleted the comment" in out["error"]

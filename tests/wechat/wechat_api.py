@@ -15,6 +15,10 @@ Statistics (数据统计): ``POST /datacube/getusercumulate`` (at most 7 days, e
 day → ``{"list": [{"ref_date", "msgid", "title", "details": [{"stat_date", "target_user", "int_page_read_user",
 "int_page_read_count", "share_user", "share_count", "add_to_fav_user", "add_to_fav_count", …}]}]}``), 61501 for
 a range WeChat refuses; hooks ``followers_on(day, n)`` and ``article(day, msgid, title, reads_by_day)``.
+Comments (留言管理): ``POST /cgi-bin/comment/list`` (``{msg_data_id, index, begin, count ≤ 50, type}`` →
+``{"total", "comment": [{"user_comment_id", "openid", "create_time", "content", "comment_type", "reply"?}]}``) and
+``/cgi-bin/comment/reply/add`` (one reply per comment: 88005 for a second, 88008 for an unknown comment, 88004 for
+one the commenter deleted); hooks ``comment(msgid, openid, text)`` and ``delete_comment(msgid, id)``.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ ERRORS = {-1: "system error", 40001: "invalid credential, access_token is invali
           42001: "access_token expired", 40013: "invalid appid", 40125: "invalid appsecret",
           40164: "invalid ip 127.0.0.1, not in whitelist", 45015: "response out of time limit or subscription is canceled",
           45047: "out of response count limit", 45009: "reach max api daily quota limit",
-          40003: "invalid openid", 61501: "date range error"}  # fmt: skip
+          40003: "invalid openid", 61501: "date range error", 88001: "msg data is not exists",
+          88004: "comment was deleted by user", 88005: "already reply", 88008: "comment is not exists"}  # fmt: skip
 
 
 class WeChatAPI(LoopbackHTTP):
@@ -53,6 +58,7 @@ class WeChatAPI(LoopbackHTTP):
         self.followers: dict[str, int] = {}  # ref_date → cumulate_user
         self.articles: list[dict[str, Any]] = []
         self.datacube_calls: list[tuple[str, str, str]] = []
+        self.comments: dict[tuple[int, int], list[dict[str, Any]]] = {}  # (msg_data_id, index) → comments
         self.lock = threading.Lock()
         self.serve(self._handler())
 
@@ -87,6 +93,42 @@ class WeChatAPI(LoopbackHTTP):
                             "ori_page_read_user": 0, "ori_page_read_count": 0, "share_user": total // 20,
                             "share_count": total // 15, "add_to_fav_user": total // 50, "add_to_fav_count": total // 40})
         self.articles.append({"ref_date": day.isoformat(), "msgid": msgid, "title": title, "details": details})
+
+    def comment(self, msgid: str, openid: str, text: str, at: float | None = None) -> int:
+        data_id, _, n = msgid.partition("_")
+        key = (int(data_id), int(n) - 1)
+        with self.lock:
+            items = self.comments.setdefault(key, [])
+            items.append({"user_comment_id": len(items) + 1, "openid": openid, "create_time": int(at or time.time()),
+                          "content": text, "comment_type": 0})
+            return len(items)
+
+    def delete_comment(self, msgid: str, comment_id: int) -> None:
+        data_id, _, n = msgid.partition("_")
+        for c in self.comments.get((int(data_id), int(n) - 1), []):
+            if c["user_comment_id"] == comment_id:
+                c["deleted"] = True
+
+    def _comments(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        key = (int(body.get("msg_data_id") or 0), int(body.get("index") or 0))
+        known = {(int(a["msgid"].split("_")[0]), int(a["msgid"].split("_")[1]) - 1) for a in self.articles}
+        if key not in known and key not in self.comments:
+            return self._error(88001)
+        items = [c for c in self.comments.get(key, []) if not c.get("deleted")]
+        if path == "/cgi-bin/comment/list":
+            begin, count = int(body.get("begin") or 0), int(body.get("count") or 0)
+            if not 1 <= count <= 50:
+                return {"errcode": 88010, "errmsg": "count range error"}
+            return {"errcode": 0, "errmsg": "ok", "total": len(items), "comment": items[begin:begin + count]}
+        found = [c for c in self.comments.get(key, []) if c["user_comment_id"] == body.get("user_comment_id")]
+        if not found:
+            return self._error(88008)
+        if found[0].get("deleted"):
+            return self._error(88004)
+        if found[0].get("reply"):
+            return self._error(88005)
+        found[0]["reply"] = {"content": body.get("content"), "create_time": int(time.time())}
+        return {"errcode": 0, "errmsg": "ok"}
 
     def _datacube(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -142,6 +184,8 @@ class WeChatAPI(LoopbackHTTP):
                 return self._error(42001)
             if path.startswith("/datacube/"):
                 return self._datacube(path, body)
+            if path in ("/cgi-bin/comment/list", "/cgi-bin/comment/reply/add"):
+                return self._comments(path, body)
             if path == "/cgi-bin/message/custom/send":
                 who = str(body.get("touser") or "")
                 if who not in self.last_message:

@@ -70,7 +70,11 @@ MEANINGS = {45015: "WeChat lets an account answer a person only within 48 hours 
             40003: "the person is not a follower of this account (invalid openid)",
             48001: "the account may not use this API (an unverified account?)",
             45002: "the message is too long",
-            61500: "WeChat refused the date (its format)", 61501: "WeChat refused the date range"}  # fmt: skip
+            61500: "WeChat refused the date (its format)", 61501: "WeChat refused the date range",
+            88000: "comments are not open on this article (or the account may not manage them)",
+            88001: "the article does not exist", 88004: "the commenter deleted the comment",
+            88005: "this comment already has a reply: WeChat allows one", 88007: "the reply is empty or too long",
+            88008: "the comment does not exist"}  # fmt: skip
 
 
 class WechatError(HudongError):
@@ -172,6 +176,36 @@ def article_line(art: Any, account: str) -> dict[str, Any]:
             "reposts": last.get("share_count"), "saves": last.get("add_to_fav_count"), "raw": art}  # fmt: skip
 
 
+def _article_ref(msgid: str) -> tuple[int, int]:
+    """The statistics' article id ``MSGDATAID_N`` (N from 1 in a multi-article message) as the comment API's
+    ``msg_data_id`` and ``index`` (from 0)."""
+    data_id, _, n = str(msgid).partition("_")
+    if not data_id.isdigit():
+        raise HudongError(f"not a WeChat article id: {msgid!r}")
+    return int(data_id), max(int(n) - 1, 0) if n.isdigit() else 0
+
+
+def comment_lines(c: Mapping[str, Any], msgid: str, account: str) -> list[dict[str, Any]]:
+    """A ``comment/list`` entry as an inbound ``comment`` (and the account's reply to it as a staff ``reply``)."""
+    def at(v: Any) -> str | None:
+        try:
+            return dt.datetime.fromtimestamp(int(v), dt.UTC).replace(tzinfo=None).isoformat()
+        except (TypeError, ValueError):
+            return None
+
+    cid, who = f"{msgid}:{c.get('user_comment_id')}", c.get("openid") or None
+    out = [{"as_interaction": True, "interaction_id": cid, "type": "comment", "actor_id": who, "user_id": who,
+            "as_user": bool(who) or None, "handle": who, "target_post_id": msgid, "created_at": at(c.get("create_time")),
+            "text": c.get("content"), "is_inbound": True, "by_staff": False, "raw": dict(c)}]  # fmt: skip
+    reply = c.get("reply")
+    if isinstance(reply, dict) and reply.get("content"):
+        out.append({"as_interaction": True, "interaction_id": f"{cid}:reply", "type": "reply", "actor_id": account,
+                    "target_post_id": msgid, "target_user_id": who, "parent_id": cid,
+                    "created_at": at(reply.get("create_time")), "text": reply.get("content"), "is_inbound": False,
+                    "by_staff": True, "raw": dict(reply)})  # fmt: skip
+    return out
+
+
 def interaction_line(msg: Mapping[str, str]) -> dict[str, Any]:
     """The ``live-jsonl`` line of one message or event (the module doc's table), the XML kept under ``raw``."""
     kind, event = msg.get("MsgType", ""), msg.get("Event", "")
@@ -216,7 +250,7 @@ class WechatConnector(Connector):
 
     kind = "wechat"
     platform = "wechat"
-    capabilities = frozenset({"read_dms", "message"})
+    capabilities = frozenset({"read_dms", "read_comments", "read_metrics", "message", "reply"})
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)
@@ -281,6 +315,17 @@ class WechatConnector(Connector):
             **params: Any) -> dict[str, Any]:
         """``message``: answer a person (客服消息, text) — ``author`` is their openid (the inbox passes the
         contact); WeChat refuses it after the 48-hour window, which the inbox checks first."""
+        if action == "reply":  # a comment on an article: target "MSGID:USER_COMMENT_ID" (as the comments are stored)
+            msgid, _, comment_id = str(target or "").rpartition(":")
+            if not msgid or not comment_id.isdigit():
+                raise HudongError(f"connector {self.name}: {target!r} is not a WeChat article comment")
+            data_id, index = _article_ref(msgid)
+            text = (text or "").strip()
+            if not text:
+                raise HudongError("a WeChat reply needs a text")
+            self.call("/cgi-bin/comment/reply/add", {"msg_data_id": data_id, "index": index,
+                                                     "user_comment_id": int(comment_id), "content": text})
+            return {"platform_id": f"{target}:reply", "url": None}
         if action != "message":
             return super().act(action, idempotency_key=idempotency_key, target=target, text=text, **params)
         to, text = params.get("author"), (text or "").strip()
@@ -397,6 +442,40 @@ class WechatConnector(Connector):
                         temporary=True)  # fmt: skip
         if self.secrets.get("app_secret") and self.setting("analytics", True):
             yield from self.analytics(marks)
+        if self.secrets.get("app_secret") and self.setting("comments", True) and marks.get("articles"):
+            yield from self.comments(marks)
+
+    def comments(self, marks: dict[str, Any]) -> Iterator[Batch]:
+        """The comments (留言) on the articles of the last ``comments_days`` (30) days that the statistics found,
+        with the account's replies (``/cgi-bin/comment/list``, 50 a page): each comment an inbound ``comment`` on
+        its article (it waits in the reply inbox), each reply a staff ``reply`` under it (it answers it). Read
+        whole each time: WeChat lists no changes since a time, and the keyed upsert stores what is new."""
+        cutoff = (dt.datetime.now(SHANGHAI).date() - dt.timedelta(days=int(self.setting("comments_days", 30))))
+        articles = {m: d for m, d in marks["articles"].items() if dt.date.fromisoformat(d) >= cutoff}
+        marks["articles"] = articles
+        account = str(self.setting("account", self.app_id))
+        lines: list[dict[str, Any]] = []
+        closed: list[str] = []
+        for msgid in sorted(articles):
+            data_id, index = _article_ref(msgid)
+            begin = 0
+            while True:
+                try:
+                    page = self.call("/cgi-bin/comment/list", {"msg_data_id": data_id, "index": index,
+                                                               "begin": begin, "count": 50, "type": 0})  # fmt: skip
+                except WechatError as e:
+                    if e.errcode not in (88000, 88001):  # comments closed, or the article gone: skip it
+                        raise
+                    closed.append(msgid)
+                    break
+                got = [c for c in page.get("comment") or [] if isinstance(c, dict)]
+                for c in got:
+                    lines.extend(comment_lines(c, msgid, account))
+                begin += len(got)
+                if not got or begin >= int(page.get("total") or 0):
+                    break
+        note = f" ({len(closed)} without comments open: {', '.join(closed)})" if closed else ""
+        yield self.lines_batch("comments", lines, marks, f"WeChat comments on {len(articles)} articles{note}")
 
     def analytics(self, marks: dict[str, Any]) -> Iterator[Batch]:
         """The account's statistics (数据统计 API, ``/datacube/…``), once per day for the days not yet read:
@@ -423,6 +502,8 @@ class WechatConnector(Connector):
             day = (first + dt.timedelta(days=k)).isoformat()
             for art in self.call("/datacube/getarticletotal", {"begin_date": day, "end_date": day}).get("list") or []:
                 lines.append(article_line(art, account))
+                if isinstance(art, dict) and art.get("msgid"):  # its comments are read from now on
+                    marks.setdefault("articles", {})[str(art["msgid"])] = str(art.get("ref_date") or day)
         marks["analytics"] = yesterday.isoformat()
         yield self.lines_batch("analytics", lines, marks, f"WeChat analytics to {yesterday}: {len(lines)} rows")
 
