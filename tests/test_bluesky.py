@@ -20,7 +20,7 @@ import pytest
 from hudong import connectors
 from hudong.connectors import bluesky as B
 from hudong.connectors import outbox
-from hudong.connectors.base import CredentialsRefused
+from hudong.connectors.base import CONNECTED, CredentialsRefused
 from hudong.connectors.http import Http
 from hudong.metrics import compute
 from hudong.store.workspace import Workspace
@@ -414,17 +414,22 @@ def test_the_firehose_and_a_jetstream_wake_a_sync_within_seconds(net, tmp_path):
     assert c.streams and c.stream_url == "ws" + net.pds[4:] + "/xrpc/com.atproto.sync.subscribeRepos"
 
     def listen(conn, got: list[str], stop: threading.Event) -> threading.Thread:
+        opened = threading.Event()
+
         def run():
             for why in conn.watch(stop):
-                got.append(why)
+                if why == CONNECTED:
+                    opened.set()
+                else:
+                    got.append(why)
         t = threading.Thread(target=run, daemon=True)
         t.start()
+        assert opened.wait(10), "the stream did not open"
         return t
 
     got: list[str] = []
     stop = threading.Event()
     t = listen(c, got, stop)
-    time.sleep(1.0)  # subscribed
     pal.post("a thought about the weather")
     post = brand.post("Our oat latte is back")
     fan.like(post)

@@ -18,7 +18,7 @@ from conftest import drops
 from hudong import connectors
 from hudong.connectors import mastodon as M
 from hudong.connectors import outbox
-from hudong.connectors.base import CredentialsRefused
+from hudong.connectors.base import CONNECTED, CredentialsRefused
 from hudong.connectors.http import Http
 from hudong.inbox import sending
 from hudong.metrics import compute
@@ -298,16 +298,19 @@ def test_the_streaming_api_wakes_a_sync_that_brings_a_mention_in_seconds(server,
     c = connectors.connector(ws, "masto")
     assert c.streams and c.streaming_base() == server.base_url  # ws://… from the instance, read as http://…
     got: list[str] = []
-    stop = threading.Event()
+    stop, opened = threading.Event(), threading.Event()
 
     def listen():
         for why in c.watch(stop):
+            if why == CONNECTED:  # the stream is open: what comes now is pushed
+                opened.set()
+                continue
             got.append(why)
             return  # closing the generator closes the stream
 
     t = threading.Thread(target=listen, daemon=True)
     t.start()
-    time.sleep(1.0)  # the stream is open (":connected")
+    assert opened.wait(10)
     fan.post("@brand is the shop open on Sunday?")
     t.join(15)
     assert got == ["notification"] or got == ["update"], got

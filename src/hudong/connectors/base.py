@@ -35,7 +35,8 @@ from typing import Any, ClassVar
 from hudong.errors import HudongError
 from hudong.platforms import CAPABILITIES, PLATFORMS
 
-LIVE_FORMAT = "live-jsonl"  # the mapping every live connector's JSONL lines go through
+LIVE_FORMAT = "live-jsonl"
+CONNECTED = "connected"  # what ``watch`` yields first, once its stream is open  # the mapping every live connector's JSONL lines go through
 
 SECRETS_FILE = "secrets.toml"
 
@@ -173,8 +174,10 @@ class Connector(ABC):
         """Hold the platform's stream open and yield a short reason each time something that concerns the account
         happens (a reply, a like, a DM, our own post from another app); ``hudong serve`` then syncs this connector
         at once, through ``fetch`` and its cursor, so the stream is a wake-up call and never a second way in.
-        Return soon after ``stop`` is set; raise when the stream drops (the server reconnects with back-off).
-        Connectors without a stream (``streams = False``) are polled on the schedule only."""
+        Yield ``CONNECTED`` first, once the stream is open: the server then syncs to catch up with what happened
+        while it was not (streams do not replay). Return soon after ``stop`` is set; raise when the stream drops
+        (the server reconnects with back-off). Connectors without a stream (``streams = False``) are polled on
+        the schedule only."""
         raise HudongError(f"connector {self.name} ({self.kind}) has no stream: it is polled on the schedule")
 
     # Actions whose ``idempotency_key`` the platform honours (it never makes two of the same key): the outbox may

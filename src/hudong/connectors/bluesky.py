@@ -45,7 +45,7 @@ from urllib.parse import urlparse
 import cbor2
 from websockets.sync.client import connect as ws_connect
 
-from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry
+from hudong.connectors.base import CONNECTED, Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
 from hudong.connectors.payload import dig, iso, json_object, parse_time
 from hudong.errors import HudongError
@@ -444,6 +444,7 @@ class BlueskyConnector(Connector):
         url = self.stream_url
         jetstream = urlparse(url).path.rstrip("/").endswith("/subscribe")
         with ws_connect(url, open_timeout=10, max_size=STREAM_MAX_FRAME, close_timeout=2) as sock:
+            yield CONNECTED
             while not stop.is_set():
                 try:
                     message = sock.recv(timeout=1.0)

@@ -48,7 +48,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from hudong.connectors.base import Batch, Connector, CredentialsRefused
+from hudong.connectors.base import CONNECTED, Batch, Connector, CredentialsRefused
 from hudong.connectors.http import Http
 from hudong.connectors.payload import dig, iso, json_object, parse_time
 from hudong.errors import HudongError
@@ -381,6 +381,7 @@ class MastodonConnector(Connector):
                                          f"token on the streaming API; run `hudong connect {self.name}`")
             if r.status_code != 200:
                 raise MastodonError("/api/v1/streaming/user", r.status_code, r.read().decode(errors="replace")[:200])
+            yield CONNECTED
             event = None
             for line in r.iter_lines():
                 if stop.is_set():

@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from hudong import connectors
 from hudong.connectors import outbox
+from hudong.connectors.base import CONNECTED
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
@@ -167,8 +168,11 @@ def _watch(st: WebState, name: str, sched: Schedule, stop: threading.Event) -> N
         try:
             with st.lock:
                 c = connectors.connector(st.ws, name)
-            info.update(state="open", error=None)
             for why in c.watch(stop):
+                if why == CONNECTED:  # open (again): catch up with what happened while it was not
+                    info.update(state="open", error=None)
+                    sched.nudge(name, follow_up=False)
+                    continue
                 sched.nudge(name)
                 info.update(events=info["events"] + 1, last_event=why,
                             last_event_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))  # fmt: skip
