@@ -408,3 +408,9 @@ def test_article_comments_reach_the_inbox_and_are_answered_from_it(app, wxapi):
         wxapi.delete_comment("2247483660_2", 3)  # the commenter deleted it before the answer went out
         out = sending.send_reply(ws, "wechat:2247483660_2:3", "谢谢", by="ana")
         assert out["state"] == "failed" and "deleted the comment" in out["error"]
+        # Comment management from the conversation: elect (精选: every reader sees it), hide (deleted from the article).
+        assert sending.act_on_item(ws, "wechat:2247483660_2:1", "elect", by="ana")["state"] == "sent"
+        assert sending.act_on_item(ws, "wechat:2247483660_2:2", "hide", by="ana")["state"] == "sent"
+        listed = {c["user_comment_id"]: c for c in wxapi.comments[(2247483660, 1)] if not c.get("deleted")}
+        assert listed[1]["comment_type"] == 1 and 2 not in listed
+        assert sending.item_connectors(ws, "elect") == {"wechat": "wx"}

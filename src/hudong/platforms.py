@@ -29,7 +29,8 @@ CAPABILITIES = (
     "like",  # like / favourite
     "repost",  # repost / boost
     "follow",  # follow an account
-    "hide",  # hide a reply in a thread the account started (Bluesky threadgate, X hidden replies)
+    "hide",  # hide a reply in a thread the account started (Bluesky threadgate, X hidden replies, WeChat: delete)
+    "elect",  # feature a comment (WeChat 精选留言: shown to every reader)
 )
 
 # Rival IQ 2023 median engagement rates per post (by followers; TikTok by views): docs/scorecard.md, rules.toml.
@@ -89,7 +90,7 @@ PLATFORMS: dict[str, Platform] = {
         Platform(
             "wechat", "微信", "WeChat", benchmark=("facebook", ER_FOLLOWERS),
             capabilities=_caps("read_posts", "read_comments", "read_dms", "read_followers", "read_metrics", "reply",
-                               "message", "publish", "delete"),
+                               "message", "publish", "delete", "hide", "elect"),
             api_docs="https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html",
             reply_window_hours=48,  # 客服消息: within 48 hours of the follower's last message
         ),
@@ -109,16 +110,16 @@ PLATFORMS: dict[str, Platform] = {
         Platform(
             "twitter", "X/Twitter", "X/Twitter", benchmark=("x", ER_FOLLOWERS),
             profile_url="https://twitter.com/{handle}", message_url="https://twitter.com/i/web/status/{id}",
-            capabilities=_ALL, api_docs="https://docs.x.com/x-api",
+            capabilities=_ALL - {"elect"}, api_docs="https://docs.x.com/x-api",
         ),
         Platform(
             "mastodon", "Mastodon", "Mastodon", benchmark=("x", ER_FOLLOWERS),
-            capabilities=_ALL - {"read_metrics", "hide"},  # replies to one's post cannot be hidden there
+            capabilities=_ALL - {"read_metrics", "hide", "elect"},  # replies to one's post cannot be hidden there
             api_docs="https://docs.joinmastodon.org/api/",
         ),
         Platform(
             "bluesky", "Bluesky", "Bluesky", benchmark=("x", ER_FOLLOWERS),
-            profile_url="https://bsky.app/profile/{handle}", capabilities=_ALL - {"read_metrics"},
+            profile_url="https://bsky.app/profile/{handle}", capabilities=_ALL - {"read_metrics", "elect"},
             api_docs="https://docs.bsky.app/",
         ),
         Platform(

@@ -18,7 +18,8 @@ a range WeChat refuses; hooks ``followers_on(day, n)`` and ``article(day, msgid,
 Comments (留言管理): ``POST /cgi-bin/comment/list`` (``{msg_data_id, index, begin, count ≤ 50, type}`` →
 ``{"total", "comment": [{"user_comment_id", "openid", "create_time", "content", "comment_type", "reply"?}]}``) and
 ``/cgi-bin/comment/reply/add`` (one reply per comment: 88005 for a second, 88008 for an unknown comment, 88004 for
-one the commenter deleted); hooks ``comment(msgid, openid, text)`` and ``delete_comment(msgid, id)``.
+one the commenter deleted), ``/cgi-bin/comment/markelect`` (精选: ``comment_type`` 1) and ``/cgi-bin/comment/delete``;
+hooks ``comment(msgid, openid, text)`` and ``delete_comment(msgid, id)``.
 """
 
 from __future__ import annotations
@@ -125,6 +126,12 @@ class WeChatAPI(LoopbackHTTP):
             return self._error(88008)
         if found[0].get("deleted"):
             return self._error(88004)
+        if path == "/cgi-bin/comment/markelect":
+            found[0]["comment_type"] = 1
+            return {"errcode": 0, "errmsg": "ok"}
+        if path == "/cgi-bin/comment/delete":
+            found[0]["deleted"] = True
+            return {"errcode": 0, "errmsg": "ok"}
         if found[0].get("reply"):
             return self._error(88005)
         found[0]["reply"] = {"content": body.get("content"), "create_time": int(time.time())}
@@ -184,7 +191,8 @@ class WeChatAPI(LoopbackHTTP):
                 return self._error(42001)
             if path.startswith("/datacube/"):
                 return self._datacube(path, body)
-            if path in ("/cgi-bin/comment/list", "/cgi-bin/comment/reply/add"):
+            if path in ("/cgi-bin/comment/list", "/cgi-bin/comment/reply/add", "/cgi-bin/comment/markelect",
+                        "/cgi-bin/comment/delete"):
                 return self._comments(path, body)
             if path == "/cgi-bin/message/custom/send":
                 who = str(body.get("touser") or "")

@@ -250,7 +250,7 @@ class WechatConnector(Connector):
 
     kind = "wechat"
     platform = "wechat"
-    capabilities = frozenset({"read_dms", "read_comments", "read_metrics", "message", "reply"})
+    capabilities = frozenset({"read_dms", "read_comments", "read_metrics", "message", "reply", "hide", "elect"})
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)
@@ -315,16 +315,19 @@ class WechatConnector(Connector):
             **params: Any) -> dict[str, Any]:
         """``message``: answer a person (客服消息, text) — ``author`` is their openid (the inbox passes the
         contact); WeChat refuses it after the 48-hour window, which the inbox checks first."""
-        if action == "reply":  # a comment on an article: target "MSGID:USER_COMMENT_ID" (as the comments are stored)
+        if action in ("reply", "hide", "elect"):  # on an article comment: target "MSGID:USER_COMMENT_ID"
             msgid, _, comment_id = str(target or "").rpartition(":")
             if not msgid or not comment_id.isdigit():
                 raise HudongError(f"connector {self.name}: {target!r} is not a WeChat article comment")
             data_id, index = _article_ref(msgid)
+            ref = {"msg_data_id": data_id, "index": index, "user_comment_id": int(comment_id)}
+            if action != "reply":  # hide: WeChat deletes it from the article; elect: 精选, shown to every reader
+                self.call("/cgi-bin/comment/delete" if action == "hide" else "/cgi-bin/comment/markelect", ref)
+                return {"platform_id": str(target), "url": None}
             text = (text or "").strip()
             if not text:
                 raise HudongError("a WeChat reply needs a text")
-            self.call("/cgi-bin/comment/reply/add", {"msg_data_id": data_id, "index": index,
-                                                     "user_comment_id": int(comment_id), "content": text})
+            self.call("/cgi-bin/comment/reply/add", {**ref, "content": text})
             return {"platform_id": f"{target}:reply", "url": None}
         if action != "message":
             return super().act(action, idempotency_key=idempotency_key, target=target, text=text, **params)

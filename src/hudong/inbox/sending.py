@@ -26,7 +26,7 @@ from hudong.inbox.items import record_action, split_id
 PENDING = ("draft", "approved", "sending", "sent", "unknown")  # a reply in these states answers the message
 
 
-ITEM_ACTIONS = ("like", "follow", "hide")  # besides the reply: on the message (like, hide) or its author (follow)
+ITEM_ACTIONS = ("like", "follow", "hide", "elect")  # besides the reply: on the message or its author (follow)
 
 
 def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
@@ -41,8 +41,8 @@ def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
 
 
 def reply_connectors(ws: Any) -> dict[str, str]:
-    """platform → the first configured connector (hudong.toml order) that answers there: replies to comments,
-    else direct messages (a WeChat account answers only those)."""
+    """platform → the first configured connector (hudong.toml order) that answers there: replies to comments or
+    direct messages."""
     return item_connectors(ws, "message") | item_connectors(ws, "reply")
 
 
@@ -99,7 +99,8 @@ def reply_window(ws: Any, item: str, now: dt.datetime | None = None) -> dict[str
 
 def act_on_item(ws: Any, item: str, action: str, *, by: str, role: str | None = None) -> dict[str, Any]:
     """Like the message of inbox ``item``, hide it (a reply in a thread the account started, where the platform
-    can), or follow its author back, through the platform's connector (an outbox action linked to the item, sent at
+    can; on WeChat the comment is deleted from the article), elect it (WeChat 精选: shown to every reader), or
+    follow its author back, through the platform's connector (an outbox action linked to the item, sent at
     once unless the role needs approval). Following needs the author's handle (table ``contacts``)."""
     if action not in ITEM_ACTIONS:
         raise HudongError(f"unknown inbox action {action!r}; one of: {', '.join(ITEM_ACTIONS)}")
