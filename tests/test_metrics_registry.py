@@ -43,6 +43,12 @@ REQUIRED = [
     "wau",
     "mau",
     "stickiness",
+    "group_active_members",
+    "group_top_share",
+    "group_peer_answers",
+    "newcomer_answer_minutes",
+    "newcomer_retention",
+    "dormant_members",
     "wau_mau",
     "new_users",
     "returning_users",
@@ -125,7 +131,7 @@ def test_declaration_complete(m):
         assert getattr(m, field).strip(), f"{m.name}.{field} empty"
     assert m.doc, f"{m.name} has no docstring"
     assert m.module in (
-        "engagement", "ugc", "community", "relationship", "voice", "sentiment", "responsiveness", "timing"
+        "engagement", "ugc", "community", "groups", "relationship", "voice", "sentiment", "responsiveness", "timing"
     )
     assert set(m.dimensions) <= {
         "hour",
@@ -142,6 +148,7 @@ def test_declaration_complete(m):
         "cohort",
         "period",
         "level",
+        "group",
     }
 
 

@@ -159,7 +159,8 @@ def test_forget_erases_a_user_everywhere_by_raw_id_or_pseudonym(workspace, tmp_p
     assert counts["posts"] == 1 and counts["users"] == 1 and counts["follows"] == 1 and counts["interactions"] == 2
     assert con.execute("SELECT target_post_id FROM interactions WHERE interaction_id = 'i3'").fetchone() == (None,)
     assert forget(workspace, "nobody", platform="weibo") == {
-        k: 0 for k in ("posts", "interactions", "users", "follows", "contacts", "orders", "survey_responses")
+        k: 0 for k in ("posts", "interactions", "users", "follows", "contacts", "orders", "survey_responses",
+                       "chat_messages")
     }
 
 

@@ -51,7 +51,8 @@ def test_dimension_is_weighted_mean_of_computed_items_only():
     assert d.score == pytest.approx((50 * 0.35 + 75 * 0.2) / (0.35 + 0.2), abs=0.05)
     total = sum(r.weight for r in dim.evidence)
     assert d.coverage == pytest.approx(0.55 / total, abs=1e-3)
-    assert {m.key for m in d.missing} == {"er_reach", "ugc_share", "ugc_quality"}
+    assert {m.key for m in d.missing} == {"er_reach", "ugc_share", "ugc_quality", "group_peer_answers",
+                                          "newcomer_answer_minutes"}
 
 
 def test_missing_evidence_keeps_its_reason_and_is_not_scored():
@@ -88,7 +89,8 @@ def test_non_finite_value_is_missing():
 
 
 def test_overall_is_mean_of_scorable_dimensions_and_level():
-    values = {"er_followers_index": 4.0, "er_reach": 0.05, "ugc_share": 0.5, "ugc_quality": 0.7, "stickiness": 0.4}
+    values = {"er_followers_index": 4.0, "er_reach": 0.05, "ugc_share": 0.5, "ugc_quality": 0.7, "stickiness": 0.4,
+              "group_peer_answers": 0.8, "newcomer_answer_minutes": 0}
     values |= {
         "nps": 0.0,
         "repurchase_rate": 0.1,
@@ -115,6 +117,7 @@ def test_low_overall_coverage_gives_insufficient_evidence_not_a_grade():
     """Two well-evidenced dimensions of five (coverage 40%) do not make a maturity grade: no overall, no level."""
     assert 0 < RULES.min_overall_coverage <= 1  # stated in rules.toml
     values = {"er_followers_index": 4.0, "er_reach": 0.05, "ugc_share": 0.5, "ugc_quality": 0.7, "stickiness": 0.4,
+              "group_peer_answers": 0.8, "newcomer_answer_minutes": 0,
               "nps": 30.0, "repurchase_rate": 0.4, "fan_loyalty": 0.5, "response_rate": 0.9,
               "first_response_minutes": 60}  # fmt: skip
     card = score(values)

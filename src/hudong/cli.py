@@ -760,6 +760,32 @@ def koc(ctx: click.Context, top: int, show_progress: bool | None) -> None:
     _print_table(df[cols].head(top), title=f"KOC candidates: {len(df):,} (see docs/propagation.md)")
 
 
+@cli.command()
+@click.option("--top", default=10, show_default=True, help="Community KOCs and answer pairs shown per group.")
+@click.option("--platform", help="Only these platforms (comma-separated: wechat, qq).")
+@click.option("--group", "group_", help="Only these groups (comma-separated names or ids).")
+@click.option("--start", help="From this date (YYYY-MM-DD).")
+@click.option("--end", help="To this date, inclusive.")
+@progress_option
+@click.pass_context
+def groups(ctx: click.Context, top: int, platform: str | None, group_: str | None, start: str | None,
+           end: str | None, show_progress: bool | None) -> None:  # fmt: skip
+    """Group chats (WeChat/QQ groups) as communities: activity, peer answers, newcomers, dormant members, KOCs."""
+    res = _analysis(ctx, "groups", show_progress, top=top, platform=_split(platform) or None,
+                    group=_split(group_) or None, start=start, end=end)  # fmt: skip
+    df = res.frame("groups")
+    if df.empty:
+        click.echo("no group chats imported: `hudong import chat.txt --as wechat-group-chat` (or qq-group-chat)")
+        return
+    cols = {"platform": "platform", "group": "group", "members": "members", "messages": "messages",
+            "active_weekly": "active/wk", "top10_share": "top 10%", "peer_answers": "peer answers",
+            "newcomer_minutes": "newcomer 1st answer min", "newcomer_retention": "newcomer wk-4",
+            "dormant": "dormant"}  # fmt: skip
+    _print_table(df[list(cols)].rename(columns=cols), title=f"group chats: {len(df):,} (docs/communities.md)")
+    _print_table(res.frame("answerers"), title="community KOCs: members who answer other members most")
+    _print_table(res.frame("pairs"), title="who answers whom (member → member)")
+
+
 def _analysis(ctx: click.Context, name: str, show_progress: bool | None, **params: Any) -> Any:
     """Run the registered analysis ``name`` on the workspace (read-only), with a progress bar; notes go to stderr."""
     from hudong import analyses

@@ -128,6 +128,7 @@ PLATFORMS: dict[str, Platform] = {
                                "publish", "delete"),
             api_docs="https://www.reddit.com/dev/api/",
         ),
+        Platform("qq", "QQ", "QQ", capabilities=_caps()),  # QQ groups: exports from the PC client only
         Platform("shop", "网店", "Shop", social=False),
         Platform("survey", "问卷", "Survey", social=False),
         Platform("other", "其他", "Other"),

@@ -172,6 +172,7 @@ REQUIREMENT_CHECKS: dict[str, Callable[[MetricCache], int]] = {
     "brand": lambda cache: len(own_brands(cache.ws)),
     "competitors": _competitors,
     "text_scores": _count("SELECT count(*) FROM text_sentiment"),
+    "group_chats": _count("SELECT count(*) FROM chat_messages"),
     "self_assessment": _self_assessment,
 }
 
@@ -214,7 +215,8 @@ def requirement_missing(key: str) -> Missing:
 
 # What a metric needs when it is not evidence itself: from the tables it reads (accounts: to tell own posts).
 TABLE_NEEDS = (("accounts", "own_posts"), ("posts", "posts"), ("interactions", "interactions"), ("orders", "orders"),
-               ("survey_responses", "survey"), ("text_sentiment", "text_scores"), ("text_signals", "text_scores"))  # fmt: skip
+               ("survey_responses", "survey"), ("text_sentiment", "text_scores"), ("text_signals", "text_scores"),
+               ("chat_messages", "group_chats"))  # fmt: skip
 
 
 def metric_needs(name: str) -> tuple[str, ...]:
@@ -311,6 +313,19 @@ def ugc_quality(cache: MetricCache) -> Observation:
 
 def stickiness(cache: MetricCache) -> Observation:
     return scalar(cache, "stickiness", what_zh="没有用户活跃记录", what_en="no user activity")
+
+
+def group_peer_answers(cache: MetricCache) -> Observation:
+    obs = scalar(cache, "group_peer_answers", what_zh="群聊中没有识别出回答", what_en="no answers found in the group chats")
+    obs.details["n"] = obs.details.get("member_answers", 0) + obs.details.get("brand_answers", 0)
+    return obs
+
+
+def newcomer_answer_minutes(cache: MetricCache) -> Observation:
+    obs = scalar(cache, "newcomer_answer_minutes", what_zh="没有新人提问得到回答",
+                 what_en="no newcomer question was answered")
+    obs.details["n"] = obs.details.get("answered", 0)
+    return obs
 
 
 def repurchase_rate(cache: MetricCache) -> Observation:
@@ -463,6 +478,8 @@ EXTRACTORS: dict[str, Callable[[MetricCache], Observation]] = {
     "share_of_voice": share_of_voice,
     "share_of_engagement": share_of_engagement,
     "net_sentiment": net_sentiment,
+    "group_peer_answers": group_peer_answers,
+    "newcomer_answer_minutes": newcomer_answer_minutes,
 }
 
 

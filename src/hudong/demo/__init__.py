@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from hudong.analyses.scoring import import_and_score
-from hudong.demo import activity, cascades, commerce, content, conversations, integrity, network, tables
+from hudong.demo import activity, cascades, commerce, content, conversations, groups, integrity, network, tables
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
 from hudong.demo.people import ActorSampler, make_people
 from hudong.demo.writer import write
@@ -124,6 +124,7 @@ def generate(
                     files.append((write(table.take(pa.array(rows)), out / f"{i:02d}_{name}_{p}.{ext}"), fmt))
         else:
             files.append((write(table, out / f"{i:02d}_{name}.{ext}"), fmt))
+    files += groups.write_exports(_rng(seed, "groups"), out, scale, len(ORDER) + 1)  # group chats, as PC tools export
     return files
 
 
@@ -150,6 +151,14 @@ def configure_brand(ws_dir: str | os.PathLike, name: str = BRAND, aliases: tuple
         body = re.sub(r"^aliases = \[.*?\]", f"aliases = {_toml_list(aliases)}", body, count=1, flags=re.M)
         text = text[: section.start()] + body + text[section.end() :]
     path.write_text(text, encoding="utf-8")
+
+
+def configure_group_staff(ws_dir: str | os.PathLike, names: tuple[str, ...] = tuple(s for s, _ in groups.STAFF)) -> None:
+    """Name the brand's people in its group chats (``[groups] staff``): WeChat exports do not mark the owner."""
+    path = Path(ws_dir) / "hudong.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^(\[groups\][^\n]*\n(?:#[^\n]*\n)*)staff = \[.*?\]", rf"\1staff = {_toml_list(names)}",
+                           text, count=1), encoding="utf-8")  # fmt: skip
 
 
 # The fictional brand's own answers to the self-assessment (0–4): a small team that reviews data
@@ -199,6 +208,7 @@ def build(
     ws_path = Path(ws_dir)
     Workspace.init(ws_path, name=f"{BRAND} demo").close()
     configure_brand(ws_path)
+    configure_group_staff(ws_path)
     write_self_assessment(ws_path)
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
 

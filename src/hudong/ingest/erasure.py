@@ -5,8 +5,9 @@ table is declared without a policy):
 
 - their own rows — users, follows (either end), orders and survey answers (with the NPS comment; found through
   ``user_platform`` too: a shop order placed by a Weibo fan is forgotten with ``--platform weibo``), the posts they
-  wrote and the interactions they made — are deleted; where they are only the target (``interactions.
-  target_user_id``) the value is nulled; rows that pointed at their posts or interactions lose that link;
+  wrote, the interactions they made and their group-chat messages — are deleted; where they are only the target
+  (``interactions.target_user_id``, ``chat_messages.reply_to_user_id``) the value is nulled; rows that pointed at
+  their posts, interactions or messages lose that link;
 - what hudong derived from their texts: text scores, inbox labels (which copy the text), free-text notes of inbox
   actions on their messages (a draft reply may quote them; who did what, when stays in the log);
 - quarantined rows that hold their pseudonym (or their raw id, for rows kept before raw rows were sanitised);
@@ -51,6 +52,8 @@ POLICY: dict[str, str] = {
     "orders": "deleted (by user id of the row's or the linked social platform)",
     "survey_responses": "deleted, with the comment",
     "campaigns": "none: the organisation's campaigns",
+    "chat_groups": "none: the groups themselves",
+    "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",
     "text_sentiment": "scores of their texts deleted",
@@ -187,6 +190,12 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
             step.update("outbox", "text = NULL, target = NULL, payload = NULL", "(text IS NOT NULL OR target IS NOT NULL "
                         "OR payload IS NOT NULL) AND item IN "
                         f"(SELECT platform || ':' || interaction_id FROM ({act_keys}))", args, derived=True)
+        if "chat_messages" in present:  # group chats: their messages and member events; answers to them unlink
+            mine = f"SELECT platform, message_id FROM chat_messages WHERE sender_id IN ({marks}){plat[0]}"
+            step.update("chat_messages", "reply_to_id = NULL",
+                        f"(platform, reply_to_id) IN ({mine}) AND sender_id NOT IN ({marks})", args + ids)
+            step.update("chat_messages", "reply_to_user_id = NULL", f"reply_to_user_id IN ({marks}){plat[0]}", args)
+            step.delete("chat_messages", f"sender_id IN ({marks}){plat[0]}", args)
         step.delete("posts", f"author_id IN ({marks}){plat[0]}", args)
         step.delete("interactions", f"actor_id IN ({marks}){plat[0]}", args)
         step.update("interactions", "target_user_id = NULL", f"target_user_id IN ({marks}){plat[0]}", args)
@@ -224,6 +233,7 @@ def _sources(con: duckdb.DuckDBPyConnection, ids: list[str], plat: tuple, linked
     parts = [
         (f"SELECT source_file FROM posts WHERE author_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM interactions WHERE actor_id IN ({marks}){plat[0]}", ids + plat[1]),
+        (f"SELECT source_file FROM chat_messages WHERE sender_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM users WHERE user_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM contacts WHERE user_id IN ({marks}){plat[0]}", ids + plat[1]),
         (f"SELECT source_file FROM follows WHERE (follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}",

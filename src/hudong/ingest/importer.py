@@ -49,7 +49,7 @@ from hudong.ingest import quarantine as Q
 from hudong.ingest import readers
 from hudong.ingest.limits import ImportLimits
 from hudong.ingest.mapping import Mapping, Spec, Target, load_mapping
-from hudong.ingest.privacy import pseudonymise_array, redact_text
+from hudong.ingest.privacy import digest_array, pseudonymise_array, redact_text
 from hudong.store import schema as S
 from hudong.store.lake import export_lake, lake_path
 from hudong.store.workspace import ImportCounts, transaction
@@ -541,6 +541,12 @@ class _Context:
 
     def resolve(self, spec: Spec) -> pa.Array | None:
         """The raw (unparsed) values a spec points at, or None when none of its fields is in the chunk."""
+        arr = self._source(spec)
+        if arr is not None and spec.derive == "digest":
+            arr = digest_array(self.job.key, arr)
+        return arr
+
+    def _source(self, spec: Spec) -> pa.Array | None:
         n = self.n
         if spec.value is not None:
             return pa.repeat(pa.scalar(spec.value), n) if n else pa.array([], pa.scalar(spec.value).type)
@@ -897,7 +903,11 @@ def import_file(
             task = bar.add_task(f"importing {p.name}", total=1000) if bar else None
             track = _Tracker(on_progress, bar, task, p.name)
             sha = _sha256(p)
-            reader = readers.FileReader(p, mapping.reader, limits, on_chunk=track.reading, chunk_bytes=chunk_bytes)
+            options = mapping.reader
+            if options.format == "chat":  # who speaks for the organization in its groups: [groups] staff
+                staff = tuple(str(x) for x in ws.setting("groups.staff", []) or ())
+                options = dataclasses.replace(options, staff=tuple(options.staff) + staff)
+            reader = readers.FileReader(p, options, limits, on_chunk=track.reading, chunk_bytes=chunk_bytes)
             while True:
                 job = _Job(ws, mapping, p, summary, limits)
                 job.create_staging()

@@ -20,11 +20,11 @@ from hudong.ingest.readers import ReaderOptions
 from hudong.store import schema as S
 
 _TOP_KEYS = {"name", "description", "platform", "reader", "options", "fields", "targets"}
-_READER_KEYS = {"format", "delimiter", "encoding", "records", "sheet", "skip_rows", "quote"}
+_READER_KEYS = {"format", "delimiter", "encoding", "records", "sheet", "skip_rows", "quote", "staff"}
 _OPTION_KEYS = {"timezone", "year_group", "reference_time"}
 _TARGET_KEYS = {"table", "when", "duplicates", "columns"}
 _SPEC_KEYS = {"field", "value", "default", "parse", "map", "extract", "template", "required", "derive"}
-_DERIVE = {"hash"}
+_DERIVE = {"hash", "digest"}  # hash: a column's fallback id from the row; digest: a derived field's keyed digest
 _DUPLICATES = {"quarantine", "keep-last"}
 
 
@@ -40,7 +40,8 @@ class Spec:
     extract: str | None = None  # regex with one group applied to the source text
     template: str | None = None  # "https://x/{field}/{other}": fields joined into text
     required: bool | None = None  # must the source field exist in the file? default: column NOT NULL
-    derive: str | None = None  # "hash": a content hash of the row's other columns when the source is empty
+    derive: str | None = None  # "hash": a content hash of the row's other columns when the source is empty;
+    # "digest" ([fields] only): the keyed digest of the value, for ids built from personal fields
 
     def template_fields(self) -> list[str]:
         return re.findall(r"\{([^{}]+)\}", self.template or "")
@@ -165,8 +166,8 @@ def _spec(raw: Any, where: str) -> Spec:
         derive=raw.get("derive"),
     )
     sources = sum(x is not None and x != [] for x in (spec.fields, spec.value, spec.template, spec.derive))
-    if spec.derive is not None and spec.fields:
-        sources -= 1  # derive is the fallback when the field is empty
+    if spec.derive is not None and (spec.fields or spec.derive == "digest"):
+        sources -= 1  # hash is the fallback when the field is empty; digest transforms the value
     if sources != 1:
         raise HudongError(f"{where}: give exactly one of field, value, template (derive may accompany field)")
     if spec.derive is not None and spec.derive not in _DERIVE:
@@ -197,8 +198,9 @@ def parse_mapping(data: dict[str, Any], path: Path | str = "<mapping>") -> Mappi
         raise _err(path, f"platform {platform!r} is not one of {', '.join(S.PLATFORMS)}")
     derived = {k: _spec(v, f"{path}: [fields.{k}]") for k, v in data.get("fields", {}).items()}
     for k, spec in derived.items():
-        if spec.parse is not None or spec.derive is not None:
-            raise _err(path, f"[fields.{k}]: derived fields take no parse/derive; parse where the column is mapped")
+        if spec.parse is not None or spec.derive not in (None, "digest"):
+            raise _err(path, f"[fields.{k}]: derived fields take no parse and no derive but digest; parse where "
+                             "the column is mapped")
     targets_raw = data.get("targets")
     if not targets_raw or not isinstance(targets_raw, list):
         raise _err(path, "no [[targets]]: say which table(s) each input row feeds")
@@ -228,6 +230,8 @@ def parse_mapping(data: dict[str, Any], path: Path | str = "<mapping>") -> Mappi
             parser = spec.parse or P.DEFAULT_PARSER[column.type]
             if column.type not in P.PARSER_TYPES[P.COLUMN_PARSERS[parser]]:
                 raise HudongError(f"{where}: parser {parser!r} cannot fill a {column.type} column")
+            if spec.derive == "digest":
+                raise HudongError(f'{where}: derive = "digest" is for [fields] (derive ids there, map them here)')
             if spec.derive and table_name != "interactions" and col not in table.key:
                 raise HudongError(f'{where}: derive = "hash" is for key columns')
             columns[col] = spec

@@ -25,6 +25,16 @@ def pseudonymise(key: bytes, platform: str, raw_id: str) -> str:
     return "u_" + digest[:16]
 
 
+def digest_array(key: bytes, values: pa.Array) -> pa.Array:
+    """A keyed digest (``k_`` + 20 hex) of each value; nulls stay null. For ids a mapping builds from personal
+    fields (a commenter's name and the time): the id stays stable across imports without holding the name."""
+    values = pc.cast(values, pa.string()) if values.type != pa.string() else values
+    encoded = (values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values).dictionary_encode()
+    out = [None if u is None else "k_" + hmac.digest(key, b"id\x1f" + u.encode(), "sha256")[:10].hex()
+           for u in encoded.dictionary.to_pylist()]
+    return pc.take(pa.array(out, pa.string()), encoded.indices)
+
+
 def pseudonymise_array(
     key: bytes,
     platform: pa.Array | str,

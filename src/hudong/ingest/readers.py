@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from hudong.errors import HudongError
+from hudong.ingest import chats
 from hudong.ingest.limits import ImportLimits, LimitedReader, LimitExceeded, human_bytes
 
 COMPRESSIONS = {".gz": gzip.open, ".xz": lzma.open, ".bz2": bz2.open}
@@ -118,6 +119,7 @@ class ReaderOptions:
     sheet: str | None = None  # XLSX: sheet name (default: the first)
     skip_rows: int = 0  # lines before the header (CSV/XLSX)
     quote: bool = True  # CSV: honour "quoted" fields; false for exports that never quote (raw TSV dumps)
+    staff: tuple[str, ...] = ()  # chat: names or ids of the organization's people in the group ([groups] staff)
 
 
 @dataclass
@@ -423,8 +425,10 @@ class FileReader:
         if p.is_dir():
             raise HudongError(f"{p}: is a directory, not a file")
         self.format = detect_format(p) if self.options.format in ("", "auto") else self.options.format
-        if self.format not in ("csv", "tsv", "json", "jsonl", "xlsx", "parquet"):
-            raise HudongError(f"{p}: unknown file format {self.format!r}; one of csv, tsv, json, jsonl, xlsx, parquet")
+        if self.format not in ("csv", "tsv", "json", "jsonl", "xlsx", "parquet", "chat"):
+            raise HudongError(
+                f"{p}: unknown file format {self.format!r}; one of csv, tsv, json, jsonl, xlsx, parquet, chat"
+            )
         self.size = p.stat().st_size
         self.encoding: str | None = None
         self.notes: list[str] = []
@@ -445,6 +449,7 @@ class FileReader:
             "jsonl": self._jsonl,
             "xlsx": self._xlsx,
             "parquet": self._parquet,
+            "chat": self._chat,
         }
         try:
             yield from readers[self.format]()
@@ -910,6 +915,36 @@ class FileReader:
         except RecursionError:
             raise HudongError(f"{self.path}: the JSON document is nested too deeply to read") from None
         return _records_at(self.path, data, self.options.records)
+
+    # ---- group-chat exports (TXT/CSV; hudong.ingest.chats) ----------------------------------------------
+    def _chat(self) -> Iterator[Source]:
+        path = self.path
+        sample = _sample(path)
+        _check_text(path, sample)
+        encoding = self.encoding = self._resolve_encoding(sample)
+        with open_limited(path, self.limits) as (f, tell):
+            data = f.read()
+            consumed = tell()
+        try:  # undecodable UTF-8 bytes stay as surrogates: their messages are quarantined below
+            text = data.decode(encoding, "surrogateescape" if encoding in UTF8 else "strict")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise _decode_error(path, encoding, line, str(e.reason)) from None
+        del data
+        log = chats.parse(text, path, staff=self.options.staff)
+        bad = [BadRow(row, reason, {"line": raw}) for row, reason, raw in log.bad]
+        records, numbers = [], []
+        for m, r in zip(log.messages, log.records(), strict=True):
+            found = _bad_text(r) if _SUSPECT.search(r.get("text") or "") else None
+            if found:
+                bad.append(BadRow(m.row, f"{found[1]} in {found[0]}", {"record": r}, found[0]))
+            else:
+                records.append(r)
+                numbers.append(m.row)
+        for i in range(0, max(len(records), 1), CHUNK_ROWS):
+            part = self._records(records[i : i + CHUNK_ROWS], numbers[i : i + CHUNK_ROWS], bad if i == 0 else [],
+                                 encoding)
+            yield self._emit(part, consumed)
 
     # ---- XLSX -------------------------------------------------------------------------------------------
     def _xlsx(self) -> Iterator[Source]:

@@ -44,6 +44,7 @@ class ReportContent:
     kpis: list[tuple[str, str]] = field(default_factory=list)
     top_posts: list[dict[str, str]] = field(default_factory=list)
     nps: dict[str, Any] | None = None
+    groups: dict[str, Any] | None = None  # group chats: rows per group and community KOCs (None: none imported)
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -164,6 +165,35 @@ def nps_block(ws: Any, lang: str, start: Any = None, end: Any = None) -> dict[st
     return block
 
 
+def groups_block(ws: Any, lang: str, start: Any = None, end: Any = None) -> dict[str, Any] | None:
+    """The group-chat part of the community section, from the ``groups`` analysis: a row per group with its
+    light-community measures and the members who answer others most; None when no group chat is imported."""
+    res = analyses.run(ws, "groups", start=_iso(start), end=_iso(end), top=5)
+    table = res.frame("groups")
+    if table.empty:
+        return None
+
+    def num(v: Any, digits: int = 0) -> str:
+        return F.number(v, lang, digits)
+
+    def pct(v: Any) -> str:
+        return F.percent(v, 0)
+
+    rows = [{
+        "name": r["name"] if isinstance(r.get("name"), str) else r["group"],
+        "platform": platform_name(r["platform"], lang),
+        "members": num(r["members"]), "active": num(r["active_weekly"], 1), "top10": pct(r["top10_share"]),
+        "peer": pct(r["peer_answers"]), "newcomer_minutes": num(r["newcomer_minutes"]),
+        "answered": f"{num(r['newcomer_answered'])}/{num(r['newcomer_questions'])}",
+        "retention": pct(r["newcomer_retention"]), "dormant": num(r["dormant"]),
+    } for r in table.to_dict("records")]  # fmt: skip
+    names = dict(zip(zip(table["platform"], table["group"], strict=True), (x["name"] for x in rows), strict=True))
+    kocs = [{"group": names.get((k["platform"], k["group"]), k["group"]), "member": k["member"],
+             "answers": num(k["answers"]), "helped": num(k["helped"])}
+            for k in res.frame("answerers").to_dict("records")]  # fmt: skip
+    return {"rows": rows, "kocs": kocs}
+
+
 def _iso(x: Any) -> str | None:
     return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -242,6 +272,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     timings["charts"] = time.perf_counter() - t1
     content.kpis = kpis(cache, card, lang)
     content.nps = nps_block(ws, lang, start, end)
+    content.groups = groups_block(ws, lang, start, end)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

@@ -84,6 +84,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         kpis=content.kpis,
         top_posts=content.top_posts,
         nps=content.nps,
+        groups=content.groups,
         propagation=content.propagation,
         text=content.text,
         nps_missing=nps_missing,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -40,6 +40,10 @@ INTERACTION_TYPES = (
 )
 PLATFORMS = tuple(P.PLATFORMS)  # declared in hudong/platforms.py
 MEDIA_TYPES = ("text", "image", "video", "link", "live", "article", "audio", "other")
+# What a group-chat line is: a message (by its content type) or an event the chat tool wrote as a system line.
+MESSAGE_KINDS = ("text", "image", "voice", "video", "emoji", "file", "link", "location", "other",
+                 "join", "leave", "recalled", "system")
+REPLY_HOW = ("quote", "mention", "adjacent")
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,49 @@ CAMPAIGNS = _table(
             _c("goal", "VARCHAR", "Goal (awareness, UGC, sales …)", "目标"),
         ),
         key=("platform", "campaign_id"),
+    )
+)
+
+CHAT_GROUPS = _table(
+    Table(
+        "chat_groups",
+        "Group chats (WeChat/QQ groups, or any thread-shaped community): one row per group",
+        "社群(微信群、QQ群等):每个群一行",
+        (
+            PLATFORM,
+            _c("group_id", "VARCHAR", "Group id (the export's, or its name)", "群ID", nullable=False),
+            _c("name", "VARCHAR", "Group name", "群名称"),
+            _c("is_own", "BOOLEAN", "Run by the organization", "是否自有社群"),
+            _c("members", "BIGINT", "Member count stated by the export", "导出时成员数"),
+        ),
+        key=("platform", "group_id"),
+    )
+)
+
+CHAT_MESSAGES = _table(
+    Table(
+        "chat_messages",
+        "Messages and member events of group chats; replies between members are inferred at import "
+        "(docs/communities.md: quote, @mention, or the next answer to a question)",
+        "群聊消息与成员事件;成员间的回复在导入时推断(引用、@、或对提问的紧接回答)",
+        (
+            PLATFORM,
+            _c("message_id", "VARCHAR", "Message id (the export's, or a content hash)", "消息ID", nullable=False),
+            _c("group_id", "VARCHAR", "Group", "群ID", nullable=False),
+            _c("sender_id", "VARCHAR", "Sender; for join/leave the member who joined or left (pseudonym)",
+               "发送者;入群/退群事件为该成员(假名)", nullable=False, user_id=True),
+            _c("created_at", "TIMESTAMP", "When", "时间", nullable=False),
+            _c("kind", "VARCHAR", "Content type, or the member event", "消息类型或成员事件", nullable=False,
+               enum=MESSAGE_KINDS),
+            _c("text", "VARCHAR", "Text (PII redacted)", "内容(已脱敏)", free_text=True),
+            _c("is_question", "BOOLEAN", "Asks something (question mark or a question word)", "是否提问"),
+            _c("reply_to_id", "VARCHAR", "Message it answers", "所回复的消息"),
+            _c("reply_to_user_id", "VARCHAR", "Member it answers (pseudonym)", "所回复的成员(假名)", user_id=True),
+            _c("reply_how", "VARCHAR", "How the reply was recognised", "回复的识别方式", enum=REPLY_HOW),
+            _c("by_staff", "BOOLEAN", "Sent by the organization (group owner/admin, or a staff user)",
+               "是否官方(群主/管理员或员工)发送"),
+        ),
+        key=("platform", "message_id"),
     )
 )
 
@@ -683,6 +730,7 @@ TEXT_LABELS = _table(
 # Tables that hold imported facts (not bookkeeping).
 FACT_TABLES = (
     "accounts", "users", "contacts", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns",
+    "chat_groups", "chat_messages",
 )
 
 
@@ -791,4 +839,6 @@ MIGRATIONS: list[Migration] = [
               [ddl(OUTBOX), ddl(OUTBOX_EVENTS)]),
     Migration(7, "connector_state.paused: a connector whose credentials were refused stops retrying (issue #14)",
               ["ALTER TABLE connector_state ADD COLUMN IF NOT EXISTS paused VARCHAR"]),
+    Migration(8, "chat_groups and chat_messages: group-chat communities (issue #15)",
+              [ddl(CHAT_GROUPS), ddl(CHAT_MESSAGES)]),
 ]

@@ -57,6 +57,9 @@ end = "18:00"
 days = [1, 2, 3, 4, 5]    # ISO weekdays, 1 = Monday
 sla_minutes = 240         # target first-response time
 
+[groups]                  # WeChat/QQ group chats (docs/communities.md)
+staff = []                # names or ids of your people in the groups (QQ marks 群主/管理员 itself), e.g. ["客服小山"]
+
 [scorecard]
 self_assessment = ""      # optional TOML file with answers the data cannot give (strategy, organization)
 
