@@ -1,7 +1,8 @@
 """Connectors: one module per source (docs/architecture.md "Add a connector"); ``sync`` runs them.
 
 Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server),
-``mastodon`` (an account on a Mastodon server), ``reddit`` (a Reddit account and watched subreddits). Plugins add more through the entry point group
+``mastodon`` (an account on a Mastodon server), ``reddit`` (a Reddit account and watched subreddits), ``wechat``
+(a WeChat Official Account), ``weibo`` (a Weibo account). Plugins add more through the entry point group
 ``hudong.connectors`` (name → a ``Connector`` subclass).
 """
 
@@ -19,11 +20,12 @@ from hudong.connectors.folder import FolderConnector
 from hudong.connectors.mastodon import MastodonConnector
 from hudong.connectors.reddit import RedditConnector
 from hudong.connectors.wechat import WechatConnector
+from hudong.connectors.weibo import WeiboConnector
 from hudong.errors import HudongError
 from hudong.ingest import import_file
 
 BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector,
-                                                            RedditConnector, WechatConnector)}
+                                                            RedditConnector, WechatConnector, WeiboConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 
@@ -161,6 +163,6 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.date
 
 
 __all__ = [
-    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector", "RedditConnector", "Retry", "Secret",
-    "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
+    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector",
+    "RedditConnector", "Retry", "Secret", "WechatConnector", "WeiboConnector", "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
 ]  # fmt: skip
