@@ -2,7 +2,7 @@
 
 Built in: ``folder`` (a drop folder of exports), ``bluesky`` (an account on an AT Protocol server),
 ``mastodon`` (an account on a Mastodon server), ``reddit`` (a Reddit account and watched subreddits), ``wechat``
-(a WeChat Official Account), ``weibo`` (a Weibo account). Plugins add more through the entry point group
+(a WeChat Official Account), ``weibo`` (a Weibo account), ``douyin`` (a Douyin enterprise account). Plugins add more through the entry point group
 ``hudong.connectors`` (name → a ``Connector`` subclass).
 """
 
@@ -16,6 +16,7 @@ from hudong import plugins
 from hudong.analyses.scoring import score_workspace, texts_changed
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry, Secret, Secrets, SyncResult
 from hudong.connectors.bluesky import BlueskyConnector
+from hudong.connectors.douyin import DouyinConnector
 from hudong.connectors.folder import FolderConnector
 from hudong.connectors.mastodon import MastodonConnector
 from hudong.connectors.reddit import RedditConnector
@@ -25,7 +26,8 @@ from hudong.errors import HudongError
 from hudong.ingest import import_file
 
 BUILT_IN: dict[str, type[Connector]] = {c.kind: c for c in (FolderConnector, BlueskyConnector, MastodonConnector,
-                                                            RedditConnector, WechatConnector, WeiboConnector)}
+                                                            RedditConnector, WechatConnector, WeiboConnector,
+                                                            DouyinConnector)}
 ENTRY_POINTS = "hudong.connectors"
 
 
@@ -163,6 +165,6 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.date
 
 
 __all__ = [
-    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "CredentialsRefused", "FolderConnector", "MastodonConnector",
+    "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "DouyinConnector", "CredentialsRefused", "FolderConnector", "MastodonConnector",
     "RedditConnector", "Retry", "Secret", "WechatConnector", "WeiboConnector", "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
 ]  # fmt: skip

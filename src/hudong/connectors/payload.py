@@ -5,6 +5,9 @@ platforms send, and a response's JSON object. Shared by the live connectors; not
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 
@@ -40,3 +43,19 @@ def json_object(r: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def json_object_file(path: Path) -> dict[str, Any]:
+    """A JSON object kept in a file ({} when absent or unreadable: it is fetched again)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_private_json(path: Path, data: dict[str, Any]) -> None:
+    """Write a JSON object readable by its owner only (mode 0600): tokens and what they came from."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)

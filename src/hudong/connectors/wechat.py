@@ -46,7 +46,7 @@ from defusedxml import ElementTree
 
 from hudong.connectors.base import LIVE_FORMAT, Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
-from hudong.connectors.payload import json_object
+from hudong.connectors.payload import json_object, json_object_file, write_private_json
 from hudong.errors import HudongError
 
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
@@ -283,10 +283,8 @@ class WechatConnector(Connector):
             token = str(got.get("access_token") or "")
             if not token:
                 raise WechatError(f"connector {self.name}: WeChat gave no access_token ({got})", -1)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"app_id": self.app_id, "access_token": token,
-                           "expires_at": time.time() + float(got.get("expires_in") or 7200)}, fh)
+            write_private_json(path, {"app_id": self.app_id, "access_token": token,
+                                      "expires_at": time.time() + float(got.get("expires_in") or 7200)})
             return token
 
     def call(self, path: str, body: dict[str, Any], *, token: bool = True, _again: bool = False) -> dict[str, Any]:
@@ -521,12 +519,3 @@ def _locked(path: Any) -> Iterator[None]:
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
-
-
-def json_object_file(path: Any) -> dict[str, Any]:
-    """A JSON object kept in a file ({} when absent or unreadable: it is fetched again)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}

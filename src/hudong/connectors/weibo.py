@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -49,7 +48,7 @@ from urllib.parse import urlencode
 
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
-from hudong.connectors.payload import dig, json_object
+from hudong.connectors.payload import dig, json_object, json_object_file, write_private_json
 from hudong.errors import HudongError
 
 API = "https://api.weibo.com"
@@ -122,17 +121,10 @@ class WeiboConnector(Connector):
         return f"{str(self.setting('api', API)).rstrip('/')}/oauth2/authorize?{q}"
 
     def _token_file(self) -> dict[str, Any]:
-        p = self.state_dir / "token.json"
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return json_object_file(self.state_dir / "token.json")
 
     def _save_token(self, data: dict[str, Any]) -> None:
-        fd = os.open(self.state_dir / "token.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
+        write_private_json(self.state_dir / "token.json", data)
 
     def token(self) -> tuple[str, str]:
         """(access token, uid): the one kept from the last sign-in, else one exchanged for the ``code`` secret."""
