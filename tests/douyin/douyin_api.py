@@ -147,7 +147,7 @@ class Douyin(LoopbackHTTP):
             return {"error_code": 28003017, "description": "quota 已用完"}
         me = t["open_id"]
         if path == "/data/external/user/fans/":
-            return {"result_list": [{"date": "2026-12-0%d" % d, "new_fans": 3, "total_fans": self.fans - 5 + d}
+            return {"result_list": [{"date": f"2026-12-0{d}", "new_fans": 3, "total_fans": self.fans - 5 + d}
                                     for d in range(1, 6)], "error_code": 0, "description": ""}
         if path == "/api/douyin/v1/video/video_list/":
             mine = sorted((v for v in self.videos.values() if v["_by"] == me), key=lambda v: -v["create_time"])
