@@ -84,6 +84,8 @@ def test_videos_comments_and_replies_from_the_inbox(douyin, tmp_path):
         res = connectors.sync(ws)[0]
         assert res.error is None and res.quarantined == 0, res
         assert rows(ws, "SELECT followers FROM accounts WHERE account_id = ?", [BRAND]) == [(1234,)]
+        days = rows(ws, "SELECT followers, new_followers, lost_followers FROM account_stats ORDER BY day")
+        assert days == [(1230, 3, None), (1231, 3, 2), (1232, 3, 2), (1233, 3, 2), (1234, 3, 2)]
         assert rows(ws, "SELECT impressions, likes, reposts, comments, topics FROM posts") == [
             (12000, 10, 3, 61, ["山茶社"])]
         kinds = dict(rows(ws, "SELECT type || ':' || by_staff, count(*) FROM interactions GROUP BY 1"))

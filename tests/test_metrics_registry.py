@@ -49,6 +49,8 @@ REQUIRED = [
     "newcomer_answer_minutes",
     "newcomer_retention",
     "dormant_members",
+    "follower_growth",
+    "follower_growth_rate",
     "wau_mau",
     "new_users",
     "returning_users",
@@ -131,7 +133,7 @@ def test_declaration_complete(m):
         assert getattr(m, field).strip(), f"{m.name}.{field} empty"
     assert m.doc, f"{m.name} has no docstring"
     assert m.module in (
-        "engagement", "ugc", "community", "groups", "relationship", "voice", "sentiment", "responsiveness", "timing"
+        "engagement", "ugc", "community", "groups", "followers", "relationship", "voice", "sentiment", "responsiveness", "timing"
     )
     assert set(m.dimensions) <= {
         "hour",

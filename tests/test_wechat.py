@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from hudong import analyses, connectors
 from hudong.connectors import wechat as W
 from hudong.errors import HudongError
+from hudong.metrics import compute
 from hudong.store.workspace import Workspace
 from hudong.web.app import create_app
 
@@ -354,6 +355,9 @@ def test_statistics_are_synced_once_a_day_into_accounts_and_posts(app, wxapi):
     wxapi.article(y - dt.timedelta(days=2), "2247483650_1", "春茶上新：明前龙井", [300, 120, 40])
     wxapi.article(y, "2247483651_1", "门店周年活动", [90])
     wxapi.article(y - dt.timedelta(days=12), "2247483601_1", "too old to be re-read", [10])
+    wxapi.follow_changes[(y.isoformat(), 1)] = (30, 2)  # from search
+    wxapi.follow_changes[(y.isoformat(), 30)] = (20, 6)  # from the QR code
+    wxapi.upstream[y.isoformat()] = (17, 25)
     with app.state.web.db() as ws:
         (res,) = connectors.sync(ws, "wx")
         assert res.error is None, res.error
@@ -363,9 +367,14 @@ def test_statistics_are_synced_once_a_day_into_accounts_and_posts(app, wxapi):
                               "CAST(created_at AS DATE) FROM posts ORDER BY post_id").fetchall()
         assert rows == [("2247483650_1", "春茶上新：明前龙井", "article", 460, 368, 30, 11, y - dt.timedelta(days=2)),
                         ("2247483651_1", "门店周年活动", "article", 90, 72, 6, 2, y)]
+        stats = ws.con.execute("SELECT CAST(day AS DATE), followers, new_followers, lost_followers, message_users, "
+                               "messages FROM account_stats WHERE platform = 'wechat' ORDER BY day").fetchall()
+        assert stats == [(y - dt.timedelta(days=1), 1000, None, None, None, None), (y, 1042, 50, 8, 17, 25)]
+        (growth,) = compute(ws, "follower_growth", by="day", start=y.isoformat()).to_pylist()
+        assert (growth["value"], growth["new_followers"], growth["lost_followers"]) == (42, 50, 8)
         calls = list(wxapi.datacube_calls)
         assert calls[0] == ("/datacube/getusercumulate", (y - dt.timedelta(days=6)).isoformat(), y.isoformat())
-        assert len(calls) == 8  # the follower total, then one call per day as WeChat requires
+        assert len(calls) == 10  # the follower total, gains and losses, messages, then one call per day for articles
         connectors.sync(ws, "wx")  # the same day again: nothing asked
         assert wxapi.datacube_calls == calls
 

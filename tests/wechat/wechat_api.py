@@ -14,7 +14,10 @@ Statistics (数据统计): ``POST /datacube/getusercumulate`` (at most 7 days, e
 ``{"list": [{"ref_date", "user_source", "cumulate_user"}]}``) and ``POST /datacube/getarticletotal`` (exactly one
 day → ``{"list": [{"ref_date", "msgid", "title", "details": [{"stat_date", "target_user", "int_page_read_user",
 "int_page_read_count", "share_user", "share_count", "add_to_fav_user", "add_to_fav_count", …}]}]}``), 61501 for
-a range WeChat refuses; hooks ``followers_on(day, n)`` and ``article(day, msgid, title, reads_by_day)``.
+a range WeChat refuses; ``getusersummary`` (≤ 7 days: ``{"ref_date", "user_source", "new_user", "cancel_user"}`` per
+day and source) and ``getupstreammsg`` (≤ 7 days: ``{"ref_date", "msg_type", "msg_user", "msg_count"}``); hooks
+``followers_on(day, n)``, ``follow_changes[(day, source)] = (new, cancelled)``, ``upstream[day] = (people,
+messages)`` and ``article(day, msgid, title, reads_by_day)``.
 Comments (留言管理): ``POST /cgi-bin/comment/list`` (``{msg_data_id, index, begin, count ≤ 50, type}`` →
 ``{"total", "comment": [{"user_comment_id", "openid", "create_time", "content", "comment_type", "reply"?}]}``) and
 ``/cgi-bin/comment/reply/add`` (one reply per comment: 88005 for a second, 88008 for an unknown comment, 88004 for
@@ -59,6 +62,8 @@ class WeChatAPI(LoopbackHTTP):
         self.followers: dict[str, int] = {}  # ref_date → cumulate_user
         self.articles: list[dict[str, Any]] = []
         self.datacube_calls: list[tuple[str, str, str]] = []
+        self.follow_changes: dict[tuple[str, int], tuple[int, int]] = {}  # (day, source) → (new, cancelled)
+        self.upstream: dict[str, tuple[int, int]] = {}  # day → (people, messages)
         self.comments: dict[tuple[int, int], list[dict[str, Any]]] = {}  # (msg_data_id, index) → comments
         self.lock = threading.Lock()
         self.serve(self._handler())
@@ -143,7 +148,8 @@ class WeChatAPI(LoopbackHTTP):
         except (KeyError, ValueError):
             return {"errcode": 61500, "errmsg": "date format error"}
         yesterday = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() - dt.timedelta(days=1)
-        span = {"/datacube/getusercumulate": 7, "/datacube/getarticletotal": 1}[path]
+        span = {"/datacube/getusercumulate": 7, "/datacube/getarticletotal": 1, "/datacube/getusersummary": 7,
+                "/datacube/getupstreammsg": 7}[path]
         if end > yesterday or begin > end or (end - begin).days + 1 > span:
             return self._error(61501)
         self.datacube_calls.append((path, body["begin_date"], body["end_date"]))
@@ -151,6 +157,12 @@ class WeChatAPI(LoopbackHTTP):
         if path == "/datacube/getusercumulate":
             return {"list": [{"ref_date": d, "user_source": 0, "cumulate_user": n}
                              for d, n in sorted(self.followers.items()) if d in days]}
+        if path == "/datacube/getusersummary":  # one row per day and source (0 other, 1 search, 30 QR code …)
+            return {"list": [{"ref_date": d, "user_source": src, "new_user": new, "cancel_user": lost}
+                             for (d, src), (new, lost) in sorted(self.follow_changes.items()) if d in days]}
+        if path == "/datacube/getupstreammsg":
+            return {"list": [{"ref_date": d, "msg_type": 1, "msg_user": u, "msg_count": n}
+                             for d, (u, n) in sorted(self.upstream.items()) if d in days]}
         out = []
         for a in self.articles:
             if a["ref_date"] in days:  # the details up to yesterday: what WeChat has counted so far

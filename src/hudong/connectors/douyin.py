@@ -15,8 +15,9 @@ token lasts 15 days and is refreshed with the refresh token (``/oauth/refresh_to
 renewed before it runs out (``/oauth/renew_refresh_token/``); all kept in the connector's ``token.json`` (0600).
 When Douyin refuses the refresh token the connector pauses with the authorize URL.
 
-What each run fetches: the account (``/oauth/userinfo/``) and its follower total (``/data/external/user/fans/``,
-the last day's ``total_fans``), its videos newest first (``/api/douyin/v1/video/video_list/``: plays, likes,
+What each run fetches: the account (``/oauth/userinfo/``) and its followers by day (``/data/external/user/fans/``:
+the last day's ``total_fans`` on the account, each day's total, new and — from consecutive totals — lost
+followers in ``account_stats``), its videos newest first (``/api/douyin/v1/video/video_list/``: plays, likes,
 comments, shares, forwards → ``posts``, re-read for ``refresh_days``), and — with ``comments`` on — the comments on
 the videos of the last ``refresh_days`` (``/video/comment/list/``, newest first) and the replies under them
 (``/video/comment/reply/list/``): a comment is an inbound ``comment`` on its video, a reply an inbound ``reply``
@@ -74,6 +75,19 @@ def _secs(epoch: Any) -> float:
     if isinstance(epoch, int | float) and not isinstance(epoch, bool):
         return float(epoch / 1000 if epoch > 1e11 else epoch)
     return 0.0
+
+
+def fan_days(account: str, days: list[Any]) -> list[dict[str, Any]]:
+    """``account_stats`` lines from the fans data (``date``, ``new_fans``, ``total_fans``): Douyin reports no
+    unfollows, so a day's lost followers are what its total fell short of the day before plus its new fans."""
+    out, prev = [], None
+    for d in sorted((d for d in days if isinstance(d, dict) and d.get("date")), key=lambda d: str(d["date"])):
+        total, new = d.get("total_fans"), d.get("new_fans")
+        lost = max(0, prev + new - total) if all(isinstance(x, int) for x in (prev, new, total)) else None
+        out.append({"as_stats": True, "account_id": account, "stat_day": str(d["date"]), "followers": total,
+                    "new_followers": new, "lost_followers": lost, "raw": d})
+        prev = total
+    return out
 
 
 class DouyinConnector(Connector):
@@ -220,8 +234,9 @@ class DouyinConnector(Connector):
         fans = self.request("GET", "/data/external/user/fans/", params={"date_type": 7}).get("result_list") or []
         total = next((d.get("total_fans") for d in sorted(fans, key=lambda d: str(d.get("date")), reverse=True)
                       if isinstance(d, dict) and d.get("total_fans") is not None), None)
-        yield self.lines_batch("profile", [{"as_account": True, "account_id": open_id, "account_name": me.get("nickname"),
-                                            "followers": total, "raw": me}], marks, f"{me.get('nickname')}: profile")
+        profile = [{"as_account": True, "account_id": open_id, "account_name": me.get("nickname"), "followers": total,
+                    "raw": me}, *fan_days(open_id, fans)]
+        yield self.lines_batch("profile", profile, marks, f"{me.get('nickname')}: profile, {len(profile) - 1} days")
         mark = marks.get("videos")
         stop = min(start if self.since or not isinstance(mark, int | float) else float(mark), refresh)
         videos, newest = [], None

@@ -480,7 +480,9 @@ class WechatConnector(Connector):
 
     def analytics(self, marks: dict[str, Any]) -> Iterator[Batch]:
         """The account's statistics (数据统计 API, ``/datacube/…``), once per day for the days not yet read:
-        the follower total (``getusercumulate`` → ``accounts.followers``) and each article published in the last
+        the follower total (``getusercumulate`` → ``accounts.followers``), the daily followers gained and lost
+        (``getusersummary``, summed over the sources) and the people and messages received (``getupstreammsg``)
+        → ``account_stats`` one row per day, and each article published in the last
         ``analytics_days`` (7) days with its reads, readers, shares and saves to date (``getarticletotal``, one day
         per call as WeChat requires → ``posts``, media type article, keyed by msgid: the counts are updated as
         they grow). WeChat publishes a day's figures the next morning (Beijing time), so the last day read is
@@ -499,6 +501,10 @@ class WechatConnector(Connector):
         if latest is not None:
             lines.append({"as_account": True, "account_id": account, "account_name": self.setting("name", account),
                           "followers": latest.get("cumulate_user"), "raw": latest})  # fmt: skip
+        span = {"begin_date": first.isoformat(), "end_date": yesterday.isoformat()}
+        summary = self.call("/datacube/getusersummary", span).get("list") or []
+        upstream = self.call("/datacube/getupstreammsg", span).get("list") or []
+        lines += daily_stats(account, cumulate, summary, upstream)
         for k in range(days):
             day = (first + dt.timedelta(days=k)).isoformat()
             for art in self.call("/datacube/getarticletotal", {"begin_date": day, "end_date": day}).get("list") or []:
@@ -507,6 +513,32 @@ class WechatConnector(Connector):
                     marks.setdefault("articles", {})[str(art["msgid"])] = str(art.get("ref_date") or day)
         marks["analytics"] = yesterday.isoformat()
         yield self.lines_batch("analytics", lines, marks, f"WeChat analytics to {yesterday}: {len(lines)} rows")
+
+
+def daily_stats(account: str, cumulate: list[Any], summary: list[Any], upstream: list[Any]) -> list[dict[str, Any]]:
+    """``account_stats`` lines, one per day: the follower total (``getusercumulate``), followers gained and lost
+    summed over their sources (``getusersummary`` lists a row per source: search, QR code, article …) and the
+    people and messages received summed over message types (``getupstreammsg``)."""
+    days: dict[str, dict[str, Any]] = {}
+
+    def row(r: Any) -> dict[str, Any] | None:
+        if not isinstance(r, dict) or not r.get("ref_date"):
+            return None
+        return days.setdefault(str(r["ref_date"]), {"as_stats": True, "account_id": account,
+                                                    "stat_day": str(r["ref_date"]), "raw": {}})
+
+    for name, rows, fields in (("cumulate", cumulate, {"cumulate_user": "followers"}),
+                               ("summary", summary, {"new_user": "new_followers", "cancel_user": "lost_followers"}),
+                               ("upstream", upstream, {"msg_user": "message_users", "msg_count": "messages"})):
+        for r in rows:
+            d = row(r)
+            if d is None:
+                continue
+            d["raw"].setdefault(name, []).append(r)
+            for src, col in fields.items():
+                if isinstance(r.get(src), int) and not isinstance(r.get(src), bool):
+                    d[col] = (d.get(col) or 0) + r[src] if col != "followers" else r[src]
+    return [days[k] for k in sorted(days)]
 
 
 @contextlib.contextmanager

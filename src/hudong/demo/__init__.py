@@ -83,6 +83,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     posts_table = tables.posts_table(_rng(seed, "reported"), posts, people, inter, post_ids).take(pa.array(post_order))
     return {
         "accounts": tables.accounts_table(),
+        "account_stats": tables.account_stats_table(_rng(seed, "account-stats")),
         "users": tables.users_table(people, seen),
         "contacts": tables.contacts_table(people, seen),
         "campaigns": tables.campaigns_table(),
@@ -96,7 +97,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
 
 # Import order: things referenced first (accounts before posts mentioning them, posts before interactions).
 SPLIT_BY_PLATFORM = ("posts", "interactions")
-ORDER = ("accounts", "users", "contacts", "campaigns", "posts", "interactions", "follows", "orders", "survey_responses")
+ORDER = ("accounts", "account_stats", "users", "contacts", "campaigns", "posts", "interactions", "follows", "orders", "survey_responses")
 
 
 def generate(

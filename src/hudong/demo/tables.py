@@ -85,6 +85,34 @@ def accounts_table() -> pa.Table:
     })  # fmt: skip
 
 
+def account_stats_table(rng: np.random.Generator) -> pa.Table:
+    """Daily follower statistics of the own accounts, as the platforms' data centres report them: gains with a
+    weekly rhythm and campaign bumps, a few unfollows a day, totals that end at the account's follower count."""
+    from hudong.demo.timeline import DAY, DAYS, START
+
+    platforms, ids, days, totals, gains, losses = [], [], [], [], [], []
+    for i, a in enumerate(ACCOUNTS):
+        if not a.is_own:
+            continue
+        base = max(a.followers, 100) * 0.0012
+        gain = rng.poisson(base * (1 + 0.25 * np.sin(np.arange(DAYS) * 2 * np.pi / 7)) * rng.lognormal(0, 0.35, DAYS))
+        loss = rng.poisson(base * 0.35, DAYS)
+        total = a.followers - np.cumsum((gain - loss)[::-1])[::-1] + (gain - loss)  # ends at a.followers
+        platforms += [PLATFORM_NAMES[a.platform]] * DAYS
+        ids += [ACCOUNT_IDS[i]] * DAYS
+        days.append(START + np.arange(DAYS) * DAY)
+        totals.append(total)
+        gains.append(gain)
+        losses.append(loss)
+    return _table("account_stats", {
+        "platform": _str(np.array(platforms, dtype=object)), "account_id": _str(np.array(ids, dtype=object)),
+        "day": _ts(np.concatenate(days)), "followers": pa.array(np.concatenate(totals), type=pa.int64()),
+        "new_followers": pa.array(np.concatenate(gains), type=pa.int64()),
+        "lost_followers": pa.array(np.concatenate(losses), type=pa.int64()),
+        "message_users": pa.nulls(DAYS * len(days), pa.int64()), "messages": pa.nulls(DAYS * len(days), pa.int64()),
+    })  # fmt: skip
+
+
 def users_table(people: People, seen: np.ndarray) -> pa.Table:
     r = np.flatnonzero(seen)
     return _table("users", {

@@ -53,6 +53,7 @@ POLICY: dict[str, str] = {
     "survey_responses": "deleted, with the comment",
     "campaigns": "none: the organisation's campaigns",
     "chat_groups": "none: the groups themselves",
+    "account_stats": "none: the organisation's own daily counts",
     "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",

@@ -23,6 +23,7 @@ from hudong.errors import HudongError
 from hudong.metrics import (  # noqa: F401  (importing registers the metrics)
     community,
     engagement,
+    followers,
     groups,
     relationship,
     responsiveness,
@@ -38,7 +39,8 @@ from hudong.store import schema as S
 __all__ = ["REGISTRY", "Metric", "compute", "expr", "frame", "get", "list_metrics", "tables_of"]
 
 
-MODULE_ORDER = ("engagement", "ugc", "community", "groups", "relationship", "voice", "sentiment", "responsiveness", "timing")
+MODULE_ORDER = ("engagement", "ugc", "community", "groups", "followers", "relationship", "voice", "sentiment",
+                "responsiveness", "timing")
 
 
 def list_metrics() -> list[Metric]:

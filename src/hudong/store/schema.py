@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -317,6 +317,26 @@ CAMPAIGNS = _table(
             _c("goal", "VARCHAR", "Goal (awareness, UGC, sales …)", "目标"),
         ),
         key=("platform", "campaign_id"),
+    )
+)
+
+ACCOUNT_STATS = _table(
+    Table(
+        "account_stats",
+        "Daily statistics of the organization's accounts as the platform reports them: follower total, followers "
+        "gained and lost, people who messaged (WeChat 数据统计, Douyin fans data, back-office exports)",
+        "自有账号每日统计(平台口径):粉丝总数、新增与取关、发消息人数",
+        (
+            PLATFORM,
+            _c("account_id", "VARCHAR", "Account", "账号ID", nullable=False),
+            _c("day", "TIMESTAMP", "Day (midnight, the platform's calendar day)", "日期", nullable=False),
+            _c("followers", "BIGINT", "Followers at the end of the day", "当日粉丝总数"),
+            _c("new_followers", "BIGINT", "Followers gained that day", "新增粉丝"),
+            _c("lost_followers", "BIGINT", "Followers lost (unfollows) that day", "取消关注"),
+            _c("message_users", "BIGINT", "People who sent the account a message that day", "发消息人数"),
+            _c("messages", "BIGINT", "Messages received that day", "收到消息数"),
+        ),
+        key=("platform", "account_id", "day"),
     )
 )
 
@@ -730,7 +750,7 @@ TEXT_LABELS = _table(
 # Tables that hold imported facts (not bookkeeping).
 FACT_TABLES = (
     "accounts", "users", "contacts", "posts", "interactions", "follows", "orders", "survey_responses", "campaigns",
-    "chat_groups", "chat_messages",
+    "chat_groups", "chat_messages", "account_stats",
 )
 
 
@@ -841,4 +861,6 @@ MIGRATIONS: list[Migration] = [
               ["ALTER TABLE connector_state ADD COLUMN IF NOT EXISTS paused VARCHAR"]),
     Migration(8, "chat_groups and chat_messages: group-chat communities (issue #15)",
               [ddl(CHAT_GROUPS), ddl(CHAT_MESSAGES)]),
+    Migration(9, "account_stats: daily follower and message statistics of own accounts (issue #15)",
+              [ddl(ACCOUNT_STATS)]),
 ]
