@@ -304,3 +304,28 @@ def test_scorecard_says_how_to_supply_group_chats(ws):
 
     missing = collect(MetricCache(ws), ["group_peer_answers"])["group_peer_answers"]
     assert missing.requirement == "group_chats" and "--as wechat-group-chat" in missing.how("en")
+
+
+def test_groups_api_names_kocs_only_for_the_roles_that_see_contacts(tmp_path):
+    from conftest import signed_in
+    from hudong.store.workspace import Workspace
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    d = tmp_path / "ws"
+    T.workspace(d).close()
+    ws = Workspace.open(d)
+    import_file(ws, _write(tmp_path, "qq.txt", QQ_TXT), "qq-group-chat")
+    auth.add_user(ws.con, "ana", "analyst", "pw-ana-123456")
+    auth.add_user(ws.con, "vic", "viewer", "pw-vic-123456")
+    ws.close()
+    app = create_app(d, warm=False)
+    try:
+        out = signed_in(app, "ana", "pw-ana-123456").get("/api/groups", params={"platform": "qq"}).json()
+        (g,) = out["groups"]
+        assert g["group"] == "山茶社粉丝群" and g["peer_answers"] == 0.5 and g["newcomer_answered"] == 1
+        assert [(a["answers"], a["display_name"]) for a in out["answerers"]] == [(1, "李四")]
+        seen = signed_in(app, "vic", "pw-vic-123456").get("/api/groups").json()["answerers"]
+        assert "display_name" not in seen[0] and seen[0]["member"].startswith("u_")  # a viewer sees pseudonyms
+    finally:
+        app.state.web.ws.close()

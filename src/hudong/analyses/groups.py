@@ -1,5 +1,5 @@
 """Group chats as communities: the light-community measures per group, weekly activity, the members who answer
-others most (community KOCs) and who answers whom — ``hudong groups``, ``/api/analyses/groups`` and the report's
+others most (community KOCs) and who answers whom — ``hudong groups``, ``GET /api/groups`` and the report's
 community section. The measures are the registered metrics of ``hudong.metrics.groups`` (docs/metrics.md)."""
 
 from __future__ import annotations

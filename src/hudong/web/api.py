@@ -120,6 +120,34 @@ def scorecard(request: Request, user: Reader) -> dict[str, Any]:
 
 
 @router.get(
+    "/groups",
+    summary="Group chats as communities: measures per group, weekly activity, community KOCs, who answers whom",
+    responses=errors(400, 401, 422),
+)
+def groups(
+    request: Request,
+    user: Reader,
+    start: Annotated[str | None, Query(description="from this date (inclusive)")] = None,
+    end: Annotated[str | None, Query(description="up to this date (inclusive)")] = None,
+    platform: Annotated[str | None, Query(description="only these platforms (comma-separated: wechat, qq)")] = None,
+    group: Annotated[str | None, Query(description="only these groups (comma-separated)")] = None,
+    top: Annotated[int, Query(ge=1, le=100, description="KOCs and answer pairs per group")] = 10,
+) -> dict[str, Any]:
+    """The ``groups`` analysis (docs/communities.md). Members are pseudonyms; the roles of [privacy]
+    show_contacts_to also get each KOC's display name, to thank them."""
+    kw = {k: v for k, v in request_filters(request).kwargs().items() if k in ("platform", "start", "end")}
+    with state_of(request).db() as ws:
+        res = analyses.run(ws, "groups", **kw, top=top, group=split_list(group) or None)
+        answerers = records(res.frame("answerers"))
+        if answerers and inbox.may_see_contacts(ws, user.role):
+            names = dict(ws.con.execute("SELECT platform || ':' || user_id, display_name FROM contacts").fetchall())
+            for a in answerers:
+                a["display_name"] = names.get(f"{a['platform']}:{a['member']}")
+    return {"groups": records(res.frame("groups")), "weekly": records(res.frame("weekly")),
+            "answerers": answerers, "pairs": records(res.frame("pairs")), "notes": res.notes}
+
+
+@router.get(
     "/status",
     summary="What the workspace has and what each scorecard item still needs (hudong status)",
     responses=errors(401, 403),

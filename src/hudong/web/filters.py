@@ -46,7 +46,8 @@ def load_choices(con: Any) -> Choices:
     """Read the known filter values from the workspace's DuckDB connection (parameter-free SQL)."""
     platforms = [
         r[0]
-        for r in con.execute("SELECT platform FROM posts UNION SELECT platform FROM accounts ORDER BY 1").fetchall()
+        for r in con.execute("SELECT platform FROM posts UNION SELECT platform FROM accounts "
+                             "UNION SELECT platform FROM chat_groups ORDER BY 1").fetchall()
         if r[0]
     ]
     accounts = con.execute(
