@@ -813,6 +813,183 @@ def _model_path(ctx: click.Context, name: str) -> Path:
 
 
 @cli.group()
+def plan() -> None:
+    """The content calendar: plan posts, check them against the platform's rules, submit, approve, schedule, mark
+    published; festivals and shopping days beside the plan (docs/calendar.md)."""
+
+
+def _plan_line(it: dict[str, Any]) -> str:
+    when = f"{it['scheduled_at']:%Y-%m-%d %H:%M}" if it.get("scheduled_at") else "unscheduled     "
+    text = (it.get("title") or it.get("text") or "").replace("\n", " ")[:50]
+    slot = f" (repeats {it['recurrence']})" if it.get("recurrence") else ""
+    return f"{it['item_id']}  {when}  {it['platform']:<11} {it['state']:<10} {it.get('owner') or '-':<8} {text}{slot}"
+
+
+def _plan_show(it: dict[str, Any]) -> None:
+    click.echo(_plan_line(it))
+    for p in it.get("problems") or []:
+        click.echo(f"  ! {p['zh']} / {p['en']}")
+
+
+@plan.command(name="add")
+@click.option("--platform", required=True, help="weibo, wechat, xiaohongshu, douyin, bluesky, mastodon …")
+@click.option("--text", help="The post's text.")
+@click.option("--title", help="Title (小红书, WeChat articles) or a working title.")
+@click.option("--at", "at", help="When it should go out (YYYY-MM-DD HH:MM, workspace time).")
+@click.option("--owner", help="Who is responsible.")
+@click.option("--account", "account_id", help="The own account it is for.")
+@click.option("--campaign", "campaign_id", help="Campaign id.")
+@click.option("--type", "content_type", help="text, image, video, article, link, live …")
+@click.option("--topics", help="Topic tags, comma-separated.")
+@click.option("--segment", help="Target segment.")
+@click.option("--images", default=0, show_default=True, help="Images attached.")
+@click.option("--repeat", "recurrence", type=click.Choice(["weekly", "monthly"]), help="A recurring slot.")
+@click.option("--draft", is_flag=True, help="Start as a draft (default: an idea).")
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER", help="Who plans it.")
+@click.pass_context
+def plan_add(ctx: click.Context, platform: str, text: str | None, title: str | None, at: str | None, draft: bool,
+             by: str, **fields: Any) -> None:  # fmt: skip
+    """Plan a post; what breaks the platform's rules is shown at once."""
+    from hudong.plan import items
+
+    ws = _open(ctx)
+    try:
+        it = items.create(ws, platform=platform, by=by, text=text, title=title, scheduled_at=at,
+                          state="draft" if draft else "idea", **{k: v for k, v in fields.items() if v not in (None, "")})
+    finally:
+        ws.close()
+    _plan_show(it)
+
+
+@plan.command(name="list")
+@click.option("--from", "start", help="From this date (default: today).")
+@click.option("--to", "end", help="To this date, inclusive (default: 30 days on).")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--state", help="Only these states (comma-separated).")
+@click.option("--festivals/--no-festivals", default=True, show_default=True, help="Show festivals and shopping days.")
+@click.pass_context
+def plan_list(ctx: click.Context, start: str | None, end: str | None, platform: str | None, state: str | None,
+              festivals: bool) -> None:  # fmt: skip
+    """The plan between two dates (recurring slots repeated), unscheduled ideas last, with the festivals."""
+    from hudong.plan import festivals as F
+    from hudong.plan import items
+
+    lo = dt.date.fromisoformat(start) if start else dt.date.today()
+    hi = dt.date.fromisoformat(end) if end else lo + dt.timedelta(days=30)
+    ws = _open(ctx, read_only=True)
+    try:
+        rows = items.listing(ws, lo, hi, platform=_split(platform), state=_split(state))
+    finally:
+        ws.close()
+    marks = {d.date: d for d in F.between(lo, hi)} if festivals else {}
+    shown: set[Any] = set()
+    for it in rows:
+        day = it["scheduled_at"].date() if it.get("scheduled_at") else None
+        for d in sorted(k for k in marks if k not in shown and (day is None or k <= day)):
+            click.echo(f"                {d}  ★ {marks[d].zh} {marks[d].en}")
+            shown.add(d)
+        click.echo(_plan_line(it))
+    for d in sorted(k for k in marks if k not in shown):
+        click.echo(f"                {d}  ★ {marks[d].zh} {marks[d].en}")
+    if not rows:
+        click.echo("nothing planned in this range: `hudong plan add --platform weibo --text … --at …`")
+
+
+@plan.command(name="show")
+@click.argument("item_id")
+@click.pass_context
+def plan_show(ctx: click.Context, item_id: str) -> None:
+    """One plan item with its problems and its log."""
+    from hudong.plan import items
+
+    ws = _open(ctx, read_only=True)
+    try:
+        it = items.get(ws, item_id)
+    except LookupError as e:
+        raise HudongError(str(e)) from None
+    finally:
+        ws.close()
+    _plan_show(it)
+    if it.get("text"):
+        click.echo("  " + it["text"].replace("\n", "\n  "))
+    for e in it["events"]:
+        click.echo(f"  {e['at']:%Y-%m-%d %H:%M}  {e['by']:<8} {e['action']:<10} {e['from_state'] or '':>9} → "
+                   f"{e['to_state'] or ''}  {e['note'] or ''}")
+
+
+@plan.command(name="edit")
+@click.argument("item_id")
+@click.option("--text")
+@click.option("--title")
+@click.option("--owner")
+@click.option("--images", type=int)
+@click.option("--topics")
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@click.pass_context
+def plan_edit(ctx: click.Context, item_id: str, by: str, **fields: Any) -> None:
+    """Change an item (an approved or scheduled one goes back to draft when its content changes)."""
+    from hudong.plan import items
+
+    ws = _open(ctx)
+    try:
+        it = items.edit(ws, item_id, by, **{k: v for k, v in fields.items() if v is not None})
+    finally:
+        ws.close()
+    _plan_show(it)
+
+
+@plan.command(name="move")
+@click.argument("item_id")
+@click.argument("when")
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@click.pass_context
+def plan_move(ctx: click.Context, item_id: str, when: str, by: str) -> None:
+    """Reschedule an item to WHEN (YYYY-MM-DD HH:MM)."""
+    from hudong.plan import items
+
+    ws = _open(ctx)
+    try:
+        it = items.move(ws, item_id, by, when)
+    finally:
+        ws.close()
+    _plan_show(it)
+
+
+@plan.command(name="do")
+@click.argument("item_id")
+@click.argument("action", type=click.Choice(["submit", "approve", "reject", "schedule", "unschedule", "published",
+                                              "missed", "failed", "reopen", "comment"]))
+@click.option("--note", help="Why (a rejection needs one) or the comment.")
+@click.option("--url", help="The published post's link (published).")
+@click.option("--at", "at", help="The time (schedule, published).")
+@click.option("--by", default=lambda: os.environ.get("USER", "cli"), show_default="$USER")
+@click.pass_context
+def plan_do(ctx: click.Context, item_id: str, action: str, note: str | None, url: str | None, at: str | None,
+            by: str) -> None:  # fmt: skip
+    """Move an item on: submit, approve, reject, schedule, unschedule, published (with --url), missed, failed,
+    reopen; or comment. The command line acts with the admin role."""
+    from hudong.plan import items
+
+    ws = _open(ctx)
+    try:
+        it = items.act(ws, item_id, action, by, role="admin", note=note, url=url, at=at)
+    finally:
+        ws.close()
+    _plan_show(it)
+
+
+@plan.command(name="festivals")
+@click.option("--year", type=int, help="The year (default: this year).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def plan_festivals(year: int | None, lang: str) -> None:
+    """Festivals, public holidays and shopping days of a year, computed (lunar festivals, 清明 by the solar term)."""
+    from hudong.plan import festivals as F
+
+    for d in F.of_year(year or dt.date.today().year):
+        click.echo(f"{d.date}  {d.name(lang)}  ({d.kind})")
+
+
+@cli.group()
 def forecast() -> None:
     """Early size forecast: from a cascade's first N minutes, its final size class (small/medium/large)."""
 

@@ -33,6 +33,8 @@ CAPABILITIES = (
     "elect",  # feature a comment (WeChat 精选留言: shown to every reader)
 )
 
+COUNTS = ("chars", "weibo", "twitter", "graphemes", "mastodon")  # how a platform counts a post's length
+
 # Rival IQ 2023 median engagement rates per post (by followers; TikTok by views): docs/scorecard.md, rules.toml.
 RIVAL_IQ_MEDIAN = {"facebook": 0.0006, "instagram": 0.0047, "x": 0.00035, "tiktok": 0.0569}
 
@@ -55,8 +57,19 @@ class Platform:
     capabilities: frozenset[str] = field(default_factory=frozenset)
     api_docs: str = ""
     reply_window_hours: float | None = None
+    # What a post may hold (plan/rules.py checks drafts against it): length and how the platform counts it —
+    # chars (code points), weibo (half-width characters count ½), twitter (twitter-text weights: CJK 2, links 23),
+    # graphemes (what a reader sees as one character), mastodon (links 23, @user@host as @user); title length,
+    # images per post, and the hashtag form ("#tag" or Weibo's "#tag#").
+    max_chars: int | None = None
+    count: str = "chars"
+    max_title: int | None = None
+    max_images: int | None = None
+    hashtag: str = "#tag"
 
     def __post_init__(self) -> None:
+        if self.count not in COUNTS:
+            raise ValueError(f"platform {self.id}: count {self.count!r} is not one of {', '.join(COUNTS)}")
         unknown = set(self.capabilities) - set(CAPABILITIES)
         if unknown:
             raise ValueError(f"platform {self.id}: unknown capabilities {sorted(unknown)}")
@@ -85,7 +98,7 @@ PLATFORMS: dict[str, Platform] = {
             profile_url="https://weibo.com/u/{uid}", message_url="https://m.weibo.cn/detail/{post}#comment-{id}",
             capabilities=_caps("read_posts", "read_comments", "read_mentions", "read_followers", "reply", "repost",
                                "publish"),
-            api_docs="https://open.weibo.com/wiki/API",
+            api_docs="https://open.weibo.com/wiki/API", max_chars=2000, count="weibo", max_images=18, hashtag="#tag#",
         ),
         Platform(
             "wechat", "微信", "WeChat", benchmark=("facebook", ER_FOLLOWERS),
@@ -93,12 +106,14 @@ PLATFORMS: dict[str, Platform] = {
                                "message", "publish", "delete", "hide", "elect"),
             api_docs="https://developers.weixin.qq.com/doc/offiaccount/Getting_Started/Overview.html",
             reply_window_hours=48,  # 客服消息: within 48 hours of the follower's last message
+            max_title=64, max_chars=20000,  # an article: title ≤ 64 characters, body ≤ 20,000
         ),
         Platform(
             "xiaohongshu", "小红书", "Xiaohongshu", benchmark=("instagram", ER_FOLLOWERS),
             profile_url="https://www.xiaohongshu.com/user/profile/{uid}",
             message_url="https://www.xiaohongshu.com/explore/{post}?comment={id}",
             capabilities=_caps(),  # no open API for brand accounts: exports and reminders
+            max_title=20, max_chars=1000, max_images=18,
         ),
         Platform(
             "douyin", "抖音", "Douyin", benchmark=("tiktok", ER_VIEWS),
@@ -106,27 +121,29 @@ PLATFORMS: dict[str, Platform] = {
             capabilities=_caps("read_posts", "read_comments", "read_dms", "read_followers", "read_metrics", "reply",
                                "message"),
             api_docs="https://developer.open-douyin.com/docs/resource/zh-CN/dop/overview/",
+            max_title=55, max_chars=1000, max_images=35,
         ),
         Platform(
             "twitter", "X/Twitter", "X/Twitter", benchmark=("x", ER_FOLLOWERS),
             profile_url="https://twitter.com/{handle}", message_url="https://twitter.com/i/web/status/{id}",
-            capabilities=_ALL - {"elect"}, api_docs="https://docs.x.com/x-api",
+            capabilities=_ALL - {"elect"}, api_docs="https://docs.x.com/x-api", max_chars=280, count="twitter",
+            max_images=4,
         ),
         Platform(
             "mastodon", "Mastodon", "Mastodon", benchmark=("x", ER_FOLLOWERS),
             capabilities=_ALL - {"read_metrics", "hide", "elect"},  # replies to one's post cannot be hidden there
-            api_docs="https://docs.joinmastodon.org/api/",
+            api_docs="https://docs.joinmastodon.org/api/", max_chars=500, count="mastodon", max_images=4,
         ),
         Platform(
             "bluesky", "Bluesky", "Bluesky", benchmark=("x", ER_FOLLOWERS),
             profile_url="https://bsky.app/profile/{handle}", capabilities=_ALL - {"read_metrics", "elect"},
-            api_docs="https://docs.bsky.app/",
+            api_docs="https://docs.bsky.app/", max_chars=300, count="graphemes", max_images=4,
         ),
         Platform(
             "reddit", "Reddit", "Reddit", profile_url="https://www.reddit.com/user/{handle}",
             capabilities=_caps("read_posts", "read_comments", "read_mentions", "read_dms", "reply", "message",
                                "publish", "delete"),
-            api_docs="https://www.reddit.com/dev/api/",
+            api_docs="https://www.reddit.com/dev/api/", max_title=300, max_chars=40000, max_images=20,
         ),
         Platform("qq", "QQ", "QQ", capabilities=_caps()),  # QQ groups: exports from the PC client only
         Platform("shop", "网店", "Shop", social=False),
@@ -163,4 +180,12 @@ def markdown() -> str:
         bench = f"{p.benchmark[0]} ({p.benchmark[1]})" if p.benchmark else "—"
         caps = " | ".join("✓" if p.can(c) else "" for c in CAPABILITIES)
         lines.append(f"| `{p.id}` | {p.name_zh} | {p.name_en} | {bench} | {caps} |")
+    lines += ["", "## What a post may hold", "",
+              "What the content calendar checks a draft against (`hudong/plan/rules.py`); `count` says how the "
+              "platform counts the length.", "", "| id | max length | count | title | images | hashtag |",
+              "|---|---|---|---|---|---|"]
+    for p in PLATFORMS.values():
+        if p.social and p.max_chars:
+            lines.append(f"| `{p.id}` | {p.max_chars:,} | {p.count} | {p.max_title or '—'} | {p.max_images or '—'} | "
+                         f"`{p.hashtag}` |")
     return "\n".join(lines) + "\n"

@@ -54,6 +54,8 @@ POLICY: dict[str, str] = {
     "campaigns": "none: the organisation's campaigns",
     "chat_groups": "none: the groups themselves",
     "account_stats": "none: the organisation's own daily counts",
+    "plan_items": "none: the organisation's own plan (staff names as owners)",
+    "plan_events": "none: the organisation's own plan log",
     "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -586,6 +586,61 @@ CONNECTOR_STATE = _table(
     APP_TABLES,
 )
 
+PLAN_STATES = ("idea", "draft", "in_review", "approved", "scheduled", "published", "missed", "failed")
+PLAN_ITEMS = _table(
+    Table(
+        "plan_items",
+        "The content calendar: what is planned, for which platform and account, by whom, when (hudong/plan)",
+        "内容日历：计划发布的内容、平台与账号、负责人、时间",
+        (
+            _c("item_id", "VARCHAR", "Plan item id", "计划ID", nullable=False),
+            PLATFORM,
+            _c("account_id", "VARCHAR", "Own account it is for", "发布账号"),
+            _c("title", "VARCHAR", "Title (小红书, WeChat articles, Reddit) or working title", "标题"),
+            _c("text", "VARCHAR", "The post's text", "正文"),
+            _c("images", "BIGINT", "Images attached", "图片数", nullable=False, default="0"),
+            _c("state", "VARCHAR", "Where it is: idea → draft → in review → approved → scheduled → published / "
+               "missed / failed", "状态", nullable=False, enum=PLAN_STATES),
+            _c("owner", "VARCHAR", "Who is responsible", "负责人"),
+            _c("campaign_id", "VARCHAR", "Campaign it belongs to", "所属活动"),
+            _c("content_type", "VARCHAR", "Format", "内容形式", enum=MEDIA_TYPES),
+            _c("topics", "VARCHAR[]", "Topic tags", "话题标签"),
+            _c("segment", "VARCHAR", "Target segment", "目标人群"),
+            _c("scheduled_at", "TIMESTAMP", "When it goes out (workspace time)", "计划发布时间"),
+            _c("published_at", "TIMESTAMP", "When it went out", "实际发布时间"),
+            _c("url", "VARCHAR", "Link to the published post", "发布链接"),
+            _c("post_id", "VARCHAR", "The published post (posts.post_id), once reconciled", "对应帖子ID"),
+            _c("recurrence", "VARCHAR", "Repeats: weekly or monthly (a slot)", "重复", enum=("weekly", "monthly")),
+            _c("created_by", "VARCHAR", "Who planned it", "创建人", nullable=False),
+            _c("created_at", "TIMESTAMP", "When", "创建时间", nullable=False),
+            _c("updated_at", "TIMESTAMP", "Last change", "更新时间", nullable=False),
+        ),
+        key=("item_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+PLAN_EVENTS = _table(
+    Table(
+        "plan_events",
+        "The content calendar's log: every change, comment, submission and approval of a plan item",
+        "内容日历日志：每次修改、评论、送审与审批",
+        (
+            _c("item_id", "VARCHAR", "Plan item", "计划ID", nullable=False),
+            _c("happened_at", "TIMESTAMP", "When", "时间", nullable=False),
+            _c("actor", "VARCHAR", "Who", "操作人", nullable=False),
+            _c("action", "VARCHAR", "What happened", "操作", nullable=False),
+            _c("from_state", "VARCHAR", "State before", "原状态"),
+            _c("to_state", "VARCHAR", "State after", "新状态"),
+            _c("note", "VARCHAR", "Comment or what changed", "说明"),
+        ),
+        key=(),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 OUTBOX = _table(
     Table(
         "outbox",
@@ -863,4 +918,5 @@ MIGRATIONS: list[Migration] = [
               [ddl(CHAT_GROUPS), ddl(CHAT_MESSAGES)]),
     Migration(9, "account_stats: daily follower and message statistics of own accounts (issue #15)",
               [ddl(ACCOUNT_STATS)]),
+    Migration(10, "plan_items and plan_events: the content calendar (issue #16)", [ddl(PLAN_ITEMS), ddl(PLAN_EVENTS)]),
 ]

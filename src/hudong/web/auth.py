@@ -43,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "templates": frozenset({"analyst", "admin"}),  # manage reply templates
     "upload": frozenset({"analyst", "admin"}),  # import files from the browser
     "approve": frozenset(APPROVERS),  # outbox actions queued by roles that need approval ([outbox] approval)
+    "plan": frozenset({"responder", "analyst", "admin"}),  # the content calendar (approving it: "approve")
     "users": frozenset({"admin"}),  # also the audit logs (security, outbox)
 }
 MIN_PASSWORD = 8
