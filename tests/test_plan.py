@@ -201,3 +201,35 @@ def test_api_plans_checks_and_enforces_roles(tmp_path):
 
 def _csrf(client) -> dict[str, str]:
     return {"x-csrf-token": re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)}
+
+
+def test_the_calendar_page_lays_out_weeks_and_months_with_festivals(tmp_path):
+    from conftest import signed_in
+    from hudong.store.workspace import Workspace
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    d = tmp_path / "ws"
+    T.workspace(d).close()
+    ws = Workspace.open(d)
+    auth.add_user(ws.con, "rita", "responder", "pw-rita-123456")
+    auth.add_user(ws.con, "vic", "viewer", "pw-vic-123456")
+    items.create(ws, platform="weibo", by="bo", text="圣诞礼盒 #山茶社#", scheduled_at="2030-12-24 19:00", state="draft")
+    items.create(ws, platform="wechat", by="bo", title="每周茶话", scheduled_at="2030-12-02 08:00", recurrence="weekly")
+    ws.close()
+    app = create_app(d, warm=False)
+    try:
+        rita = signed_in(app, "rita", "pw-rita-123456")
+        week = rita.get("/plan", params={"date": "2030-12-24"}).text
+        cells = re.findall(r'<td class="day[^"]*" data-date="([\d-]+)"', week)
+        assert cells == [f"2030-12-{d}" for d in range(23, 30)]  # Monday to Sunday
+        assert "圣诞礼盒" in week and "★ 圣诞节" in week and 'class="small secondary do-submit"' in week
+        assert "do-approve" not in week  # a responder does not approve
+        month = rita.get("/plan", params={"view": "month", "date": "2030-12-01", "lang": "en"}).text
+        assert len(re.findall(r'data-date="2030-12-\d\d"', month)) == 31 and "Double 12" in month
+        assert month.count("每周茶话") == 5  # the weekly slot on each Monday of December 2030
+        viewer = signed_in(app, "vic", "pw-vic-123456").get("/plan", params={"date": "2030-12-24"}).text
+        assert 'id="plan-add"' not in viewer and 'draggable="true"' not in viewer
+        assert rita.get("/plan", params={"date": "24/12/2030"}).status_code == 400
+    finally:
+        app.state.web.ws.close()

@@ -332,3 +332,36 @@ def test_nav_bar_is_one_line_at_1280_px_in_chinese_and_english(server):
                 page.screenshot(path=str(ARTIFACTS / f"web-nav-1280-{lang}.png"))
         finally:
             browser.close()
+
+
+def test_planner_plans_a_post_and_drags_it_to_another_day(server):
+    """The content calendar in the browser: plan a post with the form, see the festival in its day, drag the item to
+    another day (static/plan.js → POST /api/plan/{id}/move): it keeps its time of day; then submit it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            _sign_in(page, server, "小李", "/plan?date=2027-12-06")
+            expect(page.locator("h1")).to_contain_text("内容日历")
+            page.select_option("#plan-add select[name=platform]", "weibo")
+            page.fill("#plan-add textarea[name=text]", "双12 预热 #山茶社#")
+            page.fill("#plan-add input[name=at]", "2027-12-08T20:30")
+            page.click("#plan-add button[type=submit]")
+            item = page.locator(".plan-item", has_text="双12 预热")
+            expect(item).to_have_count(1)
+            assert item.get_attribute("data-time") == "20:30"
+            expect(page.locator('td.day[data-date="2027-12-12"] .festival')).to_contain_text("双12")
+            item.drag_to(page.locator('td.day[data-date="2027-12-10"]'))
+            moved = page.locator('td.day[data-date="2027-12-10"] .plan-item', has_text="双12 预热")
+            expect(moved).to_have_count(1)
+            assert moved.get_attribute("data-time") == "20:30"
+            moved.locator("button.do-submit").click()
+            expect(page.locator('td.day[data-date="2027-12-10"] .plan-item .st')).to_contain_text("待审批")
+            page.screenshot(path=str(ARTIFACTS / "plan-week.png"), full_page=True)
+            assert not problems, problems
+        finally:
+            browser.close()

@@ -23,7 +23,20 @@ from hudong.inbox import items as inbox
 from hudong.inbox import labels, replies
 from hudong.store.workspace import Workspace
 
-from . import analytics, api, auth, inbox_pages, outbox_pages, pages, plan_api, sessions, sync, uploads, wechat_hook
+from . import (
+    analytics,
+    api,
+    auth,
+    inbox_pages,
+    outbox_pages,
+    pages,
+    plan_api,
+    plan_pages,
+    sessions,
+    sync,
+    uploads,
+    wechat_hook,
+)
 from . import warm as W
 from .pages import render_error
 from .state import (  # noqa: F401 - the names callers import from here (create_app's module)
@@ -178,6 +191,7 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(outbox_pages.router)
     app.include_router(outbox_pages.api_router)
     app.include_router(plan_api.router)
+    app.include_router(plan_pages.router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)
     app.include_router(sync.router)

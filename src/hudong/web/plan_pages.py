@@ -1,0 +1,106 @@
+"""The content calendar page (/plan): a week or month of the plan with festivals and shopping days in the day
+cells, unscheduled ideas beside it, drag an item to another day to reschedule it (static/plan.js → the API's
+move), a form to plan a post and the buttons that move an item on. The rules live in ``hudong.plan``; this module
+lays the days out and says who may press what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hudong.errors import HudongError
+from hudong.plan import festivals, items
+from hudong.platforms import PLATFORMS
+
+from .auth import User
+from .pages import TEXT, render
+from .state import check_csrf, require, state_of
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+Planner = Annotated[User, Depends(require("plan"))]
+
+TEXT.update({
+    "plan": ("日历", "Plan"),
+    "plan_title": ("内容日历", "Content calendar"),
+    "plan_note": ("拖动条目到另一天即可改期；★ 为节日与电商节点。草稿送审后由分析师或管理员批准。",
+                  "Drag an item to another day to reschedule it; ★ marks festivals and shopping days. Drafts go "
+                  "to review and are approved by an analyst or admin."),
+    "week": ("周", "Week"), "month": ("月", "Month"), "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
+    "today": ("今天", "Today"), "unscheduled": ("未排期", "Unscheduled"), "plan_add": ("新建计划", "Plan a post"),
+    "plan_text": ("正文", "Text"), "plan_title_field": ("标题", "Title"), "plan_time": ("时间", "Time"),
+    "owner": ("负责人", "Owner"), "repeat": ("重复", "Repeats"), "weekly": ("每周", "weekly"),
+    "monthly": ("每月", "monthly"), "problems": ("问题", "Problems"),
+    "st_idea": ("想法", "idea"), "st_draft": ("草稿", "draft"), "st_in_review": ("待审批", "in review"),
+    "st_approved": ("已批准", "approved"), "st_scheduled": ("已排期", "scheduled"), "st_published": ("已发布", "published"),
+    "st_missed": ("错过", "missed"), "st_failed": ("失败", "failed"),
+    "do_submit": ("送审", "Submit"), "do_approve": ("批准", "Approve"), "do_reject": ("退回", "Reject"),
+    "do_schedule": ("排期", "Schedule"), "do_reopen": ("重新编辑", "Reopen"),
+    "weekdays": ("一 二 三 四 五 六 日", "Mon Tue Wed Thu Fri Sat Sun"),
+})
+NEXT_STEPS = {"idea": ("submit",), "draft": ("submit",), "in_review": ("approve", "reject"), "approved": ("schedule",),
+              "missed": ("reopen",), "failed": ("reopen",)}  # fmt: skip
+
+
+def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
+    if view == "month":
+        first = anchor.replace(day=1)
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        return first - dt.timedelta(days=first.weekday()), last + dt.timedelta(days=6 - last.weekday())
+    start = anchor - dt.timedelta(days=anchor.weekday())
+    return start, start + dt.timedelta(days=6)
+
+
+@router.get("/plan")
+def plan_page(request: Request, user: Reader, view: str = "week", date: str | None = None) -> Response:
+    view = "month" if view == "month" else "week"
+    try:
+        anchor = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError:
+        raise HudongError(f"cannot read {date!r} as a date (YYYY-MM-DD)") from None
+    start, end = _range(view, anchor)
+    with state_of(request).db() as ws:
+        rows = items.listing(ws, start, end)
+    marks: dict[dt.date, list[Any]] = {}
+    for f in festivals.between(start, end):
+        marks.setdefault(f.date, []).append(f)
+    by_day: dict[dt.date, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("scheduled_at"):
+            by_day.setdefault(r["scheduled_at"].date(), []).append(r)
+    days = [start + dt.timedelta(days=k) for k in range((end - start).days + 1)]
+    weeks = [days[i:i + 7] for i in range(0, len(days), 7)]
+    step = dt.timedelta(days=7) if view == "week" else dt.timedelta(days=31)
+    prev_anchor = anchor - step if view == "week" else (anchor.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    next_anchor = anchor + step if view == "week" else (anchor.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return render(request, "plan.html", user=user, view=view, anchor=anchor, weeks=weeks, by_day=by_day, marks=marks,
+                  unscheduled=[r for r in rows if not r.get("scheduled_at")], today=dt.date.today(),
+                  prev_anchor=prev_anchor, next_anchor=next_anchor, next_steps=NEXT_STEPS,
+                  platforms=[p for p in PLATFORMS.values() if p.social], can_plan=user.can("plan"),
+                  can_approve=user.can("approve"))  # fmt: skip
+
+
+@router.post("/plan/add")
+def plan_add(request: Request, user: Planner, platform: Annotated[str, Form()], text: Annotated[str, Form()] = "",
+             title: Annotated[str, Form()] = "", at: Annotated[str, Form()] = "", owner: Annotated[str, Form()] = "",
+             recurrence: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        it = items.create(ws, platform=platform, by=user.name, text=text or None, title=title or None,
+                          scheduled_at=at or None, owner=owner or None, recurrence=recurrence or None)
+    when = it["scheduled_at"].date().isoformat() if it["scheduled_at"] else ""
+    return RedirectResponse(f"/plan?date={when}&saved={it['item_id']}" if when else "/plan", status_code=303)
+
+
+@router.post("/plan/{item_id}/do")
+def plan_do(request: Request, item_id: str, user: Planner, action: Annotated[str, Form()],
+            note: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
+            back: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        items.act(ws, item_id, action, user.name, role=user.role, note=note or None)
+    target = back if back.startswith("/plan") and "//" not in back else "/plan"
+    return RedirectResponse(target, status_code=303)
