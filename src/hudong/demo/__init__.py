@@ -97,7 +97,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
 
 # Import order: things referenced first (accounts before posts mentioning them, posts before interactions).
 SPLIT_BY_PLATFORM = ("posts", "interactions")
-ORDER = ("accounts", "account_stats", "users", "contacts", "campaigns", "posts", "interactions", "follows", "orders", "survey_responses")
+ORDER = ("accounts", "users", "contacts", "campaigns", "account_stats", "posts", "interactions", "follows", "orders", "survey_responses")
 
 
 def generate(
