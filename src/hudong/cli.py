@@ -978,6 +978,30 @@ def plan_do(ctx: click.Context, item_id: str, action: str, note: str | None, url
     _plan_show(it)
 
 
+@plan.command(name="publish")
+@click.pass_context
+def plan_publish(ctx: click.Context) -> None:
+    """Publish what is due now through the outbox (or remind the owner where no connector publishes), tie what went
+    out back to its plan item and its post, mark late items missed (`hudong serve` does this every sync round)."""
+    from hudong.plan import publishing
+
+    ws = _open(ctx)
+    try:
+        done = publishing.run(ws)
+    finally:
+        ws.close()
+    for label, ids in (("queued", done.queued), ("published", done.published), ("failed", done.failed),
+                       ("reminded (publish by hand)", done.reminded), ("missed", done.missed)):
+        if ids:
+            click.echo(f"{label}: {', '.join(ids)}")
+    for item_id, post_id, conf in done.reconciled:
+        click.echo(f"reconciled: {item_id} → post {post_id} (confidence {conf:.2f})")
+    if not any((done.queued, done.published, done.failed, done.reminded, done.missed, done.reconciled)):
+        click.echo("nothing due")
+    if done.failed:
+        ctx.exit(1)
+
+
 @plan.command(name="festivals")
 @click.option("--year", type=int, help="The year (default: this year).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)

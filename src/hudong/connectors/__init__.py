@@ -52,6 +52,18 @@ def configured(ws: Any) -> dict[str, dict[str, Any]]:
     return table
 
 
+def platform_connectors(ws: Any, action: str) -> dict[str, str]:
+    """platform → the first configured connector (hudong.toml order) whose type can ``action`` there: who replies
+    from the inbox, who publishes from the calendar."""
+    out: dict[str, str] = {}
+    available = kinds()
+    for name, settings in configured(ws).items():
+        cls = available.get(settings.get("type"))
+        if cls is not None and cls.platform and action in cls.capabilities:
+            out.setdefault(cls.platform, name)
+    return out
+
+
 def connector(ws: Any, name: str) -> Connector:
     """The configured connector ``name``, ready to run."""
     settings = configured(ws).get(name)
@@ -166,5 +178,5 @@ def sync(ws: Any, name: str | None = None, *, score: bool = True, since: dt.date
 
 __all__ = [
     "BUILT_IN", "Batch", "BlueskyConnector", "Connector", "DouyinConnector", "CredentialsRefused", "FolderConnector", "MastodonConnector",
-    "RedditConnector", "Retry", "Secret", "WechatConnector", "WeiboConnector", "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "state", "status", "sync",
+    "RedditConnector", "Retry", "Secret", "WechatConnector", "WeiboConnector", "Secrets", "SyncResult", "configured", "connect", "connector", "kinds", "platform_connectors", "state", "status", "sync",
 ]  # fmt: skip

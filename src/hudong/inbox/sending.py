@@ -31,13 +31,7 @@ ITEM_ACTIONS = ("like", "follow", "hide", "elect")  # besides the reply: on the 
 
 def item_connectors(ws: Any, action: str = "reply") -> dict[str, str]:
     """platform → the first configured connector (hudong.toml order) that can ``action`` there."""
-    out: dict[str, str] = {}
-    kinds = connectors.kinds()
-    for name, settings in connectors.configured(ws).items():
-        cls = kinds.get(settings.get("type"))
-        if cls is not None and cls.platform and action in cls.capabilities:
-            out.setdefault(cls.platform, name)
-    return out
+    return connectors.platform_connectors(ws, action)
 
 
 def reply_connectors(ws: Any) -> dict[str, str]:

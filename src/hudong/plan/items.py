@@ -66,7 +66,7 @@ def _row(ws: Any, item_id: str) -> dict[str, Any]:
     return dict(zip(_COLUMNS, row, strict=True))
 
 
-def _log(ws: Any, item_id: str, by: str, action: str, before: str | None, after: str | None, note: str | None,
+def log(ws: Any, item_id: str, by: str, action: str, before: str | None, after: str | None, note: str | None,
          at: dt.datetime | None = None) -> None:  # fmt: skip
     ws.con.execute("INSERT INTO plan_events VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [item_id, at or _now(), by, action, before, after, note])
@@ -117,7 +117,7 @@ def create(ws: Any, *, platform: str, by: str, text: str | None = None, title: s
     with transaction(ws.con):
         ws.con.execute(f"INSERT INTO plan_items ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                        [item[c] for c in _COLUMNS])
-        _log(ws, item["item_id"], by, "create", None, state, title or (text or "")[:80] or None, now)
+        log(ws, item["item_id"], by, "create", None, state, title or (text or "")[:80] or None, now)
     return get(ws, item["item_id"])
 
 
@@ -153,7 +153,7 @@ def edit(ws: Any, item_id: str, by: str, **fields: Any) -> dict[str, Any]:
         ws.con.execute(f"UPDATE plan_items SET {sets}, state = ?, updated_at = ? WHERE item_id = ?",
                        [*changed.values(), new_state, _now(), item_id])
         note = "changed: " + ", ".join(sorted(changed)) + ("; back to draft: it needs approval again" if back else "")
-        _log(ws, item_id, by, "edit", state, new_state, note)
+        log(ws, item_id, by, "edit", state, new_state, note)
     return get(ws, item_id)
 
 
@@ -167,7 +167,7 @@ def move(ws: Any, item_id: str, by: str, when: Any) -> dict[str, Any]:
         raise PlanError("a scheduled item can only move to a time still ahead (unschedule it first)")
     with transaction(ws.con):
         ws.con.execute("UPDATE plan_items SET scheduled_at = ?, updated_at = ? WHERE item_id = ?", [at, _now(), item_id])
-        _log(ws, item_id, by, "move", item["state"], item["state"],
+        log(ws, item_id, by, "move", item["state"], item["state"],
              f"{item['scheduled_at'] or '—'} → {at or '—'}")  # fmt: skip
     return get(ws, item_id)
 
@@ -180,7 +180,7 @@ def act(ws: Any, item_id: str, action: str, by: str, *, role: str = "admin", not
             raise PlanError("a comment needs a text")
         item = _row(ws, item_id)
         with transaction(ws.con):
-            _log(ws, item_id, by, "comment", item["state"], item["state"], note.strip())
+            log(ws, item_id, by, "comment", item["state"], item["state"], note.strip())
         return get(ws, item_id)
     if action not in ACTIONS:
         raise PlanError(f"unknown action {action!r}; one of: comment, {', '.join(ACTIONS)}")
@@ -213,7 +213,7 @@ def act(ws: Any, item_id: str, action: str, by: str, *, role: str = "admin", not
         assign = "".join(f", {k} = ?" for k in sets)
         ws.con.execute(f"UPDATE plan_items SET state = ?, updated_at = ?{assign} WHERE item_id = ?",
                        [target, _now(), *sets.values(), item_id])
-        _log(ws, item_id, by, action, item["state"], target, (note or "").strip() or url)
+        log(ws, item_id, by, action, item["state"], target, (note or "").strip() or url)
     return get(ws, item_id)
 
 

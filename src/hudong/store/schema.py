@@ -610,6 +610,8 @@ PLAN_ITEMS = _table(
             _c("published_at", "TIMESTAMP", "When it went out", "实际发布时间"),
             _c("url", "VARCHAR", "Link to the published post", "发布链接"),
             _c("post_id", "VARCHAR", "The published post (posts.post_id), once reconciled", "对应帖子ID"),
+            _c("outbox_id", "VARCHAR", "The outbox action publishing it (platforms with a publishing connector)",
+               "发布它的发件箱操作"),
             _c("recurrence", "VARCHAR", "Repeats: weekly or monthly (a slot)", "重复", enum=("weekly", "monthly")),
             _c("created_by", "VARCHAR", "Who planned it", "创建人", nullable=False),
             _c("created_at", "TIMESTAMP", "When", "创建时间", nullable=False),

@@ -27,6 +27,7 @@ from hudong import connectors
 from hudong.connectors import outbox
 from hudong.connectors.base import CONNECTED
 from hudong.errors import HudongError
+from hudong.plan import items, publishing
 from hudong.store.workspace import Workspace
 
 from .auth import User
@@ -95,12 +96,18 @@ def run_round(st: WebState, names: list[str] | None = None) -> list[Any]:
     """One sync of every connector (or of ``names``: those whose stream spoke), then the outbox; what each did."""
     with worker(st) as own:
         results = connectors.sync(own) if names is None else [r for n in names for r in connectors.sync(own, n)]
+        planned = publishing.queue_due(own)  # the calendar's items whose time has come (hudong.plan.publishing)
         sent = outbox.send_due(own)  # what operators queued: replies, posts …
+        publishing.settle(own, planned)
+        publishing.reconcile(own, planned)
+        planned.missed = items.mark_missed(own)
     st.sync_last = {"at": dt.datetime.now().isoformat(timespec="seconds"),
                     "trigger": "schedule" if names is None else "stream",
                     "results": [{"name": r.name, "batches": r.batches, "rows_read": r.rows_read, "stored": r.stored,
                                  "error": r.error, "scored": r.scored} for r in results],
-                    "outbox": [{"action_id": s.action_id, "state": s.state} for s in sent]}  # fmt: skip
+                    "outbox": [{"action_id": s.action_id, "state": s.state} for s in sent],
+                    "plan": {"queued": planned.queued, "reminded": planned.reminded, "published": planned.published,
+                             "failed": planned.failed, "missed": planned.missed}}  # fmt: skip
     return results
 
 
