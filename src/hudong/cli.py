@@ -1014,6 +1014,148 @@ def plan_festivals(year: int | None, lang: str) -> None:
 
 
 @cli.group()
+def experiment() -> None:
+    """Experiments on organic content: register (locked at launch), assign units at random, analyse (frequentist,
+    Bayesian, CUPED, sequential), conclude with the decision; the learning log (docs/experiments.md)."""
+
+
+def _by() -> str:
+    return os.environ.get("USER", "cli")
+
+
+@experiment.command(name="new")
+@click.option("--name", required=True)
+@click.option("--hypothesis", required=True, help="What you expect and why.")
+@click.option("--design", type=click.Choice(["posts", "replies"]), required=True)
+@click.option("--metric", "primary_metric", required=True, help="posts: engagement_rate, engagements, comments; "
+              "replies: replied_again, ordered, messages.")
+@click.option("--guardrail", "guardrails", multiple=True, help="A metric that must not get worse (repeatable).")
+@click.option("--arms", default="control,variant", show_default=True, help="Control first, comma-separated.")
+@click.option("--weights", help="Planned split, e.g. 1,1 (default equal).")
+@click.option("--mde", default=0.1, show_default=True, help="Minimal detectable effect, relative (0.1 = +10 %).")
+@click.option("--n", "planned_n", type=int, help="Units per arm (default: from the workspace's own variance).")
+@click.option("--alpha", default=0.05, show_default=True)
+@click.option("--sequential", is_flag=True, help="Always-valid results: look every day, stop when p ≤ alpha.")
+@click.pass_context
+def experiment_new(ctx: click.Context, weights: str | None, arms: str, sequential: bool, **kw: Any) -> None:
+    """Register an experiment (a draft until `hudong experiment start`)."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx)
+    try:
+        e = E.create(ws, by=_by(), arms=_split(arms), weights=[float(w) for w in _split(weights)] or None,
+                     stop_rule="sequential" if sequential else "fixed", **kw)
+    finally:
+        ws.close()
+    click.echo(f"{e['experiment_id']}  {e['name']} v{e['version']}  {e['design']}:{e['primary_metric']}  "
+               f"{e['planned_n']} units per arm  ({e['state']})")
+
+
+@experiment.command(name="start")
+@click.argument("experiment_id")
+@click.pass_context
+def experiment_start(ctx: click.Context, experiment_id: str) -> None:
+    """Launch: the registration is locked from now on."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx)
+    try:
+        e = E.start(ws, experiment_id, _by())
+    finally:
+        ws.close()
+    click.echo(f"{e['experiment_id']} running since {e['started_at']:%Y-%m-%d %H:%M}")
+
+
+@experiment.command(name="assign")
+@click.argument("experiment_id")
+@click.argument("units", nargs=-1, required=True)
+@click.option("--seed", type=int, help="Randomisation seed (default: random).")
+@click.pass_context
+def experiment_assign(ctx: click.Context, experiment_id: str, units: tuple[str, ...], seed: int | None) -> None:
+    """Randomise UNITS (platform:post_id, or platform:user for replies; UNIT@BLOCK to block) into the arms."""
+    from hudong.plan import experiments as E
+
+    pairs = [(u.split("@", 1)[0], u.split("@", 1)[1]) if "@" in u else (u, None) for u in units]
+    ws = _open(ctx)
+    try:
+        got = E.assign(ws, experiment_id, pairs, seed=seed)
+    finally:
+        ws.close()
+    for u, arm in got.items():
+        click.echo(f"{u}  {arm}")
+
+
+@experiment.command(name="show")
+@click.argument("experiment_id")
+@click.option("--json", "as_json", is_flag=True, help="The whole analysis as JSON.")
+@click.pass_context
+def experiment_show(ctx: click.Context, experiment_id: str, as_json: bool) -> None:
+    """The registration and the analysis now: per variant the effect, interval, p-value, chance to win; SRM,
+    guardrails, the sequential looks and the verdict."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx, read_only=True)
+    try:
+        e = E.get(ws, experiment_id)
+        res = E.analyze(ws, experiment_id)
+    finally:
+        ws.close()
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False, indent=2, default=str))
+        return
+    click.echo(f"{e['name']} v{e['version']} ({e['state']}): {e['hypothesis']}")
+    click.echo(f"  {e['design']}:{e['primary_metric']}, MDE {e['mde']:.0%}, {e['planned_n']} per arm, α {e['alpha']}, "
+               f"{e['stop_rule']}; assigned {res['assigned']}, measured {res['measured']}; SRM p={res['srm_p_value']:.3g}")
+    for arm, v in res["variants"].items():
+        if v["error"]:
+            click.echo(f"  {arm}: {v['error']}")
+            continue
+        click.echo(f"  {arm}: {v['effect']:+.1%} [{v['ci'][0]:+.1%}, {v['ci'][1]:+.1%}] p={v['p_value']:.3g} "
+                   f"(Holm {v['p_adjusted']:.3g}), chance to win {v['chance_to_win']:.0%}")
+    click.echo(f"  → {res['verdict']}")
+
+
+@experiment.command(name="conclude")
+@click.argument("experiment_id")
+@click.option("--decision", required=True, help="What was decided (kept in the learning log).")
+@click.pass_context
+def experiment_conclude(ctx: click.Context, experiment_id: str, decision: str) -> None:
+    """Conclude: the analysis is kept with the decision and who took it."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx)
+    try:
+        e = E.conclude(ws, experiment_id, _by(), decision)
+    finally:
+        ws.close()
+    click.echo(f"{e['experiment_id']} concluded by {e['decided_by']}: {e['decision']}")
+
+
+@experiment.command(name="log")
+@click.option("--search", "q", help="Search name, hypothesis and decision.")
+@click.option("--json", "as_json", is_flag=True, help="Export as JSON lines.")
+@click.pass_context
+def experiment_log(ctx: click.Context, q: str | None, as_json: bool) -> None:
+    """The learning log: every experiment with its hypothesis, verdict and decision, newest first."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx, read_only=True)
+    try:
+        rows = E.learning_log(ws, q)
+    finally:
+        ws.close()
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(r, ensure_ascii=False, default=str))
+        else:
+            click.echo(f"{r['experiment_id']}  {r['state']:<9} {r['name']} v{r['version']}: {r['hypothesis']}"
+                       + (f"\n    → {r['verdict']}" if r["verdict"] else "")
+                       + (f"\n    decided by {r['decided_by']}: {r['decision']}" if r["decided_by"] else ""))
+    if not rows:
+        click.echo("no experiments yet: `hudong experiment new --name … --hypothesis … --design posts --metric …`")
+
+
+@cli.group()
 def forecast() -> None:
     """Early size forecast: from a cascade's first N minutes, its final size class (small/medium/large)."""
 

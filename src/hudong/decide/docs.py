@@ -157,7 +157,7 @@ def markdown() -> str:
     for d in rules.dimensions:
         data = [e for e in d.evidence if e.unit != "answer"]
         answers = [e for e in d.evidence if e.unit == "answer"]
-        total = sum(e.weight for e in d.evidence)
+        total = sum(e.weight for e in d.evidence if not e.replaces)  # one of an item and what it replaces counts
         out.append(f"## {d.zh} · {d.en}\n")
         out.append(f"{d.what_zh}。{d.what_en}.\n")
         if data:
@@ -166,6 +166,8 @@ def markdown() -> str:
             for e in data:
                 tag = " *(hudong assumption 本项目假设)*" if e.assumption else ""
                 note = f" {e.note_en}" if e.note_en else ""
+                if e.replaces:
+                    note += f" Replaces the answer `{e.replaces.removeprefix('self.')}` when it can be computed."
                 needs = ", ".join(f"`{n}`" for n in e.needs) or "—"
                 out.append(
                     f"| {_cell(e.zh)}<br>{_cell(e.en)} | `{e.metric}` | {needs} | {e.weight:g} | {_mapping(e)} | "

@@ -7,6 +7,7 @@ Every extractor returns an ``Observation`` (a number plus the details a reader n
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -173,6 +174,7 @@ REQUIREMENT_CHECKS: dict[str, Callable[[MetricCache], int]] = {
     "competitors": _competitors,
     "text_scores": _count("SELECT count(*) FROM text_sentiment"),
     "group_chats": _count("SELECT count(*) FROM chat_messages"),
+    "experiments": _count("SELECT count(*) FROM experiments WHERE state <> 'draft'"),
     "self_assessment": _self_assessment,
 }
 
@@ -328,6 +330,22 @@ def newcomer_answer_minutes(cache: MetricCache) -> Observation:
     return obs
 
 
+def experiment_practice(cache: MetricCache) -> Observation:
+    """Experiments concluded with a decision in the 365 days before the period's end (or now), from the learning
+    log; details: how many ran, the share concluded and the median days from the end of an experiment to its
+    decision."""
+    given = cache.filters.get("end")
+    end = dt.datetime.fromisoformat(str(given)) + dt.timedelta(days=1) if given else dt.datetime.now()
+    ran, concluded, days = cache.ws.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE state = 'concluded' AND decision IS NOT NULL), "
+        "median(date_diff('day', ended_at, decided_at)) FILTER (WHERE state = 'concluded') FROM experiments "
+        "WHERE state <> 'draft' AND started_at BETWEEN ? AND ?", [end - dt.timedelta(days=365), end]).fetchone()
+    if not ran:
+        raise no_data("近一年没有运行过的实验", "no experiment ran in the last year")
+    return Observation(float(concluded), {"ran": float(ran), "concluded_share": concluded / ran,
+                                          "median_days_to_decision": float(days) if days is not None else None})
+
+
 def repurchase_rate(cache: MetricCache) -> Observation:
     try:
         return scalar(cache, "repurchase_rate", what_zh="未导入订单", what_en="no orders imported")
@@ -480,6 +498,7 @@ EXTRACTORS: dict[str, Callable[[MetricCache], Observation]] = {
     "net_sentiment": net_sentiment,
     "group_peer_answers": group_peer_answers,
     "newcomer_answer_minutes": newcomer_answer_minutes,
+    "experiment_practice": experiment_practice,
 }
 
 

@@ -56,6 +56,7 @@ class EvidenceRule:
     note_en: str = ""
     min_n: int = 0
     needs: tuple[str, ...] = ()  # keys of Rules.requirements this item cannot be computed without
+    replaces: str | None = None  # an item (a self-assessment answer) it stands in for when it can be computed
 
     def score(self, value: float) -> float:
         return piecewise(value, list(self.points))
@@ -212,6 +213,7 @@ def parse_rules(data: dict[str, Any], questions: tuple[Question, ...]) -> Rules:
                     note_en=e.get("note_en", ""),
                     min_n=int(e.get("min_n", 0)),
                     needs=tuple(e.get("needs", ())),
+                    replaces=e.get("replaces"),
                 )
             )
         ev.extend(q.as_rule() for q in questions if q.dimension == dkey)

@@ -230,10 +230,15 @@ def score_dimension(rule: DimensionRule, values: dict[str, Value], min_coverage:
     """Weighted mean of the points of the computed items; coverage = computed weight / total weight."""
     scored: list[EvidenceScore] = []
     missing: list[MissingEvidence] = []
-    for item in rule.evidence:
-        res = score_item(item, values.get(item.key))
+    results = {item.key: score_item(item, values.get(item.key)) for item in rule.evidence}
+    # An item that stands in for another (evidence instead of a self-assessment answer) counts when it could be
+    # computed, and the other does not; otherwise it drops out and the other counts as it would alone.
+    dropped = {i.replaces if isinstance(results[i.key], EvidenceScore) else i.key for i in rule.evidence if i.replaces}
+    items = [i for i in rule.evidence if i.key not in dropped]
+    for item in items:
+        res = results[item.key]
         (scored if isinstance(res, EvidenceScore) else missing).append(res)
-    total_w = sum(i.weight for i in rule.evidence)
+    total_w = sum(i.weight for i in items)
     have_w = sum(s.weight for s in scored)
     coverage = have_w / total_w if total_w > 0 else 0.0
     score = None

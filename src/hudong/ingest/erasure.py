@@ -56,6 +56,8 @@ POLICY: dict[str, str] = {
     "account_stats": "none: the organisation's own daily counts",
     "plan_items": "none: the organisation's own plan (staff names as owners)",
     "plan_events": "none: the organisation's own plan log",
+    "experiments": "none: the organisation's experiments and decisions",
+    "experiment_units": "their units deleted (replies experiments assign people by pseudonym)",
     "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",
@@ -204,6 +206,10 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
         step.update("interactions", "target_user_id = NULL", f"target_user_id IN ({marks}){plat[0]}", args)
         step.delete("users", f"user_id IN ({marks}){plat[0]}", args)
         step.delete("contacts", f"user_id IN ({marks}){plat[0]}", args)
+        if "experiment_units" in present:  # a replies experiment's unit is the person: platform:pseudonym
+            unit_plat = (" AND split_part(unit_id, ':', 1) = ?", [platform]) if platform else ("", [])
+            step.delete("experiment_units", f"substr(unit_id, strpos(unit_id, ':') + 1) IN ({marks}){unit_plat[0]}",
+                        ids + unit_plat[1], derived=True)
         step.delete("follows", f"(follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}", ids + ids + plat[1])
         step.delete("orders", f"user_id IN ({marks}){linked[0]}", ids + linked[1])
         step.delete("survey_responses", f"user_id IN ({marks}){linked[0]}", ids + linked[1])

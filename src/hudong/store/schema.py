@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 INTERACTION_TYPES = (
@@ -643,6 +643,67 @@ PLAN_EVENTS = _table(
     APP_TABLES,
 )
 
+EXPERIMENT_STATES = ("draft", "running", "stopped", "concluded")
+EXPERIMENTS = _table(
+    Table(
+        "experiments",
+        "Experiments on organic content, pre-registered (hypothesis, primary metric, MDE, planned size, stop rule: "
+        "locked once it runs) and concluded with the result and the decision — the learning log (hudong/plan)",
+        "内容实验：预先登记（假设、主要指标、最小可检测效应、计划样本量、停止规则，启动后锁定），结束时记录结果与决策——学习日志",
+        (
+            _c("experiment_id", "VARCHAR", "Experiment id (one per version)", "实验ID", nullable=False),
+            _c("name", "VARCHAR", "Name (shared by its versions)", "名称", nullable=False),
+            _c("version", "BIGINT", "Version: a change to a locked field after launch makes a new one", "版本",
+               nullable=False),
+            _c("supersedes", "VARCHAR", "The version it replaces", "替代的版本"),
+            _c("hypothesis", "VARCHAR", "What is expected and why", "假设", nullable=False),
+            _c("design", "VARCHAR", "posts (variants of posts), replies (per conversation, unit = the person)",
+               "实验设计", nullable=False, enum=("posts", "replies")),
+            _c("arms", "VARCHAR[]", "Arms, control first", "实验组(第一个为对照组)", nullable=False),
+            _c("weights", "VARCHAR", "Planned split (JSON list, one per arm)", "计划分配比例", nullable=False),
+            _c("primary_metric", "VARCHAR", "The decision metric", "主要指标", nullable=False),
+            _c("guardrails", "VARCHAR[]", "Metrics that must not get worse", "护栏指标"),
+            _c("mde", "DOUBLE", "Minimal detectable effect (relative)", "最小可检测效应(相对)", nullable=False),
+            _c("planned_n", "BIGINT", "Planned units per arm", "计划每组样本量", nullable=False),
+            _c("alpha", "DOUBLE", "Significance level", "显著性水平", nullable=False),
+            _c("stop_rule", "VARCHAR", "fixed (read at the planned size) or sequential (always-valid, look daily)",
+               "停止规则", nullable=False, enum=("fixed", "sequential")),
+            _c("state", "VARCHAR", "draft → running → stopped → concluded", "状态", nullable=False,
+               enum=EXPERIMENT_STATES),
+            _c("created_by", "VARCHAR", "Who registered it", "登记人", nullable=False),
+            _c("created_at", "TIMESTAMP", "When", "登记时间", nullable=False),
+            _c("started_at", "TIMESTAMP", "Launched (its registration locked)", "启动时间"),
+            _c("ended_at", "TIMESTAMP", "Stopped", "停止时间"),
+            _c("result", "VARCHAR", "The analysis at conclusion (JSON)", "结论时的分析结果(JSON)"),
+            _c("decision", "VARCHAR", "What was decided", "决策"),
+            _c("decided_by", "VARCHAR", "Who decided", "决策人"),
+            _c("decided_at", "TIMESTAMP", "When", "决策时间"),
+        ),
+        key=("experiment_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+EXPERIMENT_UNITS = _table(
+    Table(
+        "experiment_units",
+        "Which unit (a post, a person) is in which arm of which experiment, assigned at random within its block",
+        "实验单元分组：每个单元（帖子或用户）在区组内随机分到的组",
+        (
+            _c("experiment_id", "VARCHAR", "Experiment", "实验ID", nullable=False),
+            _c("unit_id", "VARCHAR", "posts: platform:post_id; replies: platform:user (pseudonym)", "单元",
+               nullable=False),
+            _c("arm", "VARCHAR", "Arm", "组别", nullable=False),
+            _c("block", "VARCHAR", "Randomisation block (platform, weekday, hour …)", "区组"),
+            _c("assigned_at", "TIMESTAMP", "When it entered the experiment", "入组时间", nullable=False),
+        ),
+        key=("experiment_id", "unit_id"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 OUTBOX = _table(
     Table(
         "outbox",
@@ -921,4 +982,6 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "account_stats: daily follower and message statistics of own accounts (issue #15)",
               [ddl(ACCOUNT_STATS)]),
     Migration(10, "plan_items and plan_events: the content calendar (issue #16)", [ddl(PLAN_ITEMS), ddl(PLAN_EVENTS)]),
+    Migration(11, "experiments and experiment_units: pre-registered experiments and the learning log (issue #16)",
+              [ddl(EXPERIMENTS), ddl(EXPERIMENT_UNITS)]),
 ]
