@@ -516,3 +516,37 @@ def test_a_reply_is_hidden_from_the_inbox_under_the_brands_thread(net, tmp_path)
         assert done.state == "failed" and "only in threads the account started" in done.detail
     finally:
         ws.close()
+
+
+def test_a_planned_post_is_published_on_time_synced_back_and_carries_its_results(net, tmp_path):
+    """Issue #16.2 end to end: schedule → published at its time through the outbox → people react on the network →
+    synced back → the plan item's results are the post's."""
+    from hudong.plan import items, publishing
+
+    brand, fan = Person(net, "planner"), Person(net, "planfan")
+    ws = brand_workspace(tmp_path, net, brand)
+    try:
+        soon = dt.datetime.now().replace(microsecond=0) + dt.timedelta(minutes=2)
+        it = items.create(ws, platform="bluesky", by="rita", text="Friday tasting at 6pm #teatime", state="draft",
+                          owner="rita")
+        iid = it["item_id"]
+        items.act(ws, iid, "submit", "rita")
+        items.act(ws, iid, "approve", "ana", role="analyst")
+        items.act(ws, iid, "schedule", "rita", at=soon)
+        assert publishing.run(ws, now=soon - dt.timedelta(minutes=1)).queued == []  # not before its time
+        done = publishing.run(ws, now=soon)
+        assert done.queued == [iid] and done.published == [iid], done
+        item = items.get(ws, iid)
+        assert item["state"] == "published" and item["post_id"].startswith(f"at://{brand.did}/app.bsky.feed.post/")
+        post = wait_for(lambda: brand.get("app.bsky.feed.getPosts", uris=[item["post_id"]])["posts"])[0]
+        assert post["record"]["text"] == "Friday tasting at 6pm #teatime"
+        ref = {"uri": post["uri"], "cid": post["cid"]}
+        fan.like(ref)
+        fan.post("See you there!", reply_to=ref)
+        settle(brand, 2)
+        assert connectors.sync(ws)[0].error is None
+        res = publishing.results(ws, iid)
+        assert res["synced"] and res["post_id"] == item["post_id"] and res["likes"] == 1 and res["comments"] == 1
+        assert res["comments_stored"] == 1
+    finally:
+        ws.close()

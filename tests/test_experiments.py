@@ -12,6 +12,7 @@ import pytest
 
 from hudong.ingest.erasure import forget
 from hudong.metrics import testing as T
+from hudong.plan import clock
 from hudong.plan import experiments as E
 from hudong.plan.experiments import ExperimentError
 
@@ -226,3 +227,145 @@ def test_cli_registers_starts_shows_concludes_and_logs(tmp_path):
     assert r.invoke(cli, ["-w", str(d), "experiment", "conclude", eid, "--decision", "no change"]).exit_code == 0
     log = r.invoke(cli, ["-w", str(d), "experiment", "log", "--search", "问句"]).output
     assert eid in log and "no change" in log
+    out = r.invoke(cli, ["-w", str(d), "experiment", "new", "--name", "自动回复", "--hypothesis", "h", "--design",
+                         "switchback", "--metric", "messages", "--n", "7"])
+    sid = re.search(r"x_[0-9a-f]{10}", out.output).group(0)
+    got = r.invoke(cli, ["-w", str(d), "experiment", "assign", sid, "--windows", "2026-06-01", "2026-06-15",
+                         "--hours", "24", "--seed", "2"])
+    assert got.exit_code == 0, got.output
+    arms = [line.split()[1] for line in got.output.splitlines()]
+    assert len(arms) == 14 and arms.count("control") == 7 and got.output.startswith("2026-06-01T00:00+24h")
+    assert r.invoke(cli, ["-w", str(d), "experiment", "assign", sid]).exit_code == 2
+
+
+def test_a_switchback_randomises_windows_and_recovers_the_effect(ws):
+    units = E.windows(T0, T0 + dt.timedelta(days=60), hours=24)
+    assert len(units) == 60 and units[0] == ("2026-03-02T09:00+24h", "Mon")
+    with pytest.raises(ExperimentError, match="fewer than 4 windows"):
+        E.windows(T0, T0 + dt.timedelta(days=2))
+    e = E.create(ws, name="自动回复", hypothesis="开启自动欢迎语后互动率更高", design="switchback",
+                 primary_metric="engagement_rate", guardrails=["messages"], by="ana", planned_n=30)
+    E.start(ws, e["experiment_id"], "ana")
+    arms = E.assign(ws, e["experiment_id"], units, at={u: dt.datetime.fromisoformat(u[:16]) for u, _ in units}, seed=4)
+    per_day = Counter((b, a) for (u, b), a in zip(units, [arms[u] for u, _ in units], strict=True))
+    assert all(abs(per_day[(d, "control")] - per_day[(d, "variant")]) <= 1 for d, _ in per_day)  # blocked by weekday
+    rng = np.random.default_rng(9)
+    rows = []
+    for k, (u, _) in enumerate(units):
+        start = dt.datetime.fromisoformat(u[:16])
+        rate = 0.04 * (1.3 if arms[u] == "variant" else 1.0)
+        for j in range(6):  # six posts a window; the first within the burn-in carries the last window's arm
+            at = start + dt.timedelta(hours=1 if j == 0 else 3 + 3 * j)
+            imp = int(rng.integers(800, 2000))
+            eng = int(rng.binomial(imp, 0.2 if j == 0 else rate))  # would bias the result if it were counted
+            rows.append(dict(platform="weibo", post_id=f"s{k}_{j}", account_id="own", author_id="own", created_at=at,
+                             impressions=imp, likes=eng, comments=0, reposts=0))
+    T.fill(ws, posts=rows)
+    res = E.analyze(ws, e["experiment_id"], now=T0 + dt.timedelta(days=61))
+    c = res["variants"]["variant"]
+    assert res["measured"] == {"control": 30, "variant": 30} and c["ci"][0] <= 0.3 <= c["ci"][1] and c["ci"][0] > 0
+    assert res["verdict"].startswith("variant wins") and "messages" in res["guardrails"]
+    early = E.analyze(ws, e["experiment_id"], now=T0 + dt.timedelta(days=10, hours=1))
+    assert sum(early["measured"].values()) == 10  # a window counts once it has ended
+    sn = E.suggest_n(ws, "switchback", "engagement_rate", 0.2)
+    assert sn["units_per_arm"] > 1 and sn["history"] > 50
+
+
+def test_the_power_calculator_says_what_cuped_saves(ws):
+    rng = np.random.default_rng(2)
+    rows = []
+    for k in range(400):
+        habit = rng.poisson(2.0)  # people who wrote often before write again more
+        for j in range(habit):
+            rows.append(dict(platform="weibo", interaction_id=f"b{k}_{j}", type="dm", actor_id=f"u{k}", is_inbound=True,
+                             created_at=T0 + dt.timedelta(days=30 - int(rng.integers(2, 27)))))
+        rows.append(dict(platform="weibo", interaction_id=f"f{k}", type="dm", actor_id=f"u{k}", is_inbound=True,
+                         created_at=T0 + dt.timedelta(days=30)))
+        for j in range(rng.poisson(0.5 + habit)):
+            rows.append(dict(platform="weibo", interaction_id=f"a{k}_{j}", type="dm", actor_id=f"u{k}", is_inbound=True,
+                             created_at=T0 + dt.timedelta(days=30, hours=1 + j)))
+    T.fill(ws, interactions=rows)
+    s = E.suggest_n(ws, "replies", "messages", 0.1, days=1)  # first messages of the last day; the 28 days before
+    assert 0.2 < s["cuped_variance_reduction"] < 0.9
+    assert s["units_per_arm_cuped"] < s["units_per_arm"]
+
+
+def test_hudong_places_post_variants_on_matched_calendar_slots(ws):
+    from hudong.plan import items as P
+    from hudong.plan import publishing
+
+    e = E.create(ws, name="emoji", hypothesis="带表情的帖子互动率更高", design="posts",
+                 primary_metric="engagement_rate", by="ana", planned_n=20, arms=["plain", "emoji"])
+    with pytest.raises(ExperimentError, match="one text per arm"):
+        E.plan_variants(ws, e["experiment_id"], platform="weibo", slots=[T0], texts={"plain": "x"}, by="ana")
+    slots = [T0 + dt.timedelta(days=d, hours=h) for d in range(20) for h in (0, 10)]  # 09:00 and 19:00 a day
+    made = E.plan_variants(ws, e["experiment_id"], platform="weibo", by="ana", seed=3, account_id="own", slots=slots,
+                           texts={"plain": "今天的龙井", "emoji": "今天的龙井 🍵✨"})  # fmt: skip
+    assert len(made) == 40 and {m["state"] for m in made} == {"draft"}
+    by_block = Counter((m["scheduled_at"].strftime("%a"), m["scheduled_at"].hour // 3, m["arm"]) for m in made)
+    for (day, block, _), _n in by_block.items():  # like slots split evenly between the arms
+        assert abs(by_block[(day, block, "plain")] - by_block[(day, block, "emoji")]) <= 1
+    assert all(m["text"].endswith("✨") == (m["arm"] == "emoji") for m in made)
+    assert "arm emoji" in " ".join(ev["note"] or "" for ev in made[0]["events"]) or made[0]["arm"] == "plain"
+    E.start(ws, e["experiment_id"], "ana")
+    # the posts go out (by hand here) and come back with their engagement: emoji +25 %
+    rng = np.random.default_rng(1)
+    rows = []
+    for m in made:
+        imp = int(rng.integers(2000, 4000))
+        rate = 0.05 * (1.25 if m["arm"] == "emoji" else 1.0)
+        rows.append(dict(platform="weibo", post_id=f"w{m['item_id']}", account_id="own", author_id="own",
+                         created_at=m["scheduled_at"], text=m["text"], impressions=imp,
+                         likes=int(rng.binomial(imp, rate)), comments=0, reposts=0,
+                         url=f"https://m.weibo.cn/status/w{m['item_id']}"))
+        P.act(ws, m["item_id"], "submit", "ana")
+        P.act(ws, m["item_id"], "approve", "bo", role="analyst")
+        P.act(ws, m["item_id"], "published", "ana", url=f"https://m.weibo.cn/status/w{m['item_id']}")
+    before = E.analyze(ws, e["experiment_id"])
+    assert sum(before["measured"].values()) == 0  # published, but not yet tied to a stored post
+    T.fill(ws, posts=rows)
+    publishing.reconcile(ws)
+    res = E.analyze(ws, e["experiment_id"])
+    c = res["variants"]["emoji"]
+    n = res["measured"]
+    assert n["plain"] + n["emoji"] == 40 and abs(n["plain"] - n["emoji"]) <= 4 and c["ci"][0] <= 0.25 <= c["ci"][1]
+
+
+def test_an_inbox_tone_experiment_assigns_people_by_template_and_recovers_its_effect(ws):
+    from hudong.inbox import replies
+
+    replies.ensure_tables(ws.con)  # the default templates: thanks, delivery, complaint, civility
+    e = E.create(ws, name="语气", hypothesis="道歉模板比感谢模板更让人回来", design="replies",
+                 primary_metric="replied_again", arms=["thanks", "complaint"], by="ana", planned_n=300)
+    with clock.at(T0):
+        E.start(ws, e["experiment_id"], "ana")
+    t = E.inbox_treatment(ws, "weibo", "u1")
+    assert t["experiment_id"] == e["experiment_id"] and t["arm"] == E.hash_arm(e["experiment_id"], "weibo:u1",
+                                                                                 ["thanks", "complaint"], [1, 1])
+    assert E.inbox_treatment(ws, "weibo", "u1") == t  # the same person, the same template
+    rng = np.random.default_rng(6)
+    rows = []
+    for k in range(2000):
+        unit = f"weibo:u{k}"
+        arm = E.hash_arm(e["experiment_id"], unit, ["thanks", "complaint"], [1, 1])
+        t1 = T0 + dt.timedelta(minutes=20 * k)
+        rows.append(dict(platform="weibo", interaction_id=f"m{k}", type="dm", actor_id=f"u{k}", is_inbound=True,
+                         created_at=t1))
+        rows.append(dict(platform="weibo", interaction_id=f"r{k}", type="dm", actor_id="own", by_staff=True,
+                         is_inbound=False, parent_id=f"m{k}", created_at=t1 + dt.timedelta(minutes=30)))
+        if rng.random() < (0.45 if arm == "complaint" else 0.3):  # the apology brings people back
+            rows.append(dict(platform="weibo", interaction_id=f"b{k}", type="dm", actor_id=f"u{k}",
+                             is_inbound=True, created_at=t1 + dt.timedelta(days=2)))
+    rows.append(dict(platform="weibo", interaction_id="old", type="dm", actor_id="early", is_inbound=True,
+                     created_at=T0 - dt.timedelta(days=3)))
+    rows.append(dict(platform="weibo", interaction_id="oldr", type="dm", actor_id="own", by_staff=True,
+                     is_inbound=False, parent_id="old", created_at=T0 - dt.timedelta(days=2)))
+    T.fill(ws, interactions=rows)
+    res = E.analyze(ws, e["experiment_id"], now=T0 + dt.timedelta(days=60))
+    exp = E.get(ws, e["experiment_id"])
+    assert sum(exp["units"].values()) == 2000  # everyone answered since the start; not the one answered before
+    assert res["srm"] is False and abs(exp["units"]["thanks"] - 1000) < 150
+    c = res["variants"]["complaint"]
+    se = (c["ci"][1] - c["ci"][0]) / (2 * 1.96)  # the arms follow the experiment's (random) id: allow 3.3 se
+    assert abs(c["effect"] - 0.5) < 3.3 * se and c["ci"][0] > 0  # 0.45 / 0.30 − 1
+    assert E.enroll_replied(ws, e["experiment_id"]) == 0  # enrolled once

@@ -233,3 +233,28 @@ def test_the_calendar_page_lays_out_weeks_and_months_with_festivals(tmp_path):
         assert rita.get("/plan", params={"date": "24/12/2030"}).status_code == 400
     finally:
         app.state.web.ws.close()
+
+
+def test_a_busy_day_in_the_month_view_shows_eight_and_links_to_its_week(tmp_path):
+    from conftest import signed_in
+    from hudong.store.workspace import Workspace
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    d = tmp_path / "ws"
+    T.workspace(d).close()
+    ws = Workspace.open(d)
+    auth.add_user(ws.con, "vic", "viewer", "pw-vic-123456")
+    for k in range(12):
+        items.create(ws, platform="weibo", by="bo", text=f"第{k}条", scheduled_at=f"2030-05-06 {8 + k:02d}:00")
+    ws.close()
+    app = create_app(d, warm=False)
+    try:
+        vic = signed_in(app, "vic", "pw-vic-123456")
+        month = vic.get("/plan", params={"view": "month", "date": "2030-05-01"}).text
+        assert month.count('class="plan-item') == 8 and "还有 4 条" in month
+        assert 'href="/plan?view=week&amp;date=2030-05-06"' in month
+        week = vic.get("/plan", params={"date": "2030-05-06"}).text
+        assert week.count('class="plan-item') == 12
+    finally:
+        app.state.web.ws.close()

@@ -1002,6 +1002,34 @@ def plan_publish(ctx: click.Context) -> None:
         ctx.exit(1)
 
 
+@plan.command(name="best-times")
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--days", type=int, default=180, show_default=True, help="Posts of the last N days of data.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def plan_best_times(ctx: click.Context, platform: str | None, days: int, lang: str) -> None:
+    """The best slots (weekday × 3 hours) to publish per platform and content type, with 90 % intervals, from your
+    own posts, shrunk toward the platform's pattern where data are thin — and when the data cannot tell slots apart."""
+    from hudong import analyses
+    from hudong import fmt as F
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "best_times", platform=_split(platform) or None, days=days)
+    finally:
+        ws.close()
+    hours = res.values["block_hours"]
+    for r in res.frame("recommended").to_dict("records"):
+        click.echo(f"{r['platform']} · {r['content_type']} ({r['posts']} posts, {r['measure']}):")
+        for wd, block, lift, lo, hi, n in r["slots"]:
+            click.echo(f"  {F.slot(wd, block, lang, hours)}  {F.lift(lift, lo, hi)}  ({n} posts)")
+        if not r["separable"]:
+            click.echo("  → " + ("数据太少,还分不出时段的好坏(最佳时段的区间包含平均水平)" if lang == "zh" else
+                                 "too thin to tell slots apart: the best slot's interval includes the average"))
+    if res.frame("recommended").empty:
+        click.echo("no own posts to learn from: import your accounts' posts first")
+
+
 @plan.command(name="festivals")
 @click.option("--year", type=int, help="The year (default: this year).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
@@ -1026,7 +1054,8 @@ def _by() -> str:
 @experiment.command(name="new")
 @click.option("--name", required=True)
 @click.option("--hypothesis", required=True, help="What you expect and why.")
-@click.option("--design", type=click.Choice(["posts", "replies"]), required=True)
+@click.option("--design", type=click.Choice(["posts", "replies", "switchback"]), required=True,
+              help="posts: unit = a post; replies: unit = the person replied to; switchback: unit = a time window.")
 @click.option("--metric", "primary_metric", required=True, help="posts: engagement_rate, engagements, comments; "
               "replies: replied_again, ordered, messages.")
 @click.option("--guardrail", "guardrails", multiple=True, help="A metric that must not get worse (repeatable).")
@@ -1068,21 +1097,56 @@ def experiment_start(ctx: click.Context, experiment_id: str) -> None:
 
 @experiment.command(name="assign")
 @click.argument("experiment_id")
-@click.argument("units", nargs=-1, required=True)
+@click.argument("units", nargs=-1)
+@click.option("--windows", nargs=2, metavar="START END", help="Switchback: the time windows from START to END "
+              "(YYYY-MM-DD[ HH:MM]), blocked by weekday.")
+@click.option("--hours", type=int, default=24, show_default=True, help="Switchback: the length of a window.")
 @click.option("--seed", type=int, help="Randomisation seed (default: random).")
 @click.pass_context
-def experiment_assign(ctx: click.Context, experiment_id: str, units: tuple[str, ...], seed: int | None) -> None:
-    """Randomise UNITS (platform:post_id, or platform:user for replies; UNIT@BLOCK to block) into the arms."""
+def experiment_assign(ctx: click.Context, experiment_id: str, units: tuple[str, ...], windows: tuple[str, str] | None,
+                      hours: int, seed: int | None) -> None:  # fmt: skip
+    """Randomise UNITS (platform:post_id, or platform:user for replies; UNIT@BLOCK to block) into the arms — or, for
+    a switchback, the windows of --windows START END."""
     from hudong.plan import experiments as E
 
-    pairs = [(u.split("@", 1)[0], u.split("@", 1)[1]) if "@" in u else (u, None) for u in units]
+    pairs: list = [(u.split("@", 1)[0], u.split("@", 1)[1]) if "@" in u else (u, None) for u in units]
+    if windows:
+        pairs += E.windows(windows[0], windows[1], hours)
+    if not pairs:
+        raise click.UsageError("give UNITS or --windows START END")
+    starts = {u: u.split("+")[0] for u, _ in pairs if windows and "+" in u}
     ws = _open(ctx)
     try:
-        got = E.assign(ws, experiment_id, pairs, seed=seed)
+        got = E.assign(ws, experiment_id, pairs, seed=seed, at=starts or None)
     finally:
         ws.close()
-    for u, arm in got.items():
+    for u, arm in sorted(got.items()):
         click.echo(f"{u}  {arm}")
+
+
+@experiment.command(name="plan")
+@click.argument("experiment_id")
+@click.option("--platform", required=True, help="Where the posts go out.")
+@click.option("--slot", "slots", multiple=True, required=True, help="A time to publish (repeatable): YYYY-MM-DD HH:MM.")
+@click.option("--text", "texts", multiple=True, required=True, help="ARM=TEXT, one per arm.")
+@click.option("--seed", type=int, help="Randomisation seed (default: random).")
+@click.pass_context
+def experiment_plan(ctx: click.Context, experiment_id: str, platform: str, slots: tuple[str, ...],
+                    texts: tuple[str, ...], seed: int | None) -> None:  # fmt: skip
+    """Let hudong place a posts experiment's variants on the calendar: the slots are randomised into the arms
+    within like slots (weekday × 3 hours), one draft plan item per slot with its arm's text."""
+    from hudong.plan import experiments as E
+
+    arms = dict(t.split("=", 1) for t in texts if "=" in t)
+    if len(arms) != len(texts):
+        raise click.UsageError("--text takes ARM=TEXT")
+    ws = _open(ctx)
+    try:
+        made = E.plan_variants(ws, experiment_id, platform=platform, slots=slots, texts=arms, by=_by(), seed=seed)
+    finally:
+        ws.close()
+    for m in sorted(made, key=lambda m: m["scheduled_at"]):
+        click.echo(f"{m['scheduled_at']:%Y-%m-%d %H:%M}  {m['arm']:<10} {m['item_id']}")
 
 
 @experiment.command(name="show")

@@ -159,3 +159,20 @@ def mapping(points: list[list[float]], unit: str, lang: str) -> str:
         return f"{x:g}"
 
     return " · ".join(f"{knot(x)}→{y:.0f}" for x, y in points)
+
+
+WEEKDAYS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+            "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}  # fmt: skip
+
+
+def slot(weekday: int, block: int, lang: str, hours: int = 3) -> str:
+    """A publishing slot: weekday 0 = Monday, ``block`` of ``hours`` hours → "周三 18–21点" / "Wed 18:00–21:00"."""
+    a, b = block * hours, block * hours + hours
+    if lang == "zh":
+        return f"{WEEKDAYS['zh'][weekday]} {a}–{b}点"
+    return f"{WEEKDAYS['en'][weekday]} {a:02d}:00–{b:02d}:00"
+
+
+def lift(value: float, lo: float, hi: float) -> str:
+    """A multiplicative lift with its interval: "×1.32 [1.10, 1.58]"."""
+    return f"×{value:.2f} [{lo:.2f}, {hi:.2f}]"

@@ -44,6 +44,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "groups_member": ("成员(假名)", "Member (pseudonym)"),
     "groups_answers": ("回答次数", "Answers"),
     "groups_helped": ("帮助过的成员", "Members helped"),
+    "learning": ("实验与学习日志", "Experiments and the learning log"),
+    "learning_intro": ("每个实验在开始前登记假设、主要指标和计划样本量(开始后锁定),结束时记录结果、决定和决策人。效应为相对对照组的变化,方括号内为95%置信区间。",
+                       "Every experiment registers its hypothesis, primary metric and planned size before it starts (locked "
+                       "from then on), and ends with its result, the decision and who took it. Effects are relative to "
+                       "control, 95% interval in brackets."),
+    "learning_summary": ("共运行 {ran} 个实验:{concluded} 个已得出结论,{running} 个进行中;从结束到决策的中位天数 {days}。",
+                         "{ran} experiments ran: {concluded} concluded, {running} running; median days from end to "
+                         "decision {days}."),
+    "exp_name": ("实验", "Experiment"), "exp_hypothesis": ("假设", "Hypothesis"), "exp_state": ("状态", "State"),
+    "exp_effect": ("效应 [95%区间]", "Effect [95% interval]"), "exp_verdict": ("结果", "Result"),
+    "exp_decision": ("决定", "Decision"), "exp_days": ("决策用时(天)", "Days to decide"),
+    "exp_draft": ("草稿", "draft"), "exp_running": ("进行中", "running"), "exp_stopped": ("已停止", "stopped"),
+    "exp_concluded": ("已结论", "concluded"),
     "response": ("回复速度", "Response times"),
     "best_hours": ("最佳发布时段", "Best posting hours"),
     "word_of_mouth": ("口碑与情绪", "Word of mouth and emotion"),

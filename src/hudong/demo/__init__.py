@@ -10,6 +10,7 @@ function of ``seed``; ``scale`` shrinks volumes proportionally (tests use ~0.02)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sys
@@ -23,7 +24,19 @@ import numpy as np
 import pyarrow as pa
 
 from hudong.analyses.scoring import import_and_score
-from hudong.demo import activity, cascades, commerce, content, conversations, groups, integrity, network, tables
+from hudong.demo import (
+    activity,
+    calendar,
+    cascades,
+    commerce,
+    content,
+    conversations,
+    experiments,
+    groups,
+    integrity,
+    network,
+    tables,
+)
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
 from hudong.demo.people import ActorSampler, make_people
 from hudong.demo.writer import write
@@ -81,6 +94,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     inter_table = tables.interactions_table(inter, people, post_ids, inter_ids).take(pa.array(inter_order))
     post_order = np.lexsort((posts.time, posts.platform))
     posts_table = tables.posts_table(_rng(seed, "reported"), posts, people, inter, post_ids).take(pa.array(post_order))
+    posts_table = pa.concat_tables([posts_table, experiments.posts(seed)])  # the brand's experiments (known effects)
     return {
         "accounts": tables.accounts_table(),
         "account_stats": tables.account_stats_table(_rng(seed, "account-stats")),
@@ -236,6 +250,11 @@ def build(
             raise HudongError(f"scoring the demo texts failed: {res.score_error}")
         result.seconds["sentiment"] = time.perf_counter() - clock[0]
         say(f"scored sentiment, emotion and toxicity of {res.scored.rows:,} texts in {result.seconds['sentiment']:.1f} s")
+        clock[0] = time.perf_counter()
+        ran = experiments.register(ws, seed)
+        planned = calendar.past(ws, seed) | calendar.ahead(ws, dt.date.today())
+        result.seconds["plan"] = time.perf_counter() - clock[0]
+        say(f"replayed {len(ran)} experiments and {sum(planned.values())} plan items in {result.seconds['plan']:.1f} s")
     finally:
         ws.close()
     return result

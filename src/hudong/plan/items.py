@@ -25,7 +25,7 @@ from typing import Any
 
 from hudong.connectors.outbox import APPROVERS
 from hudong.errors import HudongError
-from hudong.plan import rules
+from hudong.plan import clock, rules
 from hudong.platforms import platform as platform_of
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
@@ -55,7 +55,7 @@ class PlanError(HudongError):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    return clock.now()
 
 
 def _row(ws: Any, item_id: str) -> dict[str, Any]:
@@ -272,6 +272,22 @@ def mark_missed(ws: Any, now: dt.datetime | None = None, *, by: str = "hudong") 
     for item_id in ids:
         act(ws, item_id, "missed", by, note=f"not published by {now:%Y-%m-%d %H:%M}")
     return ids
+
+
+def attention(ws: Any, who: str | None = None) -> list[dict[str, Any]]:
+    """Items that need a person: failed, missed, or due and waiting to be published by hand (reminded), with the
+    reason; ``who``: only the items they own (or planned, when no owner is set)."""
+    cur = ws.con.execute("""
+        SELECT p.item_id, p.platform, p.title, p.text, p.state, p.scheduled_at, coalesce(p.owner, p.created_by) AS who,
+               (SELECT e.note FROM plan_events e WHERE e.item_id = p.item_id AND e.action IN ('failed', 'missed', 'remind')
+                ORDER BY e.happened_at DESC LIMIT 1) AS why
+        FROM plan_items p
+        WHERE (p.state IN ('failed', 'missed') OR (p.state = 'scheduled' AND EXISTS (
+                 SELECT 1 FROM plan_events e WHERE e.item_id = p.item_id AND e.action = 'remind')))
+          AND (CAST(? AS VARCHAR) IS NULL OR coalesce(p.owner, p.created_by) = ?)
+        ORDER BY p.scheduled_at DESC NULLS LAST""", [who, who])
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def export(ws: Any) -> str:

@@ -12,6 +12,8 @@ One pass (``run``: `hudong plan publish`, and every sync round of `hudong serve`
    (same platform, own account, within ``MATCH_HOURS``; the text similarity is the confidence, kept in the
    event; below ``MIN_CONFIDENCE`` no match is made).
 4. ``mark_missed`` (``plan.items``) — a scheduled item an hour late and not published is missed.
+5. ``alert`` — the owner of each item that failed or was missed in this pass is told: an ``alert`` event (the
+   calendar's "needs you" list) and the team's group chat when a webhook is set (``connectors.notify``).
 
 The item's results are then the post's: engagement, comments, reposts (``results``).
 """
@@ -24,9 +26,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from hudong.connectors import outbox, platform_connectors
+from hudong.connectors import notify, outbox, platform_connectors
 from hudong.errors import HudongError
-from hudong.plan import items
+from hudong.plan import clock, items
 from hudong.store.workspace import transaction
 
 MATCH_HOURS = 6
@@ -53,7 +55,7 @@ def _due(ws: Any, now: dt.datetime) -> list[dict[str, Any]]:
 
 def queue_due(ws: Any, now: dt.datetime | None = None, out: Pass | None = None) -> Pass:
     out = out or Pass()
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     publishers = platform_connectors(ws, "publish")
     for it in _due(ws, now):
         if it["outbox_id"]:
@@ -142,18 +144,38 @@ def reconcile(ws: Any, out: Pass | None = None) -> Pass:
 
 def run(ws: Any, now: dt.datetime | None = None, *, send: bool = True) -> Pass:
     """One pass (module doc); ``send``: also send the queued actions now (the CLI; `hudong serve`'s round sends)."""
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     out = queue_due(ws, now)
     if send and out.queued:
         outbox.send_due(ws, now=now)
     settle(ws, out)
     reconcile(ws, out)
     out.missed = items.mark_missed(ws, now)
+    alert(ws, [*out.failed, *out.missed])
     return out
 
 
+def alert(ws: Any, item_ids: list[str]) -> None:
+    """Tell each item's owner that it failed or was missed: in hudong (an ``alert`` event, the calendar's "needs
+    you" list) and in the team's chat when a webhook is configured (``connectors.notify``)."""
+    for item_id in item_ids:
+        it = items.get(ws, item_id)
+        who = it["owner"] or it["created_by"]
+        why = next((e["note"] for e in reversed(it["events"]) if e["action"] in ("failed", "missed")), "") or ""
+        what = (it["title"] or it["text"] or "")[:40]
+        state = "发布失败" if it["state"] == "failed" else "错过发布时间"
+        text = f"【hudong】{it['platform']} 计划{state}:「{what}」 {why}(负责人 {who},{item_id})"
+        delivered, problems = notify.send(ws.path, text)
+        note = f"{who}: {why}" + (f"; sent to {delivered} chat(s)" if delivered else "") + (
+            f"; not delivered: {', '.join(problems)}" if problems else "")
+        with transaction(ws.con):
+            items.log(ws, item_id, WORKER, "alert", it["state"], it["state"], note)
+
+
 def results(ws: Any, item_id: str) -> dict[str, Any] | None:
-    """The published post's counts as the platform reported them and the interactions stored for it."""
+    """The published post's counts as the platform reported them, the comments stored for it with their tone
+    (scored comments, the share positive and negative, the mean score), the size of its cascade (reposts of it),
+    and the engagement rate by impressions; None while the item has no post."""
     it = items.get(ws, item_id)
     if not it["post_id"]:
         return None
@@ -167,4 +189,13 @@ def results(ws: Any, item_id: str) -> dict[str, Any] | None:
         return {"post_id": it["post_id"], "synced": False}
     keys = ("created_at", "likes", "comments", "reposts", "saves", "impressions", "reach", "url", "comments_stored",
             "cascade")
-    return {"post_id": it["post_id"], "synced": True, **dict(zip(keys, row, strict=True))}
+    out = {"post_id": it["post_id"], "synced": True, **dict(zip(keys, row, strict=True))}
+    tone = ws.con.execute(
+        "SELECT count(s.polarity), avg((s.polarity = 'positive')::INT), avg((s.polarity = 'negative')::INT), "
+        "avg(s.score) FROM interactions i JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction' "
+        "AND s.id = i.interaction_id WHERE i.platform = ? AND i.target_post_id = ? AND i.type IN ('comment', 'reply') "
+        "AND s.polarity IS NOT NULL", [it["platform"], it["post_id"]]).fetchone()  # fmt: skip
+    out |= dict(zip(("comments_scored", "positive_share", "negative_share", "mean_sentiment"), tone, strict=True))
+    engaged = sum(int(out[k] or 0) for k in ("likes", "comments", "reposts", "saves"))
+    out["engagement_rate"] = engaged / out["impressions"] if out["impressions"] else None
+    return out

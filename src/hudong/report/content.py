@@ -45,6 +45,7 @@ class ReportContent:
     top_posts: list[dict[str, str]] = field(default_factory=list)
     nps: dict[str, Any] | None = None
     groups: dict[str, Any] | None = None  # group chats: rows per group and community KOCs (None: none imported)
+    learning: dict[str, Any] | None = None  # the learning log: experiments and decisions (None: none registered)
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -194,6 +195,34 @@ def groups_block(ws: Any, lang: str, start: Any = None, end: Any = None) -> dict
     return {"rows": rows, "kocs": kocs}
 
 
+def learning_block(ws: Any, lang: str) -> dict[str, Any] | None:
+    """The learning log section, from the ``learning_log`` analysis: a row per experiment — hypothesis, state,
+    result with its interval, the decision and who took it; None when no experiment is registered."""
+    res = analyses.run(ws, "learning_log")
+    rows = res.values["experiments"]
+    if not rows:
+        return None
+
+    def effect(r: dict[str, Any]) -> str:
+        if r["effect"] is None:
+            return F.MISSING
+        lo, hi = r["ci"] or (None, None)
+        ci = f" [{lo:+.0%}, {hi:+.0%}]" if lo is not None and hi is not None else ""
+        return f"{r['arm']} {r['effect']:+.1%}{ci}"
+
+    out = [{
+        "name": r["name"] + (f" v{r['version']}" if r["version"] > 1 else ""), "hypothesis": r["hypothesis"],
+        "state": t(f"exp_{r['state']}", lang), "effect": effect(r),
+        "verdict": (r["verdict_zh"] if lang == "zh" else None) or r["verdict"] or F.MISSING,
+        "decision": r["decision"] or F.MISSING, "decided_by": r["decided_by"] or "",
+        "days": F.number(r["days_to_decision"], lang) if r["days_to_decision"] is not None else F.MISSING,
+    } for r in rows]  # fmt: skip
+    v = res.values
+    days = F.number(v["median_days_to_decision"], lang, 1) if v["median_days_to_decision"] is not None else F.MISSING
+    return {"rows": out, "summary": t("learning_summary", lang, ran=v["ran"], concluded=v["concluded"],
+                                      running=v["running"], days=days)}  # fmt: skip
+
+
 def _iso(x: Any) -> str | None:
     return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -273,6 +302,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.kpis = kpis(cache, card, lang)
     content.nps = nps_block(ws, lang, start, end)
     content.groups = groups_block(ws, lang, start, end)
+    content.learning = learning_block(ws, lang)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

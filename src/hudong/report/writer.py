@@ -85,6 +85,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         top_posts=content.top_posts,
         nps=content.nps,
         groups=content.groups,
+        learning=content.learning,
         propagation=content.propagation,
         text=content.text,
         nps_missing=nps_missing,

@@ -657,8 +657,9 @@ EXPERIMENTS = _table(
                nullable=False),
             _c("supersedes", "VARCHAR", "The version it replaces", "替代的版本"),
             _c("hypothesis", "VARCHAR", "What is expected and why", "假设", nullable=False),
-            _c("design", "VARCHAR", "posts (variants of posts), replies (per conversation, unit = the person)",
-               "实验设计", nullable=False, enum=("posts", "replies")),
+            _c("design", "VARCHAR", "posts (variants of posts), replies (per conversation, unit = the person), "
+               "switchback (alternating time windows, unit = a window)", "实验设计", nullable=False,
+               enum=("posts", "replies", "switchback")),
             _c("arms", "VARCHAR[]", "Arms, control first", "实验组(第一个为对照组)", nullable=False),
             _c("weights", "VARCHAR", "Planned split (JSON list, one per arm)", "计划分配比例", nullable=False),
             _c("primary_metric", "VARCHAR", "The decision metric", "主要指标", nullable=False),

@@ -27,6 +27,8 @@ from . import (
     analytics,
     api,
     auth,
+    experiment_api,
+    experiment_pages,
     inbox_pages,
     outbox_pages,
     pages,
@@ -192,6 +194,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(outbox_pages.api_router)
     app.include_router(plan_api.router)
     app.include_router(plan_pages.router)
+    app.include_router(experiment_api.router)
+    app.include_router(experiment_pages.router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)
     app.include_router(sync.router)

@@ -22,6 +22,7 @@ from hudong.connectors import outbox
 from hudong.errors import HudongError
 from hudong.inbox import items as inbox
 from hudong.inbox import labels, replies, sending
+from hudong.plan import experiments
 
 from . import auth, sync
 from .auth import User
@@ -61,6 +62,9 @@ TEXT.update(
         "draft_label": ("回复草稿", "Reply draft"),
         "template": ("模板", "Template"),
         "no_template": ("（自己写）", "(write your own)"),
+        "exp_treatment": ("实验「{name}」进行中:请用模板「{arm}」回复此人(按人随机分配,以便比较各模板的效果)。",
+                          "Experiment “{name}” is running: answer this person with the template “{arm}” (assigned "
+                          "at random per person, so the templates can be compared)."),
         "templates": ("回复模板", "Reply templates"),
         "template_name": ("名称", "Name"),
         "template_body": ("正文（可用 {user} {brand} {platform}）", "Body (may use {user} {brand} {platform})"),
@@ -245,7 +249,11 @@ def _conversation(request: Request, user: User, item: str) -> dict[str, Any]:
             labs=labels.current(ws, [item]).get(item, {}),
             preds=labels.predictions(ws, [text])[0],
             offers=labels.offered([text])[0],
+            treatment=experiments.inbox_treatment(ws, conv["platform"], conv["person"]["actor_id"]),
         )
+        if ctx["treatment"]:  # the experiment's template first, and chosen
+            arm = ctx["treatment"]["arm"]
+            ctx["filled"].sort(key=lambda tp: tp["name"] != arm)
     # Opening it counts as being here for those who may answer (the page pings on); readers only see who is.
     ctx["others"] = st.presence.ping(item, user.name) if user.can("inbox") else st.presence.others(item, user.name)
     return ctx

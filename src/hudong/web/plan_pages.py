@@ -11,12 +11,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hudong import analyses
+from hudong import fmt as F
 from hudong.errors import HudongError
-from hudong.plan import festivals, items
+from hudong.inbox.items import safe_link
+from hudong.plan import festivals, items, publishing
 from hudong.platforms import PLATFORMS
 
 from .auth import User
-from .pages import TEXT, render
+from .pages import TEXT, lang_of, render
 from .state import check_csrf, require, state_of
 
 router = APIRouter(include_in_schema=False)
@@ -40,9 +43,46 @@ TEXT.update({
     "do_submit": ("送审", "Submit"), "do_approve": ("批准", "Approve"), "do_reject": ("退回", "Reject"),
     "do_schedule": ("排期", "Schedule"), "do_reopen": ("重新编辑", "Reopen"),
     "weekdays": ("一 二 三 四 五 六 日", "Mon Tue Wed Thu Fri Sat Sun"),
+    "best_times": ("最佳发布时段", "Best times to publish"),
+    "best_note": ("来自本工作区自有帖子的互动率(90%区间);数据少时向平台整体规律收缩。",
+                  "From your own posts' engagement (90% intervals), shrunk toward the platform's pattern where data "
+                  "are thin."),
+    "best_thin": ("数据太少,还分不出时段的好坏", "too thin to tell slots apart"),
+    "rising_now": ("正在上升的话题", "Rising now"),
+    "needs_you": ("需要你处理", "Needs you"),
+    "more": ("还有 {n} 条", "{n} more"),
+    "results": ("发布效果", "Results"), "not_published": ("尚未发布", "Not published yet"),
+    "not_synced": ("帖子还没有同步或导入", "The post has not been synced or imported yet"),
+    "res_likes": ("点赞", "Likes"), "res_comments": ("评论", "Comments"), "res_reposts": ("转发", "Reposts"),
+    "res_saves": ("收藏", "Saves"), "res_impressions": ("曝光", "Impressions"), "res_reach": ("触达", "Reach"),
+    "res_er": ("互动率(按曝光)", "Engagement rate (impressions)"), "res_cascade": ("转发级联", "Cascade (reposts)"),
+    "res_tone": ("评论情绪", "Comment tone"), "res_positive": ("正面", "positive"), "res_negative": ("负面", "negative"),
+    "log": ("记录", "Log"), "open_post": ("打开帖子", "Open the post"),
+    "needs_note": ("发布失败、错过时间或等待手动发布的计划", "Plan items that failed, were missed or wait to be published by hand"),
+    "rising_note": ("最近一天对比此前7天(来自已导入的帖子)", "The last day against the 7 before (imported posts)"),
 })
+MONTH_CELL = 8  # items shown in a month's day cell; the rest behind "n more" (the day's week view shows them all)
 NEXT_STEPS = {"idea": ("submit",), "draft": ("submit",), "in_review": ("approve", "reject"), "approved": ("schedule",),
               "missed": ("reopen",), "failed": ("reopen",)}  # fmt: skip
+
+
+def side_panel(ws: Any) -> dict[str, Any]:
+    """What the calendar shows beside the plan: per platform the best slots of its most-posted content type (the
+    ``best_times`` analysis) and the rising topics (the ``bursts`` analysis)."""
+    best = []
+    try:
+        rec = analyses.run(ws, "best_times").frame("recommended")
+    except HudongError:
+        rec = None
+    if rec is not None and not rec.empty:
+        for _platform, g in rec.groupby("platform", sort=True):
+            best.append(g.sort_values("posts", ascending=False).iloc[0].to_dict())
+    try:
+        rising = analyses.run(ws, "bursts", grain="day", window=7, to_last_post=True, recent_days=60, top=8,
+                              bursts=False).frame("rising").to_dict("records")  # fmt: skip
+    except HudongError:
+        rising = []
+    return {"best": best, "rising": rising}
 
 
 def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
@@ -62,8 +102,16 @@ def plan_page(request: Request, user: Reader, view: str = "week", date: str | No
     except ValueError:
         raise HudongError(f"cannot read {date!r} as a date (YYYY-MM-DD)") from None
     start, end = _range(view, anchor)
-    with state_of(request).db() as ws:
+    st = state_of(request)
+    with st.db() as ws:
         rows = items.listing(ws, start, end)
+        needs = items.attention(ws, None if user.role == "admin" else user.name)
+        side = st.cached(("plan-side",), side_panel, ws)
+    hints: dict[int, list[tuple[str, str]]] = {}  # weekday → (platform, slot) of separable best slots
+    for b in side["best"]:
+        if b["separable"]:
+            wd, block = b["slots"][0][:2]
+            hints.setdefault(wd, []).append((b["platform"], F.slot(wd, block, lang_of(request))))
     marks: dict[dt.date, list[Any]] = {}
     for f in festivals.between(start, end):
         marks.setdefault(f.date, []).append(f)
@@ -80,7 +128,7 @@ def plan_page(request: Request, user: Reader, view: str = "week", date: str | No
                   unscheduled=[r for r in rows if not r.get("scheduled_at")], today=dt.date.today(),
                   prev_anchor=prev_anchor, next_anchor=next_anchor, next_steps=NEXT_STEPS,
                   platforms=[p for p in PLATFORMS.values() if p.social], can_plan=user.can("plan"),
-                  can_approve=user.can("approve"))  # fmt: skip
+                  can_approve=user.can("approve"), side=side, needs=needs, hints=hints, cap=MONTH_CELL if view == "month" else None, slot=F.slot, lift=F.lift)  # fmt: skip
 
 
 @router.post("/plan/add")
@@ -93,6 +141,19 @@ def plan_add(request: Request, user: Planner, platform: Annotated[str, Form()], 
                           scheduled_at=at or None, owner=owner or None, recurrence=recurrence or None)
     when = it["scheduled_at"].date().isoformat() if it["scheduled_at"] else ""
     return RedirectResponse(f"/plan?date={when}&saved={it['item_id']}" if when else "/plan", status_code=303)
+
+
+@router.get("/plan/{item_id}")
+def plan_item_page(request: Request, item_id: str, user: Reader) -> Response:
+    """One item: its text and what the platform's rules say, its log, and — once published — the post's results."""
+    with state_of(request).db() as ws:
+        it = items.get(ws, item_id)
+        res = publishing.results(ws, item_id)
+    if res and res.get("url"):
+        res["url"] = safe_link(res["url"])  # an imported link is shown only if it is http(s)
+    return render(request, "plan_item.html", user=user, it=it, res=res, next_steps=NEXT_STEPS,
+                  can_plan=user.can("plan"), can_approve=user.can("approve"), pct=F.percent,
+                  num=lambda v: F.number(v, lang_of(request)))  # fmt: skip
 
 
 @router.post("/plan/{item_id}/do")

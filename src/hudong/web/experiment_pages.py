@@ -1,0 +1,106 @@
+"""The experiments pages: /experiments (the learning log — search, export, register a new experiment with the size
+it needs) and /experiments/{id} (the registration, the analysis now per variant with intervals, chance to win,
+guardrails, the split check, the sequential looks and the verdict; start, stop and conclude with the decision).
+The statistics live in ``hudong.plan.experiments``; this module lays them out."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hudong import analyses
+from hudong.plan import experiments as E
+
+from .auth import User
+from .experiment_api import jsonable
+from .pages import TEXT, render
+from .state import check_csrf, require, state_of
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[User, Depends(require("read"))]
+Runner = Annotated[User, Depends(require("analyze"))]
+
+TEXT.update({
+    "experiments": ("实验", "Experiments"),
+    "exp_title": ("实验与学习日志", "Experiments and the learning log"),
+    "exp_note": ("实验开始前登记假设、主要指标与计划样本量,开始后锁定;结束时记录结果与决定。效应为相对对照组的变化。",
+                 "An experiment registers its hypothesis, primary metric and planned size before it starts (locked "
+                 "from then on) and ends with its result and the decision. Effects are relative to control."),
+    "exp_search": ("搜索", "Search"), "exp_export": ("导出 JSON", "Export JSON"),
+    "exp_new": ("登记新实验", "Register an experiment"), "exp_name": ("名称", "Name"),
+    "exp_hypothesis": ("假设", "Hypothesis"), "exp_design": ("设计", "Design"), "exp_metric": ("主要指标", "Primary metric"),
+    "exp_mde": ("最小可检测效应", "Minimal detectable effect"), "exp_stop": ("停止规则", "Stop rule"),
+    "exp_fixed": ("固定样本", "fixed size"), "exp_sequential": ("序贯(可每天查看)", "sequential (look daily)"),
+    "exp_state": ("状态", "State"), "exp_effect": ("效应 [95%区间]", "Effect [95% interval]"),
+    "exp_verdict": ("结果", "Result"), "exp_decision": ("决定", "Decision"), "exp_units": ("单位", "Units"),
+    "exp_planned": ("计划每组", "Planned per arm"), "exp_arm": ("组", "Arm"), "exp_p": ("p 值(Holm)", "p (Holm)"),
+    "exp_win": ("胜出概率", "Chance to win"), "exp_mean": ("均值", "Mean"), "exp_n": ("样本", "n"),
+    "exp_srm": ("分组比例检验 p", "Split check p"), "exp_guardrails": ("护栏指标", "Guardrails"),
+    "exp_looks": ("每日查看(始终有效的 p 值)", "Daily looks (always-valid p)"), "exp_day": ("日期", "Day"),
+    "exp_do_start": ("开始(锁定登记)", "Start (locks the registration)"), "exp_do_stop": ("停止", "Stop"),
+    "exp_do_conclude": ("得出结论", "Conclude"), "exp_summary": ("运行 {ran} · 已结论 {concluded} · 进行中 {running}",
+                                                              "{ran} ran · {concluded} concluded · {running} running"),
+    "exp_st_draft": ("草稿", "draft"), "exp_st_running": ("进行中", "running"), "exp_st_stopped": ("已停止", "stopped"),
+    "exp_st_concluded": ("已结论", "concluded"), "exp_by": ("决策人", "Decided by"),
+})  # fmt: skip
+
+
+def _pct(x: Any) -> str:
+    return "—" if x is None else f"{x:+.1%}"
+
+
+@router.get("/experiments")
+def experiments_page(request: Request, user: Reader, q: str | None = None) -> Response:
+    with state_of(request).db() as ws:
+        res = analyses.run(ws, "learning_log", q=q or None)
+    return render(request, "experiments.html", user=user, log=res.values, q=q or "", pct=_pct,
+                  outcomes=E.OUTCOMES, can_run=user.can("analyze"))
+
+
+@router.get("/experiments/log.json")
+def experiments_export(request: Request, user: Reader, q: str | None = None) -> Response:
+    with state_of(request).db() as ws:
+        rows = analyses.run(ws, "learning_log", q=q or None).values["experiments"]
+    body = json.dumps(jsonable(rows), ensure_ascii=False, indent=1)
+    return Response(body, media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="learning-log.json"'})
+
+
+@router.post("/experiments/new")
+def experiments_new(request: Request, user: Runner, name: Annotated[str, Form()], hypothesis: Annotated[str, Form()],
+                    metric: Annotated[str, Form()], mde: Annotated[float, Form()] = 0.1,
+                    stop_rule: Annotated[str, Form()] = "fixed", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    design = next((d for d, ms in E.OUTCOMES.items() if metric in ms), "posts")
+    with state_of(request).db() as ws:
+        exp = E.create(ws, name=name, hypothesis=hypothesis, design=design, primary_metric=metric, mde=mde,
+                       stop_rule=stop_rule, by=user.name)
+    return RedirectResponse(f"/experiments/{exp['experiment_id']}", status_code=303)
+
+
+@router.get("/experiments/{experiment_id}")
+def experiment_page(request: Request, experiment_id: str, user: Reader) -> Response:
+    with state_of(request).db() as ws:
+        exp = E.get(ws, experiment_id)
+        res = json.loads(exp["result"]) if exp["result"] else (
+            E.analyze(ws, experiment_id) if exp["state"] != "draft" else None)
+    return render(request, "experiment.html", user=user, exp=exp, res=res, pct=_pct, can_run=user.can("analyze"))
+
+
+@router.post("/experiments/{experiment_id}/do")
+def experiment_do(request: Request, experiment_id: str, user: Runner, action: Annotated[str, Form()],
+                  decision: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    with state_of(request).db() as ws:
+        if action == "start":
+            E.start(ws, experiment_id, user.name)
+        elif action == "stop":
+            E.stop(ws, experiment_id, user.name)
+        elif action == "conclude":
+            E.conclude(ws, experiment_id, user.name, decision)
+        else:
+            raise E.ExperimentError(f"unknown action {action!r}")
+    return RedirectResponse(f"/experiments/{experiment_id}", status_code=303)
