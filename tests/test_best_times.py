@@ -121,3 +121,17 @@ def test_the_calendar_panel_and_day_hints(tmp_path, lang, label):
         assert 'id="plan-rising"' in page
     finally:
         app.state.web.ws.close()
+
+
+def test_the_content_mix_says_which_formats_to_post_more_of():
+    from hudong.stats.slots import content_mix
+
+    rng = np.random.default_rng(2)
+    df = pd.concat([_posts(rng, 800, {}, content="image"), _posts(rng, 300, {}, base=0.045, content="video"),
+                    _posts(rng, 12, {}, content="text")])  # fmt: skip
+    mix = content_mix(df).set_index("content_type")
+    assert mix.loc["video", "verdict"] == "more" and mix.loc["image", "verdict"] == "less"
+    ratio = mix.loc["video", "lift"] / mix.loc["image", "lift"]
+    assert 1.35 < ratio < 1.7  # video's rate is 1.5 × image's
+    assert mix.loc["text", "verdict"] == "unclear" and mix.loc["text", "lo"] < 1 < mix.loc["text", "hi"]
+    assert abs(mix["share"].sum() - 1) < 1e-9

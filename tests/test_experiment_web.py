@@ -92,6 +92,12 @@ def test_the_api_runs_an_experiment_and_enforces_roles(app):
                       "texts": {"control": "今天的龙井", "variant": "今天的龙井 🍵"}}, headers=_csrf(ana))  # fmt: skip
     assert placed.status_code == 200, placed.text
     assert sorted(i["arm"] for i in placed.json()["items"]) == ["control", "control", "variant", "variant"]
+    page = ana.get(f"/experiments/{eid}").text
+    assert 'id="exp-place"' in page and 'name="text:variant"' in page
+    form = {"csrf": _csrf(ana)["x-csrf-token"], "platform": "weibo", "slots": "2030-02-01 20:00\n2030-02-02 20:00",
+            "text:control": "龙井", "text:variant": "龙井 🍵"}
+    r = ana.post(f"/experiments/{eid}/plan", data=form, follow_redirects=True)
+    assert r.status_code == 200 and "已排进日历:2 条草稿" in r.text
     no = ana.post(f"/api/experiments/{eid}/conclude", json={"decision": ""}, headers=_csrf(ana))
     assert no.status_code == 422
     done = ana.post(f"/api/experiments/{eid}/conclude", json={"decision": "不采用"}, headers=_csrf(ana)).json()
@@ -112,7 +118,8 @@ def test_the_report_has_the_learning_log(demo_workspaces, tmp_path):
     assert len(zh["rows"]) == len(TRIALS) and "共运行 4 个实验" in zh["summary"]
     win = next(r for r in en["rows"] if r["name"] == TRIALS[0].name)
     assert win["verdict"].startswith("question wins") and re.match(r"question \+\d+\.\d% \[\+\d+%, \+\d+%\]", win["effect"])
-    assert win["decision"] == TRIALS[0].decision and win["days"] == "2"
+    assert win["decision"] == TRIALS[0].decision + " (follows the result)" and win["days"] == "2"
+    assert "3/3 与实验结果一致" in zh["summary"]
 
 
 def test_the_inbox_shows_the_template_of_a_running_tone_experiment(app):

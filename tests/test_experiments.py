@@ -199,7 +199,17 @@ def test_the_learning_log_replaces_the_self_assessment_answer_in_the_scorecard(w
     E.start(ws, e["experiment_id"], "ana")
     E.conclude(ws, e["experiment_id"], "bo", "keep the old format")
     obs = collect(MetricCache(ws), ["experiment_practice"])["experiment_practice"]
-    assert obs.value == 1.0 and obs.details["concluded_share"] == 1.0
+    assert obs.value == 1.0 and obs.details["concluded_share"] == 1.0 and obs.details["followed_share"] is None
+    rash = E.create(ws, name="y", hypothesis="h", design="posts", primary_metric="engagements", by="ana", planned_n=5)
+    E.start(ws, rash["experiment_id"], "ana")
+    with pytest.raises(ExperimentError, match="ship, keep, iterate, abandon"):
+        E.conclude(ws, rash["experiment_id"], "bo", "roll it out", action="yolo")
+    got = E.conclude(ws, rash["experiment_id"], "bo", "roll it out anyway", action="ship")  # nothing measured yet
+    assert got["followed_result"] is False and got["decision_action"] == "ship"
+    obs = collect(MetricCache(ws), ["experiment_practice"])["experiment_practice"]
+    assert obs.value == 1.0 and obs.details["followed_share"] == 0.0  # a decision against its result does not count
+    assert E.followed("wins", "ship") and not E.followed("wins", "keep") and E.followed("no_difference", "keep")
+    assert E.followed("stop", "ship", "stop: v is better than control") and E.followed("srm", "iterate")
     card = score({"self.data_experiments": 4.0, "experiment_practice": obs.value})
     keys = [e.key for e in card.dimension("data_driven").evidence]
     assert "experiment_practice" in keys and "self.data_experiments" not in keys  # evidence instead of the answer
@@ -224,7 +234,8 @@ def test_cli_registers_starts_shows_concludes_and_logs(tmp_path):
     assert sorted(line.split()[1] for line in got.output.splitlines()) == ["control", "variant"]
     shown = r.invoke(cli, ["-w", str(d), "experiment", "show", eid])
     assert shown.exit_code == 0 and "→" in shown.output and "sequential" in shown.output
-    assert r.invoke(cli, ["-w", str(d), "experiment", "conclude", eid, "--decision", "no change"]).exit_code == 0
+    done = r.invoke(cli, ["-w", str(d), "experiment", "conclude", eid, "--decision", "no change", "--action", "ship"])
+    assert done.exit_code == 0 and "(against the result)" in done.output  # nothing won, yet it shipped
     log = r.invoke(cli, ["-w", str(d), "experiment", "log", "--search", "问句"]).output
     assert eid in log and "no change" in log
     out = r.invoke(cli, ["-w", str(d), "experiment", "new", "--name", "自动回复", "--hypothesis", "h", "--design",
@@ -288,6 +299,14 @@ def test_the_power_calculator_says_what_cuped_saves(ws):
     s = E.suggest_n(ws, "replies", "messages", 0.1, days=1)  # first messages of the last day; the 28 days before
     assert 0.2 < s["cuped_variance_reduction"] < 0.9
     assert s["units_per_arm_cuped"] < s["units_per_arm"]
+    ws.close()
+    from click.testing import CliRunner
+
+    from hudong.cli import cli
+
+    out = CliRunner().invoke(cli, ["-w", str(ws.path), "experiment", "power", "--design", "replies", "--metric",
+                                   "messages", "--days", "1"]).output  # fmt: skip
+    assert f"{s['units_per_arm']:,} people per arm" in out and f"with CUPED: {s['units_per_arm_cuped']:,}" in out
 
 
 def test_hudong_places_post_variants_on_matched_calendar_slots(ws):
@@ -369,3 +388,30 @@ def test_an_inbox_tone_experiment_assigns_people_by_template_and_recovers_its_ef
     se = (c["ci"][1] - c["ci"][0]) / (2 * 1.96)  # the arms follow the experiment's (random) id: allow 3.3 se
     assert abs(c["effect"] - 0.5) < 3.3 * se and c["ci"][0] > 0  # 0.45 / 0.30 − 1
     assert E.enroll_replied(ws, e["experiment_id"]) == 0  # enrolled once
+
+
+def test_a_replies_experiment_measures_the_change_of_tone(ws):
+    e = E.create(ws, name="tone", hypothesis="道歉让语气变好", design="replies", primary_metric="sentiment_change",
+                 by="ana", planned_n=100)
+    E.start(ws, e["experiment_id"], "ana")
+    units = [f"weibo:p{k}" for k in range(300)]
+    arms = E.assign(ws, e["experiment_id"], units, at=T0, seed=5)
+    rng = np.random.default_rng(4)
+    inter, scores = [], []
+    for k, u in enumerate(units):
+        before = rng.uniform(-0.8, -0.2)
+        after = before + (0.3 if arms[u] == "variant" else 0.0) + rng.normal(0, 0.2)
+        for tag, t, sc in (("b", T0 - dt.timedelta(days=1), before), ("a", T0 + dt.timedelta(days=1), after)):
+            inter.append(dict(platform="weibo", interaction_id=f"{tag}{k}", type="dm", actor_id=f"p{k}",
+                              is_inbound=True, created_at=t))
+            scores.append(dict(platform="weibo", kind="interaction", id=f"{tag}{k}", lang="zh",
+                               polarity="negative" if sc < 0 else "positive", score=float(sc)))
+    inter.append(dict(platform="weibo", interaction_id="x", type="dm", actor_id="silent", is_inbound=True,
+                      created_at=T0 + dt.timedelta(days=1)))  # not in the experiment
+    T.fill(ws, interactions=inter, text_sentiment=scores)
+    res = E.analyze(ws, e["experiment_id"], now=T0 + dt.timedelta(days=10))
+    c = res["variants"]["variant"]
+    assert sum(res["measured"].values()) == 300
+    diff = c["mean"] - c["control_mean"]
+    assert abs(diff - 0.3) < 0.08 and c["p_value"] < 0.001
+    assert E.suggest_n(ws, "replies", "sentiment_change", 0.1)["units_per_arm"] is None

@@ -1026,6 +1026,13 @@ def plan_best_times(ctx: click.Context, platform: str | None, days: int, lang: s
         if not r["separable"]:
             click.echo("  → " + ("数据太少,还分不出时段的好坏(最佳时段的区间包含平均水平)" if lang == "zh" else
                                  "too thin to tell slots apart: the best slot's interval includes the average"))
+    mix = res.frame("mix")
+    if not mix.empty:
+        click.echo("内容形式 (lift against the platform's typical post):" if lang == "zh" else
+                   "content mix (lift against the platform's typical post):")
+        for r in mix.to_dict("records"):
+            click.echo(f"  {r['platform']} · {r['content_type']:<8} {F.lift(r['lift'], r['lo'], r['hi'])}  "
+                       f"{r['posts']} posts ({F.percent(r['share'], 0)})  {r['verdict']}")
     if res.frame("recommended").empty:
         click.echo("no own posts to learn from: import your accounts' posts first")
 
@@ -1124,6 +1131,35 @@ def experiment_assign(ctx: click.Context, experiment_id: str, units: tuple[str, 
         click.echo(f"{u}  {arm}")
 
 
+@experiment.command(name="power")
+@click.option("--design", type=click.Choice(["posts", "replies", "switchback"]), required=True)
+@click.option("--metric", required=True, help="The primary metric (see `experiment new`).")
+@click.option("--mde", type=float, default=0.1, show_default=True, help="Minimal detectable effect, relative.")
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--power", "power_", type=float, default=0.8, show_default=True)
+@click.option("--days", type=int, default=90, show_default=True, help="History to learn the variance from.")
+@click.pass_context
+def experiment_power(ctx: click.Context, design: str, metric: str, mde: float, alpha: float, power_: float,
+                     days: int) -> None:  # fmt: skip
+    """How many units per arm an experiment needs, from the workspace's own variance (and what CUPED saves)."""
+    from hudong.plan import experiments as E
+
+    ws = _open(ctx, read_only=True)
+    try:
+        s = E.suggest_n(ws, design, metric, mde, alpha=alpha, power=power_, days=days)
+    finally:
+        ws.close()
+    unit = {"posts": "posts", "replies": "people", "switchback": "days"}[design]
+    if s["units_per_arm"] is None:
+        click.echo(f"not enough history to tell ({s['history']} {unit} in the last {days} days): give --n yourself")
+        return
+    click.echo(f"{s['units_per_arm']:,} {unit} per arm to detect {mde:+.0%} on {metric} (baseline {s['baseline']:.4g}, "
+               f"from {s['history']:,} {unit} of the last {days} days; α {alpha}, power {power_:.0%})")
+    if "units_per_arm_cuped" in s:
+        click.echo(f"with CUPED: {s['units_per_arm_cuped']:,} per arm (their 28 days before explain "
+                   f"{s['cuped_variance_reduction']:.1%} of the variance)")
+
+
 @experiment.command(name="plan")
 @click.argument("experiment_id")
 @click.option("--platform", required=True, help="Where the posts go out.")
@@ -1182,17 +1218,20 @@ def experiment_show(ctx: click.Context, experiment_id: str, as_json: bool) -> No
 @experiment.command(name="conclude")
 @click.argument("experiment_id")
 @click.option("--decision", required=True, help="What was decided (kept in the learning log).")
+@click.option("--action", type=click.Choice(["ship", "keep", "iterate", "abandon"]),
+              help="What the decision does (the learning log tells whether it followed the result).")
 @click.pass_context
-def experiment_conclude(ctx: click.Context, experiment_id: str, decision: str) -> None:
-    """Conclude: the analysis is kept with the decision and who took it."""
+def experiment_conclude(ctx: click.Context, experiment_id: str, decision: str, action: str | None) -> None:
+    """Conclude: the analysis is kept with the decision, who took it and what it does."""
     from hudong.plan import experiments as E
 
     ws = _open(ctx)
     try:
-        e = E.conclude(ws, experiment_id, _by(), decision)
+        e = E.conclude(ws, experiment_id, _by(), decision, action=action)
     finally:
         ws.close()
-    click.echo(f"{e['experiment_id']} concluded by {e['decided_by']}: {e['decision']}")
+    follows = {True: " (follows the result)", False: " (against the result)"}.get(e["followed_result"], "")
+    click.echo(f"{e['experiment_id']} concluded by {e['decided_by']}: {e['decision']}{follows}")
 
 
 @experiment.command(name="log")

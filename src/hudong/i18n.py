@@ -49,9 +49,11 @@ TEXT: dict[str, tuple[str, str]] = {
                        "Every experiment registers its hypothesis, primary metric and planned size before it starts (locked "
                        "from then on), and ends with its result, the decision and who took it. Effects are relative to "
                        "control, 95% interval in brackets."),
-    "learning_summary": ("共运行 {ran} 个实验:{concluded} 个已得出结论,{running} 个进行中;从结束到决策的中位天数 {days}。",
+    "learning_summary": ("共运行 {ran} 个实验:{concluded} 个已得出结论,{running} 个进行中;从结束到决策的中位天数 {days};"
+                         "记录了行动的决策中 {followed}/{judged} 与实验结果一致。",
                          "{ran} experiments ran: {concluded} concluded, {running} running; median days from end to "
-                         "decision {days}."),
+                         "decision {days}; {followed} of {judged} decisions with an action followed their result."),
+    "exp_followed": ("(与结果一致)", " (follows the result)"), "exp_against": ("(与结果相悖)", " (against the result)"),
     "exp_name": ("实验", "Experiment"), "exp_hypothesis": ("假设", "Hypothesis"), "exp_state": ("状态", "State"),
     "exp_effect": ("效应 [95%区间]", "Effect [95% interval]"), "exp_verdict": ("结果", "Result"),
     "exp_decision": ("决定", "Decision"), "exp_days": ("决策用时(天)", "Days to decide"),

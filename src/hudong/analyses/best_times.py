@@ -11,7 +11,7 @@ import pandas as pd
 from hudong.analyses import reads
 from hudong.analyses.base import Filters, Result, analysis
 from hudong.metrics.common import Query, own_posts
-from hudong.stats.slots import BLOCK_HOURS, recommend, slot_lifts
+from hudong.stats.slots import BLOCK_HOURS, content_mix, recommend, slot_lifts
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class BestTimeParams(Filters):
           params=BestTimeParams, engines=("duckdb", "spark"))  # fmt: skip
 def best_times(ws: Any, p: BestTimeParams, step: Any) -> Result:
     """Frames ``slots`` (every weekday × block with the lift, its 90 % interval and the share from the cell's own
-    posts) and ``recommended`` (per platform × content type the best slots, ``separable``, ``thin``). Values
+    posts), ``recommended`` (per platform × content type the best slots, ``separable``, ``thin``) and ``mix`` (per
+    platform each content type's lift against the typical post, with its interval: post more, less, or unclear). Values
     ``block_hours``, ``posts`` and ``since``."""
     q = Query.make((), p.start, p.end, p.platform, p.account, p.campaign, None)
     e = own_posts(reads.tables(ws), q)
@@ -39,5 +40,5 @@ def best_times(ws: Any, p: BestTimeParams, step: Any) -> Result:
     df = df.assign(weekday=df["ts"].dt.day_of_week, hour=df["ts"].dt.hour)
     lifts = slot_lifts(df)
     rec = recommend(lifts, top=p.top, min_posts=p.min_posts)
-    return Result({"slots": lifts, "recommended": rec},
+    return Result({"slots": lifts, "recommended": rec, "mix": content_mix(df)},
                   {"block_hours": BLOCK_HOURS, "posts": len(df), "since": since})

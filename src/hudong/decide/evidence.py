@@ -331,19 +331,22 @@ def newcomer_answer_minutes(cache: MetricCache) -> Observation:
 
 
 def experiment_practice(cache: MetricCache) -> Observation:
-    """Experiments concluded with a decision in the 365 days before the period's end (or now), from the learning
-    log; details: how many ran, the share concluded and the median days from the end of an experiment to its
-    decision."""
+    """Experiments concluded with a decision in the 365 days before the period's end (or now) — not counting a
+    decision whose action went against its result (a winner not shipped, a loser shipped) — from the learning
+    log; details: how many ran, the share concluded, the median days from the end of an experiment to its
+    decision, and the share of decisions (with an action) that followed their result."""
     given = cache.filters.get("end")
     end = dt.datetime.fromisoformat(str(given)) + dt.timedelta(days=1) if given else dt.datetime.now()
-    ran, concluded, days = cache.ws.con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE state = 'concluded' AND decision IS NOT NULL), "
-        "median(date_diff('day', ended_at, decided_at)) FILTER (WHERE state = 'concluded') FROM experiments "
+    ran, concluded, days, judged, followed = cache.ws.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE state = 'concluded' AND decision IS NOT NULL AND followed_result IS "
+        "DISTINCT FROM FALSE), median(date_diff('day', ended_at, decided_at)) FILTER (WHERE state = 'concluded'), "
+        "count(followed_result), count(*) FILTER (WHERE followed_result) FROM experiments "
         "WHERE state <> 'draft' AND started_at BETWEEN ? AND ?", [end - dt.timedelta(days=365), end]).fetchone()
     if not ran:
         raise no_data("近一年没有运行过的实验", "no experiment ran in the last year")
     return Observation(float(concluded), {"ran": float(ran), "concluded_share": concluded / ran,
-                                          "median_days_to_decision": float(days) if days is not None else None})
+                                          "median_days_to_decision": float(days) if days is not None else None,
+                                          "followed_share": followed / judged if judged else None})
 
 
 def repurchase_rate(cache: MetricCache) -> Observation:

@@ -47,20 +47,21 @@ class Trial:
     base_rate: float  # engagements per impression of control
     hours: tuple[int, int] | None = None  # (control, variant) publishing hour when time is the treatment
     decision: str | None = None  # what was decided (None: still running)
+    action: str | None = None  # what the decision does: ship, keep, iterate, abandon
     text: tuple[str, str] = ("", "")  # what the variant adds to the control's text (control, variant)
 
 
 TRIALS = (
     Trial("question", "微博文案以提问结尾", "以提问结尾的微博比陈述结尾的互动率(互动/曝光)高,评论区更活跃", WEIBO,
           ("control", "question"), 0.30, "2026-02-02", 46, 6, "fixed", 138, 0.2, 0.032,
-          decision="从4月起微博文案默认以提问结尾;继续观察评论质量",
+          decision="从4月起微博文案默认以提问结尾;继续观察评论质量", action="ship",
           text=("欢迎收藏。", "你平时怎么喝?评论区告诉我们~")),
     Trial("evening", "小红书晚间9点发布", "晚上9点发布的笔记比中午12点发布的互动率高", XHS, ("noon", "evening"), 0.0,
           "2026-03-09", 46, 6, "fixed", 138, 0.2, 0.045, hours=(12, 21),
-          decision="两个时段没有可检测的差异:保持中午发布,不再为晚间时段加班"),
+          decision="两个时段没有可检测的差异:保持中午发布,不再为晚间时段加班", action="keep"),
     Trial("subtitles", "抖音视频加字幕", "带中文字幕的视频互动率更高(很多人静音刷视频)", DOUYIN,
           ("control", "subtitles"), 0.60, "2026-04-06", 50, 4, "sequential", 100, 0.2, 0.028,
-          decision="序贯检验提前停止:所有视频加字幕,字幕模板交给剪辑同事", text=("", "【字幕版】")),
+          decision="序贯检验提前停止:所有视频加字幕,字幕模板交给剪辑同事", action="ship", text=("", "【字幕版】")),
     Trial("numbers", "微博标题含数字", "标题里带具体数字(3个技巧、85℃)的微博互动率更高", WEIBO,
           ("control", "numbers"), 0.15, "2026-06-08", 23, 4, "fixed", 150, 0.15, 0.032,
           text=("冲泡有讲究", "记住3个数字:85℃、3克、10秒")),
@@ -179,5 +180,5 @@ def register(ws: Any, seed: int) -> list[dict[str, Any]]:
         with clock.at(last):
             E.stop(ws, eid, PLANNER)
         with clock.at(last + dt.timedelta(days=2 if trial.stop_rule == "fixed" else 1, hours=1)):
-            done.append(E.conclude(ws, eid, MANAGER, trial.decision))
+            done.append(E.conclude(ws, eid, MANAGER, trial.decision, action=trial.action))
     return done

@@ -48,6 +48,7 @@ from hudong.errors import HudongError
 from hudong.plan import clock
 from hudong.plan import items as P
 from hudong.stats import experiments as X
+from hudong.store import schema as S
 from hudong.store.workspace import transaction
 
 OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
@@ -56,20 +57,23 @@ OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
               "comments": ("mean", "comments per post")},
     "replies": {"replied_again": ("proportion", "the person wrote again within 7 days"),
                 "ordered": ("proportion", "the person ordered within 30 days"),
-                "messages": ("mean", "messages the person sent within 7 days")},
+                "messages": ("mean", "messages the person sent within 7 days"),
+                "sentiment_change": ("mean", "the tone of their messages within 7 days minus the tone of their "
+                                     "messages before (sentiment score, −1 … 1; people with both)")},
     "switchback": {"engagement_rate": ("ratio", "engagements per impression of own posts published in the window"),
                    "engagements": ("mean", "engagements on own posts published in the window"),
                    "messages": ("mean", "messages people sent in the window")},
 }  # fmt: skip
-WINDOW_DAYS = {"replied_again": 7, "messages": 7, "ordered": 30}
+WINDOW_DAYS = {"replied_again": 7, "messages": 7, "ordered": 30, "sentiment_change": 7}
 BURN_IN_HOURS = 2
+ABSOLUTE = frozenset({"sentiment_change"})  # effects as differences (a change of tone has no meaningful ratio)
 PRE_DAYS = 28
 LOCKED = ("hypothesis", "design", "arms", "weights", "primary_metric", "guardrails", "mde", "planned_n", "alpha",
           "stop_rule")
 TAU2 = 0.01  # mSPRT mixing variance in units of the metric's variance: an effect of ~0.1 σ is what it looks for
 _COLS = ("experiment_id", "name", "version", "supersedes", "hypothesis", "design", "arms", "weights", "primary_metric",
          "guardrails", "mde", "planned_n", "alpha", "stop_rule", "state", "created_by", "created_at", "started_at",
-         "ended_at", "result", "decision", "decided_by", "decided_at")
+         "ended_at", "result", "decision", "decided_by", "decided_at", "decision_action", "followed_result")
 
 
 class ExperimentError(HudongError):
@@ -133,7 +137,7 @@ def create(ws: Any, *, name: str, hypothesis: str, design: str, primary_metric: 
             f"INSERT INTO experiments ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})",
             [eid, name.strip(), _version, _supersedes, hypothesis.strip(), design, arms, json.dumps(weights),
              primary_metric, list(guardrails), float(mde), int(planned_n), float(alpha), stop_rule, "draft", by,
-             _now(), None, None, None, None, None, None])  # fmt: skip
+             _now(), None, None, None, None, None, None, None, None])  # fmt: skip
     return get(ws, eid)
 
 
@@ -382,23 +386,28 @@ def _post_values(ws: Any, experiment_id: str) -> list[tuple[str, float, float | 
 
 def _reply_values(ws: Any, experiment_id: str, now: dt.datetime) -> dict[str, np.ndarray]:
     """Per person (arrays): arm, ``later`` (messages ≤ 7 d after), ``ordered`` (orders ≤ 30 d after), ``before``
-    (messages in the 28 d before), ``at`` (assigned), ``done7`` / ``done30`` (the window has passed). Set-based:
+    (messages in the 28 d before), ``tone`` (mean sentiment after − before; NaN without both), ``at`` (assigned), ``done7`` / ``done30`` (the window has passed). Set-based:
     one join each for messages and orders (100k people in about a tenth of a second)."""
     return ws.con.execute("""
         WITH u AS (SELECT arm, assigned_at, split_part(unit_id, ':', 1) AS platform,
                           substr(unit_id, strpos(unit_id, ':') + 1) AS person
                    FROM experiment_units WHERE experiment_id = ?),
         mc AS (SELECT u.platform, u.person, count(*) FILTER (WHERE i.created_at > u.assigned_at) AS later,
-                      count(*) FILTER (WHERE i.created_at <= u.assigned_at) AS before
+                      count(*) FILTER (WHERE i.created_at <= u.assigned_at) AS before,
+                      avg(s.score) FILTER (WHERE i.created_at > u.assigned_at) AS tone_after,
+                      avg(s.score) FILTER (WHERE i.created_at <= u.assigned_at) AS tone_before
                FROM u JOIN interactions i ON i.platform = u.platform AND i.actor_id = u.person AND i.is_inbound
                 AND i.created_at > u.assigned_at - INTERVAL 28 DAY AND i.created_at <= u.assigned_at + INTERVAL 7 DAY
+               LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction'
+                AND s.id = i.interaction_id
                GROUP BY ALL),
         oc AS (SELECT u.platform, u.person, count(*) AS ordered
                FROM u JOIN orders o ON o.user_id = u.person AND coalesce(o.user_platform, o.platform) = u.platform
                 AND o.created_at > u.assigned_at AND o.created_at <= u.assigned_at + INTERVAL 30 DAY
                GROUP BY ALL)
         SELECT u.arm, coalesce(mc.later, 0)::DOUBLE AS later, coalesce(oc.ordered, 0)::DOUBLE AS ordered,
-               coalesce(mc.before, 0)::DOUBLE AS before, u.assigned_at AS at,
+               coalesce(mc.before, 0)::DOUBLE AS before, coalesce(mc.tone_after - mc.tone_before, 'NaN')::DOUBLE AS tone,
+               u.assigned_at AS at,
                u.assigned_at + INTERVAL 7 DAY <= ? AS done7, u.assigned_at + INTERVAL 30 DAY <= ? AS done30
         FROM u LEFT JOIN mc ON mc.platform = u.platform AND mc.person = u.person
         LEFT JOIN oc ON oc.platform = u.platform AND oc.person = u.person""",
@@ -466,7 +475,9 @@ def _units(ws: Any, exp: dict[str, Any], metric: str, now: dt.datetime,
             values = cache["replies"]
         done = np.asarray(values["done30" if metric == "ordered" else "done7"], dtype=bool)
         y = {"replied_again": (values["later"] > 0).astype(float), "ordered": (values["ordered"] > 0).astype(float),
-             "messages": np.asarray(values["later"], dtype=float)}[metric]  # fmt: skip
+             "messages": np.asarray(values["later"], dtype=float),
+             "sentiment_change": np.asarray(values["tone"], dtype=float)}[metric]  # fmt: skip
+        done = done & ~np.isnan(y)  # sentiment change: people who wrote before and after
         arm_of = np.asarray(values["arm"], dtype=object)
         at = np.asarray(values["at"], dtype="datetime64[s]")
         out_r = {}
@@ -555,7 +566,8 @@ def analyze(ws: Any, experiment_id: str, now: Any = None) -> dict[str, Any]:
     cache: dict[str, Any] = {}
     data = _units(ws, exp, exp["primary_metric"], now, cache)
     m = {a: _moments(data[a], kind, cuped) for a in arms}
-    variants = {a: X.compare(m[arms[0]], m[a], kind=kind, cuped=cuped and m[a].n > 2, alpha=exp["alpha"])
+    rel = exp["primary_metric"] not in ABSOLUTE
+    variants = {a: X.compare(m[arms[0]], m[a], kind=kind, cuped=cuped and m[a].n > 2, alpha=exp["alpha"], relative=rel)
                 for a in arms[1:]}  # fmt: skip
     adjusted = X.holm([c.p_value for c in variants.values()])
     assigned = [int(exp["units"].get(a, 0)) for a in arms]
@@ -565,7 +577,8 @@ def analyze(ws: Any, experiment_id: str, now: Any = None) -> dict[str, Any]:
         gk = OUTCOMES[exp["design"]][g][0]
         gd = _units(ws, exp, g, now, cache)
         gm = {a: _moments(gd[a], gk, cuped) for a in arms}
-        guards[g] = {a: _comparison(X.compare(gm[arms[0]], gm[a], kind=gk, alpha=exp["alpha"])) for a in arms[1:]}
+        guards[g] = {a: _comparison(X.compare(gm[arms[0]], gm[a], kind=gk, alpha=exp["alpha"],
+                                              relative=g not in ABSOLUTE)) for a in arms[1:]}  # fmt: skip
     looks = _looks(data, arms, kind) if exp["stop_rule"] == "sequential" else []
     measured = min(c.treatment.n for c in variants.values()) if variants else 0
     measured = min(measured, m[arms[0]].n)
@@ -573,7 +586,7 @@ def analyze(ws: Any, experiment_id: str, now: Any = None) -> dict[str, Any]:
            "assigned": dict(zip(arms, assigned, strict=True)), "measured": {a: m[a].n for a in arms},
            "planned_n": exp["planned_n"], "srm_p_value": srm, "srm": srm < 0.001,
            "variants": {a: _comparison(c) | {"p_adjusted": p} for (a, c), p in zip(variants.items(), adjusted, strict=True)},
-           "guardrails": guards, "looks": looks}  # fmt: skip
+           "guardrails": guards, "looks": looks, "relative": rel}  # fmt: skip
     out["verdict_key"], out["verdict"], out["verdict_zh"] = _verdict(exp, out, measured)
     return out
 
@@ -626,7 +639,8 @@ def _verdict(exp: dict[str, Any], res: dict[str, Any], measured: int) -> tuple[s
             return say("keep_running", measured=measured, planned=exp["planned_n"])
         tail = (tail[0] + f" (stopped at {measured} of {exp['planned_n']} planned units per arm: less power than planned)",
                 tail[1] + f"(提前停止:每组 {measured}/{exp['planned_n']} 个单位,检验力低于计划)")
-    effect = f"{c['effect']:+.1%}" if c["effect"] is not None else "—"
+    fmt = "+.2f" if exp["primary_metric"] in ABSOLUTE else "+.1%"
+    effect = format(c["effect"], fmt) if c["effect"] is not None else "—"
     if c["p_adjusted"] is not None and c["p_adjusted"] < alpha:
         if (c["effect"] or 0) > 0:
             return say("wins", arm=name, effect=effect, metric=exp["primary_metric"])
@@ -637,10 +651,27 @@ def _verdict(exp: dict[str, Any], res: dict[str, Any], measured: int) -> tuple[s
                size_zh="已达到的样本量" if short else "计划样本量", mde=f"{exp['mde']:.0%}")
 
 
-def conclude(ws: Any, experiment_id: str, by: str, decision: str, now: Any = None) -> dict[str, Any]:
-    """Store the analysis with the decision taken and who took it; the experiment is then read-only."""
+def followed(verdict_key: str | None, action: str | None, verdict: str = "") -> bool | None:
+    """Whether a decision followed its result: a winner (or a sequential stop in the variant's favour) shipped;
+    control better, no difference or a worse variant kept; an SRM or a short read iterated. None: no action given
+    or no result."""
+    if not action or not verdict_key:
+        return None
+    if verdict_key == "wins" or (verdict_key == "stop" and " better " in verdict):
+        return action == "ship"
+    if verdict_key in ("control_better", "no_difference") or verdict_key == "stop":
+        return action in ("keep", "abandon")
+    return action in ("iterate", "abandon")  # srm, keep running: nothing to act on yet
+
+
+def conclude(ws: Any, experiment_id: str, by: str, decision: str, now: Any = None,
+             action: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Store the analysis with the decision taken, who took it and what it does (``action``: ship, keep, iterate,
+    abandon — from which the learning log tells whether the decision followed the result); read-only afterwards."""
     if not (decision or "").strip():
         raise ExperimentError("say what was decided")
+    if action is not None and action not in S.DECISION_ACTIONS:
+        raise ExperimentError(f"the decision's action is one of {', '.join(S.DECISION_ACTIONS)}, not {action!r}")
     exp = get(ws, experiment_id)
     if exp["state"] == "concluded":
         raise ExperimentError(f"experiment {experiment_id} is already concluded")
@@ -650,8 +681,10 @@ def conclude(ws: Any, experiment_id: str, by: str, decision: str, now: Any = Non
     at = _time(now) or _now()
     with transaction(ws.con):
         ws.con.execute("UPDATE experiments SET state = 'concluded', ended_at = coalesce(ended_at, ?), result = ?, "
-                       "decision = ?, decided_by = ?, decided_at = ? WHERE experiment_id = ?",
-                       [at, json.dumps(res, default=str), decision.strip(), by, at, experiment_id])  # fmt: skip
+                       "decision = ?, decided_by = ?, decided_at = ?, decision_action = ?, followed_result = ? "
+                       "WHERE experiment_id = ?", [at, json.dumps(res, default=str), decision.strip(), by, at, action,
+                                                   followed(res["verdict_key"], action, res["verdict"]),
+                                                   experiment_id])  # fmt: skip
     return get(ws, experiment_id)
 
 
@@ -673,11 +706,13 @@ def learning_log(ws: Any, q: str | None = None) -> list[dict[str, Any]]:
             lead = min(res["variants"].items(), key=lambda kv: 1 if kv[1]["p_adjusted"] is None else kv[1]["p_adjusted"])
         out.append({k: e[k] for k in ("experiment_id", "name", "version", "supersedes", "hypothesis", "design",
                                       "primary_metric", "state", "planned_n", "decision", "decided_by", "decided_at",
-                                      "started_at", "ended_at")}  # fmt: skip
+                                      "decision_action", "started_at", "ended_at")}  # fmt: skip
                    | {"verdict": res["verdict"] if res else None, "verdict_zh": res.get("verdict_zh") if res else None,
                       "verdict_key": res.get("verdict_key") if res else None,
                       "arm": lead[0] if lead else None, "effect": lead[1]["effect"] if lead else None,
                       "ci": lead[1]["ci"] if lead else None, "units": sum(e["units"].values()),
+                      "relative": e["primary_metric"] not in ABSOLUTE,
+                      "followed": e["followed_result"],
                       "days_to_decision": (e["decided_at"] - e["ended_at"]).days if e["decided_at"] and e["ended_at"]
                       else None})  # fmt: skip
     return out
@@ -697,6 +732,7 @@ def learning_log_analysis(ws: Any, p: LogParams, step: Any) -> Result:
     return Result({"experiments": pd.DataFrame(rows)}, {
         "experiments": rows, "ran": sum(r["state"] != "draft" for r in rows),
         "concluded": sum(r["state"] == "concluded" for r in rows), "running": sum(r["state"] == "running" for r in rows),
+        "followed": sum(r["followed"] is True for r in rows), "judged": sum(r["followed"] is not None for r in rows),
         "median_days_to_decision": float(np.median(days)) if days else None})  # fmt: skip
 
 
@@ -723,6 +759,8 @@ def suggest_n(ws: Any, design: str, metric: str, mde: float, *, alpha: float = 0
                "SELECT avg(v), var_samp(v), count(v) FROM (SELECT count(*)::DOUBLE AS v FROM interactions WHERE "
                "is_inbound AND created_at >= (SELECT max(created_at) FROM interactions) - to_days(?) "
                "GROUP BY created_at::DATE)")  # fmt: skip
+    elif metric == "sentiment_change":  # needs scored messages before and after: no history formula; give the size
+        return {"units_per_arm": None, "baseline": None, "variance": None, "history": 0}
     else:
         x = {"replied_again": "(k > 0)::DOUBLE", "ordered": "(o > 0)::DOUBLE", "messages": "k::DOUBLE"}[metric]
         sql = ("WITH m AS (SELECT platform, actor_id, created_at FROM interactions WHERE is_inbound AND created_at >= "

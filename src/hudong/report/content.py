@@ -207,20 +207,24 @@ def learning_block(ws: Any, lang: str) -> dict[str, Any] | None:
         if r["effect"] is None:
             return F.MISSING
         lo, hi = r["ci"] or (None, None)
-        ci = f" [{lo:+.0%}, {hi:+.0%}]" if lo is not None and hi is not None else ""
-        return f"{r['arm']} {r['effect']:+.1%}{ci}"
+        short, full = ("+.0%", "+.1%") if r["relative"] else ("+.2f", "+.2f")
+        ci = f" [{lo:{short}}, {hi:{short}}]" if lo is not None and hi is not None else ""
+        return f"{r['arm']} {r['effect']:{full}}{ci}"
 
     out = [{
         "name": r["name"] + (f" v{r['version']}" if r["version"] > 1 else ""), "hypothesis": r["hypothesis"],
         "state": t(f"exp_{r['state']}", lang), "effect": effect(r),
         "verdict": (r["verdict_zh"] if lang == "zh" else None) or r["verdict"] or F.MISSING,
-        "decision": r["decision"] or F.MISSING, "decided_by": r["decided_by"] or "",
+        "decision": (r["decision"] or F.MISSING) + (
+            t("exp_followed" if r["followed"] else "exp_against", lang) if r["followed"] is not None else ""),
+        "decided_by": r["decided_by"] or "",
         "days": F.number(r["days_to_decision"], lang) if r["days_to_decision"] is not None else F.MISSING,
     } for r in rows]  # fmt: skip
     v = res.values
     days = F.number(v["median_days_to_decision"], lang, 1) if v["median_days_to_decision"] is not None else F.MISSING
     return {"rows": out, "summary": t("learning_summary", lang, ran=v["ran"], concluded=v["concluded"],
-                                      running=v["running"], days=days)}  # fmt: skip
+                                      running=v["running"], days=days, followed=v["followed"],
+                                      judged=v["judged"])}  # fmt: skip
 
 
 def _iso(x: Any) -> str | None:

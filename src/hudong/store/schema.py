@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Allowed values of enumerated columns (validated at import, documented once here).
+DECISION_ACTIONS = ("ship", "keep", "iterate", "abandon")
 INTERACTION_TYPES = (
     "like",
     "comment",
@@ -679,6 +680,10 @@ EXPERIMENTS = _table(
             _c("decision", "VARCHAR", "What was decided", "决策"),
             _c("decided_by", "VARCHAR", "Who decided", "决策人"),
             _c("decided_at", "TIMESTAMP", "When", "决策时间"),
+            _c("decision_action", "VARCHAR", "What the decision does: ship the variant, keep control, iterate (test "
+               "again), abandon", "决策行动", enum=DECISION_ACTIONS),
+            _c("followed_result", "BOOLEAN", "Whether the decision's action followed the result at conclusion (a "
+               "winner shipped, no difference kept …; null: no action given)", "决策是否遵循实验结果"),
         ),
         key=("experiment_id",),
         provenance=False,
@@ -985,4 +990,7 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "plan_items and plan_events: the content calendar (issue #16)", [ddl(PLAN_ITEMS), ddl(PLAN_EVENTS)]),
     Migration(11, "experiments and experiment_units: pre-registered experiments and the learning log (issue #16)",
               [ddl(EXPERIMENTS), ddl(EXPERIMENT_UNITS)]),
+    Migration(12, "experiments.decision_action, followed_result: whether a decision followed its result (issue #16)",
+              ["ALTER TABLE experiments ADD COLUMN IF NOT EXISTS decision_action VARCHAR",
+               "ALTER TABLE experiments ADD COLUMN IF NOT EXISTS followed_result BOOLEAN"]),
 ]

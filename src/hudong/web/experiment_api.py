@@ -54,6 +54,7 @@ class Variants(BaseModel):
 
 class Conclude(BaseModel):
     decision: str = Field(min_length=1, max_length=2000)
+    action: str | None = Field(default=None, description="ship, keep, iterate or abandon: what the decision does")
 
 
 def jsonable(value: Any) -> Any:
@@ -138,5 +139,5 @@ def experiment_act(request: Request, experiment_id: str, action: str, user: Runn
         if action == "conclude":
             if body is None:
                 raise E.ExperimentError("say what was decided (decision)")
-            return jsonable(E.conclude(ws, experiment_id, user.name, body.decision))
+            return jsonable(E.conclude(ws, experiment_id, user.name, body.decision, action=body.action))
     raise E.ExperimentError(f"unknown action {action!r}: start, stop or conclude")

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from hudong import analyses
 from hudong.plan import experiments as E
+from hudong.platforms import PLATFORMS
 
 from .auth import User
 from .experiment_api import jsonable
@@ -45,11 +46,20 @@ TEXT.update({
                                                               "{ran} ran · {concluded} concluded · {running} running"),
     "exp_st_draft": ("草稿", "draft"), "exp_st_running": ("进行中", "running"), "exp_st_stopped": ("已停止", "stopped"),
     "exp_st_concluded": ("已结论", "concluded"), "exp_by": ("决策人", "Decided by"),
+    "exp_place": ("把各组内容排进日历", "Place the variants on the calendar"),
+    "exp_place_note": ("每行一个发布时间(YYYY-MM-DD HH:MM);互动率相近的时段会被均匀分给各组,每个时段生成一条草稿。",
+                       "One time a line (YYYY-MM-DD HH:MM); like slots are split evenly between the arms, one draft "
+                       "plan item per slot."),
+    "exp_slots": ("发布时间", "Slots"), "exp_placed": ("已排进日历:{n} 条草稿", "Placed on the calendar: {n} drafts"),
+    "exp_action": ("决策行动", "Action"), "act_ship": ("采用变体", "ship the variant"),
+    "act_keep": ("保持对照", "keep control"), "act_iterate": ("再测一次", "iterate"), "act_abandon": ("放弃", "abandon"),
+    "exp_followed": ("与结果一致", "follows the result"), "exp_against": ("与结果相悖", "against the result"),
 })  # fmt: skip
 
 
-def _pct(x: Any) -> str:
-    return "—" if x is None else f"{x:+.1%}"
+def _pct(x: Any, relative: bool = True) -> str:
+    """An effect: relative as a percentage, absolute (a change of tone) as a difference."""
+    return "—" if x is None else f"{x:+.1%}" if relative is not False else f"{x:+.2f}"
 
 
 @router.get("/experiments")
@@ -87,12 +97,28 @@ def experiment_page(request: Request, experiment_id: str, user: Reader) -> Respo
         exp = E.get(ws, experiment_id)
         res = json.loads(exp["result"]) if exp["result"] else (
             E.analyze(ws, experiment_id) if exp["state"] != "draft" else None)
-    return render(request, "experiment.html", user=user, exp=exp, res=res, pct=_pct, can_run=user.can("analyze"))
+    return render(request, "experiment.html", user=user, exp=exp, res=res, pct=_pct, can_run=user.can("analyze"),
+                  placed=request.query_params.get("placed"),
+                  platforms=[p for p in PLATFORMS.values() if p.social])  # fmt: skip
+
+
+@router.post("/experiments/{experiment_id}/plan")
+async def experiment_plan(request: Request, experiment_id: str, user: Runner) -> Response:
+    """Place the variants on the calendar: the form's platform, slots (one time a line) and a text per arm."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    slots = [line.strip() for line in str(form.get("slots", "")).splitlines() if line.strip()]
+    texts = {k[5:]: str(v) for k, v in form.items() if k.startswith("text:") and str(v).strip()}
+    with state_of(request).db() as ws:
+        E.plan_variants(ws, experiment_id, platform=str(form.get("platform", "")), slots=slots, texts=texts,
+                        by=user.name)  # fmt: skip
+    return RedirectResponse(f"/experiments/{experiment_id}?placed={len(slots)}", status_code=303)
 
 
 @router.post("/experiments/{experiment_id}/do")
 def experiment_do(request: Request, experiment_id: str, user: Runner, action: Annotated[str, Form()],
-                  decision: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+                  decision: Annotated[str, Form()] = "", decision_action: Annotated[str, Form()] = "",
+                  csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
         if action == "start":
@@ -100,7 +126,7 @@ def experiment_do(request: Request, experiment_id: str, user: Runner, action: An
         elif action == "stop":
             E.stop(ws, experiment_id, user.name)
         elif action == "conclude":
-            E.conclude(ws, experiment_id, user.name, decision)
+            E.conclude(ws, experiment_id, user.name, decision, action=decision_action or None)
         else:
             raise E.ExperimentError(f"unknown action {action!r}")
     return RedirectResponse(f"/experiments/{experiment_id}", status_code=303)

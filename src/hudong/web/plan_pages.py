@@ -48,6 +48,8 @@ TEXT.update({
                   "From your own posts' engagement (90% intervals), shrunk toward the platform's pattern where data "
                   "are thin."),
     "best_thin": ("数据太少,还分不出时段的好坏", "too thin to tell slots apart"),
+    "mix_title": ("内容形式", "Content mix"),
+    "mix_more": ("多发", "post more"), "mix_less": ("少发", "post less"), "mix_unclear": ("尚不确定", "unclear"),
     "rising_now": ("正在上升的话题", "Rising now"),
     "needs_you": ("需要你处理", "Needs you"),
     "more": ("还有 {n} 条", "{n} more"),
@@ -69,9 +71,11 @@ NEXT_STEPS = {"idea": ("submit",), "draft": ("submit",), "in_review": ("approve"
 def side_panel(ws: Any) -> dict[str, Any]:
     """What the calendar shows beside the plan: per platform the best slots of its most-posted content type (the
     ``best_times`` analysis) and the rising topics (the ``bursts`` analysis)."""
-    best = []
+    best, mix = [], []
     try:
-        rec = analyses.run(ws, "best_times").frame("recommended")
+        res = analyses.run(ws, "best_times")
+        rec = res.frame("recommended")
+        mix = res.frame("mix").to_dict("records")
     except HudongError:
         rec = None
     if rec is not None and not rec.empty:
@@ -82,7 +86,7 @@ def side_panel(ws: Any) -> dict[str, Any]:
                               bursts=False).frame("rising").to_dict("records")  # fmt: skip
     except HudongError:
         rising = []
-    return {"best": best, "rising": rising}
+    return {"best": best, "mix": mix, "rising": rising}
 
 
 def _range(view: str, anchor: dt.date) -> tuple[dt.date, dt.date]:
