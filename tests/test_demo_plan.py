@@ -125,7 +125,11 @@ def test_a_published_items_page_shows_its_results_and_log(demo_workspaces, tmp_p
         results = page[page.index('id="item-results"'):page.index('id="item-log"')]
         assert "Likes" in results and f">{likes:,}<" in results and "Engagement rate" in results
         assert "reconcile" in page and "Open the post" in page
-        assert "Not published yet" in vic.get(f"/plan/{idea}", params={"lang": "en"}).text
+        idea_page = vic.get(f"/plan/{idea}", params={"lang": "en"}).text
+        assert "Not published yet" in idea_page
+        # the demo's platforms have no publishing connector: the page says it goes out by hand
+        assert 'id="item-route">no connector publishes on this platform' in idea_page
+        assert 'id="item-route"' not in page  # published: nothing left to route
         assert vic.get("/plan/p_000000000000").status_code == 404
     finally:
         app.state.web.ws.close()

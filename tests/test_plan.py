@@ -258,3 +258,54 @@ def test_a_busy_day_in_the_month_view_shows_eight_and_links_to_its_week(tmp_path
         assert week.count('class="plan-item') == 12
     finally:
         app.state.web.ws.close()
+
+
+def test_the_item_page_takes_review_comments_and_a_hand_published_link(tmp_path):
+    """#16.1 approval with comments: a reviewer sends an item back saying why, anyone who plans comments, and an
+    item published by hand is marked with its link — all from the item's page."""
+    from conftest import signed_in
+    from hudong.store.workspace import Workspace
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    d = tmp_path / "ws"
+    T.workspace(d).close()
+    ws = Workspace.open(d)
+    for name, role in (("rita", "responder"), ("ana", "analyst")):
+        auth.add_user(ws.con, name, role, f"pw-{name}-123456")
+    it = items.create(ws, platform="xiaohongshu", by="rita", text="冷泡茶三种做法", title="冷泡茶", state="draft")
+    items.act(ws, it["item_id"], "submit", "rita")
+    ws.close()
+    app = create_app(d, warm=False)
+    try:
+        rita, ana = (signed_in(app, n, f"pw-{n}-123456") for n in ("rita", "ana"))
+        page = ana.get(f"/plan/{it['item_id']}").text
+        assert 'id="item-act"' in page and "do-reject" in page and "do-approve" in page
+        assert "do-approve" not in rita.get(f"/plan/{it['item_id']}").text  # a responder cannot approve
+        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+        def do(client, action: str, **form: str):
+            return client.post(f"/plan/{it['item_id']}/do", data={"csrf": token, "action": action,
+                                                                  "back": f"/plan/{it['item_id']}", **form},
+                               follow_redirects=False)  # fmt: skip
+
+        assert do(ana, "reject", note="首图换成冷泡茶的实拍").status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', rita.get("/").text).group(1)
+        assert do(rita, "comment", note="好的,明天换图").status_code == 303
+        assert do(rita, "comment", note="  ").status_code == 400  # an empty comment says nothing
+        shown = rita.get(f"/plan/{it['item_id']}").text
+        assert "首图换成冷泡茶的实拍" in shown and "好的,明天换图" in shown
+        assert do(rita, "submit").status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', ana.get("/").text).group(1)
+        assert do(ana, "approve").status_code == 303
+        token = re.search(r'name="csrf" value="([^"]+)"', rita.get("/").text).group(1)
+        assert "do-published" in rita.get(f"/plan/{it['item_id']}").text
+        assert do(rita, "published", url="https://www.xiaohongshu.com/explore/abc123").status_code == 303
+        shown = rita.get(f"/plan/{it['item_id']}").text
+        assert "已发布" in shown or "Published" in shown
+        with app.state.web.db() as ws:
+            got = items.get(ws, it["item_id"])
+        assert got["state"] == "published" and got["url"] == "https://www.xiaohongshu.com/explore/abc123"
+        assert [e["action"] for e in got["events"]][-5:] == ["reject", "comment", "submit", "approve", "published"]
+    finally:
+        app.state.web.ws.close()

@@ -15,6 +15,7 @@ from hudong.connectors import notify
 from hudong.metrics import testing as T
 from hudong.plan import clock, publishing
 from hudong.plan import items as P
+from hudong.store.workspace import Workspace
 
 T0 = dt.datetime(2026, 5, 4, 20, 0)
 
@@ -145,3 +146,27 @@ def test_the_calendar_page_shows_what_needs_the_user(tmp_path):
         assert item
     finally:
         app.state.web.ws.close()
+
+
+def test_a_round_of_hudong_serve_alerts_too(tmp_path, robot):
+    """`hudong serve` publishes in its sync rounds (web/sync.run_round), not through `hudong plan publish`: a missed
+    item alerts its owner there as well."""
+    from hudong.web.app import create_app
+    from hudong.web.sync import run_round
+
+    ws = _ws(tmp_path, robot)
+    item = _scheduled(ws)
+    ws.close()
+    app = create_app(tmp_path / "ws", warm=False)
+    try:
+        with clock.at(T0 + dt.timedelta(hours=2)):
+            run_round(app.state.web)
+        assert app.state.web.sync_last["plan"]["missed"] == [item]
+        assert len(Robot.received) == 1 and item in Robot.received[0]["body"]["text"]
+    finally:
+        app.state.web.ws.close()
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        assert [e["action"] for e in P.get(ws, item)["events"]][-2:] == ["missed", "alert"]
+    finally:
+        ws.close()

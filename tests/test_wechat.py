@@ -7,6 +7,7 @@ message and event type, and in safe mode encrypt it with their own implementatio
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import secrets
 import struct
@@ -20,9 +21,11 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
 
 from hudong import analyses, connectors
+from hudong.connectors import outbox
 from hudong.connectors import wechat as W
 from hudong.errors import HudongError
 from hudong.metrics import compute
+from hudong.plan import items, publishing
 from hudong.store.workspace import Workspace
 from hudong.web.app import create_app
 
@@ -423,3 +426,68 @@ def test_article_comments_reach_the_inbox_and_are_answered_from_it(app, wxapi):
         listed = {c["user_comment_id"]: c for c in wxapi.comments[(2247483660, 1)] if not c.get("deleted")}
         assert listed[1]["comment_type"] == 1 and 2 not in listed
         assert sending.item_connectors(ws, "elect") == {"wechat": "wx"}
+
+
+def _publishing_workspace(tmp_path, wxapi, **settings) -> Workspace:
+    d = tmp_path / "pub"
+    Workspace.init(d).close()
+    (d / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n" + secrets.token_bytes(64))
+    extra = "".join(f'{k} = "{v}"\n' for k, v in settings.items())
+    with open(d / "hudong.toml", "a", encoding="utf-8") as f:
+        f.write(f'\n[connectors.wx]\ntype = "wechat"\napp_id = "{APP}"\napi = "{wxapi.url}"\n{extra}')
+    (d / "secrets.toml").write_text(f'[wx]\ntoken = "{TOKEN}"\napp_secret = "{SECRET}"\n')
+    (d / "secrets.toml").chmod(0o600)
+    return Workspace.open(d)
+
+
+def _scheduled(ws, text: str, title: str | None, at) -> str:
+    it = items.create(ws, platform="wechat", by="rita", text=text, title=title, state="draft", owner="rita")
+    items.act(ws, it["item_id"], "submit", "rita")
+    items.act(ws, it["item_id"], "approve", "ana", role="analyst")
+    items.act(ws, it["item_id"], "schedule", "rita", at=at)
+    return it["item_id"]
+
+
+def test_the_calendar_publishes_an_article_once_even_while_wechat_is_still_publishing(tmp_path, wxapi):
+    """#16.2 on WeChat (发布能力): the cover is uploaded once as permanent material, the article saved as a draft and
+    submitted; while WeChat says 发布中 the outbox waits and asks again without submitting a second time; then the
+    item is published with the article's permanent link. A title-less item goes out by hand (reminded, with why);
+    without a cover, publishing is off (the owner is reminded)."""
+    ws = _publishing_workspace(tmp_path, wxapi, cover="cover.png", publish_wait_seconds="0.2")
+    try:
+        at = dt.datetime.now().replace(microsecond=0) + dt.timedelta(minutes=1)
+        iid = _scheduled(ws, "立冬喝什么茶?\n红茶、熟普和桂花乌龙,暖胃又回甘。", "立冬喝茶指南", at)
+        bare = _scheduled(ws, "没有标题的一条", None, at)
+        wxapi.publish_polls = 10**6  # WeChat keeps saying 发布中 for now
+        first = publishing.run(ws, now=at)
+        assert first.queued == [iid] and first.reminded == [bare]
+        assert "needs a title" in items.get(ws, bare)["events"][-1]["note"]
+        assert items.get(ws, iid)["state"] == "scheduled" and len(wxapi.jobs) == 1
+        row = outbox.get(ws, items.get(ws, iid)["outbox_id"])
+        assert row["state"] == "approved" and "still publishing" in row["error"]  # to be asked again
+        job = next(iter(wxapi.jobs.values()))
+        job["polls_left"] = 0  # the job finishes
+        outbox.send_due(ws, now=dt.datetime.now() + dt.timedelta(hours=1))
+        publishing.run(ws, now=at + dt.timedelta(minutes=2))
+        it = items.get(ws, iid)
+        assert it["state"] == "published" and it["url"].startswith("https://mp.weixin.qq.com/s/"), it
+        assert len(wxapi.jobs) == 1 and len(wxapi.drafts) == 1 and len(wxapi.materials) == 1  # submitted once
+        (article,) = wxapi.published
+        assert article["title"] == "立冬喝茶指南" and article["content"].count("<p>") == 2
+        assert article["thumb_media_id"] in wxapi.materials and it["post_id"] == article["article_id"]
+        # the next article reuses the uploaded cover; WeChat's review refuses it: failed with the reason
+        wxapi.publish_polls, wxapi.publish_verdict = 0, 4
+        refused = _scheduled(ws, "第二篇", "第二篇文章", at + dt.timedelta(minutes=3))
+        out = publishing.run(ws, now=at + dt.timedelta(minutes=3))
+        failed = [e["note"] for e in items.get(ws, refused)["events"] if e["action"] == "failed"]
+        assert out.failed == [refused] and "审核不通过" in failed[0]
+        assert len(wxapi.materials) == 1
+    finally:
+        ws.close()
+    off = _publishing_workspace(tmp_path / "off", wxapi)  # no cover: publishing is not on
+    try:
+        assert "wechat" not in connectors.platform_connectors(off, "publish")
+        with pytest.raises(HudongError, match="settings do not allow"):
+            outbox.queue(off, "wx", "publish", by="rita", text="x", title="t")
+    finally:
+        off.close()

@@ -5,6 +5,7 @@ mention and repost through it; hudong signs in, syncs, answers from the inbox an
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from hudong import connectors
 from hudong.connectors import outbox
 from hudong.connectors.base import CredentialsRefused, Retry
 from hudong.connectors.weibo import WeiboError
+from hudong.errors import HudongError
 from hudong.inbox import sending
 from hudong.ingest.privacy import pseudonymise
 from hudong.metrics import compute
+from hudong.plan import items, publishing
 from hudong.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent / "weibo"))
@@ -157,3 +160,51 @@ def test_pages_errors_and_refusals(weibo, tmp_path):
         assert connectors.sync(ws)[0].error is None
     finally:
         ws.close()
+
+
+def test_the_calendar_publishes_through_statuses_share_and_what_it_cannot_take_goes_out_by_hand(weibo, tmp_path):
+    """#16.2 on Weibo: statuses/share is an app's only way to post; its rules (a link under the app's safe domain,
+    ≤ 140 characters, no #话题#, the operator's IP) go beyond Weibo's own. With ``share_link`` and ``rip`` set the
+    calendar publishes (the link appended), the post syncs back and carries its results; a post with a #话题# is
+    left to its owner with the reason; a repeated text fails with Weibo's; without the settings nothing publishes."""
+    ws = brand_workspace(tmp_path, weibo)
+    ws.close()
+    with open(tmp_path / "ws" / "hudong.toml", "a", encoding="utf-8") as f:
+        f.write('share_link = "https://www.brand.example/tea"\nrip = "203.0.113.7"\n')
+    ws = Workspace.open(tmp_path / "ws")
+
+    def scheduled(text: str, at: dt.datetime) -> str:
+        it = items.create(ws, platform="weibo", by="rita", text=text, state="draft", owner="rita")
+        items.act(ws, it["item_id"], "submit", "rita")
+        items.act(ws, it["item_id"], "approve", "ana", role="analyst")
+        items.act(ws, it["item_id"], "schedule", "rita", at=at)
+        return it["item_id"]
+
+    try:
+        at = dt.datetime.now().replace(microsecond=0) + dt.timedelta(minutes=1)
+        plain = scheduled("立冬到了,一杯熟普暖胃又回甘。", at)
+        topic = scheduled("#立冬# 喝什么茶?", at)
+        done = publishing.run(ws, now=at)
+        assert done.queued == [plain] and done.published == [plain] and done.reminded == [topic], done
+        assert "#topics#" in items.get(ws, topic)["events"][-1]["note"]
+        it = items.get(ws, plain)
+        (post,) = [s for s in weibo.statuses.values() if s["user"]["idstr"] == BRAND]
+        assert post["text"] == "立冬到了,一杯熟普暖胃又回甘。 https://www.brand.example/tea"
+        assert it["state"] == "published" and it["post_id"] == post["idstr"] and post["idstr"] in it["url"]
+        weibo.comment(FAN, post["idstr"], "已经在喝了!")
+        assert connectors.sync(ws)[0].error is None
+        res = publishing.results(ws, plain)
+        assert res["synced"] and res["comments"] == 1, res
+        again = scheduled("立冬到了,一杯熟普暖胃又回甘。", at + dt.timedelta(minutes=5))  # the same text again
+        out = publishing.run(ws, now=at + dt.timedelta(minutes=5))
+        assert out.failed == [again]
+        assert any("20019" in (e["note"] or "") for e in items.get(ws, again)["events"])
+    finally:
+        ws.close()
+    bare = brand_workspace(tmp_path / "bare", weibo)  # no share_link: Weibo does not publish from hudong
+    try:
+        assert "weibo" not in connectors.platform_connectors(bare, "publish")
+        with pytest.raises(HudongError, match="settings do not allow"):
+            outbox.queue(bare, "wb", "publish", by="rita", text="hello")
+    finally:
+        bare.close()

@@ -1258,6 +1258,93 @@ def experiment_log(ctx: click.Context, q: str | None, as_json: bool) -> None:
         click.echo("no experiments yet: `hudong experiment new --name … --hypothesis … --design posts --metric …`")
 
 
+@cli.group(invoke_without_command=True)
+@click.option("--kind", type=click.Choice(["learned", "rules"]), default="learned", show_default=True,
+              help="learned: clusters of behaviour (k-means); rules: new / active / at risk / dormant / champions.")
+@click.option("--platform", help="Only the people of these platforms (comma-separated).")
+@click.option("--focus", type=click.Choice(["all", "content", "engagement", "value"]), default="all",
+              show_default=True, help="Which behaviour sets people apart (learned).")
+@click.option("--days", type=int, default=180, show_default=True, help="Behaviour of the last N days of data.")
+@click.option("--run", "run_id", help="Show a stored run (its id, or 'latest') instead of segmenting now.")
+@click.option("--save", is_flag=True, help="Keep this segmentation (compare it later; the calendar's target segment).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def segments(ctx: click.Context, kind: str, platform: str | None, focus: str, days: int, run_id: str | None,
+             save: bool, lang: str) -> None:  # fmt: skip
+    """Audience segments: people grouped by behaviour, each named from what sets it apart, with its size and top
+    traits (`hudong segments list`: stored runs; `hudong segments prefs`: what each segment responds to)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hudong import analyses
+    from hudong.analyses import segments as seg
+
+    ws = _open(ctx, read_only=not save)
+    try:
+        params = {"kind": kind, "platform": _split(platform) or None, "focus": focus, "days": days}
+        if save and not run_id:  # computed once, stored, then shown as stored
+            definition, labels = seg.compute(ws, seg.SegmentParams(**params))
+            run_id = seg.save(ws, definition, labels, by=_by())
+        res = analyses.run(ws, "segments", **params, run=run_id)
+    finally:
+        ws.close()
+    click.echo(f"{res.values['people']:,} people · {res.values['criterion']}")
+    for r in res.frame("segments").to_dict("records"):
+        name = r["name_zh"] if lang == "zh" else r["name_en"]
+        traits = ", ".join(t.get(lang, t["feature"]) if "z" in t else f"{t['feature']} {t['value']}"
+                           for t in r["traits"][:4])  # fmt: skip
+        click.echo(f"  {r['segment']:>9}  {name:<28} {r['size']:>8,} ({r['share']:.0%})  {traits}")
+    if save:
+        click.echo(f"saved as {res.values['run']}")
+
+
+@segments.command(name="list")
+@click.pass_context
+def segments_list(ctx: click.Context) -> None:
+    """The stored segmentations, newest first."""
+    ws = _open(ctx, read_only=True)
+    try:
+        rows = ws.con.execute("SELECT run_id, kind, created_at, created_by, people, k, criterion FROM segment_runs "
+                              "ORDER BY created_at DESC").fetchall()  # fmt: skip
+    finally:
+        ws.close()
+    for run_id, kind, at, by, people, k, criterion in rows:
+        click.echo(f"{run_id}  {kind:<7} {at:%Y-%m-%d %H:%M} by {by or '—'}: {people:,} people, {k} segments ({criterion})")
+    if not rows:
+        click.echo("no stored segmentation: `hudong segments --save` keeps one")
+
+
+@segments.command(name="prefs")
+@click.option("--run", "run_id", default="latest", show_default=True, help="The stored segmentation to compare.")
+@click.option("--by", type=click.Choice(["content_type", "topic"]), default="content_type", show_default=True)
+@click.option("--days", type=int, default=180, show_default=True)
+@click.option("--top", type=int, default=3, show_default=True, help="Per segment, its most distinctive cells.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def segments_prefs(ctx: click.Context, run_id: str, by: str, days: int, top: int, lang: str) -> None:
+    """What each segment responds to that the others do not: its share of engagement on a content type (or topic)
+    against the other segments', shrunk where data are thin, with 90 % intervals; only lifts whose interval lies
+    above 1 are listed."""
+    from hudong import analyses
+    from hudong import fmt as F
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "segment_preferences", run=run_id, by=by, days=days, top=top)
+    finally:
+        ws.close()
+    for note in res.notes:
+        click.echo(f"note: {note}")
+    shown = set()
+    for r in res.frame("top").to_dict("records"):
+        if r["segment"] not in shown:
+            shown.add(r["segment"])
+            click.echo(f"{r['segment']}  {r['name_zh'] if lang == 'zh' else r['name_en']}:")
+        click.echo(f"    {r['cell']:<14} {F.lift(r['lift'], r['lift_lo'], r['lift_hi'])}  "
+                   f"{r['engagements']:,} engagements, {F.percent(r['share'])} of theirs")
+    if not shown:
+        click.echo("no segment responds to a content type distinctly more than the others (every interval includes 1)")
+
+
 @cli.group()
 def forecast() -> None:
     """Early size forecast: from a cascade's first N minutes, its final size class (small/medium/large)."""

@@ -44,6 +44,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "groups_member": ("成员(假名)", "Member (pseudonym)"),
     "groups_answers": ("回答次数", "Answers"),
     "groups_helped": ("帮助过的成员", "Members helped"),
+    "audience": ("受众分群与内容偏好", "Audience segments and what they respond to"),
+    "audience_intro": ("按行为把互动过的人分群,以最突出的特征命名;“偏好”列出该人群比其他人群明显更爱互动的内容形式(倍数及90%区间,区间整体高于1才列出)。",
+                       "People who interacted, grouped by behaviour and named from what sets each group apart; "
+                       "\"responds to\" lists the content types a segment engages with distinctly more than the others "
+                       "(lift with its 90% interval, listed only when the interval lies above 1)."),
+    "audience_summary": ("{people} 人分为 {k} 个人群({criterion})。", "{people} people in {k} segments ({criterion})."),
+    "aud_segment": ("人群", "Segment"), "aud_size": ("人数", "People"), "aud_share": ("占比", "Share"),
+    "aud_traits": ("主要特征", "Top traits"), "aud_likes": ("偏好", "Responds to"),
     "learning": ("实验与学习日志", "Experiments and the learning log"),
     "learning_intro": ("每个实验在开始前登记假设、主要指标和计划样本量(开始后锁定),结束时记录结果、决定和决策人。效应为相对对照组的变化,方括号内为95%置信区间。",
                        "Every experiment registers its hypothesis, primary metric and planned size before it starts (locked "

@@ -83,6 +83,12 @@ class Platform:
         return self.name_zh if lang == "zh" else self.name_en
 
 
+
+def weibo_length(text: str) -> float:
+    """Weibo's length: a full-width character (汉字, full-width punctuation) counts 1, a half-width one ½ (the
+    platform rounds the sum up)."""
+    return sum(0.5 if ord(ch) < 0x100 or 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
+
 def _caps(*names: str) -> frozenset[str]:
     return frozenset(names)
 

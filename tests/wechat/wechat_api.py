@@ -23,6 +23,11 @@ Comments (留言管理): ``POST /cgi-bin/comment/list`` (``{msg_data_id, index, 
 ``/cgi-bin/comment/reply/add`` (one reply per comment: 88005 for a second, 88008 for an unknown comment, 88004 for
 one the commenter deleted), ``/cgi-bin/comment/markelect`` (精选: ``comment_type`` 1) and ``/cgi-bin/comment/delete``;
 hooks ``comment(msgid, openid, text)`` and ``delete_comment(msgid, id)``.
+Publishing (发布能力): ``/cgi-bin/material/add_material?type=image`` (multipart ``media`` → ``{"media_id", "url"}``),
+``/cgi-bin/draft/add`` (``{"articles": [{"title" ≤ 64, "content", "thumb_media_id", …}]}`` → ``{"media_id"}``;
+45003 title too long, 40007 unknown media), ``/cgi-bin/freepublish/submit`` (``{"media_id"}`` → ``{"publish_id"}``)
+and ``/cgi-bin/freepublish/get`` (``publish_status`` 1 while publishing, then 0 with ``article_id`` and
+``article_detail.item[].article_url``, or 2–4 with ``fail_idx``); hooks ``publish_polls``, ``publish_verdict``.
 """
 
 from __future__ import annotations
@@ -65,6 +70,12 @@ class WeChatAPI(LoopbackHTTP):
         self.follow_changes: dict[tuple[str, int], tuple[int, int]] = {}  # (day, source) → (new, cancelled)
         self.upstream: dict[str, tuple[int, int]] = {}  # day → (people, messages)
         self.comments: dict[tuple[int, int], list[dict[str, Any]]] = {}  # (msg_data_id, index) → comments
+        self.materials: dict[str, int] = {}  # permanent image material → its size
+        self.drafts: dict[str, list[dict[str, Any]]] = {}  # draft media_id → articles
+        self.jobs: dict[str, dict[str, Any]] = {}  # publish_id → {"draft", "polls_left", "status"}
+        self.publish_polls = 0  # how many freepublish/get answers say "publishing" before the job ends
+        self.publish_verdict = 0  # how a job ends: 0 published, 4 refused by review …
+        self.published: list[dict[str, Any]] = []  # the articles that went out
         self.lock = threading.Lock()
         self.serve(self._handler())
 
@@ -169,6 +180,54 @@ class WeChatAPI(LoopbackHTTP):
                 out.append(a | {"details": [x for x in a["details"] if x["stat_date"] <= yesterday.isoformat()]})
         return {"list": out}
 
+    def _publishing(self, path: str, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """发布能力: a cover uploaded as permanent material, an article saved as a draft, the draft submitted and
+        its job polled (``publish_polls`` answers of 1 = 发布中, then ``publish_verdict``)."""
+        if path == "/cgi-bin/material/add_material":
+            if query.get("type") != "image" or not body.get("_media"):
+                return {"errcode": 40004, "errmsg": "invalid media type"}
+            media_id = f"mat_{secrets.token_hex(6)}"
+            self.materials[media_id] = int(body["_media"])
+            return {"media_id": media_id, "url": f"http://mmbiz.qpic.cn/{media_id}/0"}
+        if path == "/cgi-bin/draft/add":
+            articles = body.get("articles") or []
+            for a in articles:
+                if not a.get("title") or len(a["title"]) > 64:
+                    return {"errcode": 45003, "errmsg": "title size out of limit"}
+                if a.get("thumb_media_id") not in self.materials:
+                    return {"errcode": 40007, "errmsg": "invalid media_id"}
+                if not a.get("content"):
+                    return {"errcode": 44004, "errmsg": "empty content"}
+            if not articles:
+                return {"errcode": 44003, "errmsg": "empty news data"}
+            media_id = f"draft_{secrets.token_hex(6)}"
+            self.drafts[media_id] = articles
+            return {"media_id": media_id}
+        if path == "/cgi-bin/freepublish/submit":
+            if body.get("media_id") not in self.drafts:
+                return {"errcode": 40007, "errmsg": "invalid media_id"}
+            publish_id = str(2_247_483_000 + len(self.jobs))
+            self.jobs[publish_id] = {"draft": body["media_id"], "polls_left": self.publish_polls,
+                                     "status": self.publish_verdict}
+            return {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": publish_id}
+        if path == "/cgi-bin/freepublish/get":
+            job = self.jobs.get(str(body.get("publish_id")))
+            if job is None:
+                return {"errcode": 53600, "errmsg": "invalid article id"}
+            if job["polls_left"] > 0:
+                job["polls_left"] -= 1
+                return {"publish_id": body["publish_id"], "publish_status": 1, "fail_idx": []}
+            if job["status"] != 0:
+                return {"publish_id": body["publish_id"], "publish_status": job["status"], "fail_idx": [1]}
+            if "article_id" not in job:  # goes out once
+                job["article_id"] = f"art_{secrets.token_hex(6)}"
+                for a in self.drafts[job["draft"]]:
+                    self.published.append(a | {"article_id": job["article_id"]})
+            url = f"https://mp.weixin.qq.com/s/{job['article_id']}"
+            return {"publish_id": body["publish_id"], "publish_status": 0, "article_id": job["article_id"],
+                    "article_detail": {"count": 1, "item": [{"idx": 1, "article_url": url}]}, "fail_idx": []}
+        return {"errcode": 48001, "errmsg": "api unauthorized"}
+
     # ---- the API ------------------------------------------------------------------------------------------
     def _error(self, code: int) -> dict[str, Any]:
         return {"errcode": code, "errmsg": f"{ERRORS[code]} rid: {secrets.token_hex(4)}"}
@@ -206,6 +265,8 @@ class WeChatAPI(LoopbackHTTP):
             if path in ("/cgi-bin/comment/list", "/cgi-bin/comment/reply/add", "/cgi-bin/comment/markelect",
                         "/cgi-bin/comment/delete"):
                 return self._comments(path, body)
+            if path.startswith(("/cgi-bin/material/", "/cgi-bin/draft/", "/cgi-bin/freepublish/")):
+                return self._publishing(path, query, body)
             if path == "/cgi-bin/message/custom/send":
                 who = str(body.get("touser") or "")
                 if who not in self.last_message:
@@ -230,10 +291,13 @@ class WeChatAPI(LoopbackHTTP):
                 u = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(u.query).items()}
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {}
+                if (self.headers.get("content-type") or "").startswith("multipart/form-data"):
+                    body = {"_media": len(raw)} if b'name="media"' in raw else {}  # an upload: its size is enough
+                else:
+                    try:
+                        body = json.loads(raw or b"{}")
+                    except ValueError:
+                        body = {}
                 out = json.dumps(api.handle(u.path, query, body), ensure_ascii=False).encode()
                 self.send_response(200)  # WeChat answers errors on HTTP 200 with an errcode
                 self.send_header("content-type", "application/json; charset=utf-8")

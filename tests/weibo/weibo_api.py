@@ -6,7 +6,9 @@ once; ``POST /oauth2/get_token_info``), ``/2/users/show.json``, the lists ``stat
 ``statuses/mentions``, ``statuses/repost_timeline`` (``{"statuses"|"reposts": [...], "total_number"}``) and
 ``comments/to_me|by_me|mentions`` (``{"comments": [...]}``), newest first, ``count``/``page``;
 ``comments/show_batch`` (a list), and the actions ``comments/create``, ``comments/reply`` (the reply's text
-prefixed ``回复@name:`` as Weibo shows it), ``statuses/repost``. Objects carry ``id``/``idstr``,
+prefixed ``回复@name:`` as Weibo shows it), ``statuses/repost`` and ``statuses/share`` (open.weibo.com/wiki/2/statuses/share:
+``status`` must hold a link under the app's safe domain, at most 140 characters with a half-width one ½, no
+``#话题#``; ``rip`` required — 10016 missing parameter, 10017 invalid value, 20012 too long, 20019 repeated). Objects carry ``id``/``idstr``,
 ``created_at`` as ``Tue May 31 17:46:55 +0800 2011``, ``user`` objects with ``screen_name`` and counts. Errors
 are ``{"error", "error_code", "request"}`` with HTTP 400/403 and the documented codes: 21327 expired token, 21332
 invalid token, 10023 user rate limit, 20101 post deleted, 20206 comments for followers only, 20019 repeated text.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler
@@ -49,6 +52,7 @@ class Weibo(LoopbackHTTP):
         self.statuses: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, dict[str, Any]] = {}
         self.restricted: set[str] = set()
+        self.safe_domain = "brand.example"  # the app's 安全域名 (statuses/share links must be under it)
         self.rate_left: int | None = None
         self.requests: list[str] = []
         self.lock = threading.Lock()
@@ -163,6 +167,19 @@ class Weibo(LoopbackHTTP):
             if path == "comments/reply.json" and f.get("cid") not in self.comments:
                 return 400, 20201, "Target comment does not exist!"
             return self.comment(me, status["idstr"], text, reply_to=f.get("cid"))
+        if path == "statuses/share.json":  # the app's only way to post: a safe-domain link, ≤ 140, no #话题#
+            if not f.get("rip"):
+                return 400, 10016, "Miss required parameter (rip) , see doc for more info."
+            hosts = [urlparse(u).hostname or "" for u in re.findall(r"https?://\S+", text)]
+            if not any(h == self.safe_domain or h.endswith("." + self.safe_domain) for h in hosts):
+                return 400, 10017, "Parameter (status)'s value invalid, expect (must contain a safe-domain url)"
+            if re.search(r"#[^#\s][^#\n]*#", text):
+                return 400, 10017, "Parameter (status)'s value invalid, expect (no #topic#)"
+            if sum(0.5 if ord(ch) < 0x100 else 1 for ch in text) > 140:
+                return 400, 20012, "Text too long, please input text less than 140 characters!"
+            if any(st["text"] == text and st["user"]["idstr"] == me for st in self.statuses.values()):
+                return 400, 20019, "Repeated weibo text!"
+            return self.post(me, text)
         if path == "statuses/repost.json":
             if f.get("id") not in self.statuses:
                 return 400, 20101, "Target weibo does not exist!"

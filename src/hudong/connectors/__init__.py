@@ -59,7 +59,7 @@ def platform_connectors(ws: Any, action: str) -> dict[str, str]:
     available = kinds()
     for name, settings in configured(ws).items():
         cls = available.get(settings.get("type"))
-        if cls is not None and cls.platform and action in cls.capabilities:
+        if cls is not None and cls.platform and cls.can(action, settings):
             out.setdefault(cls.platform, name)
     return out
 

@@ -186,6 +186,17 @@ class Connector(ABC):
     # Actions the connector can take back with its ``delete`` of what they made (the outbox's undo).
     undoable: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def can(cls, action: str, settings: Mapping[str, Any]) -> bool:
+        """Whether a connector of this type configured with ``settings`` can ``action``: its capabilities, unless
+        the platform needs a setting first (Weibo publishes only with a link to the app's safe domain)."""
+        return action in cls.capabilities
+
+    def publish_problems(self, text: str, title: str | None = None) -> list[tuple[str, str]]:
+        """(zh, en) reasons this post cannot go out through the platform's publishing API as it is — rules of the
+        API, beyond the platform's own (``plan.rules``). The calendar then reminds the owner to publish it by hand."""
+        return []
+
     def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
             **params: Any) -> dict[str, Any]:
         """Perform ``action`` (a capability such as ``reply`` or ``publish``) on the platform; returns what it

@@ -69,9 +69,10 @@ def queue(ws: Any, connector: str, action: str, *, by: str, role: str | None = N
     c = configured_connector(ws, connector)
     if action not in ACTIONS:
         raise HudongError(f"unknown action {action!r}; actions: {', '.join(ACTIONS)}")
-    if action not in c.capabilities:
-        raise HudongError(f"connector {connector} ({c.kind}) cannot {action}: it implements "
-                          f"{', '.join(sorted(c.capabilities)) or 'no actions'}")  # fmt: skip
+    if not c.can(action, c.settings):
+        why = (f"it implements {', '.join(sorted(c.capabilities)) or 'no actions'}" if action not in c.capabilities
+               else "its settings do not allow it yet (docs/connectors.md)")
+        raise HudongError(f"connector {connector} ({c.kind}) cannot {action}: {why}")
     if action in ("reply", "message", "publish") and not (text or "").strip():
         raise HudongError(f"a {action} needs a text")
     action_id = f"hd-{secrets.token_hex(8)}"

@@ -32,12 +32,15 @@ import datetime as dt
 import fcntl
 import hashlib
 import hmac
+import html
 import json
+import mimetypes
 import os
 import secrets
 import struct
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,7 +49,7 @@ from defusedxml import ElementTree
 
 from hudong.connectors.base import LIVE_FORMAT, Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
-from hudong.connectors.payload import json_object, json_object_file, write_private_json
+from hudong.connectors.payload import dig, json_object, json_object_file, write_private_json
 from hudong.errors import HudongError
 
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
@@ -75,6 +78,13 @@ MEANINGS = {45015: "WeChat lets an account answer a person only within 48 hours 
             88001: "the article does not exist", 88004: "the commenter deleted the comment",
             88005: "this comment already has a reply: WeChat allows one", 88007: "the reply is empty or too long",
             88008: "the comment does not exist"}  # fmt: skip
+
+
+DIGEST_CHARS = 120  # 图文消息的摘要: WeChat cuts it at 120
+AUTHOR_CHARS = 16  # 作者 (8 汉字 in the documentation; characters here)
+PUBLISH_STATUS = {2: "原创声明失败 (the originality claim failed)", 3: "常规失败 (WeChat's ordinary failure)",
+                  4: "平台审核不通过 (refused by WeChat's review)", 5: "the account deleted every article after it went out",
+                  6: "WeChat blocked every article after it went out"}  # fmt: skip
 
 
 class WechatError(HudongError):
@@ -176,6 +186,13 @@ def article_line(art: Any, account: str) -> dict[str, Any]:
             "reposts": last.get("share_count"), "saves": last.get("add_to_fav_count"), "raw": art}  # fmt: skip
 
 
+def _published(got: dict[str, Any]) -> dict[str, Any]:
+    """A finished publishing job as the outbox keeps it: the article's id and its permanent link."""
+    items = dig(got, "article_detail", "item") or []
+    url = next((i.get("article_url") for i in items if isinstance(i, dict) and i.get("article_url")), None)
+    return {"platform_id": str(got.get("article_id") or got.get("publish_id")), "url": url}
+
+
 def _article_ref(msgid: str) -> tuple[int, int]:
     """The statistics' article id ``MSGDATAID_N`` (N from 1 in a multi-article message) as the comment API's
     ``msg_data_id`` and ``index`` (from 0)."""
@@ -245,12 +262,16 @@ def interaction_line(msg: Mapping[str, str]) -> dict[str, Any]:
 class WechatConnector(Connector):
     """The account's message server (see the module doc) and its API for answers from the inbox (客服消息 within
     WeChat's 48-hour window). Settings: ``app_id``, ``auto_reply`` (a table: ``welcome`` for new followers,
-    ``keywords`` = {word: reply}), ``api`` (default https://api.weixin.qq.com); secrets: ``token``,
-    ``encoding_aes_key`` (safe and compatible mode), ``app_secret`` (answers)."""
+    ``keywords`` = {word: reply}), ``api`` (default https://api.weixin.qq.com), ``cover`` (an image file) or
+    ``cover_media_id`` (a permanent image material) — the cover of the articles the calendar publishes, which
+    turns publishing on — and ``author``; secrets: ``token``, ``encoding_aes_key`` (safe and compatible mode),
+    ``app_secret`` (answers, publishing)."""
 
     kind = "wechat"
     platform = "wechat"
-    capabilities = frozenset({"read_dms", "read_comments", "read_metrics", "message", "reply", "hide", "elect"})
+    capabilities = frozenset({"read_dms", "read_comments", "read_metrics", "message", "reply", "hide", "elect",
+                              "publish"})
+    idempotent_actions = frozenset({"publish"})  # its job is kept per action: sending again continues it
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)
@@ -287,11 +308,14 @@ class WechatConnector(Connector):
                                       "expires_at": time.time() + float(got.get("expires_in") or 7200)})
             return token
 
-    def call(self, path: str, body: dict[str, Any], *, token: bool = True, _again: bool = False) -> dict[str, Any]:
-        """POST one API call; WeChat's ``errcode`` (on HTTP 200) as a clear error: refused credentials pause the
-        connector, a busy platform is retried by the outbox, a stale token is fetched again once."""
-        params = {"access_token": self.access_token(fresh=_again)} if token else {}
-        r = self.http.request("POST", path, params=params, json=body)
+    def call(self, path: str, body: dict[str, Any], *, token: bool = True, files: dict[str, Any] | None = None,
+             query: dict[str, str] | None = None, _again: bool = False) -> dict[str, Any]:
+        """POST one API call (JSON, or multipart with ``files``); WeChat's ``errcode`` (on HTTP 200) as a clear
+        error: refused credentials pause the connector, a busy platform is retried by the outbox, a stale token
+        is fetched again once."""
+        params = {**(query or {}), **({"access_token": self.access_token(fresh=_again)} if token else {})}
+        sent = {"files": files} if files is not None else {"json": body}
+        r = self.http.request("POST", path, params=params, **sent)
         if r.status_code >= 300:
             raise Retry(f"WeChat {path}: HTTP {r.status_code}") if r.status_code >= 500 else WechatError(
                 f"WeChat {path}: HTTP {r.status_code}", r.status_code)
@@ -301,7 +325,7 @@ class WechatConnector(Connector):
             return data
         said = f"WeChat {path}: errcode {code}: {data.get('errmsg', '')}"
         if code in TOKEN_CODES and token and not _again:
-            return self.call(path, body, _again=True)
+            return self.call(path, body, files=files, query=query, _again=True)
         if code in REFUSED:
             raise CredentialsRefused(f"connector {self.name}: {REFUSED[code]} ({said}); fix it, then run "
                                      f"`hudong connect {self.name}`")
@@ -327,6 +351,8 @@ class WechatConnector(Connector):
                 raise HudongError("a WeChat reply needs a text")
             self.call("/cgi-bin/comment/reply/add", {**ref, "content": text})
             return {"platform_id": f"{target}:reply", "url": None}
+        if action == "publish":
+            return self._publish(idempotency_key, text or "", params.get("title"))
         if action != "message":
             return super().act(action, idempotency_key=idempotency_key, target=target, text=text, **params)
         to, text = params.get("author"), (text or "").strip()
@@ -337,6 +363,98 @@ class WechatConnector(Connector):
             raise HudongError("a WeChat answer needs a text")
         self.call("/cgi-bin/message/custom/send", {"touser": to, "msgtype": "text", "text": {"content": text}})
         return {"platform_id": None, "url": None}
+
+    # ---- publishing an article (发布能力: draft/add → freepublish/submit → freepublish/get) -------------------
+    @classmethod
+    def can(cls, action: str, settings: Any) -> bool:
+        if action == "publish":  # an article needs a cover image: publishing is on once one is set
+            return bool(settings.get("cover") or settings.get("cover_media_id"))
+        return action in cls.capabilities
+
+    def publish_problems(self, text: str, title: str | None = None) -> list[tuple[str, str]]:
+        if not (title or "").strip():
+            return [("公众号文章需要标题:请填写标题", "a WeChat article needs a title")]
+        return []
+
+    def confirm(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
+                **params: Any) -> dict[str, Any] | None:
+        """An article: what its publishing job says (the job is kept per action, so asking again never publishes
+        twice)."""
+        if action != "publish":
+            return None
+        job = json_object_file(self._job_path(idempotency_key))
+        if not job.get("publish_id"):
+            return None
+        got = self.call("/cgi-bin/freepublish/get", {"publish_id": job["publish_id"]})
+        return _published(got) if int(got.get("publish_status", -1)) == 0 else None
+
+    def _job_path(self, key: str) -> Any:
+        d = self.state_dir / "publishing"
+        d.mkdir(exist_ok=True, mode=0o700)
+        return d / f"{''.join(ch for ch in key if ch.isalnum() or ch in '-_')}.json"
+
+    def _cover(self) -> str:
+        """The permanent image material used as every article's cover: ``cover_media_id``, else the ``cover``
+        image uploaded once (``material/add_material``) and its id kept."""
+        given = self.setting("cover_media_id")
+        if given:
+            return str(given)
+        path = Path(str(self.setting("cover", required=True))).expanduser()
+        if not path.is_absolute():
+            path = self.workspace_dir / path
+        if not path.is_file():
+            raise HudongError(f"hudong.toml [connectors.{self.name}] cover: {path} not found")
+        kept_path = self.state_dir / "cover.json"
+        kept = json_object_file(kept_path)
+        stamp = f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}"
+        if kept.get("stamp") == stamp and kept.get("media_id"):
+            return str(kept["media_id"])
+        mime = mimetypes.guess_type(path.name)[0] or "image/jpeg"
+        got = self.call("/cgi-bin/material/add_material", {}, query={"type": "image"},
+                        files={"media": (path.name, path.read_bytes(), mime)})
+        media_id = str(got.get("media_id") or "")
+        if not media_id:
+            raise WechatError(f"WeChat gave no media_id for the cover {path.name} ({got})", -1)
+        write_private_json(kept_path, {"stamp": stamp, "media_id": media_id})
+        return media_id
+
+    def _publish(self, key: str, text: str, title: str | None) -> dict[str, Any]:
+        """One article: saved as a draft, submitted, its job polled. Each step's id is kept under the action's
+        key before the next, so a retry (the outbox's, after a "still publishing") continues the same job and
+        never publishes the article twice. WeChat's verdicts (原创/审核 failures) are refused with the reason."""
+        problems = self.publish_problems(text, title)
+        if problems:
+            raise HudongError(problems[0][1])
+        path = self._job_path(key)
+        job = json_object_file(path)
+        if not job.get("media_id"):
+            body = "".join(f"<p>{html.escape(line)}</p>" for line in text.strip().splitlines() if line.strip())
+            article = {"title": str(title).strip(), "content": body or "<p></p>", "thumb_media_id": self._cover(),
+                       "digest": text.strip()[:DIGEST_CHARS], "need_open_comment": 1,
+                       "author": str(self.setting("author", "") or "")[:AUTHOR_CHARS]}  # fmt: skip
+            job["media_id"] = str(self.call("/cgi-bin/draft/add", {"articles": [article]}).get("media_id") or "")
+            write_private_json(path, job)
+        if not job.get("publish_id"):
+            job["publish_id"] = str(self.call("/cgi-bin/freepublish/submit", {"media_id": job["media_id"]})
+                                    .get("publish_id") or "")
+            write_private_json(path, job)
+        deadline = time.monotonic() + float(self.setting("publish_wait_seconds", 20))
+        pause = 0.5
+        while True:
+            got = self.call("/cgi-bin/freepublish/get", {"publish_id": job["publish_id"]})
+            status = int(got.get("publish_status", -1))
+            if status == 0:
+                return _published(got)
+            if status != 1:
+                path.unlink(missing_ok=True)  # a new attempt (the operator re-schedules) starts a new draft
+                raise WechatError(f"WeChat did not publish the article: {PUBLISH_STATUS.get(status, status)} "
+                                  f"(publish_id {job['publish_id']}, failed articles {got.get('fail_idx') or []})",
+                                  status)  # fmt: skip
+            if time.monotonic() >= deadline:
+                raise Retry(f"WeChat is still publishing the article (publish_id {job['publish_id']}); asking again "
+                            "later", after=60.0)
+            time.sleep(pause)
+            pause = min(pause * 2, 4.0)
 
     @property
     def app_id(self) -> str:
@@ -358,7 +476,9 @@ class WechatConnector(Connector):
         api = "no app_secret: answers from the inbox are off"
         if self.secrets.get("app_secret"):
             self.access_token(fresh=True)
-            api = "the API accepts the AppSecret (answers from the inbox are on)"
+            api = "the API accepts the AppSecret (answers from the inbox are on" + (
+                "; articles are published from the calendar)" if self.can("publish", self.settings)
+                else "; set cover to publish articles from the calendar)")
         return (f"WeChat account {self.app_id}: message server at /hooks/wechat/{self.name} "
                 f"({'safe or compatible' if aes else 'plaintext'} mode; set that URL and the token in 公众平台 → "
                 f"设置与开发 → 基本配置 → 服务器配置); {api}")

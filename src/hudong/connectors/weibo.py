@@ -24,9 +24,12 @@ list is read newest first, page by page, until an item at or before the stream's
 
 Actions: reply — to a comment (``comments/reply``; hudong looks the comment up first with ``comments/show_batch``:
 a deleted comment is refused clearly) or to a post, a mention or a repost (``comments/create`` on it: target
-``post:ID``, ``mention:ID``, ``repost:ID``); repost (``statuses/repost``, target a post id). Publishing new posts
-goes through ``statuses/share``, which requires a link to the app's registered safe domain in every post: not
-offered here (the calendar reminds the owner instead).
+``post:ID``, ``mention:ID``, ``repost:ID``); repost (``statuses/repost``, target a post id); publish (``statuses/share``, Weibo's only
+way for an app to post). Its rules go beyond Weibo's own: every post carries a link under the app's registered
+safe domain (安全域名), at most 140 characters (a half-width one counts ½) and no ``#话题#``; the operator's real IP
+(``rip``) is reported. So publishing is on only with ``share_link`` (a page under the safe domain, appended when
+the text has no link there) and ``rip`` set; a planned post that breaks the API's rules goes out by hand (the
+calendar reminds its owner with the reason) rather than failing.
 
 Weibo's errors (``{"error", "error_code", "request"}``) are mapped: a refused, expired or revoked token pauses the
 connector with how to sign in again; the rate limits (10022–10024: per IP, per user, per user per API, counted per
@@ -41,18 +44,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from hudong.connectors.base import Batch, Connector, CredentialsRefused, Retry
 from hudong.connectors.http import Http
-from hudong.connectors.payload import dig, json_object, json_object_file, write_private_json
+from hudong.connectors.payload import dig, json_object, json_object_file, parse_time, write_private_json
 from hudong.errors import HudongError
+from hudong.platforms import weibo_length
 
 API = "https://api.weibo.com"
 PAGE = 100
+SHARE_CHARS = 140  # statuses/share: 不超过140个汉字
+TOPIC = re.compile(r"#[^#\s][^#\n]*#")  # a Weibo #话题#, which statuses/share refuses
+LINK = re.compile(r"https?://[^\s<>\"'，。！？）】]+")
 TOKEN_CODES = frozenset({21301, 21314, 21315, 21316, 21317, 21319, 21327, 21332, 21501})
 RATE_CODES = frozenset({10022, 10023, 10024})
 MEANINGS = {
@@ -100,7 +109,37 @@ def _epoch(value: Any) -> float:
 class WeiboConnector(Connector):
     kind = "weibo"
     platform = "weibo"
-    capabilities = frozenset({"read_posts", "read_comments", "read_mentions", "read_followers", "reply", "repost"})
+    capabilities = frozenset({"read_posts", "read_comments", "read_mentions", "read_followers", "reply", "repost",
+                              "publish"})
+
+    @classmethod
+    def can(cls, action: str, settings: Any) -> bool:
+        if action == "publish":  # statuses/share: a safe-domain link and the operator's IP are required
+            return bool(settings.get("share_link")) and bool(settings.get("rip"))
+        return action in cls.capabilities
+
+    def _share_text(self, text: str) -> str:
+        """The text as ``statuses/share`` takes it: with a link under the safe domain (``share_link`` appended
+        when none is there)."""
+        text = (text or "").strip()
+        link = str(self.setting("share_link", required=True)).strip()
+        host = (urlsplit(link).hostname or "").lower()
+        for url in LINK.findall(text):
+            found = (urlsplit(url).hostname or "").lower()
+            if host and (found == host or found.endswith("." + host)):
+                return text
+        return f"{text} {link}".strip()
+
+    def publish_problems(self, text: str, title: str | None = None) -> list[tuple[str, str]]:
+        out = []
+        if TOPIC.search(text or ""):
+            out.append(("微博分享接口(statuses/share)不接受 #话题#:请手动发布,或去掉话题",
+                        "Weibo's share API (statuses/share) refuses #topics#: publish it by hand, or drop them"))
+        n = math.ceil(weibo_length(self._share_text(text)))
+        if n > SHARE_CHARS:
+            out.append((f"微博分享接口最多 {SHARE_CHARS} 字(含链接),这条 {n} 字:请手动发布,或缩短",
+                        f"Weibo's share API takes at most {SHARE_CHARS} characters with the link; this has {n}"))
+        return out
 
     def __init__(self, *a: Any, **kw: Any):
         super().__init__(*a, **kw)
@@ -207,8 +246,10 @@ class WeiboConnector(Connector):
         uid = uid or str(info.get("uid") or "")
         me = self.request("GET", "users/show.json", params={"uid": uid})
         days = float(info.get("expire_in") or 0) / 86400
+        publishing = (f"publishes from the calendar with {self.setting('share_link')}" if self.can("publish", self.settings)
+                      else "does not publish (set share_link and rip to publish from the calendar)")
         return (f"Weibo @{me.get('screen_name')} ({uid}): {me.get('followers_count') or 0} followers; the sign-in is "
-                f"valid for {days:.0f} more day(s)")
+                f"valid for {days:.0f} more day(s); {publishing}")
 
     # ---- fetch ------------------------------------------------------------------------------------------------
     def fetch(self, cursor: str | None) -> Iterator[Batch]:
@@ -343,6 +384,13 @@ class WeiboConnector(Connector):
     # ---- act --------------------------------------------------------------------------------------------------
     def act(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
             **params: Any) -> dict[str, Any]:
+        if action == "publish":
+            problems = self.publish_problems(text or "")
+            if problems:
+                raise HudongError("; ".join(en for _, en in problems))
+            made = self.request("POST", "statuses/share.json", data={
+                "status": self._share_text(text or ""), "rip": str(self.setting("rip", required=True))})
+            return {"platform_id": made.get("idstr"), "url": f"https://m.weibo.cn/detail/{made.get('idstr')}"}
         if action not in ("reply", "repost"):
             return super().act(action, idempotency_key=idempotency_key, target=target, text=text, **params)
         target = str(target or "")
@@ -375,7 +423,17 @@ class WeiboConnector(Connector):
 
     def confirm(self, action: str, *, idempotency_key: str, target: str | None = None, text: str | None = None,
                 **params: Any) -> dict[str, Any] | None:
-        """Whether a reply went out: the account's own latest comments (``comments/by_me``)."""
+        """Whether a reply went out: the account's own latest comments (``comments/by_me``); a post: its own
+        timeline, a post with the text made after the action was queued."""
+        if action == "publish":
+            want = (text or "").strip()
+            queued = parse_time(params.get("queued_at"))
+            for st in self.request("GET", "statuses/user_timeline.json", params={"count": PAGE}).get("statuses") or []:
+                t = weibo_time(st.get("created_at"))
+                after = queued is None or t is None or t.timestamp() >= queued.timestamp() - 60
+                if after and want and want in (st.get("text") or ""):
+                    return {"platform_id": st.get("idstr"), "url": f"https://m.weibo.cn/detail/{st.get('idstr')}"}
+            return None
         if action != "reply":
             return None
         want, target = (text or "").strip(), str(target or "")

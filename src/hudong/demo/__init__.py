@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from hudong.analyses import segments
 from hudong.analyses.scoring import import_and_score
 from hudong.demo import (
     activity,
@@ -35,6 +36,7 @@ from hudong.demo import (
     groups,
     integrity,
     network,
+    personas,
     tables,
 )
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
@@ -66,7 +68,8 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     posts = content.Posts.concat([base, cascades.grow(_rng(seed, "cascades"), base, people, actors, scale)])
 
     rng = _rng(seed, "activity")
-    engagement = activity.post_engagement(rng, posts, people, actors, scale)
+    tastes = personas.Tastes.make(people, _rng(seed, "personas"))  # planted segments with known preferences
+    engagement = activity.post_engagement(rng, posts, people, actors, scale, tastes)
     threads = activity.thread_replies(rng, engagement, actors)
     comments = activity.Interactions.concat([engagement, threads], shift=False)  # threads point into engagement
     answers = conversations.comment_answers(_rng(seed, "answers"), people, comments)
@@ -255,6 +258,12 @@ def build(
         planned = calendar.past(ws, seed) | calendar.ahead(ws, dt.date.today())
         result.seconds["plan"] = time.perf_counter() - clock[0]
         say(f"replayed {len(ran)} experiments and {sum(planned.values())} plan items in {result.seconds['plan']:.1f} s")
+        clock[0] = time.perf_counter()
+        for kind in ("learned", "rules"):  # the audience's segments, kept as the first runs to compare later ones with
+            definition, labels = segments.compute(ws, segments.SegmentParams(kind=kind))
+            segments.save(ws, definition, labels, by="demo")
+        result.seconds["segments"] = time.perf_counter() - clock[0]
+        say(f"segmented {definition['people']:,} people in {result.seconds['segments']:.1f} s")
     finally:
         ws.close()
     return result

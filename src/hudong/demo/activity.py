@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from hudong.demo import draw
+from hudong.demo import draw, personas
 from hudong.demo import texts as X
 from hudong.demo import timeline as T
 from hudong.demo.brand import CAMPAIGNS, DOUYIN, OWN_ACCOUNT, SALE_618, SPRING, TWITTER, WECHAT, WEIBO, XHS
@@ -106,9 +106,11 @@ def block(n: int, platform: int, type_: str | np.ndarray, **cols: np.ndarray) ->
 
 
 def post_engagement(
-    rng: np.random.Generator, posts: Posts, people: People, actors: ActorSampler, scale: float
+    rng: np.random.Generator, posts: Posts, people: People, actors: ActorSampler, scale: float,
+    tastes: personas.Tastes | None = None,
 ) -> Interactions:
-    """Views, impressions, likes, comments, shares, saves and clicks on own posts, UGC and reposts."""
+    """Views, impressions, likes, comments, shares, saves and clicks on own posts, UGC and reposts; with
+    ``tastes``, the planted personas' preferences shape who likes, comments, saves and shares (``demo.personas``)."""
     blocks = []
     for p, totals in ENGAGEMENT.items():
         own = np.flatnonzero((posts.platform == p) & (posts.kind == OWN))
@@ -129,7 +131,10 @@ def post_engagement(
             keep = t <= T.END
             rows, t = rows[keep], t[keep]
             n = len(rows)
-            b = block(n, p, type_, actor_row=actors(p, t, alpha=alpha), post_row=rows, time=t)
+            who = actors(p, t, alpha=alpha)
+            if tastes is not None and type_ in personas.TASTE_TYPES:
+                rows = tastes.steer(pool, posts.media[pool], posts.time[pool], rows, t, who)
+            b = block(n, p, type_, actor_row=who, post_row=rows, time=t)
             if type_ == "view":
                 median_dwell, cap = {DOUYIN: (14, 180), WECHAT: (50, 900), XHS: (18, 300)}.get(p, (10, 120))
                 b.dwell = np.minimum(cap, rng.lognormal(np.log(median_dwell), 0.9, size=n)).round(1)

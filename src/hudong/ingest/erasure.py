@@ -58,6 +58,8 @@ POLICY: dict[str, str] = {
     "plan_events": "none: the organisation's own plan log",
     "experiments": "none: the organisation's experiments and decisions",
     "experiment_units": "their units deleted (replies experiments assign people by pseudonym)",
+    "segment_runs": "none: the segments' definitions and sizes",
+    "segment_members": "their memberships deleted",
     "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",
@@ -210,6 +212,8 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
             unit_plat = (" AND split_part(unit_id, ':', 1) = ?", [platform]) if platform else ("", [])
             step.delete("experiment_units", f"substr(unit_id, strpos(unit_id, ':') + 1) IN ({marks}){unit_plat[0]}",
                         ids + unit_plat[1], derived=True)
+        if "segment_members" in present:
+            step.delete("segment_members", f"user_id IN ({marks}){plat[0]}", args, derived=True)
         step.delete("follows", f"(follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}", ids + ids + plat[1])
         step.delete("orders", f"user_id IN ({marks}){linked[0]}", ids + linked[1])
         step.delete("survey_responses", f"user_id IN ({marks}){linked[0]}", ids + linked[1])

@@ -4,8 +4,10 @@ connector publishes; what went out is tied back to its plan item and to the post
 One pass (``run``: `hudong plan publish`, and every sync round of `hudong serve`):
 
 1. ``queue_due`` — each scheduled item whose time has come: on a platform where a configured connector publishes
-   (Bluesky, Mastodon, Reddit …) a ``publish`` action is queued in the outbox (its id kept on the item); elsewhere
-   (小红书, 抖音 …) its owner is reminded once (a ``remind`` event) and marks it published with the link.
+   (Bluesky, Mastodon, Reddit; Weibo and WeChat once set up for it) a ``publish`` action is queued in the outbox
+   (its id kept on the item); elsewhere (小红书, 抖音 …), or when the post breaks the publishing API's own rules
+   (``Connector.publish_problems``: Weibo's share API refuses #话题#), its owner is reminded once (a ``remind``
+   event, with the reason) and marks it published with the link.
 2. ``settle`` — the outbox's answer reaches the item: sent → published (link, the platform's id as the post, the
    time it went out); failed → failed with the platform's reason (``failed`` event: the owner sees it).
 3. ``reconcile`` — a published item without its post is matched to a stored post: by link, else by text and time
@@ -26,6 +28,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from hudong.connectors import connector as configured_connector
 from hudong.connectors import notify, outbox, platform_connectors
 from hudong.errors import HudongError
 from hudong.plan import clock, items
@@ -53,6 +56,24 @@ def _due(ws: Any, now: dt.datetime) -> list[dict[str, Any]]:
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def route(ws: Any, item: dict[str, Any], publishers: dict[str, str] | None = None) -> dict[str, Any]:
+    """How ``item`` will go out: ``connector`` (the name in hudong.toml that publishes it) or None — by hand —
+    with why (zh, en): no connector publishes on its platform, or the post breaks the publishing API's own rules
+    (``Connector.publish_problems``; Weibo's share API refuses #话题#)."""
+    publishers = platform_connectors(ws, "publish") if publishers is None else publishers
+    name = publishers.get(item["platform"])
+    if name is None:
+        return {"connector": None, "zh": "这个平台没有可发布的连接器:到时提醒负责人手动发布",
+                "en": "no connector publishes on this platform: its owner is reminded to publish it by hand",
+                "reason": "no connector publishes on this platform"}
+    problems = configured_connector(ws, name).publish_problems(item["text"] or "", item["title"])
+    if problems:
+        why = "; ".join(en for _, en in problems)
+        return {"connector": None, "zh": ";".join(zh for zh, _ in problems), "en": why, "reason": why}
+    return {"connector": name, "zh": f"到时由 hudong 通过 {name} 自动发布",
+            "en": f"hudong publishes it at its time through {name}", "reason": None}
+
+
 def queue_due(ws: Any, now: dt.datetime | None = None, out: Pass | None = None) -> Pass:
     out = out or Pass()
     now = now or clock.now()
@@ -60,7 +81,8 @@ def queue_due(ws: Any, now: dt.datetime | None = None, out: Pass | None = None) 
     for it in _due(ws, now):
         if it["outbox_id"]:
             continue
-        name = publishers.get(it["platform"])
+        way = route(ws, it, publishers)
+        name, why = way["connector"], way["reason"]
         if name is None:
             reminded = ws.con.execute("SELECT count(*) FROM plan_events WHERE item_id = ? AND action = 'remind'",
                                       [it["item_id"]]).fetchone()[0]  # fmt: skip
@@ -68,13 +90,13 @@ def queue_due(ws: Any, now: dt.datetime | None = None, out: Pass | None = None) 
                 with transaction(ws.con):
                     items.log(ws, it["item_id"], WORKER, "remind", "scheduled", "scheduled",
                               f"time to publish by hand for {it['owner'] or it['created_by']}, then mark it published "
-                              "with the link (no connector publishes on this platform)")
+                              f"with the link ({why})")
                 out.reminded.append(it["item_id"])
             continue
         text = "\n".join(x for x in (it["title"], it["text"]) if x) if it["platform"] == "reddit" else it["text"]
         try:
             action_id = outbox.queue(ws, name, "publish", by=it["owner"] or it["created_by"], role="admin", text=text,
-                                     plan_item=it["item_id"])
+                                     plan_item=it["item_id"], title=it["title"])
         except HudongError as e:
             items.act(ws, it["item_id"], "failed", WORKER, note=str(e))
             out.failed.append(it["item_id"])
@@ -148,9 +170,15 @@ def run(ws: Any, now: dt.datetime | None = None, *, send: bool = True) -> Pass:
     out = queue_due(ws, now)
     if send and out.queued:
         outbox.send_due(ws, now=now)
+    return finish(ws, out, now)
+
+
+def finish(ws: Any, out: Pass, now: dt.datetime | None = None) -> Pass:
+    """The pass after the outbox has sent (``run``, and every round of `hudong serve` after its own send): settle,
+    reconcile, mark the missed, alert the owners of what failed or was missed."""
     settle(ws, out)
     reconcile(ws, out)
-    out.missed = items.mark_missed(ws, now)
+    out.missed = items.mark_missed(ws, now or clock.now())
     alert(ws, [*out.failed, *out.missed])
     return out
 

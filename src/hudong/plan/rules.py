@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import regex
 
-from hudong.platforms import Platform, platform
+from hudong.platforms import Platform, platform, weibo_length
 
 URL = regex.compile(r"https?://[^\s<>\"'，。！？、]+")
 MENTION = regex.compile(r"@([\w.]+)@[\w.-]+\.\w+")
@@ -27,10 +27,6 @@ _TWITTER_LIGHT = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032,
 LINK_LENGTH = 23
 HASHTAG_DOUBLE = regex.compile(r"#([^#\s]{1,64})#")  # Weibo's #话题#
 HASHTAG_SINGLE = regex.compile(r"(?<![\w#])#([\p{L}\p{N}_]+)(?!#)")  # #tag
-
-
-def _weibo(text: str) -> float:
-    return sum(0.5 if ord(ch) < 0x100 or 0xFF61 <= ord(ch) <= 0xFFDC else 1 for ch in text)
 
 
 def _twitter(text: str) -> int:
@@ -47,7 +43,7 @@ def _twitter(text: str) -> int:
 def length(text: str, p: Platform) -> float:
     """The post's length as platform ``p`` counts it."""
     if p.count == "weibo":
-        return math.ceil(_weibo(text))
+        return math.ceil(weibo_length(text))
     if p.count == "twitter":
         return _twitter(text)
     if p.count == "graphemes":

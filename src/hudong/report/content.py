@@ -18,6 +18,7 @@ from hudong import fmt as F
 from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
+from hudong.errors import HudongError
 from hudong.i18n import error_text, media_name, platform_name, t
 from hudong.metrics.common import _parse_time
 from hudong.progress import callback
@@ -46,6 +47,7 @@ class ReportContent:
     nps: dict[str, Any] | None = None
     groups: dict[str, Any] | None = None  # group chats: rows per group and community KOCs (None: none imported)
     learning: dict[str, Any] | None = None  # the learning log: experiments and decisions (None: none registered)
+    audience: dict[str, Any] | None = None  # the latest stored segmentation and what each segment responds to
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -227,6 +229,27 @@ def learning_block(ws: Any, lang: str) -> dict[str, Any] | None:
                                       judged=v["judged"])}  # fmt: skip
 
 
+def audience_block(ws: Any, lang: str) -> dict[str, Any] | None:
+    """The audience section, from the ``segments`` and ``segment_preferences`` analyses on the latest stored
+    learned segmentation: a row per segment — name, size, share, top traits, and the content types it responds to
+    distinctly more than the others (lift with its 90 % interval); None when no segmentation is stored."""
+    if not ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'segment_runs'").fetchone()[0]:
+        return None
+    try:
+        res = analyses.run(ws, "segments", run="latest", kind="learned")
+        prefs = analyses.run(ws, "segment_preferences", run=res.values["run"]).frame("top")
+    except HudongError:
+        return None
+    likes = {seg: "; ".join(f"{r.cell} {F.lift(r.lift, r.lift_lo, r.lift_hi)}" for r in rows.itertuples())
+             for seg, rows in prefs.groupby("segment")}  # fmt: skip
+    rows = [{"name": r["name_zh"] if lang == "zh" else r["name_en"], "size": F.number(r["size"], lang),
+             "share": F.percent(r["share"], 0),
+             "traits": " · ".join(x.get(lang, x["feature"]) for x in r["traits"][:3] if "z" in x),
+             "likes": likes.get(r["segment"], F.MISSING)} for r in res.frame("segments").to_dict("records")]  # fmt: skip
+    return {"rows": rows, "summary": t("audience_summary", lang, people=F.number(res.values["people"], lang),
+                                       k=res.values["k"], criterion=res.values["criterion"])}  # fmt: skip
+
+
 def _iso(x: Any) -> str | None:
     return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -307,6 +330,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.nps = nps_block(ws, lang, start, end)
     content.groups = groups_block(ws, lang, start, end)
     content.learning = learning_block(ws, lang)
+    content.audience = audience_block(ws, lang)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

@@ -86,6 +86,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         nps=content.nps,
         groups=content.groups,
         learning=content.learning,
+        audience=content.audience,
         propagation=content.propagation,
         text=content.text,
         nps_missing=nps_missing,

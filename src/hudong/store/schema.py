@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 DECISION_ACTIONS = ("ship", "keep", "iterate", "abandon")
@@ -710,6 +710,47 @@ EXPERIMENT_UNITS = _table(
     APP_TABLES,
 )
 
+SEGMENT_RUNS = _table(
+    Table(
+        "segment_runs",
+        "Segmentations of the audience, one per run, with their definition: learned (k-means on behaviour) or "
+        "rules (RFM), kept so runs can be compared over time (hudong/analyses/segments.py)",
+        "受众分群：每次运行一条，含定义(行为聚类或RFM规则)，便于跨时间比较",
+        (
+            _c("run_id", "VARCHAR", "Run id", "运行ID", nullable=False),
+            _c("kind", "VARCHAR", "learned (clusters of behaviour) or rules (RFM)", "类型", nullable=False,
+               enum=("learned", "rules")),
+            _c("created_at", "TIMESTAMP", "When it ran", "运行时间", nullable=False),
+            _c("created_by", "VARCHAR", "Who ran it", "运行人"),
+            _c("as_of", "TIMESTAMP", "The last interaction it saw (recency is counted from it)", "数据截止时间"),
+            _c("people", "BIGINT", "People segmented", "分群人数", nullable=False),
+            _c("k", "BIGINT", "Segments", "人群数", nullable=False),
+            _c("criterion", "VARCHAR", "How k was chosen, with its score", "选择人群数的准则"),
+            _c("definition", "VARCHAR", "JSON: parameters, features, and per segment its names (zh, en), size and "
+               "top traits", "定义(JSON)", nullable=False),
+        ),
+        key=("run_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+SEGMENT_MEMBERS = _table(
+    Table(
+        "segment_members",
+        "Who is in which segment of which run", "各次分群中每个人所属的人群",
+        (
+            _c("run_id", "VARCHAR", "Run", "运行ID", nullable=False),
+            PLATFORM,
+            _c("user_id", "VARCHAR", "Person (pseudonym)", "用户(假名)", nullable=False, user_id=True),
+            _c("segment", "VARCHAR", "Segment (its number, or the rule's name)", "人群", nullable=False),
+        ),
+        key=("run_id", "platform", "user_id"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 OUTBOX = _table(
     Table(
         "outbox",
@@ -993,4 +1034,6 @@ MIGRATIONS: list[Migration] = [
     Migration(12, "experiments.decision_action, followed_result: whether a decision followed its result (issue #16)",
               ["ALTER TABLE experiments ADD COLUMN IF NOT EXISTS decision_action VARCHAR",
                "ALTER TABLE experiments ADD COLUMN IF NOT EXISTS followed_result BOOLEAN"]),
+    Migration(13, "segment_runs and segment_members: audience segments kept per run (issue #17)",
+              [ddl(SEGMENT_RUNS), ddl(SEGMENT_MEMBERS)]),
 ]

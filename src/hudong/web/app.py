@@ -34,6 +34,7 @@ from . import (
     pages,
     plan_api,
     plan_pages,
+    segment_pages,
     sessions,
     sync,
     uploads,
@@ -196,6 +197,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(plan_pages.router)
     app.include_router(experiment_api.router)
     app.include_router(experiment_pages.router)
+    app.include_router(segment_pages.router)
+    app.include_router(segment_pages.api_router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)
     app.include_router(sync.router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hudong import analyses
@@ -36,7 +36,10 @@ TEXT.update({
     "today": ("今天", "Today"), "unscheduled": ("未排期", "Unscheduled"), "plan_add": ("新建计划", "Plan a post"),
     "plan_text": ("正文", "Text"), "plan_title_field": ("标题", "Title"), "plan_time": ("时间", "Time"),
     "owner": ("负责人", "Owner"), "repeat": ("重复", "Repeats"), "weekly": ("每周", "weekly"),
-    "monthly": ("每月", "monthly"), "problems": ("问题", "Problems"),
+    "monthly": ("每月", "monthly"), "problems": ("问题", "Problems"), "how_out": ("发布方式", "How it goes out"),
+    "review_note": ("备注 / 审批意见(退回时写明原因)", "Note / review comment (say why when sending back)"),
+    "do_comment": ("只留言", "Comment only"), "do_published": ("标记已发布", "Mark published"),
+    "post_link": ("帖子链接", "The post's link"),
     "st_idea": ("想法", "idea"), "st_draft": ("草稿", "draft"), "st_in_review": ("待审批", "in review"),
     "st_approved": ("已批准", "approved"), "st_scheduled": ("已排期", "scheduled"), "st_published": ("已发布", "published"),
     "st_missed": ("错过", "missed"), "st_failed": ("失败", "failed"),
@@ -153,9 +156,10 @@ def plan_item_page(request: Request, item_id: str, user: Reader) -> Response:
     with state_of(request).db() as ws:
         it = items.get(ws, item_id)
         res = publishing.results(ws, item_id)
+        way = publishing.route(ws, it) if it["state"] not in ("published", "missed", "failed") else None
     if res and res.get("url"):
         res["url"] = safe_link(res["url"])  # an imported link is shown only if it is http(s)
-    return render(request, "plan_item.html", user=user, it=it, res=res, next_steps=NEXT_STEPS,
+    return render(request, "plan_item.html", user=user, it=it, res=res, way=way, next_steps=NEXT_STEPS,
                   can_plan=user.can("plan"), can_approve=user.can("approve"), pct=F.percent,
                   num=lambda v: F.number(v, lang_of(request)))  # fmt: skip
 
@@ -163,9 +167,13 @@ def plan_item_page(request: Request, item_id: str, user: Reader) -> Response:
 @router.post("/plan/{item_id}/do")
 def plan_do(request: Request, item_id: str, user: Planner, action: Annotated[str, Form()],
             note: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "",
-            back: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+            back: Annotated[str, Form()] = "", url: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
-        items.act(ws, item_id, action, user.name, role=user.role, note=note or None)
+        if action == "comment" and not note.strip():
+            raise HTTPException(400, "write the comment first")
+        extra = {"url": url.strip()} if action == "published" and url.strip() else {}
+        items.act(ws, item_id, action, user.name, role=user.role,
+                  note=note.strip() or ({"reject": "退回"}.get(action)), **extra)  # a rejection always says something
     target = back if back.startswith("/plan") and "//" not in back else "/plan"
     return RedirectResponse(target, status_code=303)

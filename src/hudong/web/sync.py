@@ -27,7 +27,7 @@ from hudong import connectors
 from hudong.connectors import outbox
 from hudong.connectors.base import CONNECTED
 from hudong.errors import HudongError
-from hudong.plan import items, publishing
+from hudong.plan import publishing
 from hudong.store.workspace import Workspace
 
 from .auth import User
@@ -98,9 +98,7 @@ def run_round(st: WebState, names: list[str] | None = None) -> list[Any]:
         results = connectors.sync(own) if names is None else [r for n in names for r in connectors.sync(own, n)]
         planned = publishing.queue_due(own)  # the calendar's items whose time has come (hudong.plan.publishing)
         sent = outbox.send_due(own)  # what operators queued: replies, posts …
-        publishing.settle(own, planned)
-        publishing.reconcile(own, planned)
-        planned.missed = items.mark_missed(own)
+        publishing.finish(own, planned)  # settle, reconcile, mark missed, alert the owners
     st.sync_last = {"at": dt.datetime.now().isoformat(timespec="seconds"),
                     "trigger": "schedule" if names is None else "stream",
                     "results": [{"name": r.name, "batches": r.batches, "rows_read": r.rows_read, "stored": r.stored,
