@@ -415,3 +415,33 @@ def test_a_replies_experiment_measures_the_change_of_tone(ws):
     diff = c["mean"] - c["control_mean"]
     assert abs(diff - 0.3) < 0.08 and c["p_value"] < 0.001
     assert E.suggest_n(ws, "replies", "sentiment_change", 0.1)["units_per_arm"] is None
+
+
+def test_guardrails_catch_toxic_replies_and_unfollows(ws):
+    """#16.4 guardrails: a template that wins on replies but provokes toxic answers and unfollows is flagged — the
+    verdict says which guardrail got worse (up is worse for harms), with differences of proportions, not ratios."""
+    e = E.create(ws, name="blunt", hypothesis="直接的回复让人更愿意再来", design="replies", primary_metric="replied_again",
+                 guardrails=["toxic_messages", "unfollowed"], by="ana", planned_n=300)
+    E.start(ws, e["experiment_id"], "ana")
+    units = [f"weibo:q{k}" for k in range(800)]
+    arms = E.assign(ws, e["experiment_id"], units, at=T0, seed=8)
+    rng = np.random.default_rng(9)
+    inter, signals = [], []
+    for k, u in enumerate(units):
+        variant = arms[u] == "variant"
+        if rng.random() < (0.6 if variant else 0.4):  # wrote again within 7 days …
+            inter.append(dict(platform="weibo", interaction_id=f"r{k}", type="dm", actor_id=f"q{k}", is_inbound=True,
+                              created_at=T0 + dt.timedelta(days=2)))
+            signals.append(dict(platform="weibo", kind="interaction", id=f"r{k}", lang="zh", toxicity=0.9,
+                                toxic=bool(rng.random() < (0.5 if variant else 0.05))))  # … angrily, with the variant
+        if rng.random() < (0.2 if variant else 0.05):
+            inter.append(dict(platform="weibo", interaction_id=f"u{k}", type="unfollow", actor_id=f"q{k}",
+                              created_at=T0 + dt.timedelta(days=5)))
+    T.fill(ws, interactions=inter, text_signals=signals)
+    res = E.analyze(ws, e["experiment_id"], now=T0 + dt.timedelta(days=40))
+    assert res["variants"]["variant"]["p_value"] < 0.001 and res["variants"]["variant"]["effect"] > 0
+    tox, unf = res["guardrails"]["toxic_messages"]["variant"], res["guardrails"]["unfollowed"]["variant"]
+    assert 0.15 < tox["effect"] < 0.35 and tox["p_value"] < 0.001  # ≈ 0.6·0.5 − 0.4·0.05 = 0.28, a difference
+    assert 0.1 < unf["effect"] < 0.2 and unf["p_value"] < 0.001
+    assert "guardrail got worse" in res["verdict"] and "toxic_messages" in res["verdict"] and "unfollowed" in res["verdict"]
+    assert "护栏指标变差" in res["verdict_zh"]

@@ -177,5 +177,17 @@ def test_the_audience_page_and_api_show_the_same_segments_and_analysts_run_new_o
         shown = ana.get(made.headers["location"], params={"lang": "en"}).text
         assert "video fans" in shown and "★" in shown and "content features" in shown
         assert vic.get("/api/segments", params={"run": "seg_nope"}).status_code == 404
+        # the calendar targets a segment of the run just kept, and the item says whether its format fits
+        with app.state.web.db() as ws:
+            video = next(g for g in seg.targets(ws) if g["name_en"].startswith("video fans"))
+        plan = ana.get("/plan", params={"lang": "en"}).text
+        assert video["value"] in plan  # offered in the add form
+        for ct, says in (("image", "no distinct liking for image"), ("video", "responds to video: a good match")):
+            made = ana.post("/plan/add", data={"csrf": token, "platform": "xiaohongshu", "text": f"{ct} 冷泡茶",
+                                               "at": "2031-03-03T20:00", "segment": video["value"],
+                                               "content_type": ct}, follow_redirects=False)  # fmt: skip
+            item = made.headers["location"].split("saved=")[1]
+            page = ana.get(f"/plan/{item}", params={"lang": "en"}).text
+            assert 'id="item-segment"' in page and "video fans" in page and says in page, page
     finally:
         app.state.web.ws.close()

@@ -292,3 +292,39 @@ def segment_preferences(ws: Any, p: PreferenceParams, step: Any) -> Result:
                                "keeps them)"]
     return Result({"preferences": prefs, "top": top.reset_index(drop=True)},
                   {"run": run_id, "by": p.by, "cells": sorted(prefs["cell"].unique().tolist())}, notes)
+
+
+TARGET_SEP = "#"  # a plan item's target segment: "RUN#SEGMENT" (a stored run's segment), or free text
+
+
+def targets(ws: Any) -> list[dict[str, Any]]:
+    """The segments a plan item can target: those of the latest stored learned run (value ``RUN#SEGMENT``)."""
+    if not _has(ws, "segment_runs"):
+        return []
+    try:
+        definition, run_id = stored_run(ws, "latest", "learned")
+    except HudongError:
+        return []
+    return [{"value": f"{run_id}{TARGET_SEP}{s['segment']}", "name_zh": s["name_zh"], "name_en": s["name_en"],
+             "size": s["size"]} for s in definition["segments"]]  # fmt: skip
+
+
+def target(ws: Any, value: str | None, content_type: str | None = None) -> dict[str, Any] | None:
+    """What a plan item's target segment is and what it responds to: its names, its distinctive content types (lift
+    with interval) and whether the item's ``content_type`` is one of them (None: not a stored segment)."""
+    run_id, sep, segment = (value or "").partition(TARGET_SEP)
+    if not sep or not _has(ws, "segment_runs"):
+        return None
+    try:
+        definition, _ = stored_run(ws, run_id)
+        prefs = segment_preferences(ws, run=run_id).frame("preferences")
+    except HudongError:
+        return None
+    named = next((s for s in definition["segments"] if str(s["segment"]) == segment), None)
+    if named is None:
+        return None
+    mine = prefs[(prefs["segment"] == segment) & prefs["distinctive"]]
+    likes = [{"cell": r.cell, "lift": r.lift, "lo": r.lift_lo, "hi": r.lift_hi} for r in mine.head(3).itertuples()]
+    fits = None if not content_type or not likes else content_type in set(mine["cell"])
+    return {"name_zh": named["name_zh"], "name_en": named["name_en"], "size": named["size"], "likes": likes,
+            "fits": fits}

@@ -54,17 +54,22 @@ from hudong.store.workspace import transaction
 OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
     "posts": {"engagement_rate": ("ratio", "engagements per impression"),
               "engagements": ("mean", "likes + comments + reposts + saves + clicks per post"),
-              "comments": ("mean", "comments per post")},
+              "comments": ("mean", "comments per post"),
+              "toxic_comments": ("mean", "comments flagged toxic per post (a guardrail: text_signals)")},
     "replies": {"replied_again": ("proportion", "the person wrote again within 7 days"),
                 "ordered": ("proportion", "the person ordered within 30 days"),
                 "messages": ("mean", "messages the person sent within 7 days"),
                 "sentiment_change": ("mean", "the tone of their messages within 7 days minus the tone of their "
-                                     "messages before (sentiment score, −1 … 1; people with both)")},
+                                     "messages before (sentiment score, −1 … 1; people with both)"),
+                "toxic_messages": ("proportion", "the person sent a message flagged toxic within 7 days (a guardrail)"),
+                "unfollowed": ("proportion", "the person unfollowed within 30 days (a guardrail)")},
     "switchback": {"engagement_rate": ("ratio", "engagements per impression of own posts published in the window"),
                    "engagements": ("mean", "engagements on own posts published in the window"),
                    "messages": ("mean", "messages people sent in the window")},
 }  # fmt: skip
-WINDOW_DAYS = {"replied_again": 7, "messages": 7, "ordered": 30, "sentiment_change": 7}
+WINDOW_DAYS = {"replied_again": 7, "messages": 7, "ordered": 30, "sentiment_change": 7, "toxic_messages": 7,
+               "unfollowed": 30}
+HARMS = frozenset({"toxic_comments", "toxic_messages", "unfollowed"})  # higher is worse: guardrails, not goals
 BURN_IN_HOURS = 2
 ABSOLUTE = frozenset({"sentiment_change"})  # effects as differences (a change of tone has no meaningful ratio)
 PRE_DAYS = 28
@@ -359,9 +364,9 @@ def _time(value: Any) -> dt.datetime | None:
 
 
 # ---- outcomes -------------------------------------------------------------------------------------------------------
-def _post_values(ws: Any, experiment_id: str) -> list[tuple[str, float, float | None, None, dt.datetime]]:
-    """(arm, engagements, impressions, —, assigned_at) per stored post; ``post_engagement``'s rule: the larger of
-    the reported count and the interactions stored."""
+def _post_values(ws: Any, experiment_id: str) -> list[tuple[str, float, float | None, float, float, dt.datetime]]:
+    """(arm, engagements, impressions, comments, toxic comments, assigned_at) per stored post; ``post_engagement``'s
+    rule: the larger of the reported count and the interactions stored."""
     return ws.con.execute("""
         WITH u0 AS (SELECT arm, assigned_at, unit_id FROM experiment_units WHERE experiment_id = ?),
         u AS (SELECT u0.arm, u0.assigned_at,  -- a plan:<item> unit is its item's post, once published and tied
@@ -372,14 +377,18 @@ def _post_values(ws: Any, experiment_id: str) -> list[tuple[str, float, float | 
         c AS (SELECT i.platform, i.target_post_id AS post_id,
                      count(*) FILTER (WHERE type = 'like') AS lk, count(*) FILTER (WHERE type IN ('comment', 'reply')) AS cm,
                      count(*) FILTER (WHERE type IN ('repost', 'share')) AS rp, count(*) FILTER (WHERE type = 'save') AS sv,
-                     count(*) FILTER (WHERE type = 'click') AS ck, count(*) FILTER (WHERE type IN ('view', 'impression')) AS vw
-              FROM interactions i JOIN u ON i.platform = u.platform AND i.target_post_id = u.post_id GROUP BY ALL)
+                     count(*) FILTER (WHERE type = 'click') AS ck, count(*) FILTER (WHERE type IN ('view', 'impression')) AS vw,
+                     count(*) FILTER (WHERE type IN ('comment', 'reply') AND g.toxic) AS tx
+              FROM interactions i JOIN u ON i.platform = u.platform AND i.target_post_id = u.post_id
+              LEFT JOIN text_signals g ON g.platform = i.platform AND g.kind = 'interaction' AND g.id = i.interaction_id
+              GROUP BY ALL)
         SELECT u.arm,
                greatest(coalesce(p.likes, 0), coalesce(c.lk, 0)) + greatest(coalesce(p.comments, 0), coalesce(c.cm, 0))
                + greatest(coalesce(p.reposts, 0), coalesce(c.rp, 0)) + greatest(coalesce(p.saves, 0), coalesce(c.sv, 0))
                + greatest(coalesce(p.clicks, 0), coalesce(c.ck, 0)) AS engagements,
                nullif(greatest(coalesce(p.impressions, 0), coalesce(c.vw, 0)), 0) AS impressions,
-               greatest(coalesce(p.comments, 0), coalesce(c.cm, 0)) AS comments, u.assigned_at
+               greatest(coalesce(p.comments, 0), coalesce(c.cm, 0)) AS comments, coalesce(c.tx, 0) AS toxic,
+               u.assigned_at
         FROM u JOIN posts p ON p.platform = u.platform AND p.post_id = u.post_id
         LEFT JOIN c ON c.platform = u.platform AND c.post_id = u.post_id""", [experiment_id]).fetchall()
 
@@ -394,23 +403,31 @@ def _reply_values(ws: Any, experiment_id: str, now: dt.datetime) -> dict[str, np
                    FROM experiment_units WHERE experiment_id = ?),
         mc AS (SELECT u.platform, u.person, count(*) FILTER (WHERE i.created_at > u.assigned_at) AS later,
                       count(*) FILTER (WHERE i.created_at <= u.assigned_at) AS before,
+                      count(*) FILTER (WHERE i.created_at > u.assigned_at AND g.toxic) AS toxic,
                       avg(s.score) FILTER (WHERE i.created_at > u.assigned_at) AS tone_after,
                       avg(s.score) FILTER (WHERE i.created_at <= u.assigned_at) AS tone_before
                FROM u JOIN interactions i ON i.platform = u.platform AND i.actor_id = u.person AND i.is_inbound
                 AND i.created_at > u.assigned_at - INTERVAL 28 DAY AND i.created_at <= u.assigned_at + INTERVAL 7 DAY
                LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction'
                 AND s.id = i.interaction_id
+               LEFT JOIN text_signals g ON g.platform = i.platform AND g.kind = 'interaction' AND g.id = i.interaction_id
+               GROUP BY ALL),
+        uf AS (SELECT u.platform, u.person, count(*) AS unfollowed
+               FROM u JOIN interactions i ON i.platform = u.platform AND i.actor_id = u.person AND i.type = 'unfollow'
+                AND i.created_at > u.assigned_at AND i.created_at <= u.assigned_at + INTERVAL 30 DAY
                GROUP BY ALL),
         oc AS (SELECT u.platform, u.person, count(*) AS ordered
                FROM u JOIN orders o ON o.user_id = u.person AND coalesce(o.user_platform, o.platform) = u.platform
                 AND o.created_at > u.assigned_at AND o.created_at <= u.assigned_at + INTERVAL 30 DAY
                GROUP BY ALL)
         SELECT u.arm, coalesce(mc.later, 0)::DOUBLE AS later, coalesce(oc.ordered, 0)::DOUBLE AS ordered,
+               coalesce(mc.toxic, 0)::DOUBLE AS toxic, coalesce(uf.unfollowed, 0)::DOUBLE AS unfollowed,
                coalesce(mc.before, 0)::DOUBLE AS before, coalesce(mc.tone_after - mc.tone_before, 'NaN')::DOUBLE AS tone,
                u.assigned_at AS at,
                u.assigned_at + INTERVAL 7 DAY <= ? AS done7, u.assigned_at + INTERVAL 30 DAY <= ? AS done30
         FROM u LEFT JOIN mc ON mc.platform = u.platform AND mc.person = u.person
-        LEFT JOIN oc ON oc.platform = u.platform AND oc.person = u.person""",
+        LEFT JOIN oc ON oc.platform = u.platform AND oc.person = u.person
+        LEFT JOIN uf ON uf.platform = u.platform AND uf.person = u.person""",
         [experiment_id, now, now]).fetchnumpy()  # fmt: skip
 
 
@@ -473,10 +490,12 @@ def _units(ws: Any, exp: dict[str, Any], metric: str, now: dt.datetime,
                 cache["replies"] = values
         else:
             values = cache["replies"]
-        done = np.asarray(values["done30" if metric == "ordered" else "done7"], dtype=bool)
+        done = np.asarray(values["done30" if WINDOW_DAYS.get(metric) == 30 else "done7"], dtype=bool)
         y = {"replied_again": (values["later"] > 0).astype(float), "ordered": (values["ordered"] > 0).astype(float),
              "messages": np.asarray(values["later"], dtype=float),
-             "sentiment_change": np.asarray(values["tone"], dtype=float)}[metric]  # fmt: skip
+             "sentiment_change": np.asarray(values["tone"], dtype=float),
+             "toxic_messages": (values["toxic"] > 0).astype(float),
+             "unfollowed": (values["unfollowed"] > 0).astype(float)}[metric]  # fmt: skip
         done = done & ~np.isnan(y)  # sentiment change: people who wrote before and after
         arm_of = np.asarray(values["arm"], dtype=object)
         at = np.asarray(values["at"], dtype="datetime64[s]")
@@ -488,10 +507,10 @@ def _units(ws: Any, exp: dict[str, Any], metric: str, now: dt.datetime,
         return out_r
     out: dict[str, dict[str, list[Any]]] = {a: {"y": [], "x": [], "z": [], "t": []} for a in exp["arms"]}
     if exp["design"] == "posts":
-        for arm, eng, imp, comments, at in _post_values(ws, exp["experiment_id"]):
+        for arm, eng, imp, comments, toxic, at in _post_values(ws, exp["experiment_id"]):
             if arm not in out or (metric == "engagement_rate" and not imp):
                 continue
-            y = {"engagement_rate": eng, "engagements": eng, "comments": comments}[metric]
+            y = {"engagement_rate": eng, "engagements": eng, "comments": comments, "toxic_comments": toxic}[metric]
             out[arm]["y"].append(float(y))
             out[arm]["x"].append(float(imp or 0))
             out[arm]["t"].append(at)
@@ -577,8 +596,8 @@ def analyze(ws: Any, experiment_id: str, now: Any = None) -> dict[str, Any]:
         gk = OUTCOMES[exp["design"]][g][0]
         gd = _units(ws, exp, g, now, cache)
         gm = {a: _moments(gd[a], gk, cuped) for a in arms}
-        guards[g] = {a: _comparison(X.compare(gm[arms[0]], gm[a], kind=gk, alpha=exp["alpha"],
-                                              relative=g not in ABSOLUTE)) for a in arms[1:]}  # fmt: skip
+        guards[g] = {a: _comparison(X.compare(gm[arms[0]], gm[a], kind=gk, alpha=exp["alpha"],  # harms as differences:
+                                              relative=g not in ABSOLUTE | HARMS)) for a in arms[1:]}  # control may be 0
     looks = _looks(data, arms, kind) if exp["stop_rule"] == "sequential" else []
     measured = min(c.treatment.n for c in variants.values()) if variants else 0
     measured = min(measured, m[arms[0]].n)
@@ -610,8 +629,8 @@ VERDICTS = {
 def _verdict(exp: dict[str, Any], res: dict[str, Any], measured: int) -> tuple[str, str, str]:
     """(key, en, zh): what the data allow now (module doc)."""
     alpha = exp["alpha"]
-    harmed = [f"{g} ({a})" for g, per in res["guardrails"].items() for a, c in per.items()
-              if c["p_value"] is not None and c["p_value"] < alpha and (c["effect"] or 0) < 0]  # fmt: skip
+    harmed = [f"{g} ({a})" for g, per in res["guardrails"].items() for a, c in per.items()  # worse: down, or up for harms
+              if c["p_value"] is not None and c["p_value"] < alpha and (c["effect"] or 0) * (-1 if g in HARMS else 1) < 0]
     guard = (f"; but a guardrail got worse: {', '.join(harmed)}", f";但护栏指标变差:{', '.join(harmed)}")
     tail = ("", "")
 

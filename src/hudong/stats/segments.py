@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-SILHOUETTE_SAMPLE = 10_000
-KMEANS_SAMPLE = 200_000  # k-means is fitted on at most this many people, then every person is assigned
+SILHOUETTE_SAMPLE = 5_000
+KMEANS_SAMPLE = 50_000  # k-means is fitted on at most this many people, then every person is assigned
 ACTIVE_DAYS = 30
 DORMANT_DAYS = 90
 KAPPA_MIN = 10.0  # the preference prior is worth at least this many engagements

@@ -13,10 +13,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from hudong import analyses
 from hudong import fmt as F
+from hudong.analyses import segments as seg
 from hudong.errors import HudongError
 from hudong.inbox.items import safe_link
 from hudong.plan import festivals, items, publishing
 from hudong.platforms import PLATFORMS
+from hudong.store.schema import MEDIA_TYPES
 
 from .auth import User
 from .pages import TEXT, lang_of, render
@@ -40,6 +42,11 @@ TEXT.update({
     "review_note": ("备注 / 审批意见(退回时写明原因)", "Note / review comment (say why when sending back)"),
     "do_comment": ("只留言", "Comment only"), "do_published": ("标记已发布", "Mark published"),
     "post_link": ("帖子链接", "The post's link"),
+    "target_segment": ("目标人群", "Target segment"), "content_type": ("内容形式", "Content type"),
+    "aim_likes": ("更爱互动的内容", "responds most to"),
+    "aim_misfit": ("提示:这个人群对「{ct}」没有明显偏好,考虑换成它更爱的形式。",
+                   "Note: this segment shows no distinct liking for {ct}; consider a format it responds to."),
+    "aim_fit": ("这个人群偏爱「{ct}」,形式匹配。", "This segment responds to {ct}: a good match."),
     "st_idea": ("想法", "idea"), "st_draft": ("草稿", "draft"), "st_in_review": ("待审批", "in review"),
     "st_approved": ("已批准", "approved"), "st_scheduled": ("已排期", "scheduled"), "st_published": ("已发布", "published"),
     "st_missed": ("错过", "missed"), "st_failed": ("失败", "failed"),
@@ -114,6 +121,7 @@ def plan_page(request: Request, user: Reader, view: str = "week", date: str | No
         rows = items.listing(ws, start, end)
         needs = items.attention(ws, None if user.role == "admin" else user.name)
         side = st.cached(("plan-side",), side_panel, ws)
+        targets = seg.targets(ws)  # not cached: a segmentation kept a minute ago is offered at once
     hints: dict[int, list[tuple[str, str]]] = {}  # weekday → (platform, slot) of separable best slots
     for b in side["best"]:
         if b["separable"]:
@@ -134,18 +142,21 @@ def plan_page(request: Request, user: Reader, view: str = "week", date: str | No
     return render(request, "plan.html", user=user, view=view, anchor=anchor, weeks=weeks, by_day=by_day, marks=marks,
                   unscheduled=[r for r in rows if not r.get("scheduled_at")], today=dt.date.today(),
                   prev_anchor=prev_anchor, next_anchor=next_anchor, next_steps=NEXT_STEPS,
-                  platforms=[p for p in PLATFORMS.values() if p.social], can_plan=user.can("plan"),
+                  platforms=[p for p in PLATFORMS.values() if p.social], can_plan=user.can("plan"), targets=targets,
+                  content_types=MEDIA_TYPES,
                   can_approve=user.can("approve"), side=side, needs=needs, hints=hints, cap=MONTH_CELL if view == "month" else None, slot=F.slot, lift=F.lift)  # fmt: skip
 
 
 @router.post("/plan/add")
 def plan_add(request: Request, user: Planner, platform: Annotated[str, Form()], text: Annotated[str, Form()] = "",
              title: Annotated[str, Form()] = "", at: Annotated[str, Form()] = "", owner: Annotated[str, Form()] = "",
-             recurrence: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+             recurrence: Annotated[str, Form()] = "", content_type: Annotated[str, Form()] = "",
+             segment: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     check_csrf(request, csrf)
     with state_of(request).db() as ws:
         it = items.create(ws, platform=platform, by=user.name, text=text or None, title=title or None,
-                          scheduled_at=at or None, owner=owner or None, recurrence=recurrence or None)
+                          scheduled_at=at or None, owner=owner or None, recurrence=recurrence or None,
+                          content_type=content_type or None, segment=segment or None)  # fmt: skip
     when = it["scheduled_at"].date().isoformat() if it["scheduled_at"] else ""
     return RedirectResponse(f"/plan?date={when}&saved={it['item_id']}" if when else "/plan", status_code=303)
 
@@ -157,9 +168,10 @@ def plan_item_page(request: Request, item_id: str, user: Reader) -> Response:
         it = items.get(ws, item_id)
         res = publishing.results(ws, item_id)
         way = publishing.route(ws, it) if it["state"] not in ("published", "missed", "failed") else None
+        aim = seg.target(ws, it.get("segment"), it.get("content_type"))  # the target segment and what it likes
     if res and res.get("url"):
         res["url"] = safe_link(res["url"])  # an imported link is shown only if it is http(s)
-    return render(request, "plan_item.html", user=user, it=it, res=res, way=way, next_steps=NEXT_STEPS,
+    return render(request, "plan_item.html", user=user, it=it, res=res, way=way, aim=aim, next_steps=NEXT_STEPS,
                   can_plan=user.can("plan"), can_approve=user.can("approve"), pct=F.percent,
                   num=lambda v: F.number(v, lang_of(request)))  # fmt: skip
 
