@@ -139,3 +139,33 @@ def test_the_inbox_shows_the_template_of_a_running_tone_experiment(app):
     arm = "thanks" if "「thanks」" in note else "complaint"
     assert re.search(rf'<option value="{arm}" data-body="[^"]*" selected>', page)
     assert ana.post(f"/api/experiments/{eid}/stop", headers=_csrf(ana)).status_code == 200
+
+
+def test_the_register_form_takes_design_arms_guardrails_and_size(app):
+    """#16.4 from the web: a switchback (chosen by its metric's design), three arms, a guardrail of the replies
+    design and a planned size; a guardrail of another design is ignored, a blank size is suggested from history."""
+    import re
+
+    from conftest import signed_in
+    from hudong.plan import experiments as E
+
+    ana = signed_in(app, "ana", "pw-ana-123456")
+    page = ana.get("/experiments", params={"lang": "en"}).text
+    assert 'value="switchback:messages"' in page and 'name="guardrail" value="replies:unfollowed"' in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    made = ana.post("/experiments/new", data={
+        "csrf": token, "name": "auto-reply", "hypothesis": "夜间自动回复让更多人留言", "metric": "switchback:messages",
+        "arms": "off, short, long", "guardrail": ["switchback:engagements", "replies:unfollowed"], "mde": "0.2",
+        "planned_n": "14", "stop_rule": "fixed"}, follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303, made.text
+    eid = made.headers["location"].rsplit("/", 1)[1]
+    with app.state.web.db() as ws:
+        exp = E.get(ws, eid)
+    assert exp["design"] == "switchback" and exp["arms"] == ["off", "short", "long"]
+    assert exp["guardrails"] == ["engagements"] and exp["planned_n"] == 14 and exp["mde"] == 0.2
+    suggested = ana.post("/experiments/new", data={
+        "csrf": token, "name": "title", "hypothesis": "问句标题", "metric": "posts:engagement_rate", "planned_n": ""},
+        follow_redirects=False)  # fmt: skip
+    with app.state.web.db() as ws:
+        exp = E.get(ws, suggested.headers["location"].rsplit("/", 1)[1])
+    assert exp["design"] == "posts" and exp["planned_n"] > 2  # from the demo's own posts

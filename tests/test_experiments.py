@@ -55,6 +55,10 @@ def test_registration_locks_at_launch_and_changes_make_a_new_version(ws):
                                                                                      "engagements", "draft")
     old = E.get(ws, e["experiment_id"])
     assert old["state"] == "stopped" and "superseded by version 2" in old["decision"]
+    E.assign(ws, v2["experiment_id"], ["weibo:p1", "weibo:p2"], at=T0, seed=1)  # data arrive before the start …
+    with pytest.raises(ExperimentError, match="has units assigned.*locked"):
+        E.update(ws, v2["experiment_id"], "ana", primary_metric="comments")  # … and lock the registration
+    E.update(ws, v2["experiment_id"], "ana", name="问句标题(二)")  # the name is not part of it
 
 
 def test_randomisation_is_blocked_balanced_seeded_and_refuses_overlap(ws):

@@ -309,15 +309,17 @@ def targets(ws: Any) -> list[dict[str, Any]]:
              "size": s["size"]} for s in definition["segments"]]  # fmt: skip
 
 
-def target(ws: Any, value: str | None, content_type: str | None = None) -> dict[str, Any] | None:
+def target(ws: Any, value: str | None, content_type: str | None = None,
+           prefs: Any = None) -> dict[str, Any] | None:  # fmt: skip
     """What a plan item's target segment is and what it responds to: its names, its distinctive content types (lift
-    with interval) and whether the item's ``content_type`` is one of them (None: not a stored segment)."""
+    with interval) and whether the item's ``content_type`` is one of them (None: not a stored segment). ``prefs``:
+    ``run_id → the run's preference frame``, for a caller that caches it (the web: until the next import)."""
     run_id, sep, segment = (value or "").partition(TARGET_SEP)
     if not sep or not _has(ws, "segment_runs"):
         return None
     try:
         definition, _ = stored_run(ws, run_id)
-        prefs = segment_preferences(ws, run=run_id).frame("preferences")
+        prefs = prefs(run_id) if prefs else segment_preferences(ws, run=run_id).frame("preferences")
     except HudongError:
         return None
     named = next((s for s in definition["segments"] if str(s["segment"]) == segment), None)

@@ -147,13 +147,16 @@ def create(ws: Any, *, name: str, hypothesis: str, design: str, primary_metric: 
 
 
 def update(ws: Any, experiment_id: str, by: str, **changes: Any) -> dict[str, Any]:
-    """Change a draft; once it runs its registration is locked (use ``revise``)."""
+    """Change a draft; once it runs — or a unit is in it, even as a draft: data have arrived — its registration is
+    locked (use ``revise``)."""
     exp = get(ws, experiment_id)
     unknown = set(changes) - set(LOCKED) - {"name"}
     if unknown:
         raise ExperimentError(f"unknown field(s) {', '.join(sorted(unknown))}")
-    if exp["state"] != "draft" and set(changes) & set(LOCKED):
-        raise ExperimentError(f"experiment {experiment_id} runs: its registration ({', '.join(sorted(set(changes) & set(LOCKED)))}) "
+    locked = set(changes) & set(LOCKED)
+    if locked and (exp["state"] != "draft" or sum(exp["units"].values())):
+        why = "runs" if exp["state"] != "draft" else "has units assigned"
+        raise ExperimentError(f"experiment {experiment_id} {why}: its registration ({', '.join(sorted(locked))}) "
                               "is locked; `revise` it to register a new version")  # fmt: skip
     merged = {**exp, **changes}
     _validate(merged["design"], merged["arms"], merged["weights"], merged["primary_metric"], merged["guardrails"],

@@ -54,6 +54,11 @@ TEXT.update({
     "exp_action": ("决策行动", "Action"), "act_ship": ("采用变体", "ship the variant"),
     "act_keep": ("保持对照", "keep control"), "act_iterate": ("再测一次", "iterate"), "act_abandon": ("放弃", "abandon"),
     "exp_followed": ("与结果一致", "follows the result"), "exp_against": ("与结果相悖", "against the result"),
+    "exp_arms": ("分组(对照组在前,逗号分隔)", "Arms (control first, comma-separated)"),
+    "exp_guard_pick": ("护栏指标(不能变差)", "Guardrails (must not get worse)"),
+    "exp_planned_blank": ("留空:按历史数据建议", "blank: suggested from your history"),
+    "design_posts": ("帖子变体", "post variants"), "design_replies": ("回复(按人随机)", "replies (per person)"),
+    "design_switchback": ("时段轮换", "switchback (time windows)"),
 })  # fmt: skip
 
 
@@ -80,14 +85,23 @@ def experiments_export(request: Request, user: Reader, q: str | None = None) -> 
 
 
 @router.post("/experiments/new")
-def experiments_new(request: Request, user: Runner, name: Annotated[str, Form()], hypothesis: Annotated[str, Form()],
-                    metric: Annotated[str, Form()], mde: Annotated[float, Form()] = 0.1,
-                    stop_rule: Annotated[str, Form()] = "fixed", csrf: Annotated[str, Form()] = "") -> Response:  # fmt: skip
-    check_csrf(request, csrf)
-    design = next((d for d, ms in E.OUTCOMES.items() if metric in ms), "posts")
+async def experiments_new(request: Request, user: Runner) -> Response:
+    """Register from the form: ``metric`` as ``design:metric`` (the design follows), arms (comma-separated, control
+    first), guardrails (checkboxes ``guardrail`` = ``design:metric``, those of another design ignored), MDE, planned
+    units per arm (blank: suggested from the workspace's history), stop rule."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    design, _, metric = str(form.get("metric", "")).partition(":")
+    if not metric:  # a bare metric name: the first design that has it
+        metric, design = design, next((d for d, ms in E.OUTCOMES.items() if design in ms), "posts")
+    arms = [a.strip() for a in str(form.get("arms") or "control, variant").replace("，", ",").split(",") if a.strip()]
+    guardrails = [g.partition(":")[2] for g in form.getlist("guardrail") if str(g).startswith(f"{design}:")]
+    planned = str(form.get("planned_n") or "").strip()
     with state_of(request).db() as ws:
-        exp = E.create(ws, name=name, hypothesis=hypothesis, design=design, primary_metric=metric, mde=mde,
-                       stop_rule=stop_rule, by=user.name)
+        exp = E.create(ws, name=str(form.get("name", "")), hypothesis=str(form.get("hypothesis", "")), design=design,
+                       primary_metric=metric, arms=arms, guardrails=[g for g in guardrails if g != metric],
+                       mde=float(form.get("mde") or 0.1), planned_n=int(planned) if planned else None,
+                       stop_rule=str(form.get("stop_rule") or "fixed"), by=user.name)  # fmt: skip
     return RedirectResponse(f"/experiments/{exp['experiment_id']}", status_code=303)
 
 

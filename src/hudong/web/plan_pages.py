@@ -168,7 +168,9 @@ def plan_item_page(request: Request, item_id: str, user: Reader) -> Response:
         it = items.get(ws, item_id)
         res = publishing.results(ws, item_id)
         way = publishing.route(ws, it) if it["state"] not in ("published", "missed", "failed") else None
-        aim = seg.target(ws, it.get("segment"), it.get("content_type"))  # the target segment and what it likes
+        aim = seg.target(ws, it.get("segment"), it.get("content_type"), lambda run: state_of(request).cached(
+            ("segment-prefs", run), lambda w: analyses.run(w, "segment_preferences", run=run).frame("preferences"),
+            ws))  # the target segment and what it likes; its run's table computed once per import
     if res and res.get("url"):
         res["url"] = safe_link(res["url"])  # an imported link is shown only if it is http(s)
     return render(request, "plan_item.html", user=user, it=it, res=res, way=way, aim=aim, next_steps=NEXT_STEPS,
