@@ -24,6 +24,11 @@ from hudong.platforms import platform
     (2025, "qixi", "2025-08-29"), (2025, "mid_autumn", "2025-10-06"), (2026, "mid_autumn", "2026-09-25"),
     (2030, "mid_autumn", "2030-09-12"), (2026, "mothers_day", "2026-05-10"), (2026, "fathers_day", "2026-06-21"),
     (2031, "double_11", "2031-11-11"), (2026, "618", "2026-06-18"),
+    # from the published calendars of those years (not computed here)
+    (2024, "qixi", "2024-08-10"), (2026, "qixi", "2026-08-19"), (2027, "qixi", "2027-08-08"),
+    (2028, "qixi", "2028-08-26"), (2024, "mid_autumn", "2024-09-17"), (2028, "mid_autumn", "2028-10-03"),
+    (2027, "national_day", "2027-10-01"), (2029, "double_12", "2029-12-12"), (2024, "lantern", "2024-02-24"),
+    (2028, "spring_festival", "2028-01-26"), (2027, "dragon_boat", "2027-06-09"),
 ])  # fmt: skip
 def test_festivals_fall_on_their_dates_in_any_year(year, key, date):
     assert {d.key: d.date for d in festivals.of_year(year)}[key] == dt.date.fromisoformat(date)
