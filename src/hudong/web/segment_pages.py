@@ -20,7 +20,7 @@ from hudong.platforms import PLATFORMS
 from .auth import User
 from .experiment_api import jsonable
 from .pages import TEXT, render
-from .state import check_csrf, require, state_of
+from .state import check_csrf, errors, require, state_of
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["api"])
@@ -97,7 +97,7 @@ def segments_run(request: Request, user: Runner, kind: Annotated[str, Form()] = 
 
 
 @api_router.get("/segments", summary="A stored segmentation (its segments with names, sizes and traits) and what each "
-                "segment responds to (lift with 90 % intervals)")  # fmt: skip
+                "segment responds to (lift with 90 % intervals)", responses=errors(404, 422))  # fmt: skip
 def segments_api(request: Request, user: Reader, run: str = "latest", by: str = "content_type") -> Response:
     with state_of(request).db() as ws:
         try:
