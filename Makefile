@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 	# GrowthBook's stats engine, the tests' independent check of hudong.stats.experiments: its metadata pins
 	# numpy<2 and pandas<2, which the code it needs does not (tests/test_experiment_stats.py)
 	$(BIN)/pip install -q --no-deps gbstats==0.8.0
+	# ChannelAttribution (GPL-3.0, tests only, never shipped) checks hudong's Markov attribution; it imports
+	# matplotlib without declaring it (tests/test_campaigns.py)
+	$(BIN)/pip install -q ChannelAttribution==2.2.5 matplotlib
 	touch $(STAMP)
 
 # CJK fonts so Chinese renders in PDFs; poppler-utils to check PDFs in tests.

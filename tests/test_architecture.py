@@ -37,6 +37,27 @@ def test_algorithms_take_frames_not_a_workspace():
     assert not offenders, "algorithms that take a workspace:\n" + "\n".join(offenders)
 
 
+def test_no_function_local_import_dodges_a_cycle():
+    """Outside cli.py (whose commands import what they run, for start-up time: its docstring), a hudong module is
+    imported inside a function only when the line says why it is lazy; an import cycle is fixed, not hidden."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "cli.py":
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                internal = (isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("hudong"))
+                            or isinstance(node, ast.Import) and any(a.name.startswith("hudong") for a in node.names))  # fmt: skip
+                if internal and "lazy" not in lines[node.lineno - 1] and "lazy" not in (fn.body[0].value.value
+                        if isinstance(fn.body[0], ast.Expr) and isinstance(fn.body[0].value, ast.Constant) else ""):  # fmt: skip
+                    offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {lines[node.lineno - 1].strip()}")
+    assert not offenders, "function-local imports of hudong modules without a reason:\n" + "\n".join(offenders)
+
+
 def test_brand_words_are_scoped_and_jieba_is_left_alone():
     """Two threads with different brand words segment the same text each their own way, and neither changes
     jieba's dictionary (another workspace, or code after the block, sees the plain segmentation)."""

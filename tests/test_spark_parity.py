@@ -29,7 +29,7 @@ if shutil.which("java") is None:
 from hudong import metrics  # noqa: E402
 from hudong.metrics import REGISTRY  # noqa: E402
 from hudong.store import schema as S  # noqa: E402
-from hudong.store.engines import connect, stop_spark  # noqa: E402
+from hudong.store.engines import connect, stop_spark, use_engine  # noqa: E402
 from hudong.store.lake import export_lake  # noqa: E402
 from hudong.store.workspace import Workspace  # noqa: E402
 
@@ -267,17 +267,17 @@ def test_comparison_catches_differences():
 
 
 def test_scorecard_parity(parity_data, spark):
-    """The scorecard on Spark over the lake (``Workspace.use_engine``) equals the scorecard on the DuckDB file."""
+    """The scorecard on Spark over the lake (``engines.use_engine``) equals the scorecard on the DuckDB file."""
     scorecard = pytest.importorskip("hudong.decide.scorecard", reason="hudong.decide.scorecard not available")
     ws, lake, _ = parity_data
     a = scorecard.build_scorecard(ws)
     ws.config.setdefault("lake", {})["path"] = str(lake)  # as `hudong export --lake` records it
     try:
-        ws.use_engine("spark")
+        use_engine(ws, "spark")
         assert ws.engine == "spark"
         b = scorecard.build_scorecard(ws)
     finally:
-        ws.use_engine("duckdb")
+        use_engine(ws, "duckdb")
         del ws.config["lake"]["path"]
     assert a.values, "the scorecard computed no evidence"
     assert sorted(a.values) == sorted(b.values), "evidence keys differ"
@@ -335,12 +335,12 @@ def test_propagation_analyses_run_on_spark_and_agree(parity_data, spark):
     on_file = {n: analyses.run(ws, n, **p) for n, p in params.items()}
     ws.config.setdefault("lake", {})["path"] = str(lake)
     try:
-        ws.use_engine("spark")
+        use_engine(ws, "spark")
         assert {n: analyses.get(n).engine_note(ws) for n in params} == dict.fromkeys(params, "")
         assert "DuckDB file" in analyses.get("topics").engine_note(ws)
         on_spark = {n: analyses.run(ws, n, **p) for n, p in params.items()}
     finally:
-        ws.use_engine("duckdb")
+        use_engine(ws, "duckdb")
         del ws.config["lake"]["path"]
     assert len(on_file["cascades"].frame("cascades")) > 10
     for name, (frame, cols) in keys.items():

@@ -34,6 +34,12 @@ class Workspace(_store.Workspace):
 
         return frame(self, name, by, output=output, **filters)
 
+    def use_engine(self, engine: str | None = None, *, spark_master: str | None = None) -> None:
+        """Compute on ``engine``: duckdb (this file) or spark (the lake); see ``hudong.store.engines.use_engine``."""
+        from hudong.store.engines import use_engine  # lazy: `import hudong` stays light
+
+        use_engine(self, engine, spark_master=spark_master)
+
     def scorecard(self, **kw: Any):
         """The social-media maturity scorecard (see ``hudong.decide.scorecard.build_scorecard``)."""
         from hudong.decide.scorecard import build_scorecard  # lazy: `import hudong` stays light

@@ -92,9 +92,11 @@ def engine_options(f):
 
 
 def _open_on_engine(ctx: click.Context, engine: str | None, spark_master: str | None):
+    from hudong.store.engines import use_engine
+
     ws = _open(ctx, read_only=True)
     try:
-        ws.use_engine(engine, spark_master=spark_master)
+        use_engine(ws, engine, spark_master=spark_master)
     except BaseException:
         ws.close()
         raise
@@ -1301,10 +1303,11 @@ def segments(ctx: click.Context, kind: str, platform: str | None, focus: str, da
 @click.pass_context
 def segments_list(ctx: click.Context) -> None:
     """The stored segmentations, newest first."""
+    from hudong.analyses.segments import runs
+
     ws = _open(ctx, read_only=True)
     try:
-        rows = ws.con.execute("SELECT run_id, kind, created_at, created_by, people, k, criterion FROM segment_runs "
-                              "ORDER BY created_at DESC").fetchall()  # fmt: skip
+        rows = list(runs(ws).itertuples(index=False))
     finally:
         ws.close()
     for run_id, kind, at, by, people, k, criterion in rows:
@@ -1343,6 +1346,166 @@ def segments_prefs(ctx: click.Context, run_id: str, by: str, days: int, top: int
                    f"{r['engagements']:,} engagements, {F.percent(r['share'])} of theirs")
     if not shown:
         click.echo("no segment responds to a content type distinctly more than the others (every interval includes 1)")
+
+
+def _campaign_rows(frame: Any, lang: str) -> list[list[str]]:
+    from hudong import fmt as F
+
+    rows = []
+    for r in frame.to_dict("records"):
+        rows.append([r["campaign_id"], F.number(r["spend"], lang), F.number(r["engagement"], lang),
+                     F.number(r["new_followers"], lang), F.number(r["ugc_posts"], lang),
+                     F.number(r["touched_orders"], lang), F.decimal(r["attributed_orders"], 1),
+                     F.number(r["attributed_revenue"], lang), F.decimal(r["cost_per_engagement"]),
+                     F.decimal(r["cost_per_order"]), F.percent(r["roi"], 0)])
+    return rows
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--campaign", help="Only these campaigns (comma-separated ids).")
+@click.option("--model", type=click.Choice(["markov", "first", "last", "linear", "time_decay"]), default="markov",
+              show_default=True, help="The attribution model whose revenue ROI counts.")
+@click.option("--lookback", "lookback_days", type=int, default=30, show_default=True,
+              help="A touch counts for an order at most this many days later.")
+@click.option("--json", "as_json", is_flag=True, help="The analysis' frames as JSON.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def campaigns(ctx: click.Context, campaign: str | None, model: str, lookback_days: int, as_json: bool,
+              lang: str) -> None:  # fmt: skip
+    """Campaign ROI: spend, reach, engagement, new followers, UGC, orders of the people each campaign reached,
+    the revenue an attribution model gives it, cost per engagement / order, ROI (`hudong campaigns attribution`:
+    every model side by side; `hudong campaigns lift ID`: what it added over its baseline)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "campaign_roi", campaign=_split(campaign) or None, model=model,
+                           lookback_days=lookback_days)  # fmt: skip
+    finally:
+        ws.close()
+    if as_json:
+        click.echo(res.frame("campaigns").to_json(orient="records", date_format="iso", force_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    zh = lang == "zh"
+    table = Table(title=("活动投入产出(归因模型 " if zh else "Campaign ROI (attribution model ") + model + ")")
+    for head in (["活动", "花费", "互动", "新粉丝", "UGC", "触达者订单", "归因订单", "归因收入", "单次互动成本", "单笔订单成本", "ROI"]
+                 if zh else ["campaign", "spend", "engagement", "new followers", "UGC", "orders (touched)",
+                             "orders (attributed)", "revenue (attributed)", "cost/engagement", "cost/order", "ROI"]):
+        table.add_column(head, justify="left" if head in ("活动", "campaign") else "right")
+    for row in _campaign_rows(res.frame("campaigns"), lang):
+        table.add_row(*row)
+    Console(width=200).print(table)
+    cov = res.values["coverage"]
+    click.echo((f"订单 {cov['orders']:,} 笔,其中 {cov['linked_orders']:,} 笔可关联社交身份,{cov['touched_orders']:,} 笔此前有触点"
+                if zh else f"{cov['orders']:,} orders, {cov['linked_orders']:,} linked to a social identity, "
+                f"{cov['touched_orders']:,} with a touch before them") + f" (lookback {lookback_days} d)")  # fmt: skip
+    for note in res.notes:
+        click.echo(note, err=True)
+
+
+@campaigns.command(name="attribution")
+@click.option("--lookback", "lookback_days", type=int, default=30, show_default=True)
+@click.option("--half-life", "half_life_days", type=float, default=7.0, show_default=True,
+              help="time_decay: a touch this many days before the order counts half.")
+@click.pass_context
+def campaigns_attribution(ctx: click.Context, lookback_days: int, half_life_days: float) -> None:
+    """Orders attributed to each channel (campaigns and organic posts per platform) by every model: first touch,
+    last touch, linear, time decay and the Markov removal effect."""
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "campaign_roi", lookback_days=lookback_days, half_life_days=half_life_days)
+    finally:
+        ws.close()
+    attr = res.frame("attribution")
+    if attr.empty:
+        click.echo("no orders with a touch before them: nothing to attribute")
+        return
+    wide = attr.pivot_table(index="channel", columns="model", values="conversions", fill_value=0.0)
+    models = [m for m in ("first", "last", "linear", "time_decay", "markov") if m in wide.columns]
+    click.echo(f"{'channel':<28}" + "".join(f"{m:>12}" for m in models))
+    for channel, r in wide.iterrows():
+        click.echo(f"{channel:<28}" + "".join(f"{r[m]:>12.2f}" for m in models))
+    click.echo(f"P(conversion) of the Markov chain: {res.values['p_conversion']:.4f}")
+
+
+@campaigns.command(name="ugc")
+@click.argument("campaign", required=False, default="")
+@click.option("--keywords", help="What marks its UGC besides the campaign tag (comma-separated; default: the #话题# "
+              "in its name).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.pass_context
+def campaigns_ugc(ctx: click.Context, campaign: str, keywords: str | None, as_json: bool, lang: str) -> None:
+    """A UGC challenge (话题挑战 / 有奖征集) from launch: participants, first-time and repeat creators, buyers, the
+    UGC's reach, cascades and tone, and the same span before it (default: the latest UGC campaign)."""
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "ugc_campaign", campaign=campaign,
+                           keywords=None if keywords is None else _split(keywords))  # fmt: skip
+    finally:
+        ws.close()
+    v = res.values
+    if as_json:
+        click.echo(json.dumps(v | {"funnel": res.frame("funnel").to_dict("records")}, ensure_ascii=False, default=str))
+        return
+    zh = lang == "zh"
+    pct = lambda x: "—" if x is None else f"{x:.0%}"  # noqa: E731
+    sov = f"{pct(v['sov_before'])} → {pct(v['sov_during'])}"
+    click.echo(f"{v['campaign']} ({v['name']}) {v['start'][:10]} – {v['end'][:10]}; "
+               + ("关键词 " if zh else "keywords ") + (", ".join(v["keywords"]) or "—"))
+    lines = (("UGC 帖子", "UGC posts", f"{v['ugc_posts']:,} ({'之前同期' if zh else 'same span before'} {v['before_posts']:,})"),
+             ("参与者", "participants", f"{v['participants']:,} ({'之前同期' if zh else 'same span before'} {v['before_participants']:,})"),
+             ("首次创作", "first-time creators", f"{v['first_time']:,}"),
+             ("再次创作", "repeat creators", f"{v['repeat_creators']:,}"), ("购买者", "buyers", f"{v['buyers']:,}"),
+             ("互动 / 触达", "engagement / reach", f"{v['engagement']:,.0f} / {v['reach']:,.0f}"),
+             ("转发链", "reposts (reach)", f"{v['reposts']:,} ({v['repost_reach']:,.0f})"),
+             ("正面 / 负面", "positive / negative", f"{pct(v['positive'])} / {pct(v['negative'])} of {v['scored']:,}"),
+             ("声量份额 之前 → 期间", "share of voice before → during", sov))  # fmt: skip
+    for z, e, value in lines:
+        click.echo(f"  {z if zh else e}: {value}")
+    for note in res.notes:
+        click.echo(note, err=True)
+
+
+@campaigns.command(name="lift")
+@click.argument("campaign", required=False, default="")
+@click.option("--metric", type=click.Choice(["auto", "orders", "revenue", "engagement", "followers", "ugc"]),
+              default="auto", show_default=True, help="auto: orders for a sales goal, UGC posts for a UGC goal, else "
+              "engagement with own posts.")
+@click.option("--pre-days", type=int, default=56, show_default=True, help="Baseline days before the campaign.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def campaigns_lift(ctx: click.Context, campaign: str, metric: str, pre_days: int, as_json: bool) -> None:
+    """What CAMPAIGN added over its baseline: a structural time-series counterfactual fitted to the days before it
+    (other campaigns with the same aim left out), the effect with its 95 % interval (default: the latest campaign)."""
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "campaign_lift", campaign=campaign, metric=metric, pre_days=pre_days)
+    finally:
+        ws.close()
+    v = res.values
+    if as_json:
+        click.echo(json.dumps(v, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{v['campaign']} ({v['name']}), {v['metric']}, {v['start'][:10]} – {v['end'][:10]}, "
+               f"baseline {v['pre_days']} days")
+    click.echo(f"  actual {v['actual']:,.1f}, expected without it {v['predicted']:,.1f}")
+    click.echo(f"  added {v['effect']:+,.1f} [95% {v['effect_lower']:+,.1f}, {v['effect_upper']:+,.1f}], "
+               f"{v['relative']:+.1%} [{v['relative_lower']:+.1%}, {v['relative_upper']:+.1%}]; "
+               f"p = {v['p']:.4f}")
+    for note in res.notes:
+        click.echo(note, err=True)
 
 
 @cli.group()

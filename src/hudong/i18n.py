@@ -52,6 +52,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "audience_summary": ("{people} 人分为 {k} 个人群({criterion})。", "{people} people in {k} segments ({criterion})."),
     "aud_segment": ("人群", "Segment"), "aud_size": ("人数", "People"), "aud_share": ("占比", "Share"),
     "aud_traits": ("主要特征", "Top traits"), "aud_likes": ("偏好", "Responds to"),
+    "campaigns": ("活动投入产出与增量", "Campaigns: return and lift"),
+    "campaigns_intro": ("花费为活动预算;“触达者订单”是互动过该活动的人在回溯期内的订单;“归因”按所选模型把订单分给各触点"
+                        "(默认马尔可夫移除效应);ROI =(归因收入 − 花费)/ 花费;“增量”是活动期实际值相对结构时间序列反事实"
+                        "(活动前基线)的增加,方括号内为95%区间。只有能关联社交身份的订单可以归因。",
+                        "Spend is the campaign's budget; \"orders (touched)\" are orders of people who engaged with it within "
+                        "the lookback; \"attributed\" shares orders among the touches by the chosen model (default: the "
+                        "Markov removal effect); ROI = (attributed revenue − spend) / spend; \"lift\" is what the campaign "
+                        "period added over a structural time-series counterfactual fitted to the days before it, 95% "
+                        "interval in brackets. Only orders linked to a social identity can be attributed."),
+    "campaigns_summary": ("{orders} 笔订单中 {linked} 笔可关联社交身份,{touched} 笔此前有触点(回溯 {days} 天,模型:{model})。",
+                          "{linked} of {orders} orders are linked to a social identity, {touched} had a touch before them "
+                          "(lookback {days} days, model: {model})."),
+    "cmp_campaign": ("活动", "Campaign"), "cmp_spend": ("花费", "Spend"), "cmp_engagement": ("互动", "Engagement"),
+    "cmp_followers": ("新粉丝", "New followers"), "cmp_ugc": ("UGC", "UGC"), "cmp_touched": ("触达者订单", "Orders (touched)"),
+    "cmp_attributed": ("归因订单", "Orders (attributed)"), "cmp_revenue": ("归因收入", "Revenue (attributed)"),
+    "cmp_cpe": ("单次互动成本", "Cost per engagement"), "cmp_cpo": ("单笔订单成本", "Cost per order"), "cmp_roi": ("ROI", "ROI"),
+    "cmp_lift": ("增量", "Lift"), "cmp_actual": ("实际", "Actual"), "cmp_expected": ("无活动时的预期", "Expected without it"),
+    "cmp_lift_title": ("{name}:{metric} 的实际值与反事实", "{name}: {metric}, actual and counterfactual"),
+    "cmp_metric_orders": ("订单数", "orders"), "cmp_metric_revenue": ("收入", "revenue"),
+    "cmp_metric_engagement": ("自有内容互动", "engagement with own posts"), "cmp_metric_followers": ("新关注", "new follows"),
+    "cmp_metric_ugc": ("UGC 帖子", "UGC posts"),
+    "ugc_funnel": ("话题挑战漏斗", "UGC challenge funnel"), "ugc_people": ("人数", "People"),
+    "ugc_engaged": ("与活动内容互动", "engaged with its posts"), "ugc_participants": ("参与创作", "created UGC"),
+    "ugc_first_time": ("首次创作", "first-time creators"), "ugc_repeat_creators": ("之后再次创作", "created again after"),
+    "ugc_buyers": ("之后购买", "bought after"),
+    "ugc_title": ("话题挑战:{name}", "UGC challenge: {name}"),
+    "ugc_summary": ("{posts} 条 UGC(之前同期 {before}),{people} 位参与者,其中 {first} 位首次创作、{repeat} 位之后再次创作、"
+                    "{buyers} 位之后购买;UGC 触达 {reach},引发 {reposts} 次转发;正面 {pos} / 负面 {neg};声量份额 {sov}。",
+                    "{posts} UGC posts ({before} in the same span before), {people} participants: {first} first-time "
+                    "creators, {repeat} created again after, {buyers} bought after; the UGC reached {reach} and started "
+                    "{reposts} reposts; positive {pos} / negative {neg}; share of voice {sov}."),
     "learning": ("实验与学习日志", "Experiments and the learning log"),
     "learning_intro": ("每个实验在开始前登记假设、主要指标和计划样本量(开始后锁定),结束时记录结果、决定和决策人。效应为相对对照组的变化,方括号内为95%置信区间。",
                        "Every experiment registers its hypothesis, primary metric and planned size before it starts (locked "

@@ -19,7 +19,7 @@ def __getattr__(name: str) -> Any:
     """The contract's names, from ``base`` when first used: importing ``hudong.analyses.scoring`` (what `hudong
     import` runs) does not load the metrics and Ibis."""
     if name in __all__:
-        from hudong.analyses import base
+        from hudong.analyses import base  # lazy: see the docstring
 
         return getattr(base, name)
     raise AttributeError(f"module 'hudong.analyses' has no attribute {name!r}")

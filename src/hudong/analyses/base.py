@@ -135,7 +135,7 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
     return register
 
 
-BUILT_IN = ("alerts", "best_times", "bursts", "cascades", "communities", "coordination", "forecast", "groups", "koc",
+BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "forecast", "groups", "koc",
             "mentions", "nps", "segments", "sentiment", "topics")  # modules of this package that register analyses
 
 

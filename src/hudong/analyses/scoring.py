@@ -12,9 +12,12 @@ text cut to its analysed length: both from ``hudong.analyses.context.workspace_t
 
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,8 +92,6 @@ POOL_CHUNK = 5_000  # texts per task sent to a worker
 
 
 def _default_workers(rows: int) -> int:
-    import os
-
     return min(os.cpu_count() or 1, 4) if rows >= POOL_MIN_ROWS else 1
 
 
@@ -300,9 +301,6 @@ def score_workspace(
                 workers = _default_workers(n)
             summary.workers = max(workers, 1) if n else 1
             if workers > 1 and n:
-                import multiprocessing as mp
-                from concurrent.futures import ProcessPoolExecutor
-
                 # forkserver, not fork: the parent holds DuckDB's threads and an open database file
                 pool = ProcessPoolExecutor(
                     workers, mp.get_context("forkserver"), initializer=_install_models,

@@ -171,6 +171,12 @@ def _common(p: SegmentParams, feats: pd.DataFrame, as_of: dt.datetime) -> dict[s
                        "platform": p.platform, "focus": p.focus}}
 
 
+def runs(ws: Any) -> pd.DataFrame:
+    """The stored segmentations, newest first: run_id, kind, created_at, created_by, people, k, criterion."""
+    return ws.con.execute("SELECT run_id, kind, created_at, created_by, people, k, criterion FROM segment_runs "
+                          "ORDER BY created_at DESC").df()  # fmt: skip
+
+
 def stored_run(ws: Any, run: str, kind: str | None = None) -> tuple[dict[str, Any], str]:
     """(definition, run id) of a stored run: its id, or ``latest`` (of ``kind``)."""
     if run == "latest":

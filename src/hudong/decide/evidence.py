@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,6 +23,9 @@ from hudong.metrics import frame as metric_frame
 from hudong.metrics import list_metrics
 from hudong.metrics.registry import REGISTRY
 from hudong.platforms import RIVAL_IQ_MEDIAN, benchmarks
+
+from .rules import load_rules
+from .self_assessment import resolve_path
 
 # Which Rival IQ platform each of ours is compared with, on which ER metric (hudong's assumption): hudong/platforms.py.
 PLATFORM_BENCHMARK = benchmarks()
@@ -50,6 +55,9 @@ class Missing(Exception):  # noqa: N818 - it is a state ("evidence missing"), no
 class Observation:
     value: float
     details: dict[str, Any] = field(default_factory=dict)  # e.g. per-platform values, n, CI
+
+
+Value = float | int | Observation | Missing | None  # one piece of evidence: a number, an observation or why it is missing
 
 
 def metric_unavailable(name: str, err: Exception | str) -> Missing:
@@ -82,8 +90,6 @@ class MetricCache:
             return None
 
     def get(self, name: str, by: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
-        import time
-
         key = (name, tuple(by))
         if key not in self._results:
             t0 = time.perf_counter()
@@ -150,9 +156,6 @@ def _competitors(cache: MetricCache) -> int:
 
 
 def _self_assessment(cache: MetricCache) -> int:
-    from pathlib import Path
-
-    from .self_assessment import resolve_path
 
     path = resolve_path(Path(cache.ws.path), cache.ws.setting("scorecard.self_assessment"), cache.self_assessment)
     return int(path is not None and path.exists())
@@ -188,8 +191,6 @@ def requirement_counts(cache: MetricCache) -> dict[str, int]:
 
 def requirements_met(cache: MetricCache) -> dict[str, bool]:
     """Whether each requirement is met: its count is positive and the requirements it comes after are met."""
-    from .rules import load_rules
-
     rules = load_rules()
     counts = requirement_counts(cache)
     return {k: all(counts.get(c, 0) > 0 for c in rules.chain(k)) for k in rules.requirements}
@@ -197,8 +198,6 @@ def requirements_met(cache: MetricCache) -> dict[str, bool]:
 
 def first_unmet(needs: tuple[str, ...] | list[str], met: dict[str, bool], rules: Any = None) -> str | None:
     """The first requirement to supply for ``needs`` (own_accounts before own_posts), or None when all are met."""
-    from .rules import load_rules
-
     rules = rules or load_rules()
     for need in needs:
         for key in rules.chain(need):
@@ -209,8 +208,6 @@ def first_unmet(needs: tuple[str, ...] | list[str], met: dict[str, bool], rules:
 
 def requirement_missing(key: str) -> Missing:
     """The Missing reason of an unmet requirement: what is missing and how to supply it (rules.toml)."""
-    from .rules import load_rules
-
     r = load_rules().requirements[key]
     return Missing(r.missing_zh, r.missing_en, how_zh=r.how_zh, how_en=r.how_en, requirement=key)
 
@@ -225,8 +222,6 @@ def metric_needs(name: str) -> tuple[str, ...]:
     """The requirements of metric ``name``: those of the rules.toml evidence computed from it, else derived from
     the tables it reads (``TABLE_NEEDS``). One source: the empty-state message of a measure says the same as the
     scorecard's missing evidence."""
-    from .rules import load_rules
-
     needs: list[str] = []
     for d in load_rules().dimensions:
         for e in d.evidence:
@@ -509,8 +504,6 @@ def collect(cache: MetricCache, keys: list[str] | None = None, progress: Any = N
     """Observations (or Missing) for every data evidence key; ``progress(advance=1)`` after each. An item whose
     ``needs`` (rules.toml) are not all met is not computed: it is Missing with the first unmet requirement (what is
     missing, how to supply it)."""
-    from .rules import load_rules
-
     rules = load_rules()
     met = requirements_met(cache)
     out: dict[str, Observation | Missing] = {}

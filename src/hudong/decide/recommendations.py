@@ -11,13 +11,16 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hudong.i18n import platform_name
 
 from . import evidence as E
+from .evidence import Value
 from .rules import load_rules
-from .scorecard import Scorecard, Value
+
+if TYPE_CHECKING:  # the scorecard renders recommendations; only its type is needed here
+    from .scorecard import Scorecard
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 

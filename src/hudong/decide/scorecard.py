@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,11 @@ from hudong.fmt import evidence_value
 from hudong.i18n import t
 
 from . import evidence as E
+from .recommendations import recommend_for
 from .rules import DimensionRule, EvidenceRule, Rules, load_rules
 from .self_assessment import read_answers, resolve_path
 
-Value = float | int | E.Observation | E.Missing | None
+Value = E.Value
 
 
 @dataclass
@@ -129,10 +131,6 @@ class Scorecard:
 
     def to_text(self, lang: str = "zh") -> str:
         """A terminal summary: dimensions with bars, evidence points, missing evidence and top recommendations."""
-        import unicodedata
-
-        from .recommendations import recommend_for
-
         def pad(text: str, width: int) -> str:  # CJK characters take two terminal columns
             used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
             return text + " " * max(1, width - used)

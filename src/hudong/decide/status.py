@@ -20,6 +20,7 @@ from hudong.store import schema as S
 
 from . import evidence as E
 from .rules import load_rules
+from .scorecard import _jsonable, build_scorecard
 from .self_assessment import resolve_path
 
 OWN_ACCOUNTS_SHOWN = 20
@@ -99,8 +100,6 @@ class Status:
                 if not r.met and r.needed_by and all(met[k] for k in rules.chain(r.key)[:-1])]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        from .scorecard import _jsonable
-
         return _jsonable(asdict(self))
 
     def to_json(self) -> str:
@@ -163,8 +162,6 @@ def build_status(ws: Any, *, compute: bool = True, card: Any = None, self_assess
     counts = E.requirement_counts(cache)
     met = E.requirements_met(cache)
     if card is None and compute:
-        from .scorecard import build_scorecard
-
         card = build_scorecard(ws, cache=cache, self_assessment=self_assessment)
     needed_by: dict[str, list[str]] = {k: [] for k in rules.requirements}
     dims = []

@@ -15,8 +15,8 @@ import os
 import re
 import sys
 import time
-import zlib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +40,13 @@ from hudong.demo import (
     tables,
 )
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
+from hudong.demo.draw import stage_rng as _rng
 from hudong.demo.people import ActorSampler, make_people
 from hudong.demo.writer import write
 from hudong.errors import HudongError
 from hudong.store.workspace import Workspace
 
 __all__ = ["DemoBuild", "build", "generate", "simulate"]
-
-
-def _rng(seed: int, stage: str) -> np.random.Generator:
-    """One generator per stage, so changing one stage leaves the others' draws unchanged."""
-    return np.random.default_rng([seed, zlib.crc32(stage.encode())])
 
 
 def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
@@ -103,7 +99,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
         "account_stats": tables.account_stats_table(_rng(seed, "account-stats")),
         "users": tables.users_table(people, seen),
         "contacts": tables.contacts_table(people, seen),
-        "campaigns": tables.campaigns_table(),
+        "campaigns": tables.campaigns_table(scale),
         "posts": posts_table,
         "interactions": inter_table,
         "follows": tables.follows_table(edges, people),
@@ -190,8 +186,6 @@ DEMO_SELF_ASSESSMENT = {
 
 def write_self_assessment(ws_dir: str | os.PathLike, answers: dict[str, int] = DEMO_SELF_ASSESSMENT) -> Path:
     """Fill in a copy of the packaged self-assessment template and point hudong.toml at it."""
-    from importlib.resources import files
-
     template = files("hudong.decide").joinpath("self_assessment_template.toml").read_text(encoding="utf-8")
     out, section = [], None
     for line in template.splitlines():

@@ -9,7 +9,7 @@ import numpy as np
 from hudong.demo import draw
 from hudong.demo import texts as X
 from hudong.demo import timeline as T
-from hudong.demo.brand import CAMPAIGNS, DOUYIN, NEWYEAR, PLATFORMS, PRODUCTS, SALE_618, SPRING, WECHAT
+from hudong.demo.brand import CAMPAIGN_INDEX, CAMPAIGNS, DOUYIN, NEWYEAR, PLATFORMS, PRODUCTS, SALE_618, SPRING, WECHAT
 from hudong.demo.people import People
 
 CUSTOMERS = 9_000
@@ -46,7 +46,15 @@ def _window(c: int) -> tuple[int, int]:
     return T.ts(CAMPAIGNS[c].start.replace(" ", "T")), T.ts(CAMPAIGNS[c].end.replace(" ", "T"))
 
 
-def orders(rng: np.random.Generator, people: People, scale: float) -> Orders:
+# How much busier the shop is during each campaign (day-weight factors): the planted truth the incrementality
+# analysis must recover (``planted_lift``).
+BUMPS = {"cmp-2026-newyear": (("2026-01-10", "2026-02-14", 1.8),),
+         "cmp-2026-springtea": (("2026-03-20", "2026-04-20", 1.3),),
+         "cmp-2026-618": (("2026-06-01", "2026-06-18", 2.5), ("2026-06-16", "2026-06-18", 2.5))}  # fmt: skip
+
+
+def orders(rng: np.random.Generator, people: People, scale: float, without: tuple[str, ...] = ()) -> Orders:
+    """The shop's orders; ``without``: campaigns whose bumps are left out (a shop where they never happened)."""
     n_cust = max(40, round(CUSTOMERS * scale))
     # who the buyers are: 40% order through the WeChat mini-program, 10% through the Douyin shop
     kind = rng.choice(3, size=n_cust, p=[0.4, 0.1, 0.5])
@@ -65,8 +73,7 @@ def orders(rng: np.random.Generator, people: People, scale: float) -> Orders:
 
     n_orders = np.where(rng.random(len(ids)) < 0.36, 1 + rng.geometric(0.5, size=len(ids)), 1)
     cust = np.repeat(np.arange(len(ids)), n_orders)
-    days = T.day_weights(bumps=(("2026-01-10", "2026-02-14", 1.8), ("2026-03-20", "2026-04-20", 1.3),
-                                ("2026-06-01", "2026-06-18", 2.5), ("2026-06-16", "2026-06-18", 2.5)))  # fmt: skip
+    days = T.day_weights(bumps=tuple(b for c, bumps in BUMPS.items() if c not in without for b in bumps))
     first = T.sample_times(rng, len(ids), days)
     gap = T.lognormal_seconds(rng, len(cust), 35 * T.DAY, 0.6)
     is_first = np.r_[True, cust[1:] != cust[:-1]]
@@ -117,3 +124,23 @@ def survey(rng: np.random.Generator, orders_: Orders, scale: float) -> Survey:
     survey_id = np.where(q2, "nps-2026-q2", "nps-2026-q1").astype(object)
     response_id = draw.cat("R_", draw.hex_ids(rng, n, length=15))
     return Survey(response_id, survey_id, user, user_platform, t, score, comment)
+
+
+def planted_lift(shop: Orders, campaign: str, seed: int = 0) -> tuple[int, int]:
+    """(orders during ``campaign``, those of them the campaign added): the planted truth for incrementality.
+
+    A campaign day with bump factor f has f times the baseline's first orders; read the other way, each of that
+    day's new customers came because of the campaign with probability 1 − 1/f. They are drawn (seeded), and their
+    orders inside the campaign window are the lift: what the shop would not have had at its usual level."""
+    lo, hi = _window(CAMPAIGN_INDEX[campaign])
+    inside = (shop.time >= lo) & (shop.time <= hi)
+    order = np.lexsort((shop.time, shop.customer))
+    cust, t = shop.customer[order], shop.time[order]
+    first = np.r_[True, cust[1:] != cust[:-1]]
+    factor = np.ones(len(t))
+    for start, end, f in BUMPS[campaign]:
+        factor[(t >= T.ts(start.replace(" ", "T"))) & (t < T.ts(end.replace(" ", "T")) + T.DAY)] *= f
+    rng = np.random.default_rng(seed)
+    acquired = first & (t >= lo) & (t <= hi) & (rng.random(len(t)) < 1 - 1 / factor)
+    added = np.isin(cust, cust[acquired]) & (t >= lo) & (t <= hi)
+    return int(inside.sum()), int(added.sum())

@@ -5,12 +5,19 @@ Strings live in numpy object arrays so concatenating fragments is one C-level lo
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
 
 HEX = np.array(list("0123456789abcdef"))
 OPENID_CHARS = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
+
+
+def stage_rng(seed: int, stage: str) -> np.random.Generator:
+    """One generator per stage, so changing one stage leaves the others' draws unchanged."""
+    return np.random.default_rng([seed, zlib.crc32(stage.encode())])
 
 
 def pick(rng: np.random.Generator, options: Sequence[str], n: int, p: Sequence[float] | None = None) -> np.ndarray:
@@ -88,8 +95,6 @@ def fill(rng: np.random.Generator, templates: Sequence[str], n: int, slots: dict
 
     Loops over templates (a few dozen), never over rows.
     """
-    import re
-
     out = np.empty(n, dtype=object)
     choice = rng.integers(0, len(templates), size=n)
     for k, template in enumerate(templates):

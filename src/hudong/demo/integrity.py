@@ -16,9 +16,10 @@ import numpy as np
 
 from hudong.demo import timeline as T
 from hudong.demo.activity import TYPE, Interactions, block
-from hudong.demo.brand import DOUYIN, WEIBO
+from hudong.demo.brand import DOUYIN, PLATFORMS, WEIBO
 from hudong.demo.content import OWN, UGC, Posts
-from hudong.demo.people import People
+from hudong.demo.draw import stage_rng
+from hudong.demo.people import People, make_people
 
 RING_SIZE = 8
 RING_POSTS = 30
@@ -78,10 +79,6 @@ def _bots(rng: np.random.Generator, posts: Posts, bots: np.ndarray, scale: float
 
 def planted_ids(seed: int = 7, scale: float = 1.0) -> dict[str, list[tuple[str, str]]]:
     """Ground truth of ``hudong.demo.simulate(seed, scale)``: (platform, raw user id) of the ring and the bots."""
-    from hudong.demo import _rng
-    from hudong.demo.brand import PLATFORMS
-    from hudong.demo.people import make_people
-
-    people = make_people(_rng(seed, "people"), scale)
-    who = planted(people, _rng(seed, "integrity"))
+    people = make_people(stage_rng(seed, "people"), scale)
+    who = planted(people, stage_rng(seed, "integrity"))
     return {k: [(PLATFORMS[people.platform[r]], str(people.uid[r])) for r in rows] for k, rows in who.items()}

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hudong.demo.people import People
+from hudong.demo.brand import PLATFORMS
+from hudong.demo.draw import stage_rng
+from hudong.demo.people import People, make_people
 
 PERSONAS = ("video", "image", "article", "none")  # the format each prefers ("none": no preference)
 PERSONA_SHARES = (0.25, 0.25, 0.2, 0.3)
@@ -66,10 +68,6 @@ class Tastes:
 
 def planted(seed: int = 7, scale: float = 1.0) -> dict[tuple[str, str], str]:
     """Ground truth of ``hudong.demo.simulate(seed, scale)``: (platform, raw user id) → persona."""
-    from hudong.demo import _rng
-    from hudong.demo.brand import PLATFORMS
-    from hudong.demo.people import make_people
-
-    people: People = make_people(_rng(seed, "people"), scale)
-    persona = Tastes.make(people, _rng(seed, "personas")).persona
+    people: People = make_people(stage_rng(seed, "people"), scale)
+    persona = Tastes.make(people, stage_rng(seed, "personas")).persona
     return {(PLATFORMS[people.platform[r]], str(people.uid[r])): PERSONAS[persona[r]] for r in range(len(people.uid))}

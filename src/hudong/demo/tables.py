@@ -27,7 +27,7 @@ from hudong.demo.commerce import Orders, Survey
 from hudong.demo.content import COMPETITOR, COMPETITOR_MENTION, Posts
 from hudong.demo.network import FollowEdges
 from hudong.demo.people import People
-from hudong.demo.timeline import END, START
+from hudong.demo.timeline import DAY, DAYS, END, START
 from hudong.platforms import PLATFORMS as PLATFORM_DECLARATIONS
 from hudong.store import schema as S
 
@@ -88,8 +88,6 @@ def accounts_table() -> pa.Table:
 def account_stats_table(rng: np.random.Generator) -> pa.Table:
     """Daily follower statistics of the own accounts, as the platforms' data centres report them: gains with a
     weekly rhythm and campaign bumps, a few unfollows a day, totals that end at the account's follower count."""
-    from hudong.demo.timeline import DAY, DAYS, START
-
     platforms, ids, days, totals, gains, losses = [], [], [], [], [], []
     for i, a in enumerate(ACCOUNTS):
         if not a.is_own:
@@ -313,13 +311,14 @@ def survey_table(s: Survey) -> pa.Table:
     })  # fmt: skip
 
 
-def campaigns_table() -> pa.Table:
+def campaigns_table(scale: float = 1.0) -> pa.Table:
+    """The campaigns, their budgets scaled with the data (a smaller demo brand spends less)."""
     return _table("campaigns", {
         "platform": _str(np.array([c.platform for c in CAMPAIGNS], dtype=object)),
         "campaign_id": _str(CAMPAIGN_IDS),
         "name": _str(np.array([c.name for c in CAMPAIGNS], dtype=object)),
         "start_at": pa.array(np.array([c.start for c in CAMPAIGNS], dtype="datetime64[s]")),
         "end_at": pa.array(np.array([c.end for c in CAMPAIGNS], dtype="datetime64[s]")),
-        "budget": pa.array([c.budget for c in CAMPAIGNS]),
+        "budget": pa.array([round(c.budget * scale, 2) for c in CAMPAIGNS]),
         "goal": _str(np.array([c.goal for c in CAMPAIGNS], dtype=object)),
     })  # fmt: skip

@@ -11,6 +11,7 @@ import pandas as pd
 
 from hudong.errors import HudongError
 from hudong.graph.cascades import MISSING_ROOT_AUTHOR, StoreCascades
+from hudong.graph.portable import influence
 
 INTERACTION_GRAPH_TYPES = ("repost", "comment", "mention")
 
@@ -111,8 +112,6 @@ def graph_influence(edges: pd.DataFrame, damping: float = 0.85, engine: str = "i
             if backend is None:
                 pr, core = _igraph_influence(src, dst, n, w, damping)
             else:
-                from hudong.graph.portable import influence
-
                 res = influence(pd.DataFrame({"src": src, "dst": dst, "weight": w}), backend, damping=damping)
                 res = res.set_index("node").reindex(np.arange(n))
                 pr, core = res["pagerank"].to_numpy(), res["coreness"].to_numpy(dtype=np.int64)

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import ibis
@@ -124,8 +125,6 @@ def _business_settings(ws: Any) -> dict[str, Any]:
 
 def local_now(ws: Any) -> dt.datetime:
     """Now in the workspace time zone, naive (stored timestamps are naive local times)."""
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.now(ZoneInfo(str(ws.setting("timezone", "Asia/Shanghai")))).replace(tzinfo=None)
 
 

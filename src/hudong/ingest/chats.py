@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hudong.errors import HudongError
+
 ANSWER_WINDOW = dt.timedelta(minutes=30)
 MENTION_WINDOW = dt.timedelta(hours=24)
 
@@ -246,8 +248,6 @@ def _parse_csv(text: str, path: Path) -> ChatLog:
         cols["sender"] = cols["sender_id"]
     missing = [f for f in ("sender", "content") if f not in cols] + ([] if {"time", "epoch"} & set(cols) else ["time"])
     if missing:
-        from hudong.errors import HudongError
-
         raise HudongError(
             f"{path}: not a group-chat export this reader knows: no {', '.join(missing)} column (header: "
             f"{', '.join(header[:12])}); expected e.g. 时间, 发送人, 内容, 类型"

@@ -11,6 +11,7 @@ Single-value helpers (``parse_timestamp``, ``parse_count`` …) share the same r
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import math
@@ -556,8 +557,6 @@ def _python_list(s: str) -> list | None:
     """A flat Python list literal of strings/numbers (``['a', "b", 3]``), or None."""
     if len(s) > 100_000 or not s.endswith("]"):
         return None
-    import ast
-
     try:
         value = ast.literal_eval(s)
     except (ValueError, SyntaxError, MemoryError, RecursionError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -43,6 +44,15 @@ CONFIG: dict[str, Any] = {
     "range": {"category": PALETTE},
     "line": {"strokeWidth": 2},
 }
+
+
+@dataclass
+class Chart:
+    """A drawn chart for a report: its SVG, or the note saying why there is none."""
+
+    key: str
+    svg: str | None = None
+    note: str = ""  # why there is no chart
 
 
 def _json_value(v: Any) -> Any:
@@ -436,6 +446,38 @@ def share_of_voice(df: pd.DataFrame, lang: str) -> dict[str, Any]:
             },
         },
     )
+
+
+def campaign_lift(daily: pd.DataFrame, name: str, metric: str, lang: str) -> dict[str, Any]:
+    """A campaign's days: the actual series (line) against the counterfactual (dashed) and its 95 % band."""
+    actual, expected = t("cmp_actual", lang), t("cmp_expected", lang)
+    data = daily.assign(day=pd.to_datetime(daily["day"]).dt.strftime("%Y-%m-%d"))
+    long = pd.concat([data.assign(series=actual, value=data["actual"]), data.assign(series=expected, value=data["predicted"])])
+    x = _date_axis("day", t("day", lang), data["day"])
+    y_title = t(f"cmp_metric_{metric}", lang)
+    return _base(t("cmp_lift_title", lang, name=name, metric=y_title), long[["day", "series", "value", "lower", "upper"]],
+                 layer=[
+                     {"transform": [{"filter": {"field": "series", "equal": expected}}],
+                      "mark": {"type": "area", "opacity": 0.2, "color": "#6b7280"},
+                      "encoding": {"x": x, "y": {"field": "lower", "type": "quantitative", "title": y_title},
+                                   "y2": {"field": "upper"}}},
+                     {"mark": {"type": "line", "point": {"size": 16}},
+                      "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": y_title},
+                                   "color": {"field": "series", "type": "nominal", "title": None},
+                                   "strokeDash": {"field": "series", "type": "nominal", "legend": None,
+                                                  "scale": {"domain": [actual, expected], "range": [[1, 0], [4, 3]]}},
+                                   "tooltip": [{"field": "day"}, {"field": "series"},
+                                               {"field": "value", "format": ",.1f"}]}},
+                 ])  # fmt: skip
+
+
+def ugc_funnel(funnel: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """A UGC challenge's funnel: people at each stage, as horizontal bars in stage order."""
+    data = funnel.assign(label=[t(f"ugc_{s}", lang) for s in funnel["stage"]])
+    return _base(t("ugc_funnel", lang), data, height=140, mark={"type": "bar"},
+                 encoding={"y": {"field": "label", "type": "nominal", "sort": None, "title": None},
+                           "x": {"field": "people", "type": "quantitative", "title": t("ugc_people", lang)},
+                           "tooltip": [{"field": "label"}, {"field": "people", "format": ","}]})  # fmt: skip
 
 
 def to_svg(spec: dict[str, Any]) -> str:

@@ -24,16 +24,12 @@ from hudong.metrics.common import _parse_time
 from hudong.progress import callback
 
 from . import charts
+from .charts import Chart
+from .propagation import gather_propagation
+from .text_sections import gather_text
 
 TOP_POSTS = 10
 TEXT_CHARS = 80
-
-
-@dataclass
-class Chart:
-    key: str
-    svg: str | None = None
-    note: str = ""  # why there is no chart
 
 
 @dataclass
@@ -48,6 +44,7 @@ class ReportContent:
     groups: dict[str, Any] | None = None  # group chats: rows per group and community KOCs (None: none imported)
     learning: dict[str, Any] | None = None  # the learning log: experiments and decisions (None: none registered)
     audience: dict[str, Any] | None = None  # the latest stored segmentation and what each segment responds to
+    campaigns: dict[str, Any] | None = None  # each campaign's return, attribution and lift
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -250,6 +247,49 @@ def audience_block(ws: Any, lang: str) -> dict[str, Any] | None:
                                        k=res.values["k"], criterion=res.values["criterion"])}  # fmt: skip
 
 
+def ugc_summary(v: dict[str, Any], lang: str) -> str:
+    """One sentence on a UGC challenge (the ``ugc_campaign`` analysis' values), for the report and the web page."""
+    sov = (F.MISSING if v["sov_during"] is None else
+           f"{F.percent(v['sov_before'], 0)} → {F.percent(v['sov_during'], 0)}")  # fmt: skip
+    return t("ugc_summary", lang, posts=F.number(v["ugc_posts"], lang), before=F.number(v["before_posts"], lang),
+             people=F.number(v["participants"], lang), first=F.number(v["first_time"], lang),
+             repeat=F.number(v["repeat_creators"], lang), buyers=F.number(v["buyers"], lang),
+             reach=F.number(v["reach"], lang), reposts=F.number(v["reposts"], lang), pos=F.percent(v["positive"], 0),
+             neg=F.percent(v["negative"], 0), sov=sov)  # fmt: skip
+
+
+def campaigns_block(ws: Any, lang: str) -> dict[str, Any] | None:
+    """The campaigns section, from the ``campaign_roi`` analysis (Markov attribution, 30-day lookback) and each
+    campaign's ``campaign_lift`` where it has a baseline; None when the workspace has no campaigns."""
+    try:
+        res = analyses.run(ws, "campaign_roi")
+    except HudongError:
+        return None
+    rows = []
+    for r in res.frame("campaigns").to_dict("records"):
+        try:
+            lift = analyses.run(ws, "campaign_lift", campaign=r["campaign_id"]).values
+            lift_text = (f"{F.signed_percent(lift['relative'], 0)} [{F.signed_percent(lift['relative_lower'], 0)}, "
+                         f"{F.signed_percent(lift['relative_upper'], 0)}] · {t('cmp_metric_' + lift['metric'], lang)}")  # fmt: skip
+        except HudongError:
+            lift_text = F.MISSING
+        rows.append({"campaign": r["name"] or r["campaign_id"], "spend": F.number(r["spend"], lang),
+                     "engagement": F.number(r["engagement"], lang), "followers": F.number(r["new_followers"], lang),
+                     "ugc": F.number(r["ugc_posts"], lang), "touched": F.number(r["touched_orders"], lang),
+                     "attributed": F.number(r["attributed_orders"], lang, 1),
+                     "revenue": F.number(r["attributed_revenue"], lang), "cpo": F.number(r["cost_per_order"], lang),
+                     "roi": F.percent(r["roi"], 0), "lift": lift_text})  # fmt: skip
+    challenges = []
+    for cid in res.frame("campaigns").query("ugc_posts > 0")["campaign_id"]:
+        ugc = analyses.run(ws, "ugc_campaign", campaign=cid).values
+        challenges.append({"title": t("ugc_title", lang, name=ugc["name"] or cid), "summary": ugc_summary(ugc, lang)})
+    cov = res.values["coverage"]
+    return {"rows": rows, "challenges": challenges, "summary": t("campaigns_summary", lang, orders=F.number(cov["orders"], lang),
+                                       linked=F.number(cov["linked_orders"], lang),
+                                       touched=F.number(cov["touched_orders"], lang), days=res.values["lookback_days"],
+                                       model=res.values["model"])}  # fmt: skip
+
+
 def _iso(x: Any) -> str | None:
     return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -331,20 +371,17 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.groups = groups_block(ws, lang, start, end)
     content.learning = learning_block(ws, lang)
     content.audience = audience_block(ws, lang)
+    content.campaigns = campaigns_block(ws, lang)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)
     timings["top_posts"] = time.perf_counter() - t2
     step("propagation: cascades and KOC")
     t3 = time.perf_counter()
-    from .propagation import gather_propagation
-
     content.propagation = gather_propagation(ws, lang)
     timings["propagation"] = time.perf_counter() - t3
     step("text: sentiment, keywords, rising topics, alerts")
     t4 = time.perf_counter()
-    from .text_sections import gather_text
-
     content.text = gather_text(ws, lang, start, end)
     content.charts.update(content.text.charts)
     timings["text"] = time.perf_counter() - t4

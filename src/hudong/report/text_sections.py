@@ -22,6 +22,7 @@ from hudong.errors import HudongError
 from hudong.i18n import error_text, platform_name, t
 
 from . import charts
+from .charts import Chart
 
 TOP_TERMS = 15
 POST_CHARS = 70
@@ -29,7 +30,7 @@ POST_CHARS = 70
 
 @dataclass
 class TextSections:
-    charts: dict[str, Any] = field(default_factory=dict)  # key → Chart (see content.Chart)
+    charts: dict[str, Any] = field(default_factory=dict)  # key → Chart (charts.Chart)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     alerts_note: str = ""
 
@@ -59,8 +60,6 @@ def _alerts(ws: Any, lang: str, start: Any, end: Any) -> list[dict[str, Any]]:
 
 
 def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextSections:
-    from .content import Chart
-
     sec = TextSections()
     s = str(start) if start is not None else None
     e = str(end) if end is not None else None

@@ -87,6 +87,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         groups=content.groups,
         learning=content.learning,
         audience=content.audience,
+        campaigns=content.campaigns,
         propagation=content.propagation,
         text=content.text,
         nps_missing=nps_missing,

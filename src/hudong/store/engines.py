@@ -116,6 +116,20 @@ class Tables(Mapping[str, "ir.Table"]):
         return f"<Tables engine={self.engine} over {where}>"
 
 
+def use_engine(ws: Any, engine: str | None = None, *, spark_master: str | None = None) -> None:
+    """Compute metrics (and so the scorecard and report) on ``engine``: duckdb (the workspace file) or spark (the
+    lake).
+
+    Default: the ``engine`` setting of hudong.toml. Spark reads the workspace's Parquet lake
+    (`hudong export --lake PATH`); see docs/spark.md.
+    """
+    engine = engine or ws.setting("engine", "duckdb")
+    if engine == "duckdb" and spark_master is None:
+        ws.attach_tables(None)
+        return
+    ws.attach_tables(connect(engine, workspace=ws, spark_master=spark_master))
+
+
 def connect(
     engine: Engine | None = None,
     *,

@@ -13,6 +13,7 @@ re-import changes nothing, not even provenance).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -126,8 +127,6 @@ class ImportCounts:
 
 def toml_value(v: str | list[str]) -> str:
     """A string or a list of strings as TOML (basic strings; JSON's escapes are TOML's)."""
-    import json
-
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     return "[" + ", ".join(json.dumps(str(x), ensure_ascii=False) for x in v) + "]"
@@ -135,8 +134,6 @@ def toml_value(v: str | list[str]) -> str:
 
 def set_brand_text(text: str, name: str | None, aliases: list[str] | None) -> str:
     """hudong.toml text with ``[brand]`` name and/or aliases set (the rest, comments included, kept as it is)."""
-    import re
-
     lines = text.splitlines(keepends=True)
     start = next((i for i, ln in enumerate(lines) if re.match(r"\s*\[brand\]\s*(#.*)?$", ln)), None)
     if start is None:
@@ -178,7 +175,7 @@ class Workspace:
         self.con = con
         self.config = config
         self._ibis = None
-        self._tables: Any = None  # set by use_engine(): metrics then run on that engine
+        self._tables: Any = None  # set by engines.use_engine(): metrics then run on that engine
 
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
@@ -319,22 +316,13 @@ class Workspace:
 
     @property
     def source(self) -> Any:
-        """What analyses read tables from: this workspace, or the engine chosen by ``use_engine`` (Spark)."""
+        """What analyses read tables from: this workspace, or the engine chosen by ``engines.use_engine`` (Spark)."""
         return self._tables if self._tables is not None else self
 
-    def use_engine(self, engine: str | None = None, *, spark_master: str | None = None) -> None:
-        """Compute metrics (and so the scorecard and report) on ``engine``: duckdb (this file) or spark (the lake).
-
-        Default: the ``engine`` setting of hudong.toml. Spark reads the workspace's Parquet lake
-        (`hudong export --lake PATH`); see docs/spark.md.
-        """
-        engine = engine or self.setting("engine", "duckdb")
-        if engine == "duckdb" and spark_master is None:
-            self._tables = None
-            return
-        from hudong.store.engines import connect
-
-        self._tables = connect(engine, workspace=self, spark_master=spark_master)
+    def attach_tables(self, tables: Any | None) -> None:
+        """Read tables from ``tables`` (an engine over the lake: ``hudong.store.engines.use_engine``), or from
+        this file again (None)."""
+        self._tables = tables
 
     @property
     def engine(self) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib
 import json
 import random
 import threading
@@ -43,6 +44,8 @@ from typing import Any
 from hudong.errors import HudongError
 from hudong.stats.evaluation import classification_scores, per_class_f1
 from hudong.text import classifier
+from hudong.text.emotion import EMOTIONS
+from hudong.text.tokenize import detect_lang
 
 TASKS = ("sentiment", "emotion", "toxicity")
 MANIFEST = "adapted.json"
@@ -52,14 +55,10 @@ MIN_LABELS = 20  # per language: fewer cannot be split into a training and a hel
 def _task_module(task: str) -> Any:
     if task not in TASKS:
         raise HudongError(f"unknown text task {task!r}; tasks: {', '.join(TASKS)}")
-    import importlib
-
     return importlib.import_module(f"hudong.text.{task}")
 
 
 def _label_sets() -> dict[str, tuple[str, ...]]:
-    from hudong.text.emotion import EMOTIONS
-
     return {"sentiment": ("negative", "neutral", "positive"), "emotion": EMOTIONS, "toxicity": ("ok", "toxic")}
 
 
@@ -211,8 +210,6 @@ def train(
     """Adapt ``task``'s model of each language present in the labels (see the module docstring). A language with
     too few labels (< ``MIN_LABELS`` or one class) is not adapted and listed in each result's ``skipped``; an
     error when no language can be adapted."""
-    from hudong.text.tokenize import detect_lang
-
     if not 0 < holdout < 1:
         raise HudongError(f"holdout must be between 0 and 1, got {holdout}")
     allowed = label_set(task)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hudong.text.keywords import doc_terms
+
 __all__ = [
     "BurstPath",
     "TermCounter",
@@ -283,8 +285,6 @@ class TermCounter:
         self.documents = 0
 
     def add(self, created_at: pd.Series | np.ndarray | list, texts: list[str | None]) -> None:
-        from hudong.text.keywords import doc_terms
-
         ords = pd.PeriodIndex(pd.to_datetime(pd.Series(created_at)), freq=self.freq).asi8.astype(np.int64)
         code = self.codes
         term_codes: list[int] = []
@@ -381,7 +381,7 @@ def detect_bursts(wide: pd.DataFrame | TermCounts, totals: pd.Series | None = No
     ``wide`` is a period × term table (with ``totals``) or ``TermCounts``. The Viterbi pass runs one term at a
     time in compiled code (``burst_kernels.sparse_bursts``) on the sparse counts: memory is one term's series,
     not terms × periods × states; the states are those of ``kleinberg`` (same arithmetic)."""
-    from hudong.text.burst_kernels import sparse_bursts
+    from hudong.text.burst_kernels import sparse_bursts  # lazy: numba compiles the kernel on first import
 
     cols = ["term", "start", "end", "level", "weight"]
     counts = wide if isinstance(wide, TermCounts) else TermCounts.from_wide(wide, np.asarray(totals))

@@ -32,6 +32,7 @@ import numpy as np
 from hudong.errors import HudongError
 from hudong.stats.estimator import Estimator, hudong_version
 from hudong.text.features import FEATURES, TOKENS, lexicon_features
+from hudong.text.tokenize import detect_lang
 
 __all__ = [
     "LANGS", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "model_in_use", "models_in_use",
@@ -340,8 +341,6 @@ def by_language(
 ) -> tuple[list[str], dict[str, list[int]]]:
     """(texts with None → "", positions of each language): ``lang`` forces one language, ``langs`` gives one per
     text (already detected), otherwise each text's language is detected."""
-    from hudong.text.tokenize import detect_lang
-
     clean = [t or "" for t in texts]
     if langs is None:
         langs = [lang] * len(clean) if lang else [detect_lang(t) for t in clean]

@@ -24,10 +24,14 @@ boilerplate such as 转发微博, written for hudong) and numbers. Each term cou
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import math
+import random
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,10 +96,6 @@ def stop_words() -> frozenset[str]:
 def _sklearn_stop_words() -> frozenset[str]:
     """scikit-learn's ``ENGLISH_STOP_WORDS``, read from its module file without importing scikit-learn (whose
     ``feature_extraction`` import pulls in scipy: 1–2 s per command); the import when the file looks different."""
-    import ast
-    import importlib.util
-    from pathlib import Path
-
     spec = importlib.util.find_spec("sklearn")
     if spec is not None and spec.origin:
         try:
@@ -292,8 +292,6 @@ def topics(
     if co.empty:
         return pd.DataFrame(columns=cols), assign
     g = ig.Graph(n=len(df), edges=list(zip(co["t_x"], co["t_y"], strict=True)), edge_attrs={"w": co["npmi"].tolist()})
-    import random
-
     random.seed(seed)  # igraph's Louvain draws from Python's RNG
     ig.set_random_number_generator(random)
     parts = g.community_multilevel(weights="w").membership

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hudong.text import pii
+from hudong.text.tokenize import detect_lang
 
 KINDS = ("phone", "email", "id_card", "bank_card", "address")
 
@@ -331,8 +332,6 @@ def _boundaries(text: str, lang: str) -> list[int]:
 
 def generate(hosts: Sequence[str], n: int, seed: int = 7, negative_share: float = 0.3) -> list[Case]:
     """``n`` cases: each a clean host post (``clean_hosts``) with one positive or hard-negative item inserted."""
-    from hudong.text.tokenize import detect_lang
-
     r = random.Random(seed)
     pool = [(t, "zh" if detect_lang(t) == "zh" else "en") for t in clean_hosts(hosts)]
     if not pool:

@@ -27,6 +27,7 @@ from . import (
     analytics,
     api,
     auth,
+    campaign_pages,
     experiment_api,
     experiment_pages,
     inbox_pages,
@@ -198,6 +199,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(experiment_api.router)
     app.include_router(experiment_pages.router)
     app.include_router(segment_pages.router)
+    app.include_router(campaign_pages.router)
+    app.include_router(campaign_pages.api_router)
     app.include_router(segment_pages.api_router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
@@ -58,7 +61,11 @@ class Conclude(BaseModel):
 
 
 def jsonable(value: Any) -> Any:
-    """Timestamps as ISO text, the stored result as an object."""
+    """Timestamps as ISO text, the stored result as an object, NaN and NaT as null, numpy scalars as Python's."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+        return None
     if isinstance(value, dict):
         return {k: (json.loads(v) if k == "result" and isinstance(v, str) else jsonable(v)) for k, v in value.items()}
     if isinstance(value, list):

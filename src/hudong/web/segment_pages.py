@@ -46,13 +46,6 @@ TEXT.update({
 })  # fmt: skip
 
 
-def _runs(ws: Any) -> list[dict[str, Any]]:
-    cur = ws.con.execute("SELECT run_id, kind, created_at, created_by, people, k, criterion FROM segment_runs "
-                         "ORDER BY created_at DESC LIMIT 50")  # fmt: skip
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
 def _heat(prefs: Any) -> dict[str, Any]:
     """segment × cell: lift, interval, distinctive and a colour (log lift, clipped at ×4 either way)."""
     cells = sorted(prefs["cell"].unique().tolist())
@@ -69,7 +62,7 @@ def segments_page(request: Request, user: Reader, run: str = "latest", by: str =
     by = by if by in ("content_type", "topic") else "content_type"
     error, res, prefs, runs = None, None, None, []
     with state_of(request).db() as ws:
-        runs = _runs(ws)
+        runs = seg.runs(ws).head(50).to_dict("records")
         if runs:
             try:
                 res = analyses.run(ws, "segments", run=run)
