@@ -447,5 +447,8 @@ def test_guardrails_catch_toxic_replies_and_unfollows(ws):
     tox, unf = res["guardrails"]["toxic_messages"]["variant"], res["guardrails"]["unfollowed"]["variant"]
     assert 0.15 < tox["effect"] < 0.35 and tox["p_value"] < 0.001  # ≈ 0.6·0.5 − 0.4·0.05 = 0.28, a difference
     assert 0.1 < unf["effect"] < 0.2 and unf["p_value"] < 0.001
+    # two guardrails, one variant: Holm multiplies the smaller p by 2 and keeps the order
+    low, high = sorted([tox["p_value"], unf["p_value"]])
+    assert sorted([tox["p_adjusted"], unf["p_adjusted"]]) == pytest.approx([min(1, 2 * low), min(1, max(2 * low, high))])
     assert "guardrail got worse" in res["verdict"] and "toxic_messages" in res["verdict"] and "unfollowed" in res["verdict"]
     assert "护栏指标变差" in res["verdict_zh"]

@@ -23,7 +23,7 @@ Designs and their metrics (``OUTCOMES``):
   counts once its window has passed.
 
 ``analyze`` compares each variant with control (frequentist and Bayesian; Holm-corrected across variants), checks
-the split (SRM), reads the guardrails, gives the always-valid p-value of each daily look when the stop rule is
+the split (SRM), reads the guardrails (Holm-corrected across guardrails × variants), gives the always-valid p-value of each daily look when the stop rule is
 sequential, and says what the data allow: keep running, stop (sequential), a winner, control better, or no
 detectable difference. ``conclude`` stores that analysis with the decision and who took it; ``learning_log`` lists
 every experiment with its hypothesis, result and decision.
@@ -601,6 +601,10 @@ def analyze(ws: Any, experiment_id: str, now: Any = None) -> dict[str, Any]:
         gm = {a: _moments(gd[a], gk, cuped) for a in arms}
         guards[g] = {a: _comparison(X.compare(gm[arms[0]], gm[a], kind=gk, alpha=exp["alpha"],  # harms as differences:
                                               relative=g not in ABSOLUTE | HARMS)) for a in arms[1:]}  # control may be 0
+    # several guardrails × variants are a family: Holm-adjusted p-values, which the verdict's "got worse" reads
+    family = [(g, a) for g in guards for a in guards[g] if guards[g][a]["p_value"] is not None]
+    for (g, a), p_adj in zip(family, X.holm([guards[g][a]["p_value"] for g, a in family]), strict=True):
+        guards[g][a]["p_adjusted"] = p_adj
     looks = _looks(data, arms, kind) if exp["stop_rule"] == "sequential" else []
     measured = min(c.treatment.n for c in variants.values()) if variants else 0
     measured = min(measured, m[arms[0]].n)
@@ -633,7 +637,8 @@ def _verdict(exp: dict[str, Any], res: dict[str, Any], measured: int) -> tuple[s
     """(key, en, zh): what the data allow now (module doc)."""
     alpha = exp["alpha"]
     harmed = [f"{g} ({a})" for g, per in res["guardrails"].items() for a, c in per.items()  # worse: down, or up for harms
-              if c["p_value"] is not None and c["p_value"] < alpha and (c["effect"] or 0) * (-1 if g in HARMS else 1) < 0]
+              if c.get("p_adjusted") is not None and c["p_adjusted"] < alpha
+              and (c["effect"] or 0) * (-1 if g in HARMS else 1) < 0]
     guard = (f"; but a guardrail got worse: {', '.join(harmed)}", f";但护栏指标变差:{', '.join(harmed)}")
     tail = ("", "")
 
