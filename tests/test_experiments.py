@@ -452,3 +452,42 @@ def test_guardrails_catch_toxic_replies_and_unfollows(ws):
     assert sorted([tox["p_adjusted"], unf["p_adjusted"]]) == pytest.approx([min(1, 2 * low), min(1, max(2 * low, high))])
     assert "guardrail got worse" in res["verdict"] and "toxic_messages" in res["verdict"] and "unfollowed" in res["verdict"]
     assert "护栏指标变差" in res["verdict_zh"]
+
+
+def test_a_registered_outcome_window_counts_outcomes_within_it(ws):
+    """Answers on day 1 (control, and every fourth variant person) and day 5 (the other variant people); every fifth
+    person never answers. Within a 3-day window the late answers do not count; the default 7-day window counts
+    them, once it has passed."""
+    short = E.create(ws, name="quick", hypothesis="快速回复", design="replies", primary_metric="replied_again", by="ana",
+                     planned_n=20, window_days=3)  # fmt: skip
+    usual = E.create(ws, name="usual", hypothesis="快速回复", design="replies", primary_metric="replied_again", by="ana",
+                     planned_n=20)  # fmt: skip
+    assert short["window_days"] == 3 and usual["window_days"] is None
+    inter = []
+    for e, who in ((short, "s"), (usual, "u")):
+        E.start(ws, e["experiment_id"], "ana")
+        units = [f"weibo:{who}{k}" for k in range(40)]
+        arms = E.assign(ws, e["experiment_id"], units, at=T0, seed=1)
+        for k, u in enumerate(units):
+            day = 5 if arms[u] == "variant" and k % 4 else 1
+            if k % 5 == 0:
+                continue
+            inter.append(dict(platform="weibo", interaction_id=f"{who}{k}", type="dm", actor_id=f"{who}{k}",
+                              is_inbound=True, created_at=T0 + dt.timedelta(days=day)))  # fmt: skip
+    T.fill(ws, interactions=inter)
+    early = E.analyze(ws, short["experiment_id"], now=T0 + dt.timedelta(days=4))
+    c = early["variants"]["variant"]
+    assert sum(early["measured"].values()) == 40  # the 3-day window has passed for everyone
+    assert 0.7 < c["control_mean"] < 0.9 and 0 < c["mean"] < 0.4 and early["verdict_key"] == "control_better"
+    assert sum(E.analyze(ws, usual["experiment_id"], now=T0 + dt.timedelta(days=4))["measured"].values()) == 0
+    late = E.analyze(ws, usual["experiment_id"], now=T0 + dt.timedelta(days=8))["variants"]["variant"]
+    assert abs(late["control_mean"] - late["mean"]) < 0.15 and late["p_value"] > 0.05
+    with pytest.raises(ExperimentError, match="locked"):
+        E.update(ws, short["experiment_id"], "ana", window_days=7)
+    assert E.revise(ws, short["experiment_id"], "ana", window_days=7)["window_days"] == 7
+    with pytest.raises(ExperimentError, match="outcome window is for the replies design"):
+        E.create(ws, name="p", hypothesis="h", design="posts", primary_metric="engagements", by="ana", planned_n=10,
+                 window_days=3)  # fmt: skip
+    with pytest.raises(ExperimentError, match="1–180 days"):
+        E.create(ws, name="p", hypothesis="h", design="replies", primary_metric="ordered", by="ana", planned_n=10,
+                 window_days=0)  # fmt: skip

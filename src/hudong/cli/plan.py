@@ -269,6 +269,8 @@ def experiment() -> None:
 @click.option("--n", "planned_n", type=int, help="Units per arm (default: from the workspace's own variance).")
 @click.option("--alpha", default=0.05, show_default=True)
 @click.option("--sequential", is_flag=True, help="Always-valid results: look every day, stop when p ≤ alpha.")
+@click.option("--window", "window_days", type=int, help="replies: count every outcome within DAYS of the reply "
+              "(default: 7 for answers and messages, 30 for orders and unfollows).")
 @click.pass_context
 def experiment_new(ctx: click.Context, weights: str | None, arms: str, sequential: bool, **kw: Any) -> None:
     """Register an experiment (a draft until `hudong experiment start`)."""

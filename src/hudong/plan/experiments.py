@@ -74,11 +74,12 @@ BURN_IN_HOURS = 2
 ABSOLUTE = frozenset({"sentiment_change"})  # effects as differences (a change of tone has no meaningful ratio)
 PRE_DAYS = 28
 LOCKED = ("hypothesis", "design", "arms", "weights", "primary_metric", "guardrails", "mde", "planned_n", "alpha",
+          "window_days",
           "stop_rule")
 TAU2 = 0.01  # mSPRT mixing variance in units of the metric's variance: an effect of ~0.1 σ is what it looks for
 _COLS = ("experiment_id", "name", "version", "supersedes", "hypothesis", "design", "arms", "weights", "primary_metric",
          "guardrails", "mde", "planned_n", "alpha", "stop_rule", "state", "created_by", "created_at", "started_at",
-         "ended_at", "result", "decision", "decided_by", "decided_at", "decision_action", "followed_result")
+         "ended_at", "result", "decision", "decided_by", "decided_at", "decision_action", "followed_result", "window_days")
 
 
 class ExperimentError(HudongError):
@@ -103,7 +104,7 @@ def get(ws: Any, experiment_id: str) -> dict[str, Any]:
 
 
 def _validate(design: str, arms: Sequence[str], weights: Sequence[float], primary: str, guardrails: Sequence[str],
-              mde: float, alpha: float, stop_rule: str) -> None:  # fmt: skip
+              mde: float, alpha: float, stop_rule: str, window_days: int | None = None) -> None:  # fmt: skip
     if design not in OUTCOMES:
         raise ExperimentError(f"design must be one of {', '.join(OUTCOMES)}, got {design!r}")
     known = OUTCOMES[design]
@@ -120,20 +121,28 @@ def _validate(design: str, arms: Sequence[str], weights: Sequence[float], primar
         raise ExperimentError("alpha must be between 0 and 0.5")
     if stop_rule not in ("fixed", "sequential"):
         raise ExperimentError("stop rule: fixed or sequential")
+    if window_days is not None:
+        if design != "replies":
+            raise ExperimentError("an outcome window is for the replies design (posts and windows are measured as "
+                                  "the platform reports them)")  # fmt: skip
+        if not isinstance(window_days, int) or not 1 <= window_days <= 180:
+            raise ExperimentError(f"the outcome window is 1–180 days, got {window_days!r}")
 
 
 def create(ws: Any, *, name: str, hypothesis: str, design: str, primary_metric: str, by: str,
            arms: Sequence[str] = ("control", "variant"), weights: Sequence[float] | None = None,
            guardrails: Sequence[str] = (), mde: float = 0.1, planned_n: int | None = None, alpha: float = 0.05,
-           stop_rule: str = "fixed", _version: int = 1, _supersedes: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """Register an experiment (a draft until ``start``); ``planned_n`` defaults to ``suggest_n``."""
+           stop_rule: str = "fixed", window_days: int | None = None, _version: int = 1,
+           _supersedes: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Register an experiment (a draft until ``start``); ``planned_n`` defaults to ``suggest_n``; ``window_days``
+    (replies design): count every outcome within this many days of the reply instead of ``WINDOW_DAYS``."""
     arms = [a.strip() for a in arms]
     weights = [float(w) for w in (weights or [1.0] * len(arms))]
     if not (hypothesis or "").strip() or not (name or "").strip():
         raise ExperimentError("an experiment needs a name and a hypothesis")
-    _validate(design, arms, weights, primary_metric, guardrails, mde, alpha, stop_rule)
+    _validate(design, arms, weights, primary_metric, guardrails, mde, alpha, stop_rule, window_days)
     if planned_n is None:
-        planned_n = suggest_n(ws, design, primary_metric, mde, alpha=alpha)["units_per_arm"]
+        planned_n = suggest_n(ws, design, primary_metric, mde, alpha=alpha, window_days=window_days)["units_per_arm"]
     if planned_n is None or planned_n < 2:
         raise ExperimentError("give the planned units per arm (the workspace has no history to suggest one)")
     eid = "x_" + secrets.token_hex(5)
@@ -142,7 +151,8 @@ def create(ws: Any, *, name: str, hypothesis: str, design: str, primary_metric: 
             f"INSERT INTO experiments ({', '.join(_COLS)}) VALUES ({', '.join('?' * len(_COLS))})",
             [eid, name.strip(), _version, _supersedes, hypothesis.strip(), design, arms, json.dumps(weights),
              primary_metric, list(guardrails), float(mde), int(planned_n), float(alpha), stop_rule, "draft", by,
-             _now(), None, None, None, None, None, None, None, None])  # fmt: skip
+             _now(), None, None, None, None, None, None, None, None,
+             None if window_days is None else int(window_days)])  # fmt: skip
     return get(ws, eid)
 
 
@@ -160,7 +170,7 @@ def update(ws: Any, experiment_id: str, by: str, **changes: Any) -> dict[str, An
                               "is locked; `revise` it to register a new version")  # fmt: skip
     merged = {**exp, **changes}
     _validate(merged["design"], merged["arms"], merged["weights"], merged["primary_metric"], merged["guardrails"],
-              merged["mde"], merged["alpha"], merged["stop_rule"])  # fmt: skip
+              merged["mde"], merged["alpha"], merged["stop_rule"], merged.get("window_days"))  # fmt: skip
     values = {k: (json.dumps(v) if k == "weights" else v) for k, v in changes.items()}
     with transaction(ws.con):
         ws.con.execute(f"UPDATE experiments SET {', '.join(f'{k} = ?' for k in values)} WHERE experiment_id = ?",
@@ -173,7 +183,7 @@ def revise(ws: Any, experiment_id: str, by: str, **changes: Any) -> dict[str, An
     the old version: the new one starts counting afresh."""
     old = get(ws, experiment_id)
     fields = {k: old[k] for k in ("name", "hypothesis", "design", "primary_metric", "arms", "weights", "guardrails",
-                                  "mde", "planned_n", "alpha", "stop_rule")} | changes  # fmt: skip
+                                  "mde", "planned_n", "alpha", "stop_rule", "window_days")} | changes  # fmt: skip
     new = create(ws, by=by, _version=int(old["version"]) + 1, _supersedes=experiment_id, **fields)
     if old["state"] in ("draft", "running"):
         with transaction(ws.con):
@@ -396,10 +406,14 @@ def _post_values(ws: Any, experiment_id: str) -> list[tuple[str, float, float | 
         LEFT JOIN c ON c.platform = u.platform AND c.post_id = u.post_id""", [experiment_id]).fetchall()
 
 
-def _reply_values(ws: Any, experiment_id: str, now: dt.datetime) -> dict[str, np.ndarray]:
+def _reply_values(ws: Any, experiment_id: str, now: dt.datetime, window_days: int | None = None
+                  ) -> dict[str, np.ndarray]:  # fmt: skip
     """Per person (arrays): arm, ``later`` (messages ≤ 7 d after), ``ordered`` (orders ≤ 30 d after), ``before``
-    (messages in the 28 d before), ``tone`` (mean sentiment after − before; NaN without both), ``at`` (assigned), ``done7`` / ``done30`` (the window has passed). Set-based:
-    one join each for messages and orders (100k people in about a tenth of a second)."""
+    (messages in the 28 d before), ``tone`` (mean sentiment after − before; NaN without both), ``at`` (assigned),
+    ``done_short`` / ``done_long`` (the 7- / 30-day window has passed; both windows are ``window_days`` when the
+    experiment registered one). Set-based: one join each for messages and orders (100k people in about a tenth
+    of a second)."""
+    short, long = (window_days, window_days) if window_days else (7, 30)
     return ws.con.execute("""
         WITH u AS (SELECT arm, assigned_at, split_part(unit_id, ':', 1) AS platform,
                           substr(unit_id, strpos(unit_id, ':') + 1) AS person
@@ -410,28 +424,28 @@ def _reply_values(ws: Any, experiment_id: str, now: dt.datetime) -> dict[str, np
                       avg(s.score) FILTER (WHERE i.created_at > u.assigned_at) AS tone_after,
                       avg(s.score) FILTER (WHERE i.created_at <= u.assigned_at) AS tone_before
                FROM u JOIN interactions i ON i.platform = u.platform AND i.actor_id = u.person AND i.is_inbound
-                AND i.created_at > u.assigned_at - INTERVAL 28 DAY AND i.created_at <= u.assigned_at + INTERVAL 7 DAY
+                AND i.created_at > u.assigned_at - INTERVAL 28 DAY AND i.created_at <= u.assigned_at + to_days(?)
                LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction'
                 AND s.id = i.interaction_id
                LEFT JOIN text_signals g ON g.platform = i.platform AND g.kind = 'interaction' AND g.id = i.interaction_id
                GROUP BY ALL),
         uf AS (SELECT u.platform, u.person, count(*) AS unfollowed
                FROM u JOIN interactions i ON i.platform = u.platform AND i.actor_id = u.person AND i.type = 'unfollow'
-                AND i.created_at > u.assigned_at AND i.created_at <= u.assigned_at + INTERVAL 30 DAY
+                AND i.created_at > u.assigned_at AND i.created_at <= u.assigned_at + to_days(?)
                GROUP BY ALL),
         oc AS (SELECT u.platform, u.person, count(*) AS ordered
                FROM u JOIN orders o ON o.user_id = u.person AND coalesce(o.user_platform, o.platform) = u.platform
-                AND o.created_at > u.assigned_at AND o.created_at <= u.assigned_at + INTERVAL 30 DAY
+                AND o.created_at > u.assigned_at AND o.created_at <= u.assigned_at + to_days(?)
                GROUP BY ALL)
         SELECT u.arm, coalesce(mc.later, 0)::DOUBLE AS later, coalesce(oc.ordered, 0)::DOUBLE AS ordered,
                coalesce(mc.toxic, 0)::DOUBLE AS toxic, coalesce(uf.unfollowed, 0)::DOUBLE AS unfollowed,
                coalesce(mc.before, 0)::DOUBLE AS before, coalesce(mc.tone_after - mc.tone_before, 'NaN')::DOUBLE AS tone,
                u.assigned_at AS at,
-               u.assigned_at + INTERVAL 7 DAY <= ? AS done7, u.assigned_at + INTERVAL 30 DAY <= ? AS done30
+               u.assigned_at + to_days(?) <= ? AS done_short, u.assigned_at + to_days(?) <= ? AS done_long
         FROM u LEFT JOIN mc ON mc.platform = u.platform AND mc.person = u.person
         LEFT JOIN oc ON oc.platform = u.platform AND oc.person = u.person
         LEFT JOIN uf ON uf.platform = u.platform AND uf.person = u.person""",
-        [experiment_id, now, now]).fetchnumpy()  # fmt: skip
+        [experiment_id, short, long, long, short, now, long, now]).fetchnumpy()  # fmt: skip
 
 
 def windows(start: Any, end: Any, hours: int = 24) -> list[tuple[str, str]]:
@@ -488,12 +502,12 @@ def _units(ws: Any, exp: dict[str, Any], metric: str, now: dt.datetime,
     measured units; ``cache`` keeps the reply values between the primary metric and the guardrails."""
     if exp["design"] == "replies":
         if cache is None or "replies" not in cache:
-            values = _reply_values(ws, exp["experiment_id"], now)
+            values = _reply_values(ws, exp["experiment_id"], now, exp.get("window_days"))
             if cache is not None:
                 cache["replies"] = values
         else:
             values = cache["replies"]
-        done = np.asarray(values["done30" if WINDOW_DAYS.get(metric) == 30 else "done7"], dtype=bool)
+        done = np.asarray(values["done_long" if WINDOW_DAYS.get(metric) == 30 else "done_short"], dtype=bool)
         y = {"replied_again": (values["later"] > 0).astype(float), "ordered": (values["ordered"] > 0).astype(float),
              "messages": np.asarray(values["later"], dtype=float),
              "sentiment_change": np.asarray(values["tone"], dtype=float),
@@ -764,7 +778,7 @@ def learning_log_analysis(ws: Any, p: LogParams, step: Any) -> Result:
 
 
 def suggest_n(ws: Any, design: str, metric: str, mde: float, *, alpha: float = 0.05, power: float = 0.8,
-              days: int = 90) -> dict[str, Any]:  # fmt: skip
+              days: int = 90, window_days: int | None = None) -> dict[str, Any]:  # fmt: skip
     """Units per arm to detect a relative effect ``mde`` on ``metric``, from the workspace's last ``days`` days:
     own posts for the posts design, people who wrote in for the replies design (with what CUPED saves: the share
     of variance their 28 days before explains, ρ², and the units needed with it), days for a switchback design."""
@@ -794,13 +808,14 @@ def suggest_n(ws: Any, design: str, metric: str, mde: float, *, alpha: float = 0
                "(SELECT max(created_at) FROM interactions) - to_days(?)), "
                "f AS (SELECT platform, actor_id, min(created_at) AS t0 FROM m GROUP BY ALL), "
                "v AS (SELECT (SELECT count(*) FROM m WHERE m.platform = f.platform AND m.actor_id = f.actor_id AND "
-               "m.created_at > f.t0 AND m.created_at <= f.t0 + INTERVAL 7 DAY) AS k, "
+               "m.created_at > f.t0 AND m.created_at <= f.t0 + to_days(?)) AS k, "
                "(SELECT count(*) FROM orders o WHERE o.user_id = f.actor_id AND coalesce(o.user_platform, o.platform) "
-               "= f.platform AND o.created_at > f.t0 AND o.created_at <= f.t0 + INTERVAL 30 DAY) AS o, "
+               "= f.platform AND o.created_at > f.t0 AND o.created_at <= f.t0 + to_days(?)) AS o, "
                "(SELECT count(*) FROM interactions i WHERE i.is_inbound AND i.platform = f.platform AND i.actor_id = "
                "f.actor_id AND i.created_at < f.t0 AND i.created_at >= f.t0 - INTERVAL 28 DAY) AS b FROM f) "
                f"SELECT avg(x), var_samp(x), count(*), corr(x, b) FROM (SELECT {x} AS x, b::DOUBLE AS b FROM v)")
-        mean, var, n, rho = ws.con.execute(sql, [days]).fetchone()
+        short, long = (window_days, window_days) if window_days else (7, 30)
+        mean, var, n, rho = ws.con.execute(sql, [days, short, long]).fetchone()
         rho2 = float(rho) ** 2 if rho is not None and not np.isnan(rho) else 0.0
         extra = {"cuped_variance_reduction": rho2}
         sql = None

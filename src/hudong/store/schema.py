@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 DECISION_ACTIONS = ("ship", "keep", "iterate", "abandon")
@@ -684,6 +684,9 @@ EXPERIMENTS = _table(
                "again), abandon", "决策行动", enum=DECISION_ACTIONS),
             _c("followed_result", "BOOLEAN", "Whether the decision's action followed the result at conclusion (a "
                "winner shipped, no difference kept …; null: no action given)", "决策是否遵循实验结果"),
+            _c("window_days", "BIGINT", "Replies design: every outcome counted within this many days of the reply "
+               "(null: 7 for answers, messages, tone and toxic messages; 30 for orders and unfollows)",
+               "结果观察窗口(天)"),
         ),
         key=("experiment_id",),
         provenance=False,
@@ -1036,4 +1039,6 @@ MIGRATIONS: list[Migration] = [
                "ALTER TABLE experiments ADD COLUMN IF NOT EXISTS followed_result BOOLEAN"]),
     Migration(13, "segment_runs and segment_members: audience segments kept per run (issue #17)",
               [ddl(SEGMENT_RUNS), ddl(SEGMENT_MEMBERS)]),
+    Migration(14, "experiments.window_days: a replies experiment's outcome window, registered (issue #16)",
+              ["ALTER TABLE experiments ADD COLUMN IF NOT EXISTS window_days BIGINT"]),
 ]

@@ -40,6 +40,8 @@ class ExperimentIn(BaseModel):
                                   "workspace's own variance)")
     alpha: float = Field(default=0.05, gt=0, lt=0.5)
     stop_rule: str = Field(default="fixed", description="fixed (read at the planned size) or sequential (look daily)")
+    window_days: int | None = Field(default=None, ge=1, le=180, description="replies: every outcome counted within "
+                                    "this many days of the reply (default: 7 for answers, 30 for orders)")
 
 
 class Assign(BaseModel):

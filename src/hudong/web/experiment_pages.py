@@ -57,6 +57,8 @@ TEXT.update({
     "exp_arms": ("分组(对照组在前,逗号分隔)", "Arms (control first, comma-separated)"),
     "exp_guard_pick": ("护栏指标(不能变差)", "Guardrails (must not get worse)"),
     "exp_planned_blank": ("留空:按历史数据建议", "blank: suggested from your history"),
+    "exp_window": ("结果窗口(天,仅回复实验)", "Outcome window (days, replies only)"),
+    "exp_window_blank": ("留空:回复 7 天、订单 30 天", "blank: 7 for answers, 30 for orders"),
     "design_posts": ("帖子变体", "post variants"), "design_replies": ("回复(按人随机)", "replies (per person)"),
     "design_switchback": ("时段轮换", "switchback (time windows)"),
 })  # fmt: skip
@@ -97,11 +99,13 @@ async def experiments_new(request: Request, user: Runner) -> Response:
     arms = [a.strip() for a in str(form.get("arms") or "control, variant").replace("，", ",").split(",") if a.strip()]
     guardrails = [g.partition(":")[2] for g in form.getlist("guardrail") if str(g).startswith(f"{design}:")]
     planned = str(form.get("planned_n") or "").strip()
+    window = str(form.get("window_days") or "").strip()
     with state_of(request).db() as ws:
         exp = E.create(ws, name=str(form.get("name", "")), hypothesis=str(form.get("hypothesis", "")), design=design,
                        primary_metric=metric, arms=arms, guardrails=[g for g in guardrails if g != metric],
                        mde=float(form.get("mde") or 0.1), planned_n=int(planned) if planned else None,
-                       stop_rule=str(form.get("stop_rule") or "fixed"), by=user.name)  # fmt: skip
+                       stop_rule=str(form.get("stop_rule") or "fixed"), by=user.name,
+                       window_days=int(window) if window.isdigit() and design == "replies" else None)  # fmt: skip
     return RedirectResponse(f"/experiments/{exp['experiment_id']}", status_code=303)
 
 
