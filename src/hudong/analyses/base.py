@@ -135,8 +135,8 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
     return register
 
 
-BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "forecast", "groups", "koc",
-            "mentions", "nps", "segments", "sentiment", "topics")  # modules of this package that register analyses
+BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "forecast", "groups",
+            "ideas", "koc", "mentions", "nps", "segments", "sentiment", "topics")  # modules of this package that register analyses
 
 
 def registry() -> dict[str, Analysis]:

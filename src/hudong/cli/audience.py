@@ -256,3 +256,96 @@ def campaigns_lift(ctx: click.Context, campaign: str, metric: str, pre_days: int
                f"p = {v['p']:.4f}")
     for note in res.notes:
         click.echo(note, err=True)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--status", help="Only these statuses (comma-separated: new, considering, planned, shipped, declined).")
+@click.option("--kind", help="Only these kinds (comma-separated: bug, request, suggestion, complaint).")
+@click.option("--min-supporters", type=int, default=2, show_default=True)
+@click.option("--top", type=int, default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def ideas(ctx: click.Context, status: str | None, kind: str | None, min_supporters: int, top: int,
+          as_json: bool) -> None:  # fmt: skip
+    """The co-creation board: suggestions, requests, complaints and bug reports from comments, DMs, group chats
+    and survey answers, grouped into ideas with their supporters, trend and status (`hudong ideas refresh` adds
+    new messages; `hudong ideas show ID`; `hudong ideas status ID shipped` drafts the answers to its supporters)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "ideas", status=_split(status) or None, kind=_split(kind) or None,
+                           min_supporters=min_supporters, top=top)  # fmt: skip
+    finally:
+        ws.close()
+    df = res.frame("ideas")
+    if as_json:
+        click.echo(df.to_json(orient="records", date_format="iso", force_ascii=False))
+        return
+    v = res.values
+    click.echo(f"{v['ideas']} ideas with {min_supporters}+ supporters; the team acted on {v['acted']}, shipped "
+               f"{v['shipped']}, answered {v['answered']}")
+    for r in df.itertuples():
+        trend = "" if r.trend != r.trend else f" {r.trend:+.0%}"
+        click.echo(f"  {r.idea_id}  {r.status:<11} {r.kind:<10} {r.supporters:>5} people {r.messages:>5} msgs"
+                   f"{trend:>6}  {r.title}")
+
+
+@ideas.command(name="refresh")
+@click.pass_context
+def ideas_refresh(ctx: click.Context) -> None:
+    """Put the messages not yet on the board on it: classify them, join similar ideas or start new ones."""
+    from hudong.analyses.ideas import refresh
+
+    ws = _open(ctx)
+    try:
+        out = refresh(ws)
+    finally:
+        ws.close()
+    click.echo(f"read {out['read']:,} messages: {out['feedback']:,} feedback, {out['joined']:,} joined ideas, "
+               f"{out['new_ideas']:,} new ideas")
+
+
+@ideas.command(name="show")
+@click.argument("idea_id")
+@click.pass_context
+def ideas_show(ctx: click.Context, idea_id: str) -> None:
+    """One idea and its messages (newest first), each with the phrase that made it feedback."""
+    from hudong import analyses
+
+    ws = _open(ctx, read_only=True)
+    try:
+        res = analyses.run(ws, "ideas", idea=idea_id, min_supporters=1)
+    finally:
+        ws.close()
+    r = res.frame("ideas").iloc[0]
+    click.echo(f"{r['idea_id']}  {r['status']}  {r['kind']}  {r['title']}  ({r['supporters']} people, "
+               f"{r['messages']} messages, {r['first_seen']:%Y-%m-%d} – {r['last_seen']:%Y-%m-%d})")
+    for m in res.frame("messages").itertuples():
+        click.echo(f"  {m.created_at:%Y-%m-%d} {m.platform}:{m.source} [{m.label}: {m.cue}] {m.text}")
+
+
+@ideas.command(name="status")
+@click.argument("idea_id")
+@click.argument("status", type=click.Choice(["new", "considering", "planned", "shipped", "declined"]))
+@click.option("--note", help="Why (declined), when (planned) …")
+@click.option("--title", help="Rename the idea.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the answers drafted when it ships.")
+@click.pass_context
+def ideas_status(ctx: click.Context, idea_id: str, status: str, note: str | None, title: str | None, lang: str) -> None:
+    """Move an idea; shipping it drafts the "you asked, we built it" reply to every supporter in the inbox."""
+    from hudong.inbox.ideas import set_status
+
+    ws = _open(ctx)
+    try:
+        out = set_status(ws, idea_id, status, _by(), note=note, title=title, lang=lang)  # type: ignore[arg-type]
+    finally:
+        ws.close()
+    click.echo(f"{idea_id}: {out['from']} → {out['status']}")
+    if "answers" in out:
+        a = out["answers"]
+        click.echo(f"drafted {a['drafted']} answers in the inbox; {a['elsewhere']} supporters wrote elsewhere "
+                   "(survey, group chat, posts)")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hudong.analyses import segments
+from hudong.analyses import ideas, segments
 from hudong.analyses.scoring import import_and_score
 from hudong.demo import (
     activity,
@@ -33,6 +33,7 @@ from hudong.demo import (
     content,
     conversations,
     experiments,
+    feedback,
     groups,
     integrity,
     network,
@@ -78,6 +79,7 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
         activity.staff_likes(_rng(seed, "staff-likes"), posts, people),
         integrity.activity(_rng(seed, "integrity"), posts, people, scale),  # a planted ring and bots to detect
     ])  # fmt: skip
+    feedback.plant(_rng(seed, "feedback"), inter)  # recurring requests for the co-creation board
 
     shop = commerce.orders(_rng(seed, "orders"), people, scale)
     answers_nps = commerce.survey(_rng(seed, "survey"), shop, scale)
@@ -258,6 +260,11 @@ def build(
             segments.save(ws, definition, labels, by="demo")
         result.seconds["segments"] = time.perf_counter() - clock[0]
         say(f"segmented {definition['people']:,} people in {result.seconds['segments']:.1f} s")
+        clock[0] = time.perf_counter()
+        board = ideas.refresh(ws)  # the co-creation board, built once; later imports add to it (`hudong ideas refresh`)
+        result.seconds["ideas"] = time.perf_counter() - clock[0]
+        say(f"grouped {board['feedback']:,} feedback messages into {board['new_ideas']:,} ideas in "
+            f"{result.seconds['ideas']:.1f} s")
     finally:
         ws.close()
     return result

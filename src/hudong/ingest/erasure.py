@@ -60,6 +60,8 @@ POLICY: dict[str, str] = {
     "experiment_units": "their units deleted (replies experiments assign people by pseudonym)",
     "segment_runs": "none: the segments' definitions and sizes",
     "segment_members": "their memberships deleted",
+    "ideas": "a title taken from their message blanked",
+    "idea_messages": "their support deleted",
     "chat_messages": "their messages and member events deleted; answers to them unlinked; 'answers them' nulled",
     "import_batches": "none: counts and file names",
     "quarantine": "entries holding their pseudonym or raw id deleted",
@@ -214,6 +216,11 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
                         ids + unit_plat[1], derived=True)
         if "segment_members" in present:
             step.delete("segment_members", f"user_id IN ({marks}){plat[0]}", args, derived=True)
+        if "idea_messages" in present:  # a title quoting them goes first, while their support still names it
+            theirs = f"SELECT platform || ':' || source || ':' || message_id FROM idea_messages WHERE user_id IN ({marks}){plat[0]}"
+            step.update("ideas", "title = '(erased)', title_source = NULL", f"title_source IN ({theirs})", args,
+                        derived=True)
+            step.delete("idea_messages", f"user_id IN ({marks}){plat[0]}", args, derived=True)
         step.delete("follows", f"(follower_id IN ({marks}) OR followee_id IN ({marks})){plat[0]}", ids + ids + plat[1])
         step.delete("orders", f"user_id IN ({marks}){linked[0]}", ids + linked[1])
         step.delete("survey_responses", f"user_id IN ({marks}){linked[0]}", ids + linked[1])

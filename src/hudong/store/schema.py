@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 DECISION_ACTIONS = ("ship", "keep", "iterate", "abandon")
@@ -754,6 +754,60 @@ SEGMENT_MEMBERS = _table(
     APP_TABLES,
 )
 
+IDEA_STATUSES = ("new", "considering", "planned", "shipped", "declined")
+
+IDEAS = _table(
+    Table(
+        "ideas",
+        "The co-creation board: suggestions, requests, complaints and bug reports grouped into ideas, with their "
+        "status (hudong/analyses/ideas.py)",
+        "共创看板：把建议、需求、抱怨与故障反馈归并为“想法”,并记录处理状态",
+        (
+            _c("idea_id", "VARCHAR", "Idea id", "想法ID", nullable=False),
+            _c("kind", "VARCHAR", "What most of its messages are", "类型", nullable=False,
+               enum=("bug", "request", "suggestion", "complaint")),
+            _c("title", "VARCHAR", "Its most central message, cleaned (an operator may rename it)", "标题",
+               nullable=False),
+            _c("title_source", "VARCHAR", "The message the title was taken from (platform:source:message_id; null "
+               "once renamed): erasing its author blanks the title", "标题来源消息"),
+            _c("status", "VARCHAR", "new → considering → planned → shipped / declined", "状态", nullable=False,
+               enum=IDEA_STATUSES),
+            _c("created_at", "TIMESTAMP", "When hudong first grouped it", "创建时间", nullable=False),
+            _c("updated_at", "TIMESTAMP", "Last change of status or title", "更新时间"),
+            _c("updated_by", "VARCHAR", "Who changed it last", "更新人"),
+            _c("note", "VARCHAR", "The team's note (why declined, when planned …)", "备注"),
+            _c("answered_at", "TIMESTAMP", "When its supporters were first answered (replies drafted or sent)", "答复时间"),
+        ),
+        key=("idea_id",),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
+IDEA_MESSAGES = _table(
+    Table(
+        "idea_messages",
+        "Which message supports which idea: a comment or DM (interactions), a post, a group-chat message or a "
+        "survey answer, with its author",
+        "想法与支持它的原始消息(评论/私信、帖子、群聊消息、问卷回答)",
+        (
+            _c("idea_id", "VARCHAR", "Idea", "想法", nullable=False),
+            PLATFORM,
+            _c("source", "VARCHAR", "Which table the message is in", "来源", nullable=False,
+               enum=("interaction", "post", "chat", "survey")),
+            _c("message_id", "VARCHAR", "interaction_id, post_id, message_id or response_id", "消息ID", nullable=False),
+            _c("user_id", "VARCHAR", "Its author (pseudonym)", "作者(假名)", user_id=True),
+            _c("created_at", "TIMESTAMP", "When it was written", "时间"),
+            _c("label", "VARCHAR", "What it is (text.feedback)", "反馈类型", enum=("bug", "request", "suggestion",
+               "complaint")),
+            _c("cue", "VARCHAR", "The phrase that made it feedback", "判定依据"),
+        ),
+        key=("platform", "source", "message_id"),
+        provenance=False,
+    ),
+    APP_TABLES,
+)
+
 OUTBOX = _table(
     Table(
         "outbox",
@@ -1041,4 +1095,5 @@ MIGRATIONS: list[Migration] = [
               [ddl(SEGMENT_RUNS), ddl(SEGMENT_MEMBERS)]),
     Migration(14, "experiments.window_days: a replies experiment's outcome window, registered (issue #16)",
               ["ALTER TABLE experiments ADD COLUMN IF NOT EXISTS window_days BIGINT"]),
+    Migration(15, "ideas and idea_messages: the co-creation board (issue #17)", [ddl(IDEAS), ddl(IDEA_MESSAGES)]),
 ]

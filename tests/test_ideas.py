@@ -1,0 +1,144 @@
+"""The co-creation board (issue #17.5): feedback found in what people write (measured on hand-labelled texts from the
+shared research data), grouped into ideas, the demo's planted requests recovered, and the loop closed when an idea
+ships (answers drafted in the inbox)."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hudong import analyses
+from hudong.analyses import ideas as A
+from hudong.cli import cli
+from hudong.demo.feedback import PLANTED
+from hudong.errors import HudongError
+from hudong.inbox.ideas import set_status
+from hudong.store.workspace import Workspace
+from hudong.text import feedback as FB
+from hudong.text import ideas as I
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+LABELS = Path(__file__).parent / "data" / "feedback_labels.tsv"
+
+
+def test_cues_label_what_people_write():
+    cases = {"小程序一直闪退,麻烦修一下": "bug", "送错了,我点的是拿铁": "bug", "希望出个无糖款": "request",
+             "什么时候补货呀": "request", "太咸了,建议少放盐": "suggestion", "包装能不能小一点": "suggestion",
+             "太难吃了,再也不点了": "complaint", "味道不错,回购": "other", "想问一下礼盒能不能加急": "other",
+             "The app keeps crashing at checkout": "bug", "Please bring back the jasmine cold brew": "request",
+             "You should add a dark mode": "suggestion", "Worst customer service ever": "complaint",
+             "Bring back Janet Yellen": "other", "love it": "other"}  # fmt: skip
+    got = {t: FB.classify_one(t).label for t in cases}
+    assert got == cases
+    assert FB.classify_one("太咸了,建议少放盐").cue == "建议"  # the evidence an operator sees
+
+
+@functools.lru_cache(None)
+def _texts(source: str, file: str) -> dict:
+    """The texts of one shared file by the locator the labels use (tests/data/feedback_labels.tsv)."""
+    base = DATA / source
+    if file == "online_shopping_10_cats.csv":
+        f = io.TextIOWrapper(zipfile.ZipFile(base / "online_shopping_10_cats.zip").open(file), encoding="utf-8")  # noqa: SIM115
+    elif file.endswith(".csv.gz"):
+        import gzip
+
+        f = gzip.open(base / file, "rt", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    elif file.endswith(".csv"):
+        f = open(base / file, encoding="utf-8", newline="")  # noqa: SIM115 - read whole below
+    elif file.endswith(".json"):
+        return {k: v["text"] for k, v in json.loads((base / file).read_text(encoding="utf-8")).items()}
+    else:
+        return dict(enumerate((base / file).read_text(encoding="utf-8").split("\n")))
+    col = {"labeled_data.csv": "tweet", "reddit_r_all_top100_hourly.csv.gz": "title"}.get(file, "review")
+    with f:
+        return {i: row[col] for i, row in enumerate(csv.DictReader(f))}
+
+
+def test_feedback_precision_and_recall_on_hand_labelled_texts():
+    """680 reviews, Weibo comments and tweets labelled by reading them (half kept aside: the cues were written on
+    the dev half). The figures are in docs/cocreation.md; this keeps them from sliding."""
+    if not DATA.is_dir():
+        pytest.skip(f"the shared research data ({DATA}) is not on this machine")
+    csv.field_size_limit(10**9)
+    rows = [r for r in csv.DictReader(LABELS.open(encoding="utf-8"), delimiter="\t") if r["split"] == "test"]
+    for r in rows:
+        m = _texts(r["source"], r["file"])
+        r["text"] = re.sub(r"\s", " ", m[r["locator"] if r["file"].endswith(".json") else int(r["locator"])]).strip()
+    zh = [r for r in rows if r["lang"] == "zh"]
+    pred = [FB.classify_one(r["text"]).label != "other" for r in zh]
+    gold = [r["label"] != "other" for r in zh]
+    tp = sum(p and g for p, g in zip(pred, gold, strict=True))
+    precision, recall = tp / sum(pred), tp / sum(gold)
+    assert precision >= 0.85 and recall >= 0.55, (precision, recall)
+    en = [r for r in rows if r["lang"] == "en"]  # English: political and news tweets, almost no product feedback
+    false_alarms = sum(FB.classify_one(r["text"]).label != "other" for r in en if r["label"] == "other")
+    assert false_alarms <= 3, false_alarms
+
+
+def test_paraphrases_group_into_one_idea_and_others_apart():
+    texts = [*PLANTED["sugar_free"][1], *PLANTED["small_pack"][1], *PLANTED["pay_crash"][1], *PLANTED["jasmine"][1]]
+    truth = [k for k in ("sugar_free", "small_pack", "pay_crash", "jasmine") for _ in PLANTED[k][1]]
+    g = I.group(texts)
+    assert len(set(g.labels)) == 4
+    for k in set(truth):
+        assert len({lab for lab, t in zip(g.labels, truth, strict=True) if t == k}) == 1, k
+    again = I.group(["求出无糖的冷泡茶", "门店能不能开到杭州"], seeds=[list(PLANTED["sugar_free"][1])])
+    assert again.labels.tolist() == [0, 1]  # joins the stored idea; a new one starts after it
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, demo_workspaces):
+    return demo_workspaces.copy(tmp_path_factory.mktemp("ideas") / "ws")
+
+
+def test_the_board_recovers_the_planted_requests_and_closes_the_loop(demo):
+    with Workspace.open(demo) as ws:
+        board = analyses.run(ws, "ideas").frame("ideas")
+        titles = " | ".join(board["title"])
+        for phrase in ("无糖", "小", "闪退"):  # sugar-free cold brew, smaller packs, the checkout crash
+            assert phrase in titles, titles
+        sugar = board[board["title"].str.contains("无糖")].iloc[0]
+        assert sugar["kind"] == "request" and sugar["supporters"] >= 5
+        msgs = analyses.run(ws, "ideas", idea=sugar["idea_id"], min_supporters=1).frame("messages")
+        planted = set(PLANTED["sugar_free"][1])
+        assert (msgs["text"].isin(planted)).mean() > 0.9  # the idea holds the planted messages, nothing else
+        again = A.refresh(ws)
+        assert again["new_ideas"] == 0 and again["joined"] == 0  # nothing twice
+        out = set_status(ws, sugar["idea_id"], "shipped", "ana", note="上市了")
+        drafted = ws.con.execute("SELECT count(*) FROM inbox_drafts WHERE by_user = 'ana'").fetchone()[0]
+        inbound = ws.con.execute("""SELECT count(*) FROM idea_messages m JOIN interactions i ON i.platform = m.platform
+                                    AND i.interaction_id = m.message_id WHERE m.idea_id = ? AND i.is_inbound""",
+                                 [sugar["idea_id"]]).fetchone()[0]  # fmt: skip
+        after = analyses.run(ws, "ideas").values
+        with pytest.raises(HudongError, match="status must be one of"):
+            set_status(ws, sugar["idea_id"], "done", "ana")
+        with pytest.raises(HudongError, match="no idea"):
+            set_status(ws, "idea_nope", "planned", "ana")
+    assert out["answers"]["drafted"] == drafted == inbound > 0
+    assert after["shipped"] == 1 and after["acted"] == 1 and after["answered"] == 1
+    r = CliRunner()
+    listed = r.invoke(cli, ["-w", str(demo), "ideas", "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.output)[0]["supporters"] >= sugar["supporters"]
+    shown = r.invoke(cli, ["-w", str(demo), "ideas", "show", sugar["idea_id"]]).output
+    assert "shipped" in shown and "[request:" in shown
+
+
+def test_forget_removes_support_and_a_title_quoting_the_person(demo):
+    from hudong.ingest.erasure import forget
+
+    with Workspace.open(demo) as ws:
+        idea_id, source, user = ws.con.execute("""SELECT i.idea_id, i.title_source, m.user_id FROM ideas i
+            JOIN idea_messages m ON i.title_source = m.platform || ':' || m.source || ':' || m.message_id
+            LIMIT 1""").fetchone()  # fmt: skip
+        forget(ws, user)
+        title = ws.con.execute("SELECT title, title_source FROM ideas WHERE idea_id = ?", [idea_id]).fetchone()
+        left = ws.con.execute("SELECT count(*) FROM idea_messages WHERE user_id = ?", [user]).fetchone()[0]
+    assert title == ("(erased)", None) and left == 0
