@@ -142,3 +142,41 @@ def test_forget_removes_support_and_a_title_quoting_the_person(demo):
         title = ws.con.execute("SELECT title, title_source FROM ideas WHERE idea_id = ?", [idea_id]).fetchone()
         left = ws.con.execute("SELECT count(*) FROM idea_messages WHERE user_id = ?", [user]).fetchone()[0]
     assert title == ("(erased)", None) and left == 0
+
+
+def test_the_board_on_the_web_and_its_api(demo):
+    import re
+
+    from conftest import signed_in
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    with Workspace.open(demo) as ws:
+        auth.add_user(ws.con, "ana2", "analyst", "pw-ana-123456")
+        auth.add_user(ws.con, "vic2", "viewer", "pw-vic-123456")
+        board = analyses.run(ws, "ideas").frame("ideas")
+    app = create_app(demo, warm=False)
+    try:
+        ana, vic = signed_in(app, "ana2", "pw-ana-123456"), signed_in(app, "vic2", "pw-vic-123456")
+        page = vic.get("/ideas", params={"lang": "en"}).text
+        assert 'id="ideas-board"' in page and "ideas-refresh" not in page  # a viewer reads, does not act
+        for r in board.head(3).itertuples():
+            assert r.title in page and f'data-idea="{r.idea_id}"' in page
+        api = vic.get("/api/ideas").json()
+        assert [i["idea_id"] for i in api["ideas"]] == board["idea_id"].tolist()
+        target = board[board["status"] == "new"].iloc[0]
+        one = vic.get(f"/ideas/{target.idea_id}", params={"lang": "en"}).text
+        assert 'id="idea-messages"' in one and "idea-move" not in one
+        assert vic.get("/ideas/idea_nope").status_code == 404
+        token = re.search(r'name="csrf" value="([^"]+)"', ana.get(f"/ideas/{target.idea_id}").text).group(1)
+        assert vic.post(f"/ideas/{target.idea_id}/status", data={"csrf": token, "status": "planned"}).status_code == 403
+        moved = ana.post(f"/ideas/{target.idea_id}/status", data={"csrf": token, "status": "planned", "note": "Q3"},
+                         follow_redirects=False)  # fmt: skip
+        assert moved.status_code == 303
+        assert vic.get("/api/ideas").json()["acted"] == api["acted"] + 1  # the cache follows the change
+        assert ana.post("/api/ideas/idea_nope/status", json={"status": "planned"},
+                        headers={"X-CSRF-Token": token}).status_code == 404  # fmt: skip
+        bad = ana.post(f"/api/ideas/{target.idea_id}/status", json={"status": "done"}, headers={"X-CSRF-Token": token})
+        assert bad.status_code == 400 and "status must be one of" in bad.json()["error"]
+    finally:
+        app.state.web.ws.close()

@@ -30,6 +30,7 @@ from . import (
     campaign_pages,
     experiment_api,
     experiment_pages,
+    idea_pages,
     inbox_pages,
     outbox_pages,
     pages,
@@ -201,6 +202,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(segment_pages.router)
     app.include_router(campaign_pages.router)
     app.include_router(campaign_pages.api_router)
+    app.include_router(idea_pages.router)
+    app.include_router(idea_pages.api_router)
     app.include_router(segment_pages.api_router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)
