@@ -158,6 +158,7 @@ def test_the_board_on_the_web_and_its_api(demo):
     app = create_app(demo, warm=False)
     try:
         ana, vic = signed_in(app, "ana2", "pw-ana-123456"), signed_in(app, "vic2", "pw-vic-123456")
+        assert 'id="link-ideas"' in vic.get("/campaigns").text  # reached from the campaigns and audience pages
         page = vic.get("/ideas", params={"lang": "en"}).text
         assert 'id="ideas-board"' in page and "ideas-refresh" not in page  # a viewer reads, does not act
         for r in board.head(3).itertuples():

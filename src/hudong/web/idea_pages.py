@@ -30,7 +30,7 @@ Runner = Annotated[User, Depends(require("analyze"))]
 KINDS = ("bug", "request", "suggestion", "complaint")
 
 TEXT.update({
-    "ideas_nav": ("共创", "Ideas"), "ideas_title": ("用户共创看板", "Co-creation board"),
+    "ideas_title": ("用户共创看板", "Co-creation board"),
     "ideas_note": ("评论、私信、群聊与问卷中的建议、需求、抱怨和故障反馈,按内容归并为“想法”;至少两人提出才上板。上线(shipped)"
                    "后,会在收件箱里为每位提出者起草“你提的我们做到了”的回复,阅后发送。",
                    "Suggestions, requests, complaints and bug reports from comments, DMs, group chats and survey answers, "
