@@ -181,3 +181,26 @@ def test_the_board_on_the_web_and_its_api(demo):
         assert bad.status_code == 400 and "status must be one of" in bad.json()["error"]
     finally:
         app.state.web.ws.close()
+
+
+def test_the_board_is_strategic_integration_evidence(demo_workspaces, tmp_path):
+    """Ideas that entered the product (planned or shipped) over the ideas users raised in the last year replace the
+    self-assessment's co-creation answer."""
+    from hudong.decide.evidence import MetricCache, co_creation
+    from hudong.decide.scorecard import build_scorecard
+
+    with Workspace.open(demo_workspaces.copy(tmp_path / "ws")) as ws:
+        ids = [r[0] for r in ws.con.execute("SELECT idea_id FROM ideas ORDER BY idea_id").fetchall()]
+        end = ws.con.execute("SELECT max(created_at) FROM idea_messages").fetchone()[0].date().isoformat()
+        assert co_creation(MetricCache(ws, end=end)).value == 0.0  # the demo's ideas are all new
+        set_status(ws, ids[0], "shipped", "ana")
+        set_status(ws, ids[1], "planned", "ana")
+        set_status(ws, ids[2], "declined", "ana", note="不做")
+        obs = co_creation(MetricCache(ws, end=end))
+        assert obs.value == pytest.approx(2 / len(ids)) and obs.details["n"] == len(ids)
+        assert obs.details["decided_share"] == pytest.approx(3 / len(ids)) and obs.details["answered_share"] == 1.0
+        card = build_scorecard(ws, end=end)
+        item = card.evidence("co_creation")
+        assert item is not None and item.value == pytest.approx(obs.value)
+        d = card.dimension("strategic_integration")
+        assert "self.product_cocreation" not in {e.key for e in d.evidence}  # the data replaced the answer

@@ -178,6 +178,7 @@ REQUIREMENT_CHECKS: dict[str, Callable[[MetricCache], int]] = {
     "text_scores": _count("SELECT count(*) FROM text_sentiment"),
     "group_chats": _count("SELECT count(*) FROM chat_messages"),
     "experiments": _count("SELECT count(*) FROM experiments WHERE state <> 'draft'"),
+    "ideas": _count("SELECT count(*) FROM ideas"),
     "self_assessment": _self_assessment,
 }
 
@@ -325,23 +326,47 @@ def newcomer_answer_minutes(cache: MetricCache) -> Observation:
     return obs
 
 
+def _last_year(cache: MetricCache) -> tuple[dt.datetime, dt.datetime]:
+    """The 365 days before the period's end (its last day included), or before now without an end."""
+    given = cache.filters.get("end")
+    end = dt.datetime.fromisoformat(str(given)) + dt.timedelta(days=1) if given else dt.datetime.now()
+    return end - dt.timedelta(days=365), end
+
+
 def experiment_practice(cache: MetricCache) -> Observation:
     """Experiments concluded with a decision in the 365 days before the period's end (or now) — not counting a
     decision whose action went against its result (a winner not shipped, a loser shipped) — from the learning
     log; details: how many ran, the share concluded, the median days from the end of an experiment to its
     decision, and the share of decisions (with an action) that followed their result."""
-    given = cache.filters.get("end")
-    end = dt.datetime.fromisoformat(str(given)) + dt.timedelta(days=1) if given else dt.datetime.now()
+    start, end = _last_year(cache)
     ran, concluded, days, judged, followed = cache.ws.con.execute(
         "SELECT count(*), count(*) FILTER (WHERE state = 'concluded' AND decision IS NOT NULL AND followed_result IS "
         "DISTINCT FROM FALSE), median(date_diff('day', ended_at, decided_at)) FILTER (WHERE state = 'concluded'), "
         "count(followed_result), count(*) FILTER (WHERE followed_result) FROM experiments "
-        "WHERE state <> 'draft' AND started_at BETWEEN ? AND ?", [end - dt.timedelta(days=365), end]).fetchone()
+        "WHERE state <> 'draft' AND started_at BETWEEN ? AND ?", [start, end]).fetchone()
     if not ran:
         raise no_data("近一年没有运行过的实验", "no experiment ran in the last year")
     return Observation(float(concluded), {"ran": float(ran), "concluded_share": concluded / ran,
                                           "median_days_to_decision": float(days) if days is not None else None,
                                           "followed_share": followed / judged if judged else None})
+
+
+def co_creation(cache: MetricCache) -> Observation:
+    """Share of the co-creation board's ideas (first raised by users in the 365 days before the period's end, or
+    now) that entered the product: status planned or shipped. Details: ideas, the share with any decision
+    (considering, planned, shipped, declined), shipped, and the share of shipped ideas whose supporters were
+    answered ("you asked, we built it")."""
+    start, end = _last_year(cache)
+    ideas, adopted, decided, shipped, answered = cache.ws.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE i.status IN ('planned', 'shipped')), "
+        "count(*) FILTER (WHERE i.status <> 'new'), count(*) FILTER (WHERE i.status = 'shipped'), "
+        "count(*) FILTER (WHERE i.status = 'shipped' AND i.answered_at IS NOT NULL) FROM ideas i "
+        "JOIN (SELECT idea_id, min(created_at) AS first_seen FROM idea_messages GROUP BY idea_id) m USING (idea_id) "
+        "WHERE m.first_seen BETWEEN ? AND ?", [start, end]).fetchone()
+    if not ideas:
+        raise no_data("近一年用户没有提出想法", "no idea raised by users in the last year")
+    return Observation(adopted / ideas, {"n": float(ideas), "decided_share": decided / ideas, "shipped": float(shipped),
+                                         "answered_share": answered / shipped if shipped else None})
 
 
 def repurchase_rate(cache: MetricCache) -> Observation:
@@ -497,6 +522,7 @@ EXTRACTORS: dict[str, Callable[[MetricCache], Observation]] = {
     "group_peer_answers": group_peer_answers,
     "newcomer_answer_minutes": newcomer_answer_minutes,
     "experiment_practice": experiment_practice,
+    "co_creation": co_creation,
 }
 
 
