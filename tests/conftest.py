@@ -22,6 +22,17 @@ def shared_data(*parts: str) -> Path:
     return p
 
 
+def posts_csv(path: Path, texts: list[str]) -> Path:
+    """A ``generic-posts`` CSV of ``texts`` (Weibo posts p0, p1 … on one day) at ``path``."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["platform", "post_id", "created_at", "text"])
+        w.writerows(["weibo", f"p{i}", "2026-01-01 10:00:00", t] for i, t in enumerate(texts))
+    return path
+
+
 @pytest.fixture
 def workspace(tmp_path):
     from hudong.store.workspace import Workspace

@@ -86,3 +86,14 @@ def test_classification_scores_match_scikit_learn():
     assert list(per_class_f1(s)) == labels
     codes = classification_scores(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 1]), range(3), names=("a", "b", "c"))
     assert codes["f1_c"] == 0.0 and codes["macro_f1"] == pytest.approx((2 / 3 + 0.5 + 0) / 3)
+
+
+def test_expected_calibration_error_by_hand():
+    from hudong.stats.evaluation import expected_calibration_error
+
+    # bin 0.9–1.0: confidence 0.95 twice, one right → |0.5 − 0.95| · 2/4; bin 0.6–0.7: 0.65 twice, both right →
+    # |1 − 0.65| · 2/4
+    ece = expected_calibration_error([0.95, 0.95, 0.65, 0.65], [True, False, True, True])
+    assert abs(ece - (0.45 * 0.5 + 0.35 * 0.5)) < 1e-12
+    assert expected_calibration_error([0.8] * 10, [True] * 8 + [False] * 2) < 1e-12  # calibrated
+    assert expected_calibration_error([1.0], [True]) == 0.0  # confidence 1 falls in the last bin

@@ -332,7 +332,7 @@ def test_cache_warming_at_start_holds_the_default_contexts(template_dir, tmp_pat
         assert st.warmed == [label for label, _ in warm.plan()]
         with st.db() as ws:
             version = data_version(ws.con)
-        keys = [("scorecard",), ("status",), ("filter-choices",)]
+        keys = [("scorecard",), ("status",), ("filter-choices",), ("text_domain",)]
         keys += [page_key(p, lang, Filters()) for lang in warm.WARM_LANGS for p in PAGE_CONTEXTS]
         for key in keys:
             assert (version, key) in st.cache, key
@@ -367,3 +367,15 @@ def test_metrics_api_takes_the_pages_filters(app):
         assert r.status_code == 400 and f"unknown {name}" in r.json()["error"], (name, r.text)
     r = c.get("/api/metrics/posts", params={"start": "2026-06-01", "end": "2026-05-01"})
     assert r.status_code == 400 and "after" in r.json()["error"]
+
+
+def test_overview_warns_when_the_sentiment_model_does_not_fit_the_texts(app):
+    """The demo brand's generated Chinese UGC is out of the shipped zh model's domain (issue #18): the overview and
+    the API say so, with the remedy, in the page's language."""
+    c = login(app)
+    api = c.get("/api/text/domain").json()
+    zh = next(x for x in api["languages"] if x["lang"] == "zh")
+    assert api["warn"] and zh["warn"] and zh["low_share"] >= 0.25 and not zh["adapted"]
+    page = c.get("/").text
+    warning = re.search(r'<p class="card insufficient domain-warning">([^<]+)</p>', page)
+    assert warning and "hudong text adapt" in warning.group(1)

@@ -112,6 +112,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "rising_topics": ("上升话题(最近一周对比此前4周)", "Rising topics (last week vs the 4 before)"),
     "rising_ratio": ("相对基线的倍数", "Times its own baseline"),
     "crisis_alerts": ("危机预警", "Crisis alerts"),
+    "text_domain_warning": (
+        "情感模型可能不适用:{language}文本中 {share} 与模型的训练语料差异较大(抽样 {texts} 条),情感得分可能不可靠。"
+        "运行 hudong text adapt(无需标注)或 hudong text train(用已有标注)让模型适应本空间的文本。",
+        "The sentiment model may not fit these texts: {share} of the {language} texts (sample of {texts}) are unlike "
+        "what it learnt from, so their scores may be unreliable. Run hudong text adapt (no labels needed) or "
+        "hudong text train (with labels) to adapt it to this workspace.",
+    ),
+    "lang_zh": ("中文", "Chinese"),
+    "lang_en": ("英文", "English"),
     "crisis_none": (
         "期间内品牌负面/有害言论未超出自身基线。",
         "Negative or toxic talk about the brand stayed within its own baseline.",

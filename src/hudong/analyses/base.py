@@ -136,7 +136,7 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
 
 
 BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "forecast", "groups",
-            "ideas", "koc", "mentions", "nps", "segments", "sentiment", "topics")  # modules of this package that register analyses
+            "ideas", "koc", "mentions", "nps", "segments", "sentiment", "text_domain", "topics")  # modules of this package that register analyses
 
 
 def registry() -> dict[str, Analysis]:

@@ -24,7 +24,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hudong.analyses.adaptation import adapt_to_workspace
 from hudong.analyses.context import reads_workspace_text
+from hudong.errors import HudongError
 from hudong.ingest import import_file
 from hudong.progress import callback
 from hudong.store import schema as S
@@ -375,6 +377,8 @@ class ImportResult:
     summaries: list[Any] = field(default_factory=list)
     scored: ScoreSummary | None = None
     score_error: str = ""
+    adapted: list[Any] = field(default_factory=list)  # ``[text] adapt_after_import``: the AdaptResults
+    adapt_error: str = ""
 
 
 def texts_changed(summary: Any) -> bool:
@@ -382,22 +386,45 @@ def texts_changed(summary: Any) -> bool:
     return any(c.stored or c.updated for t, c in summary.tables.items() if t in ("posts", "interactions"))
 
 
+def adapt_after_import(ws: Any) -> int:
+    """``[text] adapt_after_import`` of hudong.toml: adapt the sentiment model to the workspace's texts
+    (``hudong text adapt``) after an import that stored at least this many new posts and interactions; 0 = never
+    (the default: adapting is the workspace's choice)."""
+    value = ws.setting("text.adapt_after_import", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise HudongError(f"hudong.toml [text] adapt_after_import must be a whole number ≥ 0 (0 = off), got {value!r}")
+    return value
+
+
+def _adapt_after_import(ws: Any, out: ImportResult, threshold: int) -> None:
+    new = sum(c.stored for s in out.summaries for t, c in s.tables.items() if t in ("posts", "interactions"))
+    if not threshold or new < threshold:
+        return
+    try:
+        out.adapted = adapt_to_workspace(ws)
+    except Exception as e:  # noqa: BLE001 - reported with the result; the imports stand, the old model stays
+        out.adapt_error = f"{type(e).__name__}: {e}"
+
+
 def import_and_score(ws: Any, files: Any, *, score: bool = True, full: bool = False,
                      on_file: Callable[[Any, Any], None] | None = None,
                      before_scoring: Callable[[], None] | None = None, **import_kw: Any) -> ImportResult:
     """Import ``files`` ((path, format) pairs) one after the other (``hudong.ingest.import_file``, each its own
-    transaction), then — with ``score`` and when texts changed — score the new and edited texts once
+    transaction), then — with ``score`` and when texts changed — adapt the sentiment model when the workspace
+    opted in (``adapt_after_import``) and score the new and edited texts once
     (``score_workspace``; ``full`` rescores everything, the faster way right after a first import). The one
     path every front end takes: ``hudong import``, the web upload, ``hudong demo``, ``hudong sync``.
     ``on_file(path, summary)`` hears of each file as it is done, ``before_scoring()`` of the scoring about to
     start; ``import_kw`` (progress, on_progress, limits …) goes to ``import_file``."""
     out = ImportResult()
+    threshold = adapt_after_import(ws)  # a bad setting is an error before anything is imported
     for path, fmt in files:
         summary = import_file(ws, path, fmt, **import_kw)
         out.summaries.append(summary)
         if on_file is not None:
             on_file(path, summary)
     if score and any(texts_changed(s) for s in out.summaries):
+        _adapt_after_import(ws, out, threshold)
         if before_scoring is not None:
             before_scoring()
         try:

@@ -111,6 +111,80 @@ def text_train(ctx: click.Context, labels_file, from_inbox, task, lang, holdout,
                "model suggestions")
 
 
+@text.command("adapt")
+@click.option("--unlabeled", is_flag=True, default=True, show_default=True,
+              help="Learn from the workspace's own unlabelled texts (the only mode; with labels: hudong text train).")
+@click.option("--limit", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Distinct texts to learn from (a seeded sample when there are more).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.pass_context
+def text_adapt(ctx: click.Context, unlabeled: bool, limit: int, seed: int) -> None:
+    """Adapt the sentiment model to this workspace's texts without labels: distant labels from emoticons, emoji
+    and emotion words, then self-training (docs/text.md, "Adapting without labels").
+
+    Prints, per language, how many texts carried a cue, the agreement with held-out cue labels before and after
+    (cues removed), and each safeguard; a failed safeguard keeps the model in use. Labels set in the inbox are
+    used as a further check. Stop `hudong serve` first: it holds the workspace."""
+    from hudong.analyses.adaptation import adapt_to_workspace
+    from hudong.inbox.labels import training_data
+
+    ws = _open(ctx)
+    try:
+        labelled = training_data(ws, "sentiment")
+        results = adapt_to_workspace(ws, limit=limit, seed=seed, labelled=labelled if labelled[0] else None)
+    finally:
+        ws.close()
+    for r in results:
+        d = r.details
+        cues = ", ".join(f"{c} {n:,}" for c, n in sorted(d["distant"].items())) or "none"
+        click.echo(f"sentiment {r.lang}: {d['texts']:,} texts, {sum(d['distant'].values()):,} with an emotion cue ({cues})")
+        if d.get("self_training", {}).get("used"):
+            used = d["self_training"]["used"]
+            click.echo(f"  self-training: {used['positive']:,} positive + {used['negative']:,} negative texts the "
+                       f"model was sure of; model: {d.get('model', '–')}")
+        for name, c in d["checks"].items():
+            if name == "class_shares":
+                shown = "; ".join(f"{k} {c['before'][k]:.0%} → {c['after'][k]:.0%}" for k in c["before"])
+            else:
+                shown = f"macro-F1 {c['before']:.3f} → {c['after']:.3f}" + (f" on {c['n']:,} labels" if "n" in c else "")
+            click.echo(f"  check {name.replace('_', ' ')}: {shown} — {'ok' if c['ok'] else 'FAILED'}")
+        if "refused" in d:
+            click.echo(f"  not adapted: {d['refused']}; still {r.base_version}")
+        else:
+            click.echo(f"  adapted: {r.base_version} → {r.version} ({r.path}); trained on {r.n_train:,}, "
+                       f"held out {r.n_heldout:,}")
+    if any("refused" not in r.details for r in results):
+        click.echo("in use from now on; run `hudong text score` to rescore the workspace")
+
+
+@text.command("domain")
+@click.option("--sample", type=click.IntRange(min=1), default=5_000, show_default=True,
+              help="Distinct texts to judge (a seeded sample of the posts and comments).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def text_domain(ctx: click.Context, sample: int, as_json: bool) -> None:
+    """Do the sentiment models fit this workspace's texts? The share of a sample each model covers poorly, per
+    language; a warning (and the remedy) when 25% or more are out of its domain."""
+    from hudong import analyses
+    from hudong.report.text_sections import domain_warnings
+
+    ws = _open(ctx)
+    try:
+        res = analyses.run(ws, "text_domain", sample=sample)
+    finally:
+        ws.close()
+    if as_json:
+        click.echo(json.dumps({"languages": res.frame("languages").to_dict("records"), **res.values},
+                              ensure_ascii=False, default=str))  # fmt: skip
+        return
+    for r in res.frame("languages").itertuples():
+        click.echo(f"{r.lang}: {r.model_version}{' (adapted)' if r.adapted else ''} — {r.low_coverage:,} of "
+                   f"{r.texts:,} texts low-coverage ({r.low_share:.0%}); median coverage {r.median_coverage:.2f}"
+                   + (" — OUT OF DOMAIN" if r.warn else ""))  # fmt: skip
+    for w in domain_warnings(res, "en"):
+        click.echo(w)
+
+
 def _add_inbox_labels(ws, task: str, lang: str | None, labels_file: str | None, texts: list, labels: list,
                       langs: list) -> None:
     """Append the workspace's inbox labels of ``task`` to the lists; an error naming the counts when no language

@@ -5,7 +5,8 @@ rendered:
   ``hudong text score``);
 - keywords: the ``topics`` analysis (TF-IDF keywords) of the last 30 days of original posts;
 - rising topics: the ``bursts`` analysis, terms of the last 7 days against the 4 weeks before;
-- crisis alerts: the ``alerts`` analysis over the report's period.
+- crisis alerts: the ``alerts`` analysis over the report's period;
+- a warning when the sentiment model does not fit the workspace's texts (the ``text_domain`` analysis).
 Each part that cannot be computed becomes a note with the reason instead of failing the report.
 """
 
@@ -33,6 +34,17 @@ class TextSections:
     charts: dict[str, Any] = field(default_factory=dict)  # key → Chart (charts.Chart)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     alerts_note: str = ""
+    domain_warnings: list[str] = field(default_factory=list)  # the sentiment model does not fit these texts
+
+
+def domain_warnings(res: Any, lang: str) -> list[str]:
+    """The ``text_domain`` analysis as warnings, one per language whose texts are out of the model's domain."""
+    return [
+        t("text_domain_warning", lang, language=t(f"lang_{r.lang}", lang), share=F.percent(r.low_share),
+          texts=F.number(r.texts, lang))  # fmt: skip
+        for r in res.frame("languages").itertuples()
+        if r.warn
+    ]
 
 
 def _rising(ws: Any, start: str | None, end: str | None) -> pd.DataFrame:
@@ -80,6 +92,10 @@ def gather_text(ws: Any, lang: str, start: Any = None, end: Any = None) -> TextS
             )
         except (HudongError, KeyError, ValueError) as err:
             sec.charts[key] = Chart(key, note=error_text(err, lang))
+    try:
+        sec.domain_warnings = domain_warnings(analyses.run(ws, "text_domain"), lang)
+    except HudongError as err:
+        sec.domain_warnings = [error_text(err, lang)]
     try:
         sec.alerts = _alerts(ws, lang, s, e)
         sec.alerts_note = "" if sec.alerts else t("crisis_none", lang)

@@ -43,3 +43,17 @@ def classification_scores(
 def per_class_f1(scores: dict[str, float]) -> dict[str, float]:
     """The ``f1_<name>`` entries of ``classification_scores`` as {name: F1}."""
     return {k[3:]: v for k, v in scores.items() if k.startswith("f1_")}
+
+
+def expected_calibration_error(confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray,
+                               bins: int = 10) -> float:  # fmt: skip
+    """ECE = Σ_b (n_b / n) · |accuracy_b − mean confidence_b| over ``bins`` equal-width confidence bins (Guo et
+    al. 2017, "On calibration of modern neural networks"); ``confidence`` = the probability of the predicted
+    class, ``correct`` whether it was right. 0 = perfectly calibrated."""
+    c, ok = np.asarray(confidence, dtype=float), np.asarray(correct, dtype=float)
+    if c.shape != ok.shape:
+        raise ValueError(f"confidence and correct differ in length: {c.shape} vs {ok.shape}")
+    if not len(c):
+        return float("nan")
+    b = np.minimum((c * bins).astype(int), bins - 1)
+    return float(sum(abs(ok[b == k].mean() - c[b == k].mean()) * (b == k).mean() for k in range(bins) if (b == k).any()))

@@ -66,6 +66,7 @@ self_assessment = ""      # optional TOML file with answers the data cannot give
 
 [text]
 max_chars = 5000          # characters of each text that are analysed (keywords, sentiment, mentions…); stored whole
+adapt_after_import = 0    # adapt the sentiment model to your texts after an import of ≥ this many (`hudong text adapt`); 0 = off
 """
 
 

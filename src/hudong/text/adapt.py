@@ -138,6 +138,8 @@ class AdaptResult:
     after: dict[str, Any]
     path: str
     skipped: dict[str, str] = field(default_factory=dict)  # languages not adapted in this run → why
+    method: str = "labels"  # or "unlabeled" (hudong.text.adapt_unlabeled)
+    details: dict[str, Any] = field(default_factory=dict)  # the method's own figures (counts, checks)
 
 
 # ---- training ----------------------------------------------------------------------------------
@@ -243,25 +245,41 @@ def train(
             continue
         tr, te = split(ys, holdout, seed)
         shipped = shipped_model(task, lg)
-        key = f"{task}-{lg}"
-        k = int(state.get(key, {}).get("adaptations", 0)) + 1
-        version = f"{shipped.version}+ws{k}"
+        version = next_version(state, task, lg)
         model = fit_adapted(task, lg, [xs[i] for i in tr], [ys[i] for i in tr], version=version)
         gold = [ys[i] for i in te]
         held = [xs[i] for i in te]
         before, after = scores(gold, shipped.predict(held)), scores(gold, model.predict(held))
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{key}.npz"
-        model.save(path)
-        res = AdaptResult(task, lg, len(tr), len(te), shipped.version, version, before, after, str(path))
-        state[key] = {**asdict(res), "adaptations": k}
-        out.append(res)
+        res = AdaptResult(task, lg, len(tr), len(te), shipped.version, version, before, after, "")
+        out.append(record(directory, state, model, res))
     if not out:
         raise HudongError("nothing to train: " + "; ".join(f"{lg}: {why}" for lg, why in sorted(skipped.items())))
-    (directory / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     for r in out:
         r.skipped = dict(skipped)
     return out
+
+
+def next_version(state: dict[str, dict[str, Any]], task: str, lang: str) -> str:
+    """``{shipped version}+ws{k}``: k counts the adaptations of that model in the manifest ``state``."""
+    k = int(state.get(f"{task}-{lang}", {}).get("adaptations", 0)) + 1
+    return f"{shipped_model(task, lang).version}+ws{k}"
+
+
+def record(
+    directory: Path, state: dict[str, dict[str, Any]], model: classifier.TextClassifier, result: AdaptResult
+) -> AdaptResult:
+    """Save ``model`` as the workspace's model of its task and language and record ``result`` in the manifest
+    (written at once: the model is in use from now on). Returns ``result`` with its path set."""
+    key = f"{result.task}-{result.lang}"
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{key}.npz"
+    model.save(path)
+    result.path = str(path)
+    k = int(state.get(key, {}).get("adaptations", 0)) + 1
+    state[key] = {**asdict(result), "adaptations": k}
+    (directory / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+    return result
 
 
 def reset(directory: Path, task: str | None = None) -> list[str]:

@@ -167,9 +167,21 @@ class TextClassifier(Estimator):
                                    [str(c) for c in z["classes"]], json.loads(str(z["meta"])), lexicon)  # fmt: skip
 
     # ---- training -----------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[str], sample_weight: Sequence[float] | None = None) -> Self:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        sample_weight: Sequence[float] | None = None,
+        *,
+        prior: TextClassifier | None = None,
+    ) -> Self:
         """Multinomial logistic regression on the n-gram features of ``texts`` (features seen in < ``min_df``
-        texts dropped; L2 on the weights, not the biases)."""
+        texts dropped; L2 on the weights, not the biases).
+
+        With a ``prior`` model (same language, same classes) the weights are pulled toward the prior's instead of
+        toward zero (Chelba & Acero 2006, "Adaptation of maximum entropy capitalizer: little data can help a
+        lot"), and the prior's whole vocabulary is kept: what the data do not speak to stays as the prior had it.
+        This is how a model adapts to new texts without forgetting the old domain."""
         import scipy.sparse as sp
 
         if len(texts) != len(labels):
@@ -192,7 +204,19 @@ class TextClassifier(Estimator):
             for f in fs:
                 df[f] = df.get(f, 0) + 1
         vocab_list = sorted(f for f, c in df.items() if c >= self.min_df)
+        center: tuple[np.ndarray, np.ndarray] | None = None
+        if prior is not None:
+            prior.check_fitted()
+            if prior.lang != lang or tuple(prior.classes) != tuple(classes) or bool(prior.lexicon) != bool(lexicon):
+                raise HudongError("a prior model must have the same language, classes and lexicon features")
+            vocab_list = sorted(set(vocab_list) | set(prior.index))
         vocab = {f: i for i, f in enumerate(vocab_list)}
+        if prior is not None:
+            w0 = np.zeros((len(vocab_list) + dense.shape[1], len(classes)))
+            at = [vocab[f] for f in prior.index]
+            w0[at] = prior.weights[list(prior.index.values())]
+            w0[len(vocab_list) :] = prior.weights[len(prior.index) :]
+            center = (w0, prior.bias.astype(np.float64))
         rows, cols = [], []
         for i, fs in enumerate(feats):
             js = [vocab[f] for f in fs if f in vocab]
@@ -201,7 +225,7 @@ class TextClassifier(Estimator):
         x = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(feats), len(vocab)))
         x = sp.hstack([x, sp.csr_matrix(dense)]).tocsr()
         y = np.array([classes.index(lb) for lb in labels])
-        w, b = fit_softmax(x, y, len(classes), self.l2, sample_weight)
+        w, b = fit_softmax(x, y, len(classes), self.l2, sample_weight, center=center)
         v = len(vocab_list)
         keep = np.abs(w[:v]).max(axis=1) >= 1e-3  # drop features the regulariser zeroed out
         vocab_kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
@@ -261,9 +285,16 @@ class TextClassifier(Estimator):
 
 
 def fit_softmax(
-    x: Any, y: np.ndarray, k: int, l2: float, sample_weight: Sequence[float] | None = None
+    x: Any,
+    y: np.ndarray,
+    k: int,
+    l2: float,
+    sample_weight: Sequence[float] | None = None,
+    *,
+    center: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression on a sparse design ``x``, L2 on the weights (not the bias), L-BFGS."""
+    """Multinomial logistic regression on a sparse design ``x``, L2 on the weights (not the bias), L-BFGS. With
+    ``center`` = (weights, bias) the L2 pulls toward those weights instead of zero, and the fit starts there."""
     import scipy.optimize
 
     n, v = x.shape
@@ -278,11 +309,14 @@ def fit_softmax(
         z = x @ wm + b
         z -= z.max(axis=1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        loss = -(sw * logp * onehot).sum() + 0.5 * l2 * (wm * wm).sum()
+        d = wm - w0
+        loss = -(sw * logp * onehot).sum() + 0.5 * l2 * (d * d).sum()
         g = sw * (np.exp(logp) - onehot)
-        return loss, np.concatenate([(xt @ g + l2 * wm).ravel(), g.sum(axis=0)])
+        return loss, np.concatenate([(xt @ g + l2 * d).ravel(), g.sum(axis=0)])
 
-    res = scipy.optimize.minimize(f, np.zeros(v * k + k), jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    w0 = np.zeros((v, k)) if center is None else np.asarray(center[0], dtype=np.float64)
+    start = np.zeros(v * k + k) if center is None else np.concatenate([w0.ravel(), center[1]])
+    res = scipy.optimize.minimize(f, start, jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return res.x[: v * k].reshape(v, k), res.x[v * k :]
 
 

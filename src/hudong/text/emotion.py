@@ -33,9 +33,12 @@ from dataclasses import dataclass
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
 
-__all__ = ["EMOTIONS", "EN_CUES", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
+__all__ = ["EMOTIONS", "EN_CUES", "POLARITY", "Emotion", "EmotionModel", "load_model", "model_versions", "predict"]
 
 EMOTIONS = ("neutral", "happy", "angry", "sad", "fear", "surprise")
+# The polarity an emotion implies (surprise and neutral imply none): SMP2020-EWECT's mapping, also how emotion cues
+# become distant sentiment labels (``hudong.text.adapt_unlabeled``).
+POLARITY = {"happy": "positive", "angry": "negative", "sad": "negative", "fear": "negative"}
 
 # Hand-written for hudong (no third-party lexicon): English cues for the classes TweetEval has no data for.
 EN_CUES = {

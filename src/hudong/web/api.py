@@ -148,6 +148,18 @@ def groups(
 
 
 @router.get(
+    "/text/domain",
+    summary="Do the sentiment models fit this workspace's texts? Share of a sample they cover poorly, per language",
+    responses=errors(401),
+)
+def text_domain(request: Request, user: Reader) -> dict[str, Any]:
+    """The ``text_domain`` analysis (docs/text.md, "Know when not to trust the score"): ``warn`` when 25% or
+    more of a language's texts are unlike what its model learnt from; ``hudong text adapt`` is the remedy."""
+    res = state_of(request).text_domain()
+    return {"languages": records(res.frame("languages")), **res.values}
+
+
+@router.get(
     "/status",
     summary="What the workspace has and what each scorecard item still needs (hudong status)",
     responses=errors(401, 403),

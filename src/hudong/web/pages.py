@@ -22,6 +22,7 @@ from hudong.decide.recommendations import recommend_for
 from hudong.fmt import blank, evidence_value, minutes, number, percent, score
 from hudong.i18n import platform_name
 from hudong.i18n import t as report_t
+from hudong.report.text_sections import domain_warnings
 
 from . import auth, sessions
 from .auth import User
@@ -322,7 +323,9 @@ def account_password(
 def overview(request: Request, user: Reader) -> Response:
     st = state_of(request)
     card = st.scorecard()
-    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status())
+    warnings = domain_warnings(st.text_domain(), lang_of(request))
+    return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status(),
+                  domain_warnings=warnings)  # fmt: skip
 
 
 @router.get("/status")

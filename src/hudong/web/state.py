@@ -23,6 +23,7 @@ from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import BaseModel, Field
 
+from hudong import analyses
 from hudong.decide.scorecard import build_scorecard
 from hudong.decide.status import build_status
 from hudong.inbox import items as inbox
@@ -160,6 +161,10 @@ class WebState:
 
     def scorecard(self, ws: Workspace | None = None) -> Any:
         return self.cached(("scorecard",), build_scorecard, ws)
+
+    def text_domain(self, ws: Workspace | None = None) -> Any:
+        """Whether the sentiment models fit the workspace's texts (the ``text_domain`` analysis)."""
+        return self.cached(("text_domain",), lambda w: analyses.run(w, "text_domain"), ws)
 
     def status(self, ws: Workspace | None = None) -> Any:
         """The set-up status (``hudong.decide.status``) around the cached scorecard: what each item still needs."""

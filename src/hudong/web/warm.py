@@ -51,6 +51,7 @@ def plan(langs: tuple[str, ...] = WARM_LANGS) -> list[tuple[str, Callable[[Any, 
         ("scorecard", lambda st, ws: st.scorecard(ws)),
         ("filter-choices", lambda st, ws: cached_choices(st, ws)),
         ("status", lambda st, ws: st.status(ws)),  # the overview's next-steps panel and /status
+        ("text-domain", lambda st, ws: st.text_domain(ws)),  # the overview's model-fit warning
     ]
     for lang in langs:
         for page in PAGE_CONTEXTS:
