@@ -80,6 +80,16 @@ class VersionedCache:
                 self._data.popitem(last=False)
         return value
 
+    def peek(self, version: Hashable, key: Hashable) -> Any:
+        """The cached value of (version, key) (a hit), or None when it is not held — never computed."""
+        with self._lock:
+            full = (version, key)
+            if full not in self._data:
+                return None
+            self._data.move_to_end(full)
+            self.hits += 1
+            return self._data[full]
+
     def __contains__(self, full: tuple[Any, Hashable]) -> bool:
         """``(version, key) in cache``: whether that entry is held (no hit counted)."""
         with self._lock:

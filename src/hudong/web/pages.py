@@ -323,7 +323,8 @@ def account_password(
 def overview(request: Request, user: Reader) -> Response:
     st = state_of(request)
     card = st.scorecard()
-    warnings = domain_warnings(st.text_domain(), lang_of(request))
+    domain = st.text_domain_ready()  # shown once computed (warming, /api/text/domain): a login never waits for it
+    warnings = domain_warnings(domain, lang_of(request)) if domain is not None else []
     return render(request, "overview.html", user=user, card=card, recs=recommend_for(card)[:5], status=st.status(),
                   domain_warnings=warnings)  # fmt: skip
 

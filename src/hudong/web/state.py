@@ -166,6 +166,15 @@ class WebState:
         """Whether the sentiment models fit the workspace's texts (the ``text_domain`` analysis)."""
         return self.cached(("text_domain",), lambda w: analyses.run(w, "text_domain"), ws)
 
+    def text_domain_ready(self) -> Any:
+        """``text_domain`` if it is already computed for the current data (by the cache warming or the API), else
+        None: the overview, where a login lands, never waits for it (loading the text models takes seconds)."""
+        if not self.cache.enabled:
+            return self.text_domain()
+        with self.db():
+            version = self.data_version()
+        return self.cache.peek(version, ("text_domain",))
+
     def status(self, ws: Workspace | None = None) -> Any:
         """The set-up status (``hudong.decide.status``) around the cached scorecard: what each item still needs."""
         card = self.scorecard(ws)
