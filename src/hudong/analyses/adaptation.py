@@ -15,6 +15,7 @@ from typing import Any
 
 from hudong.analyses.context import models_dir, workspace_text
 from hudong.text import adapt, adapt_unlabeled
+from hudong.text.classifier import by_language
 from hudong.text.tokenize import detect_lang
 
 _TEXTS = """
@@ -47,12 +48,9 @@ def adapt_to_workspace(
     workspace's own labels (e.g. the inbox's), used only as a check (``adapt_unlabeled``)."""
     by_lang: dict[str, adapt_unlabeled.Labelled] = {}
     if labelled is not None:
-        groups: dict[str, tuple[list[str], list[str]]] = {}
-        for t, lb, lg in zip(*labelled, strict=True):
-            xs, ys = groups.setdefault(lg or detect_lang(t), ([], []))
-            xs.append(t)
-            ys.append(lb)
-        by_lang = {lg: adapt_unlabeled.Labelled(xs, ys) for lg, (xs, ys) in groups.items()}
+        xs, ys, given = labelled
+        _, at = by_language(xs, langs=[lg or detect_lang(t) for t, lg in zip(xs, given, strict=True)])
+        by_lang = {lg: adapt_unlabeled.Labelled([xs[i] for i in ix], [ys[i] for i in ix]) for lg, ix in at.items()}
     with workspace_text(ws):
         texts = workspace_texts(ws, limit=limit, seed=seed)
         return adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=by_lang)

@@ -10,9 +10,8 @@ import pandas as pd
 from hudong.analyses.adaptation import workspace_texts
 from hudong.analyses.base import Result, analysis
 from hudong.text import adapt, domain
-from hudong.text.classifier import LANGS
+from hudong.text.classifier import LANGS, by_language
 from hudong.text.sentiment import load_model
-from hudong.text.tokenize import detect_lang
 
 
 @dataclass(frozen=True)
@@ -28,9 +27,8 @@ def text_domain(ws: Any, p: DomainParams, step: Any) -> Result:
     poorly (``hudong.text.domain``). Values: ``warn`` (any language out of domain), ``langs_warned``."""
     step("judging a sample of the texts")
     texts = workspace_texts(ws, limit=p.sample)
-    by_lang: dict[str, list[str]] = {}
-    for t in texts:
-        by_lang.setdefault(detect_lang(t), []).append(t)
+    _, at = by_language(texts)
+    by_lang = {lg: [texts[i] for i in ix] for lg, ix in at.items()}
     rows = []
     for lg in LANGS:
         if not by_lang.get(lg):

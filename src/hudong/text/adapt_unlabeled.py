@@ -15,9 +15,8 @@ trained elsewhere (product reviews, tweets). Method (docs/text.md, "Adapting wit
 2. **Fit toward the model in use** (``TextClassifier.fit(prior=…)``): the new weights are pulled toward the
    current model's instead of toward zero, so what the workspace's texts do not speak to stays as it was.
 3. **One round of self-training**: that model labels the texts without a cue (at most ``POOL_PER_CUED`` per cued
-   text); those it is sure of
-   (P ≥ ``CONFIDENT``) join the distant labels, balanced to the distant labels' class ratio and never more than
-   them, and the model is fitted again.
+   text); those it is sure of (P ≥ ``CONFIDENT``) join the distant labels, balanced to the distant labels' class
+   ratio and never more than them, and the model is fitted again.
 
 Safeguards (each result's ``details["checks"]``; a failed check keeps the current model and says why):
 - **held-out agreement**: a stratified ``holdout`` share of the distant labels is never trained on; with their
@@ -46,7 +45,6 @@ import numpy as np
 
 from hudong.errors import HudongError
 from hudong.text import adapt, classifier, emotion
-from hudong.text.tokenize import detect_lang
 
 CONFIDENT = 0.9  # a self-training label needs the model's probability of its class ≥ this
 MIN_DISTANT = 100  # distant labels a language needs, ≥ MIN_PER_CLASS of each polarity
@@ -222,10 +220,8 @@ def adapt_texts(
         )
     if not 0 < holdout < 1:
         raise HudongError(f"holdout must be between 0 and 1, got {holdout}")
-    groups: dict[str, list[str]] = {}
-    for t in texts:
-        if t:
-            groups.setdefault(detect_lang(t), []).append(t)
+    clean, at = classifier.by_language([t for t in texts if t])
+    groups = {lg: [clean[i] for i in ix] for lg, ix in at.items()}
     langs = [lg for lg in classifier.LANGS if groups.get(lg)]
     if not langs:
         raise HudongError("no Chinese or English texts to adapt to")
