@@ -103,12 +103,13 @@ def _shares(pred: Sequence[str], classes: Sequence[str]) -> dict[str, float]:
     return {k: c[k] / max(len(pred), 1) for k in classes}
 
 
-def _fit(current: classifier.TextClassifier, texts: list[str], labels: list[str], version: str) -> Any:
-    data = f"{len(texts):,} of the workspace's own texts, distant and self-training labels (hudong text adapt)"
+def _fit(current: classifier.TextClassifier, corpus: classifier.Corpus, rows: list[int], labels: list[str],
+         version: str) -> Any:  # fmt: skip
+    data = f"{len(rows):,} of the workspace's own texts, distant and self-training labels (hudong text adapt)"
     meta = {**current.meta, "version": version, "adapted_from": current.version, "train_data": data}
     model = type(current)(current.lang, classes=current.classes, min_df=3, l2=1e-3, meta=meta,
                           lexicon=current.lexicon or None)  # fmt: skip
-    return model.fit(texts, labels, prior=current)
+    return model.fit(corpus, labels, prior=current, rows=rows)
 
 
 def adapt_language(
@@ -137,20 +138,22 @@ def adapt_language(
     cued = [i for i, d in enumerate(dist) if d]
     ys = [dist[i] for i in cued]
     tr, te = adapt.split(ys, holdout, seed)
-    x_tr, y_tr = [texts[cued[i]] for i in tr], [ys[i] for i in tr]
+    r_tr, y_tr = [cued[i] for i in tr], [ys[i] for i in tr]
     x_te, y_te = mask_cues([texts[cued[i]] for i in te], lang), [ys[i] for i in te]
+    # the texts' features, computed once for every fit and prediction below (the held-out ones are masked)
+    corpus = classifier.Corpus.of(lang, texts, current.lexicon or None)
 
     def agreement(m: Any) -> dict[str, Any]:
         return adapt.scores(y_te, _polarity(m, x_te))
 
-    distant_only = _fit(current, x_tr, y_tr, version)
-    details["n_train"], details["n_heldout"] = len(x_tr), len(x_te)
+    distant_only = _fit(current, corpus, r_tr, y_tr, version)
+    details["n_train"], details["n_heldout"] = len(r_tr), len(x_te)
     # self-training: the distant-only model labels the texts without a cue; the sure ones join, balanced
     # (texts are shuffled: the first ones are a seeded sample; the sure ones are capped at the distant count anyway)
-    rest = [texts[i] for i, d in enumerate(dist) if not d][: POOL_PER_CUED * len(cued)]
+    rest = [i for i, d in enumerate(dist) if not d][: POOL_PER_CUED * len(cued)]
     model, chosen = distant_only, "distant labels only"
     if rest:
-        p = distant_only.proba(rest)
+        p = distant_only.proba_corpus(corpus, rest)
         pos, neg = distant_only.classes.index("positive"), distant_only.classes.index("negative")
         ratio = y_tr.count("positive") / len(y_tr)
         sure = {"positive": np.flatnonzero(p[:, pos] >= CONFIDENT), "negative": np.flatnonzero(p[:, neg] >= CONFIDENT)}
@@ -161,7 +164,7 @@ def adapt_language(
                                     "negative": n_neg}}  # fmt: skip
         if n_pos and n_neg:
             extra = [rest[i] for i in sure["positive"][:n_pos]] + [rest[i] for i in sure["negative"][:n_neg]]
-            both = _fit(current, x_tr + extra, y_tr + ["positive"] * n_pos + ["negative"] * n_neg, version)
+            both = _fit(current, corpus, r_tr + extra, y_tr + ["positive"] * n_pos + ["negative"] * n_neg, version)
             a_both, a_dist = agreement(both), agreement(distant_only)
             if a_both["macro_f1"] >= a_dist["macro_f1"]:
                 model, chosen = both, "distant + self-training labels"
@@ -174,8 +177,9 @@ def adapt_language(
     checks = details["checks"]
     checks["held_out_agreement"] = {"before": before["macro_f1"], "after": after["macro_f1"],
                                     "ok": after["macro_f1"] >= before["macro_f1"]}  # fmt: skip
-    sample = texts[:SHARE_SAMPLE]  # shuffled above: a seeded sample
-    was, now = _shares(_polarity(current, sample), POLARITIES), _shares(_polarity(model, sample), POLARITIES)
+    sample = list(range(min(SHARE_SAMPLE, len(texts))))  # shuffled above: a seeded sample
+    was = _shares(_polarity_of(current, current.proba_corpus(corpus, sample)), POLARITIES)
+    now = _shares(_polarity_of(model, model.proba_corpus(corpus, sample)), POLARITIES)
     lost = [c for c in POLARITIES if was[c] >= MIN_SHARE > now[c]]
     checks["class_shares"] = {"before": was, "after": now, "ok": not lost}
     if labelled is not None and len(labelled.texts):
@@ -194,7 +198,10 @@ def adapt_language(
 
 def _polarity(model: Any, texts: Sequence[str]) -> list[str]:
     """positive / negative by the sign of the score (no neutral band: the distant labels have no neutral)."""
-    p = model.proba(list(texts))
+    return _polarity_of(model, model.proba(list(texts)))
+
+
+def _polarity_of(model: Any, p: np.ndarray) -> list[str]:
     return [
         "positive" if a >= b else "negative"
         for a, b in zip(p[:, model.classes.index("positive")], p[:, model.classes.index("negative")], strict=True)

@@ -35,7 +35,7 @@ from hudong.text.features import FEATURES, TOKENS, lexicon_features
 from hudong.text.tokenize import detect_lang
 
 __all__ = [
-    "LANGS", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "model_in_use", "models_in_use",
+    "LANGS", "Corpus", "TextClassifier", "by_language", "fit_softmax", "load_shipped", "model_in_use", "models_in_use",
     "per_language", "use_models_in_worker", "using_models",
 ]  # fmt: skip
 
@@ -54,6 +54,47 @@ def _save_npz_lzma(path: str | Path, **arrays: np.ndarray) -> None:
 
 def _text_array(items: Sequence[str]) -> np.ndarray:
     return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+class Corpus:
+    """Texts featurized once — binary n-gram rows over the corpus's own vocabulary (a CSR matrix), plus the dense
+    lexicon features when featurized for a model with a lexicon — so that several models can be fitted and applied
+    to the same texts without computing their features again (``TextClassifier.fit``, ``proba_corpus``)."""
+
+    def __init__(self, lang: str, vocab: list[str], index: dict[str, int], x: Any, dense: np.ndarray,
+                 lexicon: Mapping[str, float] | None) -> None:  # fmt: skip
+        self.lang, self.vocab, self.index, self.x, self.dense, self.lexicon = lang, vocab, index, x, dense, lexicon
+
+    @classmethod
+    def of(cls, lang: str, texts: Iterable[str], lexicon: Mapping[str, float] | None = None) -> Corpus:
+        import scipy.sparse as sp
+
+        if lang not in FEATURES:
+            raise HudongError(f"no text features for language {lang!r}; languages: {', '.join(FEATURES)}")
+        index: dict[str, int] = {}
+        intern = index.setdefault
+        indices: list[int] = []
+        indptr = [0]
+        dense: list[tuple[float, float]] = []
+        if lexicon:
+            tokens, ngrams = TOKENS[lang]
+        for t in texts:
+            if lexicon:
+                toks = tokens(t or "")
+                feats = ngrams(toks)
+                dense.append(lexicon_features(toks, lexicon))
+            else:
+                feats = FEATURES[lang](t or "")
+            indices.extend(intern(f, len(index)) for f in feats)
+            indptr.append(len(indices))
+        n = len(indptr) - 1
+        x = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+                          shape=(n, len(index)))  # fmt: skip
+        d = np.asarray(dense, dtype=np.float64).reshape(n, 2) if lexicon else np.zeros((n, 0))
+        return cls(lang, list(index), index, x, d, dict(lexicon) if lexicon else None)
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
 
 
 class TextClassifier(Estimator):
@@ -169,71 +210,93 @@ class TextClassifier(Estimator):
     # ---- training -----------------------------------------------------------------------------
     def fit(
         self,
-        texts: Sequence[str],
+        texts: Sequence[str] | Corpus,
         labels: Sequence[str],
         sample_weight: Sequence[float] | None = None,
         *,
         prior: TextClassifier | None = None,
+        rows: Sequence[int] | None = None,
     ) -> Self:
         """Multinomial logistic regression on the n-gram features of ``texts`` (features seen in < ``min_df``
-        texts dropped; L2 on the weights, not the biases).
+        texts dropped; L2 on the weights, not the biases). ``texts`` may be a ``Corpus`` already featurized (with
+        the same lexicon), of which ``rows`` are the training texts (default: all).
 
         With a ``prior`` model (same language, same classes) the weights are pulled toward the prior's instead of
         toward zero (Chelba & Acero 2006, "Adaptation of maximum entropy capitalizer: little data can help a
         lot"), and the prior's whole vocabulary is kept: what the data do not speak to stays as the prior had it.
         This is how a model adapts to new texts without forgetting the old domain."""
-        import scipy.sparse as sp
-
-        if len(texts) != len(labels):
-            raise HudongError(f"{len(texts)} texts but {len(labels)} labels")
+        corpus = texts if isinstance(texts, Corpus) else Corpus.of(self.lang, texts, self.lexicon)
+        if corpus.lang != self.lang or bool(corpus.lexicon) != bool(self.lexicon):
+            raise HudongError("the corpus was featurized for another language or lexicon")
+        x = corpus.x if rows is None else corpus.x[np.asarray(rows, dtype=np.int64)]
+        dense = corpus.dense if rows is None else corpus.dense[np.asarray(rows, dtype=np.int64)]
+        if x.shape[0] != len(labels):
+            raise HudongError(f"{x.shape[0]} texts but {len(labels)} labels")
         classes = self.classes if self.classes is not None else tuple(sorted(set(labels)))
         unknown = sorted(set(labels) - set(classes))
         if unknown:
             raise HudongError(f"labels {unknown} are not among the classes {list(classes)}")
-        lang, lexicon = self.lang, self.lexicon
-        if lexicon:
-            tokens, ngrams = TOKENS[lang]
-            toks = [tokens(t or "") for t in texts]
-            feats = [ngrams(tk) for tk in toks]
-            dense = np.array([lexicon_features(tk, lexicon) for tk in toks]).reshape(-1, 2)
-        else:
-            feats = [FEATURES[lang](t or "") for t in texts]
-            dense = np.zeros((len(texts), 0))
-        df: dict[str, int] = {}
-        for fs in feats:
-            for f in fs:
-                df[f] = df.get(f, 0) + 1
-        vocab_list = sorted(f for f, c in df.items() if c >= self.min_df)
+        df = np.asarray(x.sum(axis=0)).ravel()
+        cols = np.flatnonzero(df >= self.min_df)
+        prior_only: list[str] = []  # the prior's features these texts never show: their weights stay the prior's
         center: tuple[np.ndarray, np.ndarray] | None = None
         if prior is not None:
             prior.check_fitted()
-            if prior.lang != lang or tuple(prior.classes) != tuple(classes) or bool(prior.lexicon) != bool(lexicon):
+            if prior.lang != self.lang or tuple(prior.classes) != tuple(classes) or bool(prior.lexicon) != bool(
+                self.lexicon
+            ):
                 raise HudongError("a prior model must have the same language, classes and lexicon features")
-            vocab_list = sorted(set(vocab_list) | set(prior.index))
-        vocab = {f: i for i, f in enumerate(vocab_list)}
+            seen = np.zeros(len(corpus.vocab), dtype=bool)
+            seen[cols] = True
+            known = [corpus.index.get(f, -1) for f in prior.index]
+            extra = [j for j in known if j >= 0 and not seen[j] and df[j] > 0]
+            cols = np.union1d(cols, np.asarray(extra, dtype=np.int64))
+            in_data = set(cols.tolist())
+            prior_only = [f for f, j in zip(prior.index, known, strict=True) if j < 0 or j not in in_data]
+        vocab_list = [corpus.vocab[j] for j in cols]
+        xs = x[:, cols]
+        if dense.shape[1]:
+            import scipy.sparse as sp
+
+            xs = sp.hstack([xs, sp.csr_matrix(dense)]).tocsr()
         if prior is not None:
             w0 = np.zeros((len(vocab_list) + dense.shape[1], len(classes)))
-            at = [vocab[f] for f in prior.index]
-            w0[at] = prior.weights[list(prior.index.values())]
+            for i, f in enumerate(vocab_list):
+                j = prior.index.get(f)
+                if j is not None:
+                    w0[i] = prior.weights[j]
             w0[len(vocab_list) :] = prior.weights[len(prior.index) :]
             center = (w0, prior.bias.astype(np.float64))
-        rows, cols = [], []
-        for i, fs in enumerate(feats):
-            js = [vocab[f] for f in fs if f in vocab]
-            rows.extend([i] * len(js))
-            cols.extend(js)
-        x = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(feats), len(vocab)))
-        x = sp.hstack([x, sp.csr_matrix(dense)]).tocsr()
         y = np.array([classes.index(lb) for lb in labels])
-        w, b = fit_softmax(x, y, len(classes), self.l2, sample_weight, center=center)
+        w, b = fit_softmax(xs, y, len(classes), self.l2, sample_weight, center=center)
         v = len(vocab_list)
         keep = np.abs(w[:v]).max(axis=1) >= 1e-3  # drop features the regulariser zeroed out
         vocab_kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
+        weights = w[:v][keep]
+        if prior_only:
+            vocab_kept += prior_only
+            weights = np.vstack([weights, prior.weights[[prior.index[f] for f in prior_only]]])
         self.classes = classes
         self.meta |= {"n_features": len(vocab_kept) + dense.shape[1], "min_df": self.min_df, "l2": self.l2,
-                      "n_train": len(texts)}  # fmt: skip
-        self._learn(vocab_kept, np.vstack([w[:v][keep], w[v:]]), b)
+                      "n_train": int(x.shape[0])}  # fmt: skip
+        self._learn(vocab_kept, np.vstack([weights, w[v:]]), b)
         return self
+
+    def proba_corpus(self, corpus: Corpus, rows: Sequence[int] | None = None) -> np.ndarray:
+        """``proba`` of a featurized ``Corpus`` (its ``rows``, default all): one sparse product, no re-featurizing."""
+        self.check_fitted()
+        at = np.fromiter((corpus.index.get(f, -1) for f in self.index), dtype=np.int64, count=len(self.index))
+        w = np.zeros((len(corpus.vocab), len(self.classes)))
+        has = at >= 0
+        w[at[has]] = self.weights[np.flatnonzero(has)]
+        x = corpus.x if rows is None else corpus.x[np.asarray(rows, dtype=np.int64)]
+        logits = x @ w + self.bias
+        if self.lexicon:
+            dense = corpus.dense if rows is None else corpus.dense[np.asarray(rows, dtype=np.int64)]
+            logits += dense @ self.weights[len(self.index) :]
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
 
     # ---- inference ----------------------------------------------------------------------------
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
