@@ -13,7 +13,7 @@ setup: $(STAMP) sysdeps
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test,spark]"
+	$(BIN)/pip install -q -e ".[test,spark,onnx]"
 	# GrowthBook's stats engine, the tests' independent check of hudong.stats.experiments: its metadata pins
 	# numpy<2 and pandas<2, which the code it needs does not (tests/test_experiment_stats.py)
 	$(BIN)/pip install -q --no-deps gbstats==0.8.0

@@ -1,7 +1,9 @@
-"""Adapt a workspace's text models to its own texts without labels (``hudong text adapt``).
+"""Adapt a workspace's text models to its own texts without labels (``hudong text adapt``), or give it a
+transformer model of its own (``hudong text onnx``).
 
-    from hudong.analyses.adaptation import adapt_to_workspace
+    from hudong.analyses.adaptation import adapt_to_workspace, use_onnx
     results = adapt_to_workspace(ws, limit=100_000)      # one AdaptResult per language (hudong.text.adapt)
+    use_onnx(ws, "models/roberta-sentiment", task="sentiment", lang="en")
 
 Reads up to ``limit`` distinct texts of the workspace's posts and comments (a seeded random sample when there are
 more) and runs ``hudong.text.adapt_unlabeled`` inside the workspace's text settings; the adapted model is saved
@@ -10,7 +12,9 @@ with the workspace's models and used by every analysis from then on (``hudong te
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hudong.analyses.context import models_dir, workspace_text
@@ -54,3 +58,48 @@ def adapt_to_workspace(
     with workspace_text(ws):
         texts = workspace_texts(ws, limit=limit, seed=seed)
         return adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=by_lang)
+
+
+def _rate(model: Any, texts: list[str]) -> float | None:
+    """Texts per second of ``model.proba`` on ``texts`` (None without texts)."""
+    if not texts:
+        return None
+    t0 = time.perf_counter()
+    model.proba(texts)
+    return len(texts) / max(time.perf_counter() - t0, 1e-9)
+
+
+def use_onnx(
+    ws: Any,
+    directory: str | Path,
+    *,
+    task: str,
+    lang: str,
+    labels: dict[str, str] | None = None,
+    sample: int = 500,
+    labelled: tuple[Sequence[str], Sequence[str], Sequence[str | None]] | None = None,
+) -> adapt.AdaptResult:
+    """From now on ``task`` scores ``lang`` texts of this workspace with the ONNX model in ``directory``
+    (``hudong.text.onnx_model``; ``labels`` maps its label names to the task's classes). Before it is recorded the
+    model is loaded and run; its throughput is measured next to the model in use on up to ``sample`` of the
+    workspace's texts in ``lang`` (``details["texts_per_second"]``), and where the workspace has labels of the task
+    (``labelled``) both are scored on them (``before`` / ``after``)."""
+    model = adapt.load_onnx(directory, task, lang, labels)
+    with workspace_text(ws):
+        current = adapt.workspace_model(models_dir(ws), task, lang)
+        pool = workspace_texts(ws, limit=sample * 5)
+        texts = [t for t in pool if detect_lang(t) == lang][:sample]
+        speed = {current.version: _rate(current, texts), model.version: _rate(model, texts)}
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        n = 0
+        if labelled is not None:
+            xs, ys, given = labelled
+            mine = [i for i, (t, lg) in enumerate(zip(xs, given, strict=True)) if (lg or detect_lang(t)) == lang]
+            if mine:
+                gold, held = [ys[i] for i in mine], [xs[i] for i in mine]
+                before, after, n = adapt.scores(gold, current.predict(held)), adapt.scores(gold, model.predict(held)), len(mine)
+        res = adapt.AdaptResult(task, lang, 0, n, current.version, model.version, before, after, "", method="onnx",
+                                details={"labels": dict(labels or {}), "texts_per_second": speed,
+                                         "timed_on": len(texts), "classes": list(model.classes)})  # fmt: skip
+        return adapt.record(models_dir(ws), adapt.manifest(models_dir(ws)), model, res)

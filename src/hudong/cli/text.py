@@ -157,6 +157,50 @@ def text_adapt(ctx: click.Context, unlabeled: bool, limit: int, seed: int) -> No
         click.echo("in use from now on; run `hudong text score` to rescore the workspace")
 
 
+@text.command("onnx")
+@click.argument("directory", type=ClientPath(exists=True, file_okay=False))
+@click.option("--task", type=click.Choice(["sentiment", "emotion", "toxicity"]), required=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), required=True)
+@click.option("--label", "label_map", multiple=True, metavar="NAME=CLASS",
+              help="Map one of the model's labels to the task's class, e.g. LABEL_0=negative (repeatable).")
+@click.option("--sample", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Workspace texts to time both models on.")
+@click.pass_context
+def text_onnx(ctx: click.Context, directory: str, task: str, lang: str, label_map: tuple[str, ...], sample: int) -> None:
+    """Score TASK for LANG texts with a transformer model of your own, exported to ONNX (DIRECTORY: model.onnx,
+    tokenizer.json, config.json). Needs `pip install 'hudong[onnx]'`; nothing is downloaded.
+
+    Prints both models' throughput on the workspace's texts and, where the inbox has labels of TASK, both models'
+    scores on them. `hudong text train --reset --task TASK` goes back to the shipped model (the directory is kept).
+    Stop `hudong serve` first: it holds the workspace."""
+    from hudong.analyses.adaptation import use_onnx
+    from hudong.inbox.labels import training_data
+
+    labels: dict[str, str] = {}
+    for item in label_map:
+        name, sep, cls = item.partition("=")
+        if not sep or not name or not cls:
+            raise click.BadParameter(f"{item!r} is not NAME=CLASS", param_hint="--label")
+        labels[name] = cls
+    ws = _open(ctx)
+    try:
+        labelled = training_data(ws, task)
+        r = use_onnx(ws, directory, task=task, lang=lang, labels=labels, sample=sample,
+                     labelled=labelled if labelled[0] else None)  # fmt: skip
+    finally:
+        ws.close()
+    d = r.details
+    click.echo(f"{task} {lang}: {r.base_version} → {r.version} (classes {', '.join(d['classes'])}; {r.path})")
+    for version, rate in d["texts_per_second"].items():
+        shown = f"{rate:,.0f} texts/s" if rate else "not timed (no workspace texts in this language)"
+        click.echo(f"  {version}: {shown}" + (f" on {d['timed_on']:,} workspace texts" if rate else ""))
+    if r.n_heldout:
+        for name, sc in (("before", r.before), ("after", r.after)):
+            click.echo(f"  {name:6}: accuracy {sc['accuracy']:.3f}, macro-F1 {sc['macro_f1']:.3f} on "
+                       f"{r.n_heldout:,} inbox labels")  # fmt: skip
+    click.echo("in use from now on; run `hudong text score` to rescore the workspace")
+
+
 @text.command("domain")
 @click.option("--sample", type=click.IntRange(min=1), default=5_000, show_default=True,
               help="Distinct texts to judge (a seeded sample of the posts and comments).")

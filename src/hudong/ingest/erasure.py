@@ -243,7 +243,8 @@ def forget(ws: Workspace, user: str, platform: str | None = None, *, dry_run: bo
     result.your_files = sorted(s for s in sources if s not in uploads and Path(s).exists())
     result.lake_rows = _lake(ws, dry_run, result)
     if had_labels:
-        result.models = sorted(k for k, e in manifest(ws.models_dir).items() if e.get("path"))
+        # models that learnt from labels (an ONNX model is the user's own, never trained on them)
+        result.models = sorted(k for k, e in manifest(ws.models_dir).items() if e.get("path") and e.get("kind") != "onnx")
     return result
 
 

@@ -43,7 +43,7 @@ from typing import Any
 
 from hudong.errors import HudongError
 from hudong.stats.evaluation import classification_scores, per_class_f1
-from hudong.text import classifier
+from hudong.text import classifier, onnx_model
 from hudong.text.emotion import EMOTIONS
 from hudong.text.tokenize import detect_lang
 
@@ -273,11 +273,15 @@ def record(
     key = f"{result.task}-{result.lang}"
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{key}.npz"
-    model.save(path)
-    result.path = str(path)
+    kind = "npz"
+    if isinstance(model, onnx_model.OnnxClassifier):  # the user's own directory, used where it is
+        result.path, kind = model.meta["onnx_path"], "onnx"
+    else:
+        path = directory / f"{key}.npz"
+        model.save(path)
+        result.path = str(path)
     k = int(state.get(key, {}).get("adaptations", 0)) + 1
-    state[key] = {**asdict(result), "adaptations": k}
+    state[key] = {**asdict(result), "adaptations": k, "kind": kind}
     (directory / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     return result
 
@@ -289,12 +293,20 @@ def reset(directory: Path, task: str | None = None) -> list[str]:
     removed = []
     for key, entry in state.items():
         if (task is None or entry["task"] == task) and entry.get("path"):
-            Path(entry["path"]).unlink(missing_ok=True)
+            if entry.get("kind") != "onnx":  # an ONNX model is the user's own directory: only no longer used
+                Path(entry["path"]).unlink(missing_ok=True)
             entry["path"] = None
             removed.append(key)
     if state:
         (Path(directory) / MANIFEST).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
     return removed
+
+
+def load_onnx(
+    path: str | Path, task: str, lang: str, labels: dict[str, str] | None = None
+) -> onnx_model.OnnxClassifier:
+    """The ONNX model directory ``path`` as ``task``'s model for ``lang`` (``hudong.text.onnx_model``)."""
+    return onnx_model.load(path, lang, type(shipped_model(task, lang)), label_set(task, lang), labels)
 
 
 # ---- using the adapted models ----------------------------------------------------------------------
@@ -310,10 +322,14 @@ def workspace_model(directory: Path, task: str, lang: str) -> classifier.TextCla
     path = Path(entry["path"]) if entry.get("path") else None
     if path is None or not path.exists():
         return shipped_model(task, lang)
-    key = (str(path), path.stat().st_mtime_ns)
+    onnx = entry.get("kind") == "onnx"
+    key = (str(path), (path / "model.onnx" if onnx else path).stat().st_mtime_ns)
     with _LOADING:
         if key not in _LOADED:
-            model = type(shipped_model(task, lang)).load(path, lang)
+            if onnx:
+                model = load_onnx(path, task, lang, entry.get("details", {}).get("labels"))
+            else:
+                model = type(shipped_model(task, lang)).load(path, lang)
             for old in [k for k in _LOADED if k[0] == key[0]]:
                 del _LOADED[old]
             _LOADED[key] = model

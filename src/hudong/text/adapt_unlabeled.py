@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from hudong.errors import HudongError
-from hudong.text import adapt, classifier, emotion
+from hudong.text import adapt, classifier, emotion, onnx_model
 
 CONFIDENT = 0.9  # a self-training label needs the model's probability of its class ≥ this
 MIN_DISTANT = 100  # distant labels a language needs, ≥ MIN_PER_CLASS of each polarity
@@ -237,6 +237,9 @@ def adapt_texts(
     out: list[adapt.AdaptResult] = []
     for lg in langs:
         current = adapt.workspace_model(directory, task, lg)
+        if isinstance(current, onnx_model.OnnxClassifier):
+            raise HudongError(f"the {task} model in use for {lg} is an ONNX model ({current.version}), which hudong "
+                              f"does not train; hudong text train --reset --task {task} goes back to the shipped one")
         version = adapt.next_version(state, task, lg)
         model, details = adapt_language(
             current, groups[lg], version=version, holdout=holdout, seed=seed, labelled=(labelled or {}).get(lg)

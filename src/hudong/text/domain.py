@@ -14,6 +14,8 @@ A text is **low-coverage** below ``LOW_COVERAGE[lang]``; a workspace's texts are
 fall, against 42% of epidemic-era Weibo posts and 9% of everyday ones; en 0.5 is below the 5th percentile of
 tweets outside the en model's training set (0.58). The warning names the remedy: ``hudong text adapt`` (no labels)
 or ``hudong text train`` (labels) — an adapted model knows the workspace's n-grams, so the share falls.
+An ONNX model (``hudong.text.onnx_model``) is judged by its tokenizer: the share of a text's tokens that are not
+its unknown token (a subword tokenizer knows every text, so for it the check says nothing).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from hudong.text.classifier import TextClassifier
 from hudong.text.features import FEATURES
+from hudong.text.onnx_model import OnnxClassifier
 
 LOW_COVERAGE = {"zh": 0.3, "en": 0.5}
 WARN_SHARE = 0.25  # home domain: zh 5%, en < 1% of texts are low-coverage
@@ -40,6 +43,8 @@ def coverage(model: TextClassifier, texts: Sequence[str]) -> np.ndarray:
     """Share of each text's judged features (see the module docstring) that ``model`` has a weight for; NaN
     for a text with none (too short to judge)."""
     model.check_fitted()
+    if isinstance(model, OnnxClassifier):  # its tokenizer decides what it knows
+        return model.known_share(texts)
     featurize, index = FEATURES[model.lang], model.index
     out = np.full(len(texts), np.nan)
     for i, t in enumerate(texts):
