@@ -183,6 +183,31 @@ def test_the_board_on_the_web_and_its_api(demo):
         app.state.web.ws.close()
 
 
+def test_the_report_shows_the_board_with_the_analysis_numbers(demo_workspaces, tmp_path):
+    import html as H
+
+    from hudong.report.content import ideas_block
+    from hudong.report.writer import write_report
+
+    with Workspace.open(demo_workspaces.copy(tmp_path / "ws")) as ws:
+        res = analyses.run(ws, "ideas", top=10)
+        zh, en = ideas_block(ws, "zh"), ideas_block(ws, "en")
+        page = H.unescape(write_report(ws, tmp_path / "out", lang="en", formats=("html",))["html"].read_text("utf-8"))
+        ws.con.execute("DELETE FROM idea_messages")
+        assert ideas_block(ws, "en") is None  # an empty board: no section
+    board, v = res.frame("ideas"), res.values
+    assert [r["title"] for r in en["rows"]] == board["title"].tolist() and len(en["rows"]) <= 10
+    assert [r["supporters"] for r in en["rows"]] == [f"{n:,}" for n in board["supporters"]]
+    first = board.iloc[0]
+    assert en["rows"][0]["kind"] == first["kind"] and zh["rows"][0]["kind"] in ("故障", "需求", "建议", "抱怨")
+    assert en["summary"] == (f"{v['ideas']} ideas on the board: {v['acted']} acted on, {v['shipped']} shipped, "
+                             f"{v['answered']} answered.")  # fmt: skip
+    seg = first["segments"][0] if first["segments"] else None
+    assert seg is None or en["rows"][0]["segments"].startswith(f"{seg['name_en']} {seg['people']}")
+    assert '<section class="major" id="ideas">' in page and 'id="ideas-board"' in page
+    assert en["rows"][0]["title"] in page and en["summary"] in page
+
+
 def test_the_board_is_strategic_integration_evidence(demo_workspaces, tmp_path):
     """Ideas that entered the product (planned or shipped) over the ideas users raised in the last year replace the
     self-assessment's co-creation answer."""

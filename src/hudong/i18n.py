@@ -52,6 +52,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "audience_summary": ("{people} 人分为 {k} 个人群({criterion})。", "{people} people in {k} segments ({criterion})."),
     "aud_segment": ("人群", "Segment"), "aud_size": ("人数", "People"), "aud_share": ("占比", "Share"),
     "aud_traits": ("主要特征", "Top traits"), "aud_likes": ("偏好", "Responds to"),
+    "ideas": ("用户共创:大家提出的想法", "Co-creation: what people asked for"),
+    "ideas_intro": ("评论、私信、群聊与问卷中的建议、需求、抱怨和故障反馈,按内容归并为想法;至少两人提出才列出。“趋势”是近30天相对此前30天的消息数变化;"
+                    "“情感”是这些消息的平均情感分(−1 到 1)。",
+                    "Suggestions, requests, complaints and bug reports from comments, DMs, group chats and survey answers, "
+                    "grouped into ideas; listed once two people have raised one. \"Trend\" is the change in messages, last "
+                    "30 days against the 30 before; \"sentiment\" the mean score of its messages (−1 to 1)."),
+    "ideas_summary": ("看板上 {ideas} 个想法:已处理 {acted},已上线 {shipped},已答复 {answered}。",
+                      "{ideas} ideas on the board: {acted} acted on, {shipped} shipped, {answered} answered."),
+    "idea_title": ("想法", "Idea"), "idea_kind": ("类别", "Kind"), "idea_status": ("状态", "Status"),
+    "idea_supporters": ("提出人数", "People"), "idea_trend": ("趋势", "Trend"), "idea_sentiment": ("情感", "Sentiment"),
+    "idea_segments": ("主要人群", "Segments"), "idea_last": ("最近一次", "Last seen"),
+    "st_new": ("新", "new"), "st_considering": ("考虑中", "considering"), "st_planned": ("已计划", "planned"),
+    "st_shipped": ("已上线", "shipped"), "st_declined": ("不采纳", "declined"),
+    "k_bug": ("故障", "bug"), "k_request": ("需求", "request"), "k_suggestion": ("建议", "suggestion"),
+    "k_complaint": ("抱怨", "complaint"),
     "campaigns": ("活动投入产出与增量", "Campaigns: return and lift"),
     "campaigns_intro": ("花费为活动预算;“触达者订单”是互动过该活动的人在回溯期内的订单;“归因”按所选模型把订单分给各触点"
                         "(默认马尔可夫移除效应);ROI =(归因收入 − 花费)/ 花费;“增量”是活动期实际值相对结构时间序列反事实"

@@ -118,25 +118,24 @@ def refresh(ws: Any, *, threshold: float = I.THRESHOLD, limit: int = MAX_NEW) ->
     return out
 
 
+def _with_text(ws: Any) -> str:
+    """SQL: the rows of ``idea_messages`` with each message's ``text``, from the table its source names."""
+    chat = _has(ws, "chat_messages")
+    return f"""
+        SELECT m.*, coalesce(i.text, p.text, {'c.text, ' if chat else ''}s.comment) AS text FROM idea_messages m
+        LEFT JOIN interactions i ON m.source = 'interaction' AND i.platform = m.platform AND i.interaction_id = m.message_id
+        LEFT JOIN posts p ON m.source = 'post' AND p.platform = m.platform AND p.post_id = m.message_id
+        {"LEFT JOIN chat_messages c ON m.source = 'chat' AND c.platform = m.platform AND c.message_id = m.message_id"
+         if chat else ""}
+        LEFT JOIN survey_responses s ON m.source = 'survey' AND s.platform = m.platform AND s.response_id = m.message_id"""
+
+
 def _texts(ws: Any, stored: pd.DataFrame) -> dict[str, list[str]]:
     """The texts of each stored idea's messages (what new messages are compared with)."""
     if stored.empty:
         return {}
-    rows = ws.con.execute("""
-        SELECT m.idea_id, coalesce(i.text, p.text, c.text, s.comment) AS text FROM idea_messages m
-        LEFT JOIN interactions i ON m.source = 'interaction' AND i.platform = m.platform AND i.interaction_id = m.message_id
-        LEFT JOIN posts p ON m.source = 'post' AND p.platform = m.platform AND p.post_id = m.message_id
-        LEFT JOIN (SELECT platform, message_id, text FROM chat_messages) c
-          ON m.source = 'chat' AND c.platform = m.platform AND c.message_id = m.message_id
-        LEFT JOIN survey_responses s ON m.source = 'survey' AND s.platform = m.platform AND s.response_id = m.message_id
-        ORDER BY m.created_at""" if _has(ws, "chat_messages") else """
-        SELECT m.idea_id, coalesce(i.text, p.text, s.comment) AS text FROM idea_messages m
-        LEFT JOIN interactions i ON m.source = 'interaction' AND i.platform = m.platform AND i.interaction_id = m.message_id
-        LEFT JOIN posts p ON m.source = 'post' AND p.platform = m.platform AND p.post_id = m.message_id
-        LEFT JOIN survey_responses s ON m.source = 'survey' AND s.platform = m.platform AND s.response_id = m.message_id
-        ORDER BY m.created_at""").fetchall()  # fmt: skip
     out: dict[str, list[str]] = {}
-    for idea_id, text in rows:
+    for idea_id, text in ws.con.execute(f"SELECT idea_id, text FROM ({_with_text(ws)}) ORDER BY created_at").fetchall():
         if text:
             out.setdefault(idea_id, []).append(text)
     return out
@@ -231,14 +230,6 @@ def _segments(ws: Any, idea_id: str) -> list[dict[str, Any]]:
 
 def messages(ws: Any, idea_id: str) -> pd.DataFrame:
     """An idea's messages, newest first: platform, source, message_id, user_id, created_at, label, cue, text."""
-    chat = ("LEFT JOIN (SELECT platform, message_id, text FROM chat_messages) c ON m.source = 'chat' AND "
-            "c.platform = m.platform AND c.message_id = m.message_id") if _has(ws, "chat_messages") else ""
     return ws.con.execute(f"""
-        SELECT m.platform, m.source, m.message_id, m.user_id, m.created_at, m.label, m.cue,
-               coalesce(i.text, p.text, {'c.text, ' if chat else ''}s.comment) AS text
-        FROM idea_messages m
-        LEFT JOIN interactions i ON m.source = 'interaction' AND i.platform = m.platform AND i.interaction_id = m.message_id
-        LEFT JOIN posts p ON m.source = 'post' AND p.platform = m.platform AND p.post_id = m.message_id
-        {chat}
-        LEFT JOIN survey_responses s ON m.source = 'survey' AND s.platform = m.platform AND s.response_id = m.message_id
-        WHERE m.idea_id = ? ORDER BY m.created_at DESC""", [idea_id]).df()  # fmt: skip
+        SELECT platform, source, message_id, user_id, created_at, label, cue, text FROM ({_with_text(ws)})
+        WHERE idea_id = ? ORDER BY created_at DESC""", [idea_id]).df()  # fmt: skip

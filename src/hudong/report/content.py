@@ -45,6 +45,7 @@ class ReportContent:
     learning: dict[str, Any] | None = None  # the learning log: experiments and decisions (None: none registered)
     audience: dict[str, Any] | None = None  # the latest stored segmentation and what each segment responds to
     campaigns: dict[str, Any] | None = None  # each campaign's return, attribution and lift
+    ideas: dict[str, Any] | None = None  # the co-creation board: what people asked for, and what became of it
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -290,6 +291,27 @@ def campaigns_block(ws: Any, lang: str) -> dict[str, Any] | None:
                                        model=res.values["model"])}  # fmt: skip
 
 
+def ideas_block(ws: Any, lang: str, top: int = 10) -> dict[str, Any] | None:
+    """The co-creation section, from the ``ideas`` analysis (ideas of at least two supporters, most supported
+    first, ``top`` of them) and its summary counts; None when the board was never built or holds no idea."""
+    try:
+        res = analyses.run(ws, "ideas", top=top)
+    except HudongError:
+        return None
+    if not res.values["ideas"]:
+        return None
+    name = "name_zh" if lang == "zh" else "name_en"
+    rows = [{"title": r["title"], "kind": t(f"k_{r['kind']}", lang), "status": t(f"st_{r['status']}", lang),
+             "supporters": F.number(r["supporters"], lang),
+             "trend": F.MISSING if pd.isna(r["trend"]) else F.signed_percent(r["trend"], 0),
+             "sentiment": F.MISSING if pd.isna(r["sentiment"]) else f"{r['sentiment']:+.2f}",
+             "segments": " · ".join(f"{s[name]} {s['people']}" for s in r["segments"][:2]) or F.MISSING,
+             "last": F.date(r["last_seen"])} for r in res.frame("ideas").to_dict("records")]  # fmt: skip
+    v = res.values
+    return {"rows": rows, "summary": t("ideas_summary", lang, ideas=v["ideas"], acted=v["acted"], shipped=v["shipped"],
+                                       answered=v["answered"])}  # fmt: skip
+
+
 def _iso(x: Any) -> str | None:
     return None if x is None else x.isoformat() if hasattr(x, "isoformat") else str(x)
 
@@ -372,6 +394,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.learning = learning_block(ws, lang)
     content.audience = audience_block(ws, lang)
     content.campaigns = campaigns_block(ws, lang)
+    content.ideas = ideas_block(ws, lang)
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

@@ -88,6 +88,7 @@ def render_html(content: ReportContent, *, workspace: str, brand: str, start: An
         learning=content.learning,
         audience=content.audience,
         campaigns=content.campaigns,
+        ideas=content.ideas,
         propagation=content.propagation,
         text=content.text,
         nps_missing=nps_missing,

@@ -20,7 +20,7 @@ from hudong.store.schema import IDEA_STATUSES
 
 from .auth import User
 from .experiment_api import jsonable
-from .pages import TEXT, lang_of, render
+from .pages import TEXT, lang_of, render  # statuses, kinds and the summary line: hudong.i18n (the report's too)
 from .state import check_csrf, errors, require, state_of
 
 router = APIRouter(include_in_schema=False)
@@ -40,14 +40,9 @@ TEXT.update({
                                                                "No ideas yet: press \u201cAdd new messages\u201d."),
     "ideas_supporters": ("人", "people"), "ideas_messages": ("条", "messages"), "ideas_trend": ("近30天", "last 30 days"),
     "ideas_move": ("更新状态", "Move"), "ideas_note_field": ("备注", "Note"), "ideas_rename": ("改名", "Rename"),
-    "ideas_answered": ("已答复", "answered"), "ideas_summary": ("看板上 {ideas} 个想法:已处理 {acted},已上线 {shipped},已答复 {answered}。",
-                                                                "{ideas} ideas on the board: {acted} acted on, {shipped} shipped, {answered} answered."),
+    "ideas_answered": ("已答复", "answered"),
     "ideas_drafted": ("已在收件箱起草 {drafted} 条回复;{elsewhere} 位在别处提出(问卷、群聊、帖子)。",
                       "Drafted {drafted} answers in the inbox; {elsewhere} supporters wrote elsewhere (survey, group chat, posts)."),
-    "st_new": ("新", "new"), "st_considering": ("考虑中", "considering"), "st_planned": ("已计划", "planned"),
-    "st_shipped": ("已上线", "shipped"), "st_declined": ("不采纳", "declined"),
-    "k_bug": ("故障", "bug"), "k_request": ("需求", "request"), "k_suggestion": ("建议", "suggestion"),
-    "k_complaint": ("抱怨", "complaint"),
 })  # fmt: skip
 
 
