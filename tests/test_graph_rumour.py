@@ -9,15 +9,29 @@ import pytest
 
 from conftest import shared_data
 from hudong.errors import HudongError
-from hudong.graph.forecast import grouped_folds, read_ced, read_twitter1516
+from hudong.graph.forecast import (
+    SNOWFLAKE_EPOCH_MS,
+    grouped_folds,
+    read_ced,
+    read_twitter1516,
+    snowflake_time,
+    with_info,
+)
 from hudong.graph.rumour import (
     CED_CLASSES,
+    INSUFFICIENT,
     PUBLISHED,
+    TWITTER_CLASSES,
     RumourFlagger,
+    choose_parts,
     classes_of,
+    evaluate_rumour,
+    fit_temperature,
     participants,
     rumour_frame,
     rumour_vs_rebuttal,
+    time_split,
+    with_temperature,
 )
 from test_graph_forecast import hand_built
 
@@ -130,6 +144,7 @@ def test_cli_scores_workspace_cascades(tmp_path):
     finally:
         ws.close()
     assert sorted(wc.info["cascade_id"]) == ["weibo:r", "weibo:s"]
+    assert (wc.info["posted"] == pd.Timestamp("2026-01-01")).all()  # the root posts' times
     x, labels = _toy()
     RumourFlagger(classes=CED_CLASSES).fit_frame(x, labels).save(tmp_path / "ws" / "models" / "rumour.pkl")
     res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "rumour", "score"])
@@ -142,3 +157,99 @@ def test_cli_scores_workspace_cascades(tmp_path):
     assert res.exit_code == 0 and "weibo:r" in res.output, res.output
     res = CliRunner().invoke(cli, ["-w", str(tmp_path / "ws"), "forecast", "score", "--minutes", "45"])
     assert isinstance(res.exception, HudongError) and "run `hudong forecast train` first" in str(res.exception)
+
+
+def test_snowflake_ids_give_the_source_times():
+    when = pd.Timestamp("2014-03-01 12:34:56.789")
+    ms = int((when - pd.Timestamp("1970-01-01")) / pd.Timedelta(milliseconds=1))
+    snowflake = ((ms - SNOWFLAKE_EPOCH_MS) << 22) | (17 << 12) | 4095  # time, worker, sequence (the id layout)
+    got = snowflake_time([str(snowflake), "20", "not-an-id"])
+    assert got[0] == when and got[1:].isna().all()
+
+
+def _timed(labels, days, groups):
+    info = pd.DataFrame({"label": labels, "group": groups,
+                         "posted": pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")})  # fmt: skip
+    return info, np.array([{"a": 0, "b": 1}[v] for v in labels])
+
+
+def test_time_split_tests_the_latest_of_each_class_and_no_story_twice():
+    info, y = _timed(["a"] * 5 + ["b"] * 5, [1, 2, 3, 4, 9, 0, 5, 6, 7, 8], [0, 1, 2, 3, 4, 5, 6, 7, 4, 9])
+    train, test = time_split(info, y, test_share=0.2)
+    assert list(test) == [4, 9]  # the latest "a" (day 9) and the latest "b" (day 8)
+    assert 8 not in train  # an earlier "b" of the test story 4 is dropped, not trained on
+    assert list(train) == [0, 1, 2, 3, 5, 6, 7]
+    info.loc[3, "posted"] = pd.NaT
+    with pytest.raises(HudongError, match="1 unknown"):
+        time_split(info, y)
+
+
+def test_low_confidence_is_insufficient_evidence_and_no_flag():
+    x, labels = _toy()
+    model = RumourFlagger(lang="en", classes=CED_CLASSES).fit_frame(x, labels)
+    assert model.threshold == 0.6 and RumourFlagger(classes=TWITTER_CLASSES).threshold == 0.5
+    unlike = pd.DataFrame({"text": ["zzz qqq"] * 3, "users": ["root:nobody"] * 3, "size": [25.0] * 3})
+    s = model.score_frame(pd.concat([x.head(4), unlike], ignore_index=True), np.arange(7))
+    assert (s["confidence"] == s[["p_rumor", "p_non-rumor"]].max(axis=1)).all()
+    unsure = s[s["cascade_id"] >= 4]
+    assert (unsure["predicted"] == INSUFFICIENT).all() and not unsure["flag"].any()
+    assert (unsure["confidence"] < 0.6).all() and (s.loc[s["cascade_id"] < 4, "predicted"] != INSUFFICIENT).all()
+    strict = RumourFlagger(lang="en", classes=CED_CLASSES, min_confidence=1.0).fit_frame(x, labels)
+    assert (strict.score_frame(x, np.arange(len(x)))["predicted"] == INSUFFICIENT).all()
+
+
+def test_twitter15_split_by_time_reports_the_drop_and_the_answers():
+    data = read_twitter1516(shared_data("twitter15_16_propagation"), ["twitter15"])
+    posted = data.info["posted"]
+    assert posted.notna().all() and posted.min().year == 2011 and posted.max().year == 2016
+    later = evaluate_rumour(data, {"users": ("users",)}, split="time", choose=True).set_index("model")
+    assert later["split"].iloc[0].startswith("by time") and 250 < later["tested"].iloc[0] < 320
+    users, majority = later.loc["hudong: users"], later.loc["majority class"]
+    assert users["accuracy"] > majority["accuracy"] + 0.2, later
+    assert 0 < users["answered"] < 1 and users["answered_accuracy"] > users["accuracy"]
+    assert 0 <= users["ece"] < 0.3
+    chosen = later.loc[[m for m in later.index if m.startswith("hudong: chosen by time")]].iloc[0]
+    assert chosen["ece"] < users["ece"]  # the same groups, calibrated on the training data's later stories
+
+
+def test_choose_parts_prefers_what_carries_over_to_later_stories():
+    # the words of rumours and non-rumours swap in the later stories (a new vocabulary); who spreads them does not
+    n = 100
+    rng = np.random.default_rng(1)
+    labels = ["rumor" if i % 2 else "non-rumor" for i in range(n)]
+    late = np.arange(n) >= 70
+    words = {("rumor", False): "shocking secret", ("non-rumor", False): "council meeting",
+             ("rumor", True): "council meeting", ("non-rumor", True): "shocking secret"}  # fmt: skip
+    x = pd.DataFrame({
+        "text": [f"{words[lab, bool(lt)]} {rng.integers(5)}" for lab, lt in zip(labels, late, strict=True)],
+        "users": ["root:a spreader" if lab == "rumor" else "root:b reader" for lab in labels],
+        "size": rng.integers(1, 50, n).astype(float),
+    })  # fmt: skip
+    info = pd.DataFrame({"posted": pd.Timestamp("2015-01-01") + pd.to_timedelta(np.arange(n), unit="D"),
+                         "group": np.arange(n)})  # fmt: skip
+    y = np.array([CED_CLASSES.index(v) for v in labels])
+    table = choose_parts(x, y, info, CED_CLASSES, "en")
+    assert table.index[0] == "users" and table.loc["users", "accuracy"] == 1.0  # ties go to the simpler set
+    assert table.loc["text", "accuracy"] < 0.2  # the words learned early mislead on the later stories
+    assert table.loc["users", "temperature"] < 1  # always right on later stories: sharpen its probabilities
+
+
+def test_temperature_recovers_how_overconfident_probabilities_are():
+    rng = np.random.default_rng(2)
+    q = rng.dirichlet([1.0, 1.0, 1.0], size=4000)  # calibrated: each class drawn with these probabilities
+    y = np.array([rng.choice(3, p=row) for row in q])
+    sharp = with_temperature(q, 1 / 3)  # ∝ q³: the same ranking, too sure of itself
+    assert np.allclose(sharp.sum(axis=1), 1) and (sharp.argmax(axis=1) == q.argmax(axis=1)).all()
+    assert with_temperature(q, 1.0) is q
+    assert fit_temperature(sharp, y) == pytest.approx(3.0, rel=0.15)
+    assert fit_temperature(q, y) == pytest.approx(1.0, rel=0.15)
+
+
+def test_a_corpus_too_small_to_split_by_time_is_still_trained_and_says_so():
+    x, labels = _toy(20)
+    text = x["text"].tolist()
+    data = hand_built(labels=("rumor", "non-rumor", "rumor"), texts=(text[1], text[0], text[3]))
+    data = with_info(data, posted=pd.to_datetime(["2015-01-01", "2015-01-02", "2015-01-03"]))
+    model = RumourFlagger(lang="en", classes=CED_CLASSES, parts=("structure",)).fit(data, choose=True)
+    assert model.is_fitted() and model.temperature == 1.0 and model.parts == ("structure",)
+    assert model.chosen.startswith("not chosen or calibrated: too few earlier stories")

@@ -56,7 +56,7 @@ def cascades(source: Any, platform: Platforms = None) -> StoreCascades:
 
 def labelled_cascades(source: Any, platform: Platforms = None) -> LabelledCascades:
     """The cascades as unlabelled ``LabelledCascades``, for the forecast and rumour models."""
-    posts = columns(source, "posts", ["platform", "post_id", "text", "author_followers"])
+    posts = columns(source, "posts", ["platform", "post_id", "text", "created_at", "author_followers"])
     return unlabelled(cascades(source, platform), posts)
 
 

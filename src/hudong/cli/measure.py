@@ -245,18 +245,25 @@ def rumour() -> None:
 @click.option("--data", required=True, type=ClientPath(exists=True, file_okay=False), help=DATA_HELP)
 @click.option("--corpus", default="ced", show_default=True, help="twitter15 (4 classes) or ced (rumour or not).")
 @click.option("--minutes", type=float, default=None, help="Observe only each cascade's first N minutes.")
+@click.option("--parts", default="auto", show_default=True,
+              help="Feature groups (text, structure, users, comma-separated), or auto: those that carried over best "
+                   "from the corpus's earlier stories to its later ones.")  # fmt: skip
 @click.pass_context
-def rumour_train(ctx: click.Context, data: str, corpus: str, minutes: float | None) -> None:
+def rumour_train(ctx: click.Context, data: str, corpus: str, minutes: float | None, parts: str) -> None:
     """Train on a labelled corpus and save the model into the workspace (models/rumour.pkl)."""
     from hudong.analyses.forecast import RUMOUR_MODEL
     from hudong.graph.forecast import read_corpus
-    from hudong.graph.rumour import RumourFlagger, classes_of
+    from hudong.graph.rumour import PARTS, RumourFlagger, classes_of
 
+    groups = PARTS if parts == "auto" else tuple(p.strip() for p in parts.split(",") if p.strip())
     lc = read_corpus(data, corpus)
-    model = RumourFlagger(lang=str(lc.info["lang"].iloc[0]), classes=classes_of(lc), minutes=minutes).fit(lc)
+    model = RumourFlagger(lang=str(lc.info["lang"].iloc[0]), classes=classes_of(lc), minutes=minutes, parts=groups)
+    model.fit(lc, choose=parts == "auto")
     path = model.save(_model_path(ctx, RUMOUR_MODEL))
     classes = ", ".join(model.classes)
     click.echo(f"saved {path} (trained on {model.trained_on}: {len(lc.info):,} cascades, classes {classes})")
+    click.echo(f"feature groups: {', '.join(model.parts)}" + (f" (accuracy on later stories: {model.chosen})"
+                                                            if model.chosen else ""))  # fmt: skip
 
 
 @rumour.command(name="score")

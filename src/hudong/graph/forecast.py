@@ -44,7 +44,8 @@ GROUP_SIMILARITY = 0.4  # cosine of source texts' TF-IDF vectors at or above whi
 class LabelledCascades:
     """Cascades with what is known about each: ``forest`` (times in minutes since the root), ``node_user`` (user
     id per node) and ``info`` (one row per cascade, aligned with the forest's cascade numbers): dataset,
-    cascade_id, label, text, lang, group (event), root-user columns (NaN when unknown)."""
+    cascade_id, label, text, lang, group (event), posted (the source post's time, NaT when unknown), root-user
+    columns (NaN when unknown)."""
 
     forest: Forest
     node_user: np.ndarray
@@ -141,10 +142,25 @@ def read_twitter1516(folder: str | Path, subsets: Sequence[str] = ("twitter15",)
     order = pd.Index(pd.unique(edges["tree_id"]))  # the forest's cascade numbering
     info = info.set_index(info["dataset"] + "/" + info["cascade_id"]).loc[order].reset_index(drop=True)
     info["lang"] = "en"
+    info["posted"] = snowflake_time(info["cascade_id"])
     for c in ROOT_USER_COLUMNS:
         info[c] = np.nan  # the release has user ids only
     info["group"] = event_groups(info["text"].tolist(), "en")
     return LabelledCascades(forest, nodes["uid"].to_numpy(dtype=object), info)
+
+
+# Twitter's snowflake ids carry their creation time: (id >> 22) ms after this epoch (2010-11-04T01:42:54.657Z).
+SNOWFLAKE_EPOCH_MS = 1288834974657
+
+
+def snowflake_time(ids: Sequence[str] | pd.Series) -> pd.Series:
+    """Creation time (UTC, naive) of Twitter status ids; NaT for ids that are not snowflakes (before 2010-11, or
+    not numbers). Twitter15/16 ship no source-tweet times, and the ids are all they need."""
+    n = pd.to_numeric(pd.Series(list(ids), dtype=object), errors="coerce")
+    ms = np.floor(n.to_numpy(dtype=float) / 2**22) + SNOWFLAKE_EPOCH_MS
+    # pre-snowflake ids were sequential numbers below ~3e10: they decode to the epoch's first day
+    ms[~(n.to_numpy(dtype=float) >= 2**22 * 86_400_000)] = np.nan
+    return pd.Series(pd.to_datetime(ms, unit="ms"))
 
 
 def _ced_times(dates: pd.Series, source_time: pd.Series) -> pd.Series:
@@ -225,7 +241,8 @@ def read_ced(folder: str | Path, max_rows: int | None = None) -> LabelledCascade
                         columns=["followers", "friends", "messages", "verified"])  # fmt: skip
     info = pd.DataFrame({
         "dataset": "ced", "cascade_id": order, "label": s["label"].to_numpy(), "text": s["text"].fillna("").to_numpy(),
-        "lang": "zh", "root_followers": pd.to_numeric(user["followers"]).to_numpy(dtype=float),
+        "lang": "zh", "posted": st.reindex(order).to_numpy(),
+        "root_followers": pd.to_numeric(user["followers"]).to_numpy(dtype=float),
         "root_friends": pd.to_numeric(user["friends"]).to_numpy(dtype=float),
         "root_statuses": pd.to_numeric(user["messages"]).to_numpy(dtype=float),
         "root_verified": user["verified"].astype(float).to_numpy(),
@@ -447,14 +464,16 @@ def with_info(data: LabelledCascades, **columns: Any) -> LabelledCascades:
 
 def unlabelled(sc: StoreCascades, p: pd.DataFrame) -> LabelledCascades:
     """A store's cascades as unlabelled ``LabelledCascades``: cascade_id = ``platform:root_post_id``, the root
-    post's text and its author's followers when posted (from ``p``: platform, post_id, text, author_followers;
-    other root-user columns unknown), event group = the cascade itself."""
+    post's text, time and its author's followers when posted (from ``p``: platform, post_id, text, created_at,
+    author_followers; other root-user columns unknown), event group = the cascade itself."""
     p = p.set_index(p["platform"].astype(str) + ":" + p["post_id"].astype(str))
     ids = (sc.cascades["platform"].astype(str) + ":" + sc.cascades["root_post_id"].astype(str)).to_numpy()
     root = p.reindex(ids)
     info = pd.DataFrame({"dataset": "workspace", "cascade_id": ids, "label": None,
                          "text": root["text"].fillna("").to_numpy(dtype=object)})  # fmt: skip
     info["lang"] = [detect_lang(t) for t in info["text"]]
+    posted = pd.to_datetime(root["created_at"], utc=True) if "created_at" in root else pd.Series(pd.NaT, root.index)
+    info["posted"] = posted.dt.tz_localize(None).to_numpy()  # naive, as the corpora's
     for c in ROOT_USER_COLUMNS:
         info[c] = np.nan
     info["root_followers"] = pd.to_numeric(root["author_followers"], errors="coerce").to_numpy(dtype=float)
