@@ -85,3 +85,29 @@ def test_demo_report_shows_the_warning(demo_workspaces, tmp_path):
         sec = gather_text(ws, "en")
         res = analyses.run(ws, "text_domain")
     assert res.values["warn"] and any("of the Chinese texts" in w for w in sec.domain_warnings)
+
+
+def test_each_stored_score_carries_its_coverage(tmp_path):
+    """`text score` stores each text's coverage next to its score, counts the texts outside the model's domain, and
+    the posts read (what the front ends list) carries it."""
+    from hudong.analyses import texts as text_reads
+    from hudong.cli import cli
+
+    review, foreign = "很好吃，下次还会再来，服务态度也不错", "龘靐齉爩鱻麤龘靐齉爩"
+    ws = _workspace_with(tmp_path, [review, foreign, "I love this so much", "zxqv blorpt frindle wug", "好"])
+    ws.close()
+    r = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "text", "score"])
+    assert r.exit_code == 0, r.output
+    assert "outside the sentiment model's domain" in r.output and "zh 1 of 3 (33%)" in r.output, r.output
+    assert "en 1 of 2 (50%)" in r.output and "hudong text adapt" in r.output
+    from hudong.store.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        got = text_reads.posts(ws).set_index("text")["coverage"]
+        expected = {t: domain.coverage(SHIPPED_ZH, [t])[0] for t in (review, foreign)}
+        assert got[review] == expected[review] > 0.7 and got[foreign] == 0.0
+        assert got["I love this so much"] == 1.0 and got["zxqv blorpt frindle wug"] == 0.0
+        assert np.isnan(got["好"])  # too short to judge: null, not a guess
+    finally:
+        ws.close()

@@ -32,6 +32,7 @@ from hudong.progress import callback
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
 from hudong.text import classifier, emotion, toxicity
+from hudong.text.domain import LOW_COVERAGE
 from hudong.text.sentiment import SIGNALS_TABLE, TABLE, model_versions, predict
 from hudong.text.tokenize import detect_lang, max_chars, set_max_chars_in_worker
 
@@ -47,6 +48,7 @@ class ScoreSummary:
     by_kind: Counter = field(default_factory=Counter)  # kind → rows scored
     by_lang: Counter = field(default_factory=Counter)  # lang → rows scored
     by_polarity: Counter = field(default_factory=Counter)  # polarity (None = not scored) → rows scored
+    outside_domain: Counter = field(default_factory=Counter)  # lang → rows below the model's LOW_COVERAGE
     by_emotion: Counter = field(default_factory=Counter)  # emotion (None = not scored) → rows scored
     toxic: int = 0  # rows scored now and flagged toxic
     model_versions: dict[str, str] = field(default_factory=dict)  # lang → sentiment model
@@ -112,6 +114,7 @@ def _score_texts(texts: list[str], signals: bool) -> dict[str, list]:
         "lang": langs,
         "polarity": [r.polarity for r in res],
         "score": [r.score for r in res],
+        "coverage": [r.coverage for r in res],
         "model_version": [r.model_version for r in res],
     }
     if signals:
@@ -327,6 +330,7 @@ def score_workspace(
                                 **keys,
                                 "polarity": pa.array(cols["polarity"], pa.string()),
                                 "score": pa.array(cols["score"], pa.float64()),
+                                "coverage": pa.array(cols["coverage"], pa.float64()),
                                 "model_version": pa.array(cols["model_version"], pa.string()),
                             }
                         ),
@@ -353,6 +357,8 @@ def score_workspace(
                     summary.by_kind[kind] += n
                     summary.by_lang.update(cols["lang"])
                     summary.by_polarity.update(cols["polarity"])
+                    summary.outside_domain.update(lg for lg, c in zip(cols["lang"], cols["coverage"], strict=True)
+                                                  if c is not None and c < LOW_COVERAGE[lg])  # fmt: skip
                     step(advance=n)
             step("writing the scores")
     finally:

@@ -64,7 +64,8 @@ def posts(
 ) -> pd.DataFrame:  # fmt: skip
     """Posts with text (and their sentiment when scored) as a DataFrame: platform, post_id, account_id,
     author_id, created_at, text, campaign_id, parent_id, root_id, likes, comments, reposts, reach, polarity,
-    score, and for segments: is_ugc, own_account (posted by one of the organization's accounts) and
+    score, coverage (``hudong.text.domain``: below ``LOW_COVERAGE`` the score is outside its model's domain), and
+    for segments: is_ugc, own_account (posted by one of the organization's accounts) and
     author_followers (at posting, else the author's latest count). ``text`` is the analysed part only (its
     first ``max_chars()`` characters: a 5 MB cell is not read whole); ``roots_only`` leaves out
     reposts and replies (posts with a parent), in the query."""
@@ -73,7 +74,8 @@ def posts(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
     sent = ("LEFT JOIN text_sentiment s ON s.platform = p.platform AND s.kind = 'post' AND s.id = p.post_id"
             if has_sent else "")  # fmt: skip
-    pol = "s.polarity, s.score" if has_sent else "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score"
+    pol = ("s.polarity, s.score, s.coverage" if has_sent else
+           "CAST(NULL AS VARCHAR) AS polarity, CAST(NULL AS DOUBLE) AS score, CAST(NULL AS DOUBLE) AS coverage")
     sql = f"""SELECT p.platform, p.post_id, p.account_id, p.author_id, p.created_at,
                      left(p.text, {int(max_chars())}) AS text, p.campaign_id,
                      p.parent_id, p.root_id, p.likes, p.comments, p.reposts, p.reach, {pol},

@@ -51,6 +51,11 @@ def text_sentiment(ctx: click.Context, workers: int | None, full: bool, show_pro
     click.echo(
         "polarity: " + ", ".join(f"{k} {pol.get(k, 0):,}" for k in ("positive", "neutral", "negative", "not scored"))
     )
+    if s.outside_domain:
+        scored = {lg: v for lg, v in s.by_lang.items() if lg in s.outside_domain}
+        click.echo("outside the sentiment model's domain (its words mostly unknown; column coverage): " + ", ".join(
+            f"{lg} {v:,} of {scored[lg]:,} ({v / scored[lg]:.0%})" for lg, v in s.outside_domain.most_common()
+        ) + " — `hudong text adapt` learns the workspace's words without labels")  # fmt: skip
     emo = {k or "not scored": v for k, v in s.by_emotion.items()}
     click.echo("emotion: " + ", ".join(f"{k} {v:,}" for k, v in sorted(emo.items(), key=lambda kv: -kv[1])))
     click.echo(f"toxic: {s.toxic:,}; models: " + "; ".join(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from hudong import platforms as P
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 # Allowed values of enumerated columns (validated at import, documented once here).
 DECISION_ACTIONS = ("ship", "keep", "iterate", "abandon")
@@ -448,6 +448,9 @@ TEXT_SENTIMENT = _table(
             _c("polarity", "VARCHAR", "positive, neutral or negative (null: language not scored)", "情感极性",
                enum=("positive", "neutral", "negative")),
             _c("score", "DOUBLE", "P(positive) − P(negative), in [−1, 1]", "情感分值"),
+            _c("coverage", "DOUBLE", "Share of the text's words (en) or character bigrams and trigrams (zh) the model "
+               "knows; below 0.5 (en) or 0.3 (zh) the text is outside the model's domain and the score means little "
+               "(null: too short to judge)", "模型认识的词/字组占比(英文低于0.5、中文低于0.3即超出模型领域,分值仅供参考)"),
             _c("model_version", "VARCHAR", "Model that produced the score", "模型版本"),
             _c("text_hash", "BIGINT", "Fingerprint of the text scored (DuckDB hash): an edited text is rescored",
                "所评文本的指纹(编辑后重新评分)"),
@@ -1096,4 +1099,7 @@ MIGRATIONS: list[Migration] = [
     Migration(14, "experiments.window_days: a replies experiment's outcome window, registered (issue #16)",
               ["ALTER TABLE experiments ADD COLUMN IF NOT EXISTS window_days BIGINT"]),
     Migration(15, "ideas and idea_messages: the co-creation board (issue #17)", [ddl(IDEAS), ddl(IDEA_MESSAGES)]),
+    # Rows scored before keep a null coverage (not judged) until the next rescoring.
+    Migration(16, "text_sentiment.coverage: whether each scored text is in the model's domain (issue #18)",
+              ['ALTER TABLE IF EXISTS text_sentiment ADD COLUMN IF NOT EXISTS coverage DOUBLE']),
 ]

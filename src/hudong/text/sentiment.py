@@ -26,6 +26,7 @@ import numpy as np
 from hudong.errors import HudongError
 from hudong.store import schema as S
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
+from hudong.text.domain import coverage
 
 __all__ = [
     "IBIS_SCHEMA",
@@ -52,6 +53,7 @@ class Sentiment:
     polarity: str | None
     score: float | None
     model_version: str | None
+    coverage: float | None = None  # share of the text's judged features the model knows (hudong.text.domain)
 
 
 class SentimentModel(TextClassifier):
@@ -107,6 +109,8 @@ def predict(
     def run(lg: str, xs: list[str]) -> list[Sentiment]:
         model = load_model(lg)
         score, pol = model.scores(xs)
-        return [Sentiment(lg, p, float(s), model.version) for s, p in zip(score, pol, strict=True)]
+        cov = coverage(model, xs)
+        return [Sentiment(lg, p, float(s), model.version, None if np.isnan(c) else float(c))
+                for s, p, c in zip(score, pol, cov, strict=True)]  # fmt: skip
 
     return per_language(texts, lang, langs, run, lambda lg: Sentiment(lg, None, None, None))
