@@ -42,6 +42,7 @@ from hudong.graph.forecast import (
     grouped_folds,
 )
 from hudong.stats.estimator import Estimator
+from hudong.stats.evaluation import expected_calibration_error
 from hudong.text.features import en_features, zh_features
 
 TWITTER_CLASSES = ("non-rumor", "false", "true", "unverified")
@@ -289,8 +290,6 @@ def choose_parts(x: pd.DataFrame, y: np.ndarray, info: pd.DataFrame, classes: Se
 def _abstaining(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     """Coverage and accuracy of the answers given when the flag abstains below ``threshold``, and the expected
     calibration error of the most probable class."""
-    from hudong.stats.evaluation import expected_calibration_error
-
     ok, answered = p.argmax(axis=1) == y, p.max(axis=1) >= threshold
     return {"answered": float(answered.mean()), "answered_accuracy": float(ok[answered].mean()) if answered.any()
             else float("nan"), "ece": expected_calibration_error(p.max(axis=1), ok)}  # fmt: skip
