@@ -458,7 +458,9 @@ def test_train_from_inbox_evaluates_and_the_workspace_uses_the_model(ws_dir, tmp
         token = auth.new_token(a.state.web.ws.con, "ana")
         c = TestClient(a, base_url="http://testserver", headers={"Authorization": f"Bearer {token}"})
         got = c.get("/api/inbox/weibo:c71/labels").json()
-        assert got["labels"] == {} and got["predicted"]["sentiment"] == {"label": "negative", "model_version": version}
+        pred = got["predicted"]["sentiment"]
+        assert got["labels"] == {} and (pred["label"], pred["model_version"]) == ("negative", version)
+        assert not pred["unfamiliar"], pred  # the adapted model knows the slang it learned from the inbox
     finally:
         a.state.web.ws.close()
     # Combined with a CSV of labels: both are trained on, a new version.
@@ -534,3 +536,24 @@ def test_a_toxicity_label_moves_a_message_between_inbox_and_triage(app):
 
     assert "weibo:c1" in api_ids("ana", toxicity="abusive")  # the triage queue: analysts and admins
     assert "weibo:c1" not in api_ids("rita") and "weibo:x1" in api_ids("rita")  # the responder's inbox
+
+
+def test_a_message_the_model_barely_knows_is_marked_in_the_sentiment_form(app):
+    """Per message, the sentiment model's coverage (hudong.text.domain): the slang comment c2 has 20% of its
+    character n-grams known (below zh's 0.3), c1 41%, the English e1 all its words."""
+    from hudong.text import domain
+
+    shipped = adapt.shipped_model("sentiment", "zh")
+    assert domain.coverage(shipped, [slang(2)[0]])[0] < domain.LOW_COVERAGE["zh"] <= domain.coverage(
+        shipped, [slang(1)[0]])[0]  # fmt: skip
+    c = login(app, "rita")
+    unknown = _form(c.get("/inbox", params={"open": "weibo:c2"}).text, "weibo:c2", "sentiment")
+    assert "⚠ 模型不熟悉这类文本" in unknown and "模型认识的词只占 20%" in unknown, unknown
+    assert "模型不熟悉" not in _form(c.get("/inbox", params={"open": "weibo:c1"}).text, "weibo:c1", "sentiment")
+    en = c.get("/inbox", params={"lang": "en", "open": "weibo:e1"}).text
+    assert "unfamiliar text" not in _form(en, "weibo:e1", "sentiment")
+    for task in ("emotion", "toxicity"):  # the bound is the sentiment models': not shown on the other forms
+        assert "模型不熟悉" not in _form(c.get("/inbox", params={"open": "weibo:c2"}).text, "weibo:c2", task)
+    pred = labels.predictions(app.state.web.ws, [slang(2)[0], "好"])
+    assert pred[0]["sentiment"]["unfamiliar"] and pred[0]["sentiment"]["coverage"] == pytest.approx(0.2)
+    assert pred[1]["sentiment"]["coverage"] is None and not pred[1]["sentiment"]["unfamiliar"]  # too short to judge

@@ -28,14 +28,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
 from hudong.inbox import items as inbox
 from hudong.store import schema as S
 from hudong.store.workspace import transaction
-from hudong.text import adapt
+from hudong.text import adapt, domain
 from hudong.text.classifier import LANGS
+from hudong.text.domain import LOW_COVERAGE
 from hudong.text.emotion import EMOTIONS
 from hudong.text.tokenize import detect_lang
 
@@ -135,12 +137,15 @@ def current(ws: Any, items: Sequence[str]) -> dict[str, dict[str, dict[str, Any]
     return out
 
 
-def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str, str] | None]]:
+def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str, Any] | None]]:
     """Per text, ``{task: {"label", "model_version"}}`` from the model the workspace uses now (its adapted one,
-    else the shipped one); None for a task when the text is empty or in a language without models."""
+    else the shipped one); None for a task when the text is empty or in a language without models. The sentiment
+    prediction also carries the text's ``coverage`` and ``unfamiliar`` (coverage below ``domain.LOW_COVERAGE``:
+    the model knows few of its words — the bound is set for the sentiment models, whose vocabularies are the
+    workspace-wide check's)."""
     clean = [(t or "").strip() for t in texts]
     langs = [detect_lang(t) if t else None for t in clean]
-    out: list[dict[str, dict[str, str] | None]] = [dict.fromkeys(TASKS) for _ in clean]
+    out: list[dict[str, dict[str, Any] | None]] = [dict.fromkeys(TASKS) for _ in clean]
     for lg in sorted({lg for lg in langs if lg in LANGS}):
         idx = [i for i, x in enumerate(langs) if x == lg]
         xs = [clean[i] for i in idx]
@@ -149,6 +154,10 @@ def predictions(ws: Any, texts: Sequence[str | None]) -> list[dict[str, dict[str
             pred = model.scores(xs)[1] if hasattr(model, "scores") else model.predict(xs)
             for i, p in zip(idx, pred, strict=True):
                 out[i][task] = {"label": p, "model_version": model.version}
+            if task == "sentiment":
+                for i, c in zip(idx, domain.coverage(model, xs), strict=True):
+                    known = None if np.isnan(c) else float(c)
+                    out[i][task] |= {"coverage": known, "unfamiliar": known is not None and known < LOW_COVERAGE[lg]}
     return out
 
 

@@ -99,6 +99,10 @@ TEXT.update(
         "lab_ok": ("非辱骂", "not toxic"),
         "lab_toxic": ("辱骂", "toxic"),
         "model_says": ("模型判断", "model says"),
+        "unfamiliar": ("模型不熟悉这类文本", "unfamiliar text"),
+        "unfamiliar_hint": ("模型认识的词只占 {share}:判断仅供参考。`hudong text adapt` 可让模型学习本工作区的文本",
+                            "the model knows only {share} of its words: take its call with caution. "
+                            "`hudong text adapt` teaches it this workspace's texts"),
         "send_reply": ("发送回复", "Send reply"),
         "reply_sent": ("回复已发到平台", "reply sent on the platform"),
         "reply_draft": ("回复待审批后发送", "reply waits for an approver"),
