@@ -317,13 +317,13 @@ def test_missing_java_is_a_clear_error(monkeypatch):
 
 
 def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
-    """A lake exported by an older hudong (schema v2: score tables without text_hash) stays readable and
-    appendable: the missing column reads as null, and the rows carrying it are an update."""
+    """A lake exported by an older hudong (schema v2: score tables without text_hash, or coverage) stays readable
+    and appendable: the missing columns read as null, and the rows carrying them are an update."""
     n = 3
     rows = pa.table({
         "platform": ["weibo"] * n, "kind": ["post"] * n, "id": ["a", "b", "c"], "lang": ["zh"] * n,
         "text_hash": pa.array([1, 2, 3], pa.int64()), "polarity": ["positive"] * n, "score": [0.5] * n,
-        "model_version": ["zh-1"] * n,
+        "coverage": [0.8] * n, "model_version": ["zh-1"] * n,
     }).select(S.TEXT_SENTIMENT.column_names)  # fmt: skip
     root = tmp_path / "lake"
     with LakeWriter(root) as lake:
@@ -331,14 +331,16 @@ def test_files_written_before_a_column_was_added_read_it_as_null(tmp_path):
     files = [p for p in root.rglob("*.parquet") if "_txn" not in p.parts]
     assert files
     for p in files:  # as v2 wrote them
-        pq.write_table(pq.read_table(p).drop_columns(["text_hash"]), p)
-    with connect("duckdb", lake=root) as tables:  # DuckDB over the lake: the column is there, null
+        pq.write_table(pq.read_table(p).drop_columns(["text_hash", "coverage"]), p)
+    with connect("duckdb", lake=root) as tables:  # DuckDB over the lake: the columns are there, null
         got = tables["text_sentiment"].to_pyarrow()
         assert got.column_names == S.TEXT_SENTIMENT.column_names and got["text_hash"].null_count == n
+        assert got["coverage"].null_count == n
         assert sorted(got["id"].to_pylist()) == ["a", "b", "c"]
     with LakeWriter(root) as lake:
         old = lake.read_table("text_sentiment")
         assert old.column_names == S.TEXT_SENTIMENT.column_names and old["text_hash"].null_count == n
+        assert old["coverage"].null_count == n
         c = lake.append("text_sentiment", rows)
         assert (c.stored, c.updated, c.unchanged) == (0, n, 0)
         got = _sorted(lake.read_table("text_sentiment"), "text_sentiment").to_pylist()
