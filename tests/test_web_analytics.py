@@ -369,6 +369,32 @@ def test_metrics_api_takes_the_pages_filters(app):
     assert r.status_code == 400 and "after" in r.json()["error"]
 
 
+def test_a_stored_segment_filters_the_people_measures_and_the_others_say_they_do_not(app):
+    """The filter form offers the segments of the latest stored runs; the measures that count people follow it
+    (page and API equal ``ws.metric`` with the same segment), the others say they are not filtered by it."""
+    c = login(app)
+    html = c.get("/community", params={"lang": "en"}).text
+    options = dict(re.findall(r'<option value="([^"]+#champions)"[^>]*>([^<]+)</option>', html))
+    assert len(options) == 1 and "champions (" in next(iter(options.values()))
+    champions = next(iter(options))
+    page = c.get("/community", params={"segment": champions, "lang": "en"})
+    assert page.status_code == 200 and f'<option value="{champions}" selected>' in page.text
+    mau = metric(app, "mau", ["month"], segment=champions).sort_values("month")["value"].iloc[-1]
+    everyone = metric(app, "mau", ["month"]).sort_values("month")["value"].iloc[-1]
+    assert kpis(page.text)["Monthly active users (latest)"] == F.number(mau, "en") and mau < everyone
+    api = c.get("/api/metrics/mau", params={"segment": champions, "by": "platform"}).json()
+    expected = metric(app, "mau", ["platform"], segment=champions)
+    assert [r["value"] for r in api["rows"]] == pytest.approx(expected["value"].tolist())
+    assert api["filters"] == {"segment": champions} and api["filters_not_applied"] == []
+    # the brand's posts are no one's: computed for everyone, and the answer and the page say so
+    assert c.get("/api/metrics/posts", params={"segment": champions}).json()["filters_not_applied"] == ["segment"]
+    assert "not filtered by Segment" in c.get("/content", params={"segment": champions, "lang": "en"}).text
+    nps = c.get("/relationships", params={"segment": champions, "lang": "en"})
+    assert nps.status_code == 200
+    r = c.get("/api/metrics/mau", params={"segment": "seg_x#champions' OR 1=1"})
+    assert r.status_code == 400 and "unknown segment" in r.json()["error"]
+
+
 def test_overview_warns_when_the_sentiment_model_does_not_fit_the_texts(app):
     """The demo brand's generated Chinese UGC is out of the shipped zh model's domain (issue #18): the overview and
     the API say so, with the remedy, in the page's language — the overview once the analysis is computed."""

@@ -365,3 +365,35 @@ def test_planner_plans_a_post_and_drags_it_to_another_day(server):
             assert not problems, problems
         finally:
             browser.close()
+
+
+def test_analyst_drags_an_idea_across_the_board(server):
+    """The co-creation board in the browser: drag an idea from "new" to "considering" (static/ideas.js → POST
+    /api/ideas/{id}/status), then to "shipped", which asks first because it drafts the answers in the inbox."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            problems: list[str] = []
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            asked: list[str] = []
+            page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
+            _sign_in(page, server, "小王", "/ideas?lang=en")
+            first = page.locator('section[data-status="new"] article.idea').first
+            idea = first.get_attribute("data-idea")
+            assert first.get_attribute("draggable") == "true"
+            top = {"x": 30, "y": 20}  # the column's heading: a tall column's centre would scroll the page mid-drag
+            first.drag_to(page.locator('section[data-status="considering"]'), target_position=top)
+            moved = page.locator(f'section[data-status="considering"] article.idea[data-idea="{idea}"]')
+            expect(moved).to_have_count(1, timeout=10_000)
+            moved.drag_to(page.locator('section[data-status="shipped"]'), target_position=top)
+            expect(page.locator(f'section[data-status="shipped"] article.idea[data-idea="{idea}"]')).to_have_count(1)
+            assert asked and "drafts an answer" in asked[0]
+            _sign_in(page, server, "小李", "/ideas?lang=en")  # a responder sees the board but cannot move it
+            expect(page.locator("article.idea").first).to_be_visible()
+            assert page.locator('article.idea[draggable="true"]').count() == 0
+            assert not problems, problems
+        finally:
+            browser.close()

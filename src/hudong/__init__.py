@@ -27,7 +27,8 @@ class Workspace(_store.Workspace):
     def metric(self, name: str, by: str | list[str] | tuple[str, ...] = (), *, output: str = "pandas", **filters: Any):
         """Compute a registered metric, grouped by dimensions (e.g. ``by=["platform", "week"]``).
 
-        ``filters``: ``start``/``end`` (dates), ``platform``, ``account``, ``campaign`` (a value or a list).
+        ``filters``: ``start``/``end`` (dates), ``platform``, ``account``, ``campaign`` (a value or a list),
+        ``segment`` (a stored segment: the metrics that count people; docs/audience.md).
         ``output``: ``"pandas"`` (default), ``"arrow"`` or ``"polars"``.
         """
         from hudong.metrics import frame  # lazy: `import hudong` stays light

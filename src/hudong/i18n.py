@@ -67,6 +67,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "st_shipped": ("已上线", "shipped"), "st_declined": ("不采纳", "declined"),
     "k_bug": ("故障", "bug"), "k_request": ("需求", "request"), "k_suggestion": ("建议", "suggestion"),
     "k_complaint": ("抱怨", "complaint"),
+    "faq": ("常见问题与官方答复", "Recurring questions and the official answers"),
+    "faq_public": ("群众常问的问题与官方答复", "What citizens ask most, and the official answers"),
+    "faq_intro": ("发给机构的评论、私信与提及中的提问,按内容归并;至少被问 {min} 次才列出。“最佳答复”是同类问题的人工答复中最具代表性的一条"
+                  "(团队最常给出的说法);没有答复的问题是待补的空白。答复时长为自然时间中位数。",
+                  "Questions in the comments, DMs and mentions addressed to the organization, grouped by what they ask; "
+                  "listed once asked {min} times. The \"best answer\" is the most representative of the staff answers "
+                  "to the group (what the team says most); a question without one is a gap to fill. Time to answer is "
+                  "the wall-clock median."),
+    "faq_summary": ("{questions} 个提问中 {covered} 属于 {recurring} 个反复出现的问题;{answered} 得到答复,答复时长中位数 {minutes}。",
+                    "{covered} of {questions} questions are one of {recurring} recurring questions; {answered} were "
+                    "answered, in a median {minutes}."),
+    "faq_question": ("问题", "Question"), "faq_asked": ("被问次数", "Asked"), "faq_askers": ("提问人数", "People"),
+    "faq_answered": ("答复率", "Answered"), "faq_minutes": ("答复时长", "Time to answer"),
+    "faq_best": ("最佳答复", "Best answer"), "faq_none": ("(尚无答复)", "(no answer yet)"),
+    "faq_differ": ("(答复口径不一:最接近的说法只占 {share},建议统一官方答复)",
+                   "(answers differ: the closest wording is only {share} of them; agree on an official answer)"),
+    "campaigns_public": ("宣传活动与增量", "Public campaigns and their lift"),
+    "statements": ("公告反响与辟谣", "Announcements and rebuttals: how the public took them"),
+    "statements_intro": ("机构自己发布的通知、公告(公告)与辟谣、澄清(辟谣),以及评论区的反响:净情感 =(正面 − 负面)/ 已评分评论,方括号内为95%区间。"
+                         "辟谣“回应”的是此前 {days} 天内同平台上与它同话题或内容相近的他人帖子;“触达比”= 辟谣的互动 / 这些帖子的互动,≥1 即辟谣传得和它回应的一样远。",
+                         "Notices and announcements (announcement) and corrections (rebuttal) the organization published, and "
+                         "the response in their comments: net sentiment = (positive − negative) / scored comments, 95% "
+                         "interval in brackets. A rebuttal \"answers\" others' posts on its platform in the {days} days "
+                         "before it that share its hashtag or are similar to it; \"reach ratio\" = the rebuttal's "
+                         "engagements / theirs (≥ 1: the correction went as far as what it corrects)."),
+    "st_kind_announcement": ("公告", "announcement"), "st_kind_rebuttal": ("辟谣", "rebuttal"),
+    "st_date": ("日期", "Date"), "st_kind": ("类型", "Kind"), "st_text": ("内容", "Post"),
+    "st_responses": ("评论", "Comments"), "st_net": ("净情感", "Net sentiment"),
+    "st_answers": ("回应的帖子(作者)", "Answers posts (authors)"), "st_ratio": ("触达比", "Reach ratio"),
+    "campaigns_intro_public": ("花费为活动预算;“增量”是活动期实际值相对结构时间序列反事实(活动前基线)的增加,方括号内为95%区间。"
+                               "公共服务不计订单与投入产出。",
+                               "Spend is the campaign's budget; \"lift\" is what the campaign period added over a "
+                               "structural time-series counterfactual fitted to the days before it, 95% interval in "
+                               "brackets. A public service has no orders or return on spend to count."),
     "campaigns": ("活动投入产出与增量", "Campaigns: return and lift"),
     "campaigns_intro": ("花费为活动预算;“触达者订单”是互动过该活动的人在回溯期内的订单;“归因”按所选模型把订单分给各触点"
                         "(默认马尔可夫移除效应);ROI =(归因收入 − 花费)/ 花费;“增量”是活动期实际值相对结构时间序列反事实"
@@ -293,6 +327,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "wa_campaign": ("活动", "Campaign"),
     "wa_all_accounts": ("全部账号", "All accounts"),
     "wa_all_campaigns": ("全部活动", "All campaigns"),
+    "wa_segment": ("人群", "Segment"),
+    "wa_all_people": ("全部人群", "Everyone"),
     "wa_reset": ("清除筛选", "Clear filters"),
     "wa_filter_not_applied": ("此项不支持按{filters}筛选，显示的是未按其筛选的结果", "not filtered by {filters}: not supported here"),
     "wa_formats": ("内容形式", "Formats"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REGISTRY", "Analysis", "Filters", "Result", "analysis", "get", "registry", "run"]
+__all__ = ["REGISTRY", "Analysis", "Filters", "PeopleFilters", "Result", "analysis", "get", "registry", "run"]
 
 
 def __getattr__(name: str) -> Any:

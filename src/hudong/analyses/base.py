@@ -135,8 +135,8 @@ def analysis(name: str, label_zh: str, label_en: str, *, tables: tuple[str, ...]
     return register
 
 
-BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "forecast", "groups",
-            "ideas", "koc", "mentions", "nps", "segments", "sentiment", "text_domain", "topics")  # modules of this package that register analyses
+BUILT_IN = ("alerts", "best_times", "bursts", "campaigns", "cascades", "communities", "coordination", "faq", "forecast", "groups",
+            "ideas", "koc", "mentions", "nps", "segments", "sentiment", "statements", "text_domain", "topics")  # modules of this package that register analyses
 
 
 def registry() -> dict[str, Analysis]:
@@ -162,7 +162,7 @@ def run(ws: Any, name: str, *, progress: Any = None, **params: Any) -> Result:
     return get(name)(ws, progress=progress, **params)
 
 
-ENTITY_FILTERS = ("platform", "account", "campaign")
+ENTITY_FILTERS = ("platform", "account", "campaign", "segment")  # segment: PeopleFilters only
 
 
 @dataclass(frozen=True)
@@ -181,10 +181,19 @@ class Filters:
         accepted = get_metric(metric).filters
         kw: dict[str, Any] = {"start": self.start, "end": self.end}
         for key in ENTITY_FILTERS:
-            if getattr(self, key) and key in accepted:
-                kw[key] = list(getattr(self, key))
+            value = getattr(self, key, None)
+            if value and key in accepted:
+                kw[key] = value if isinstance(value, str) else list(value)
         return kw
 
     def unsupported(self, metric: str) -> list[str]:
         accepted = get_metric(metric).filters
-        return [key for key in ENTITY_FILTERS if getattr(self, key) and key not in accepted]
+        return [key for key in ENTITY_FILTERS if getattr(self, key, None) and key not in accepted]
+
+
+@dataclass(frozen=True)
+class PeopleFilters(Filters):
+    """The filters of an analysis that counts people: also ``segment``, a stored segment's people (its name or
+    ``RUN#SEGMENT``: ``hudong.store.segment_runs``). Analyses of posts take ``Filters`` and refuse a segment."""
+
+    segment: str | None = None

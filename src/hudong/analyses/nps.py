@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from hudong.analyses.base import Filters, Result, analysis
+from hudong.analyses.base import PeopleFilters, Result, analysis
 from hudong.metrics import frame as metric_frame
 
 
@@ -15,9 +15,9 @@ def _number(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else float(x)
 
 
-@analysis("nps", "净推荐值", "Net Promoter Score", tables=("survey_responses",), params=Filters,
+@analysis("nps", "净推荐值", "Net Promoter Score", tables=("survey_responses",), params=PeopleFilters,
           engines=("duckdb", "spark"))  # fmt: skip
-def nps(ws: Any, p: Filters, step: Any) -> Result:
+def nps(ws: Any, p: PeopleFilters, step: Any) -> Result:
     """The ``nps`` metric (% promoters − % detractors, normal-approximation 95% interval clipped to [−100, 100]:
     docs/metrics.md) as one value with
     its interval and counts; ``value`` None when no response falls in the filters."""

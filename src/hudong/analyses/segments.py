@@ -30,6 +30,9 @@ from hudong.analyses.base import Result, analysis
 from hudong.errors import HudongError
 from hudong.platforms import PLATFORMS
 from hudong.stats import segments as S
+from hudong.store.segment_runs import SEP as TARGET_SEP
+from hudong.store.segment_runs import has_table as _has
+from hudong.store.segment_runs import runs, stored_run  # noqa: F401  (runs: `seg.runs` for the front ends)
 
 ACTS = ("like", "comment", "reply", "repost", "share", "save", "click", "view", "impression", "dm", "mention")
 ENGAGEMENTS = ("like", "comment", "reply", "repost", "share", "save", "click")  # what a preference counts
@@ -171,24 +174,6 @@ def _common(p: SegmentParams, feats: pd.DataFrame, as_of: dt.datetime) -> dict[s
                        "platform": p.platform, "focus": p.focus}}
 
 
-def runs(ws: Any) -> pd.DataFrame:
-    """The stored segmentations, newest first: run_id, kind, created_at, created_by, people, k, criterion."""
-    return ws.con.execute("SELECT run_id, kind, created_at, created_by, people, k, criterion FROM segment_runs "
-                          "ORDER BY created_at DESC").df()  # fmt: skip
-
-
-def stored_run(ws: Any, run: str, kind: str | None = None) -> tuple[dict[str, Any], str]:
-    """(definition, run id) of a stored run: its id, or ``latest`` (of ``kind``)."""
-    if run == "latest":
-        row = ws.con.execute("SELECT run_id, definition FROM segment_runs WHERE (? IS NULL OR kind = ?) "
-                             "ORDER BY created_at DESC LIMIT 1", [kind, kind]).fetchone()  # fmt: skip
-    else:
-        row = ws.con.execute("SELECT run_id, definition FROM segment_runs WHERE run_id = ?", [run]).fetchone()
-    if row is None:
-        raise HudongError(f"no stored segmentation {run!r}: `hudong segments --save` keeps one")
-    return json.loads(row[1]), row[0]
-
-
 def save(ws: Any, definition: dict[str, Any], labels: pd.Series, by: str | None = None) -> str:
     """Keep a segmentation: its definition and every person's segment. Returns the run id."""
     run_id = f"seg_{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}_{secrets.token_hex(3)}"
@@ -255,11 +240,6 @@ def _members(ws: Any, p: PreferenceParams) -> tuple[dict[str, Any], str | None, 
     return definition, run_id, members
 
 
-def _has(ws: Any, table: str) -> bool:
-    return bool(ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                               [table]).fetchone()[0])  # fmt: skip
-
-
 @analysis("segment_preferences", "人群内容偏好", "What each segment responds to",
           tables=("segment_members", "interactions", "posts"), params=PreferenceParams, steps=2)  # fmt: skip
 def segment_preferences(ws: Any, p: PreferenceParams, step: Any) -> Result:
@@ -298,9 +278,6 @@ def segment_preferences(ws: Any, p: PreferenceParams, step: Any) -> Result:
                                "keeps them)"]
     return Result({"preferences": prefs, "top": top.reset_index(drop=True)},
                   {"run": run_id, "by": p.by, "cells": sorted(prefs["cell"].unique().tolist())}, notes)
-
-
-TARGET_SEP = "#"  # a plan item's target segment: "RUN#SEGMENT" (a stored run's segment), or free text
 
 
 def targets(ws: Any) -> list[dict[str, Any]]:

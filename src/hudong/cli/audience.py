@@ -1,4 +1,5 @@
-"""The `hudong` commands: Audience segments and what they respond to; campaigns: ROI, attribution, lift, UGC challenges."""
+"""The `hudong` commands: Audience segments and what they respond to; campaigns: ROI, attribution, lift, UGC challenges;
+the questions people ask most, with the official answers (faq)."""
 
 from __future__ import annotations
 
@@ -349,3 +350,81 @@ def ideas_status(ctx: click.Context, idea_id: str, status: str, note: str | None
         a = out["answers"]
         click.echo(f"drafted {a['drafted']} answers in the inbox; {a['elsewhere']} supporters wrote elsewhere "
                    "(survey, group chat, posts)")
+
+
+@cli.command()
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--start", metavar="DATE", help="Questions asked from this date (inclusive).")
+@click.option("--end", metavar="DATE", help="Questions asked up to this date (inclusive).")
+@click.option("--min", "min_count", type=int, default=3, show_default=True, help="Asked at least this often.")
+@click.option("--top", type=int, default=20, show_default=True, help="Show the N most asked.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def faq(ctx: click.Context, platform: str | None, start: str | None, end: str | None, min_count: int, top: int,
+        fmt: str) -> None:
+    """The questions people ask most (comments, DMs, mentions), grouped, each with the team's best answer — the FAQ
+    to publish; a question without an agreed answer is a gap to fill (docs/public-service.md)."""
+    from hudong import analyses
+
+    with _open(ctx) as ws:
+        res = analyses.run(ws, "faq", platform=_split(platform) if platform else None, start=start, end=end,
+                           min_count=min_count)  # fmt: skip
+    table = res.frame("faq").head(top)
+    if fmt == "csv":
+        click.echo(table.drop(columns=["ids"]).to_csv(index=False), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"values": res.values, "faq": json.loads(table.to_json(orient="records",
+                   date_format="iso", force_ascii=False))}, ensure_ascii=False))  # fmt: skip
+        return
+    v = res.values
+    if not v["questions"]:
+        click.echo("no questions in the messages addressed to the organization")
+        return
+    click.echo(f"{v['questions']:,} questions, {v['covered']:.0%} of them one of {v['recurring']} recurring questions; "
+               f"{v['answered']:.0%} answered")  # fmt: skip
+    for r in table.to_dict("records"):
+        answer = r["best_answer"] if r["official"] else ("(no answer yet)" if not r["best_answer"] else
+                                                         f"(answers differ: {r['agreement']:.0%} agree)")  # fmt: skip
+        click.echo(f"{r['asked']:>5}×  {r['question']}\n        → {answer}")
+
+
+@cli.command()
+@click.option("--platform", help="Only these platforms (comma-separated).")
+@click.option("--start", metavar="DATE", help="Statements from this date (inclusive).")
+@click.option("--end", metavar="DATE", help="Statements up to this date (inclusive).")
+@click.option("--days", "window_days", type=int, default=7, show_default=True,
+              help="A rebuttal answers what others said in this many days before it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def statements(ctx: click.Context, platform: str | None, start: str | None, end: str | None, window_days: int,
+               fmt: str) -> None:
+    """The organization's announcements and rebuttals, and how the public took them: the net sentiment of the
+    comments on each (95 % interval) and, for a rebuttal, what it answers and whether it reached as many people
+    (docs/public-service.md)."""
+    from hudong import analyses
+
+    with _open(ctx) as ws:
+        res = analyses.run(ws, "statements", platform=_split(platform) if platform else None, start=start, end=end,
+                           window_days=window_days)  # fmt: skip
+    df = res.frame("statements")
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"values": res.values, "statements": json.loads(df.to_json(orient="records",
+                   date_format="iso", force_ascii=False))}, ensure_ascii=False, default=str))  # fmt: skip
+        return
+    if df.empty:
+        click.echo("no announcement or rebuttal among the organization's posts")
+        return
+    for r in df.to_dict("records"):
+        net = "—" if r["net"] is None or r["net"] != r["net"] else (
+            f"{r['net']:+.0%} [{r['net_low']:+.0%}, {r['net_high']:+.0%}] of {r['scored']} scored")
+        click.echo(f"{r['ts']:%Y-%m-%d} {r['kind']:<12} {str(r['text'])[:40]}")
+        click.echo(f"             response: {r['responses']} comments, net sentiment {net}")
+        if r["kind"] == "rebuttal":
+            ratio = r.get("reach_ratio")
+            click.echo(f"             answers {int(r.get('answers_posts') or 0)} posts by "
+                       f"{int(r.get('answers_authors') or 0)} people ({int(r.get('answers_engagements') or 0):,} "
+                       f"engagements); reached {'—' if ratio is None or ratio != ratio else f'{ratio:.2f}×'} of them")

@@ -48,17 +48,20 @@ def _open_on_engine(ctx: click.Context, engine: str | None, spark_master: str | 
 @click.option("--platform", help="Only these platforms (comma-separated).")
 @click.option("--account", help="Only these accounts (comma-separated).")
 @click.option("--campaign", help="Only these campaigns (comma-separated).")
+@click.option("--segment", metavar="SEGMENT", help="Only the people of a stored segment: its number, rule or name "
+              "(latest run), RUN#SEGMENT, or several comma-separated (`hudong segments list`).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True)
 @engine_options
 @click.pass_context
 def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, end: str | None, platform: str | None,
-            account: str | None, campaign: str | None, fmt: str, lang: str, engine: str | None,
+            account: str | None, campaign: str | None, segment: str | None, fmt: str, lang: str, engine: str | None,
             spark_master: str | None) -> None:
     """Compute a metric (grouped --by dimensions), or list the metrics when NAME is omitted."""
     from hudong.metrics import frame as metric_frame
     from hudong.metrics import list_metrics
     from hudong.metrics.registry import REGISTRY
+    from hudong.store.segment_runs import resolve as resolve_segment
 
     if not name:
         for m in list_metrics():
@@ -73,10 +76,15 @@ def metrics(ctx: click.Context, name: str | None, by: str, start: str | None, en
             filters[key] = vals if len(vals) > 1 else vals[0]
     ws = _open_on_engine(ctx, engine, spark_master)
     try:
+        if segment:
+            filters["segment"] = resolve_segment(ws, segment)
         df = metric_frame(ws, name, by=_split(by), **filters)
         empty = _empty_note(ws, name, filters, lang) if df.empty or df["value"].dropna().empty else ""
     finally:
         ws.close()
+    if segment:
+        who = filters["segment"]
+        click.echo(f"{'人群' if lang == 'zh' else 'segment'} {who.label(lang)} ({who.value}): {who.size:,}", err=True)
     if fmt == "csv":
         click.echo(df.to_csv(index=False), nl=False)
     elif fmt == "json":
@@ -92,7 +100,8 @@ def _empty_note(ws, name: str, filters: dict, lang: str) -> str:
     from hudong.decide.evidence import MetricCache, explain_empty
 
     cache = MetricCache(ws, start=filters.get("start"), end=filters.get("end"))
-    why = explain_empty(cache, name, filtered=any(k in filters for k in ("platform", "account", "campaign")))
+    why = explain_empty(cache, name, filtered=any(k in filters for k in ("platform", "account", "campaign",
+                                                                         "segment")))
     how = why.how(lang)
     return f"({why.text(lang)}" + (f"; {how}" if how and lang == "en" else f"；{how}" if how else "") + ")"
 

@@ -93,10 +93,13 @@ def _next_steps(ws, lang: str, has_accounts: bool) -> str:
 @click.option("--alias", "aliases", multiple=True, help="Another name people use for the brand (repeatable).")
 @click.option("--account", "accounts", multiple=True, metavar=ACCOUNT_FORMAT,
               help="An own account, e.g. weibo:12345:山茶社官方 (repeatable); imported as generic-accounts, is_own=true.")
+@click.option("--profile", type=click.Choice(["brand", "public"]), default=None,
+              help="brand (default), or public: a public service (政府部门、医疗机构) — the scorecard and report speak of "
+                   "citizens, with no commerce measures (docs/public-service.md). On an existing workspace, changes it.")
 @click.option("--interactive/--no-interactive", default=None,
               help="Ask for the brand, aliases and own accounts (default: when run on a terminal without them).")
 def init(directory: str, lang: str, name: str | None, lake: str | None, brand: str | None, aliases: tuple[str, ...],
-         accounts: tuple[str, ...], interactive: bool | None) -> None:
+         accounts: tuple[str, ...], profile: str | None, interactive: bool | None) -> None:
     """Create a workspace: a DuckDB store, a config file (hudong.toml) and a pseudonym key.
 
     \b
@@ -108,7 +111,7 @@ def init(directory: str, lang: str, name: str | None, lake: str | None, brand: s
     from hudong.store.workspace import DB_NAME, Workspace
 
     parsed = [_parse_account(a) for a in accounts]  # a bad account fails before anything is written
-    given = bool(brand or aliases or parsed)
+    given = bool(brand or aliases or parsed or profile)
     if interactive is None:
         interactive = sys.stdin.isatty() and not given
     exists = (Path(directory) / DB_NAME).exists()
@@ -123,9 +126,12 @@ def init(directory: str, lang: str, name: str | None, lake: str | None, brand: s
         ws = Workspace.open(directory)
         if brand or alias_list:
             ws.set_brand(brand or None, alias_list or None)
+        if profile:
+            ws.set_profile(profile)
         lang = str(ws.setting("language", lang))
     else:
-        ws = Workspace.init(directory, name=name, language=lang, brand=brand or "", aliases=alias_list)
+        ws = Workspace.init(directory, name=name, language=lang, brand=brand or "", aliases=alias_list,
+                            profile=profile or "brand")
     try:
         if lake:
             enable_lake(ws, lake)
@@ -136,6 +142,9 @@ def init(directory: str, lang: str, name: str | None, lake: str | None, brand: s
         else:
             click.echo(f"created workspace {ws.path} (schema v{ws.schema_version}); edit {ws.path / 'hudong.toml'} to "
                        "set your brand, business hours and privacy options.")  # fmt: skip
+        if ws.profile == "public":
+            click.echo("profile: public service (citizens; no commerce measures)" if lang == "en" else
+                       "类型：公共服务（面向群众，不计商业指标）")  # fmt: skip
         shown = str(ws.setting("brand.name", "") or "")
         if shown or alias_list:
             click.echo(f"brand: {shown or '-'}" + (f" (aliases: {', '.join(alias_list)})" if alias_list else ""))

@@ -6,7 +6,7 @@ python -m hudong.decide.docs > docs/scorecard.md
 from __future__ import annotations
 
 from .recommendations import load_recommendation_rules
-from .rules import EvidenceRule, load_rules
+from .rules import EvidenceRule, Rules, load_rules
 
 INTRO = """\
 # 成熟度评分与行动建议 · Maturity scorecard and recommendations
@@ -147,6 +147,28 @@ def _cell(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
+def _profiles(brand: Rules) -> list[str]:
+    """The public profile against the default (brand): what it drops and what it calls differently."""
+    public = load_rules("public")
+    keys = {e.key for d in public.dimensions for e in d.evidence}
+    dropped = [e.key for d in brand.dimensions for e in d.evidence if e.key not in keys]
+    out = ["## Profiles · 机构类型\n",
+           "hudong.toml `profile = \"public\"` (政府部门、医疗机构; docs/public-service.md) scores the same dimensions "
+           f"for citizens: it drops {', '.join(f'`{k}`' for k in dropped)} (no commerce; its weight leaves the "
+           "dimension) and words these differently (`[profiles.public]` in rules.toml):\n",
+           "| item | brand (default) | public |", "|---|---|---|"]
+    for d in brand.dimensions:
+        p = public.dimension(d.key)
+        if (p.zh, p.en) != (d.zh, d.en):
+            out.append(f"| dimension `{d.key}` | {_cell(d.zh)} {_cell(d.en)} | {_cell(p.zh)} {_cell(p.en)} |")
+        for e in p.evidence:
+            b = brand.evidence_rule(e.key)
+            if (b.zh, b.en) != (e.zh, e.en):
+                out.append(f"| `{e.key.removeprefix('self.')}` | {_cell(b.en)} | {_cell(e.zh)}<br>{_cell(e.en)} |")
+    out.append("")
+    return out
+
+
 def markdown() -> str:
     rules = load_rules()
     levels = ", ".join(
@@ -183,6 +205,7 @@ def markdown() -> str:
             )
         if not data:
             out.append("Scored from the self-assessment only: the data cannot show strategy or organization.\n")
+    out.extend(_profiles(rules))
     out.append(REQUIREMENTS.rstrip("\n"))
     for r in rules.requirements.values():
         used = [e.key for d in rules.dimensions for e in d.evidence

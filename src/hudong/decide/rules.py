@@ -6,7 +6,7 @@ The rules are data so that the documentation, the report and the code read the s
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -142,6 +142,7 @@ class Rules:
     questions: tuple[Question, ...]
     min_overall_coverage: float = 0.0
     requirements: dict[str, Requirement] = field(default_factory=dict)
+    profile: str = "brand"
 
     def chain(self, key: str) -> list[str]:
         """Requirement ``key`` and those it comes ``after``, first to meet first (own_accounts, own_posts)."""
@@ -189,7 +190,33 @@ def parse_questions(data: dict[str, Any], dimension_keys: set[str]) -> tuple[Que
     return tuple(out)
 
 
-def parse_rules(data: dict[str, Any], questions: tuple[Question, ...]) -> Rules:
+def apply_profile(data: dict[str, Any], profile: str) -> dict[str, Any]:
+    """The rules as ``profile`` reads them: its ``drop``ped evidence removed, its labels and descriptions in place
+    of the defaults (``[profiles.*]`` of rules.toml); ``brand`` (the default) changes nothing."""
+    if profile == "brand":
+        return data
+    prof = data.get("profiles", {}).get(profile)
+    if prof is None:
+        raise HudongError(f"{RULES_FILE}: no profile {profile!r}; profiles: brand, {', '.join(data.get('profiles', {}))}")
+    known = {e for d in data["dimensions"].values() for e in d.get("evidence", {})}
+    for key in [*prof.get("drop", ()), *prof.get("evidence", {})]:
+        if key not in known:
+            raise HudongError(f"{RULES_FILE}: profile {profile!r} names unknown evidence {key!r}")
+    dims = {}
+    for dkey, d in data["dimensions"].items():
+        ev = {k: {**e, **prof.get("evidence", {}).get(k, {})} for k, e in d.get("evidence", {}).items()
+              if k not in prof.get("drop", ())}  # fmt: skip
+        dims[dkey] = {**d, **prof.get("dimensions", {}).get(dkey, {}), "evidence": ev}
+    return {**data, "dimensions": dims}
+
+
+def parse_rules(data: dict[str, Any], questions: tuple[Question, ...], profile: str = "brand") -> Rules:
+    data = apply_profile(data, profile)
+    asked = data.get("profiles", {}).get(profile, {}).get("questions", {})
+    unknown = sorted(set(asked) - {q.key for q in questions})
+    if unknown:
+        raise HudongError(f"{RULES_FILE}: profile {profile!r} words unknown question(s) {unknown}")
+    questions = tuple(replace(q, **asked[q.key]) if q.key in asked else q for q in questions)
     dims = []
     for dkey, d in data["dimensions"].items():
         ev = []
@@ -241,12 +268,14 @@ def parse_rules(data: dict[str, Any], questions: tuple[Question, ...]) -> Rules:
         questions=questions,
         min_overall_coverage=float(data.get("min_overall_coverage", 0.0)),
         requirements=reqs,
+        profile=profile,
     )
 
 
 @cache
-def load_rules() -> Rules:
-    """The packaged rules with the self-assessment questions attached to their dimensions."""
+def load_rules(profile: str = "brand") -> Rules:
+    """The packaged rules with the self-assessment questions attached to their dimensions, as ``profile`` (brand or
+    public: the workspace's ``profile``) reads them."""
     data = tomllib.loads(_read_packaged(RULES_FILE))
     questions = parse_questions(tomllib.loads(template_text()), set(data["dimensions"]))
-    return parse_rules(data, questions)
+    return parse_rules(data, questions, profile)

@@ -103,6 +103,7 @@ class Scorecard:
     self_assessment: str | None = None
     generated_at: str = ""
     rules_version: int = 1
+    profile: str = "brand"  # whom the organization serves: brand, or public (citizens; no commerce evidence)
     values: dict[str, float] = field(default_factory=dict)  # every computed evidence value, by key
     context: dict[str, Any] = field(default_factory=dict)  # facts recommendations quote (active platforms …)
 
@@ -264,6 +265,7 @@ def score(values: dict[str, Value], rules: Rules | None = None) -> Scorecard:
         insufficient_evidence=insufficient,
         min_overall_coverage=rules.min_overall_coverage,
         rules_version=rules.version,
+        profile=rules.profile,
         values=flat,
     )
 
@@ -306,7 +308,7 @@ def build_scorecard(
     ``hudong.progress.Step``) hears of each evidence computed."""
     cache = cache or E.MetricCache(ws, start=start, end=end)
     values, path = gather_values(ws, self_assessment=self_assessment, cache=cache, progress=progress)
-    card = score(values)
+    card = score(values, load_rules(getattr(ws, "profile", "brand")))
     card.context = E.context(cache, values)
     card.brand = str(ws.setting("brand.name", "") or ws.setting("name", "") or "")
     card.start = str(start) if start is not None else None

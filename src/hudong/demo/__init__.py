@@ -38,6 +38,7 @@ from hudong.demo import (
     integrity,
     network,
     personas,
+    statements,
     tables,
 )
 from hudong.demo.brand import BRAND, BRAND_ALIASES, PLATFORMS
@@ -96,6 +97,9 @@ def simulate(*, seed: int = 7, scale: float = 1.0) -> dict[str, pa.Table]:
     post_order = np.lexsort((posts.time, posts.platform))
     posts_table = tables.posts_table(_rng(seed, "reported"), posts, people, inter, post_ids).take(pa.array(post_order))
     posts_table = pa.concat_tables([posts_table, experiments.posts(seed)])  # the brand's experiments (known effects)
+    said, response = statements.tables(seed, inter_table)  # announcements and a clarification, with known response
+    posts_table = pa.concat_tables([posts_table, said])
+    inter_table = pa.concat_tables([inter_table, response])
     return {
         "accounts": tables.accounts_table(),
         "account_stats": tables.account_stats_table(_rng(seed, "account-stats")),

@@ -43,6 +43,7 @@ def _staff_answers(
         tt = t[msgs.platform[rows] == p]
         agents = _agents(people, int(p))
         text = draw.pick(rng, X.STAFF_REPLIES_EN if p == TWITTER else X.STAFF_REPLIES, len(r))
+        text = X.official(text, msgs.text[r], np.random.default_rng([17, int(p), len(r)]))
         b = block(len(r), int(p), "reply", actor_row=agents[rng.integers(0, len(agents), len(r))],
                   post_row=msgs.post_row[r], target_row=msgs.actor_row[r], time=tt, text=text, by_staff=np.ones(len(r), bool))  # fmt: skip
         b.parent = r

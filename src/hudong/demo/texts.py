@@ -6,6 +6,8 @@ plausible sentences without per-row Python formatting.
 
 from __future__ import annotations
 
+import numpy as np
+
 PRODUCTS_SHORT = ["明前龙井", "大红袍", "普洱熟茶", "安吉白茶", "山茶花冷泡茶", "桂花乌龙", "茶样尝鲜装", "新春茶礼盒",
                   "白桃乌龙", "茉莉花茶", "旅行茶具"]  # fmt: skip
 EMOJI = ["", "", "🍵", "✨", "😋", "🌿", "❤️", "👍", "🥰", "☕", "🌸", "[赞]", "[爱你]", "[哈哈]"]
@@ -86,6 +88,32 @@ STAFF_REPLIES = ["您好,已为您查询,订单今天会发出哦~", "亲,抱歉
                  "收到,已转给同事处理,稍后联系您。", "谢谢喜欢!新品下周上架~", "孕期建议咨询医生,可以选择低咖啡因的花茶哦。"]  # fmt: skip
 STAFF_REPLIES_EN = ["Thanks for reaching out! We've checked your order and it ships today.",
                     "Sorry about that, we're sending a replacement.", "We ship to the US and Canada via our online store."]
+# The official answer the team gives to a recurring question (most of the time; a busy agent sometimes sends a
+# generic line): the FAQ's planted truth (hudong.analyses.faq recovers each as its group's best answer).
+OFFICIAL_ANSWERS = {
+    "开发票": "您好,可以开具电子发票,请在订单页填写抬头后自动发送到邮箱。",
+    "孕妇可以喝吗": "孕期建议咨询医生,可以选择低咖啡因的花茶哦。",
+    "保质期多久": "冷泡茶未开封保质期18个月,开封后建议一个月内喝完。",
+    "线下门店": "目前在杭州西湖区和上海静安区有两家门店,地址见主页置顶。",
+    "买错规格了可以换吗": "未拆封7天内可以换规格,请在订单页申请换货。",
+    "会员积分怎么用": "会员积分可在小程序结算时抵扣,100积分抵1元。",
+    "礼盒可以定制贺卡吗": "可以的,下单时在备注里写上贺卡内容即可。",
+    "Do you offer wholesale": "Yes: write to wholesale@camellia.example for our wholesale price list.",
+}
+OFFICIAL_SHARE = 0.8
+
+
+def official(texts: np.ndarray, questions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``texts`` with the official answer in place of the drawn one where the question has one (OFFICIAL_SHARE of
+    the time; ``rng`` is the caller's own, so the demo's other draws do not move)."""
+    out = texts.copy()
+    for i, q in enumerate(questions):
+        key = next((k for k in OFFICIAL_ANSWERS if k in str(q or "")), None)
+        if key is not None and rng.random() < OFFICIAL_SHARE:
+            out[i] = OFFICIAL_ANSWERS[key]
+    return out
+
+
 AUTO_REPLY = ["您好,现在是非工作时间(工作日9:00-18:00),客服上线后会第一时间回复您。",
               "感谢您的留言!小山茶正在赶来的路上,请稍候~"]  # fmt: skip
 

@@ -32,9 +32,11 @@ from hudong.metrics import (  # noqa: F401  (importing registers the metrics)
     ugc,
     voice,
 )
-from hudong.metrics.common import Query, Tables
+from hudong.metrics.common import Query, Tables, bound_isin
 from hudong.metrics.registry import REGISTRY, Metric
 from hudong.store import schema as S
+from hudong.store import segment_runs
+from hudong.store.segment_runs import SegmentFilter
 
 __all__ = ["REGISTRY", "Metric", "compute", "expr", "frame", "get", "list_metrics", "tables_of"]
 
@@ -115,8 +117,11 @@ def expr(
     account: Any = None,
     campaign: Any = None,
     settings: Mapping[str, Any] | None = None,
+    segment: Any = None,
 ) -> ir.Table:
-    """The metric as an unexecuted Ibis expression: dimension columns, ``value``, extra columns; sorted."""
+    """The metric as an unexecuted Ibis expression: dimension columns, ``value``, extra columns; sorted.
+    ``segment``: only the people of a stored segment — a ``SegmentFilter`` or its spec (``RUN#SEG``, ``SEG``;
+    see ``hudong.store.segment_runs``), for the metrics that count people (``segment`` in their filters)."""
     m = get(name)
     by = (by,) if isinstance(by, str) else tuple(by)
     bad = [d for d in by if d not in m.dimensions]
@@ -128,22 +133,48 @@ def expr(
         raise HudongError(f"metric {name!r} is defined per period: use one of day, week, month in by")
     if len(set(by)) != len(by):
         raise HudongError(f"duplicate dimension in by={list(by)}")
-    for f, v in (("platform", platform), ("account", account), ("campaign", campaign)):
+    for f, v in (("platform", platform), ("account", account), ("campaign", campaign), ("segment", segment)):
         if v is not None and f not in m.filters:
             allowed = ", ".join(["start", "end", *m.filters])
-            raise HudongError(f"metric {name!r} cannot be filtered by {f}; filters: {allowed}")
+            why = (" (a segment is people: it filters the metrics that count people — community, UGC authors, "
+                   "sentiment of what people write, orders, survey answers)") if f == "segment" else ""
+            raise HudongError(f"metric {name!r} cannot be filtered by {f}{why}; filters: {allowed}")
     dims = by + tuple(d for d in m.implicit_dims if d not in by)
-    q = Query.make(dims, start, end, platform, account, campaign, _settings_of(source, settings))
-    result = m.compute(tables_of(source), q)
+    tables = tables_of(source)
+    people = _segment_of(source, segment)
+    q = Query.make(dims, start, end, platform, account, campaign, _settings_of(source, settings),
+                   None if people is None else _members(source, people))
+    result = m.compute(tables, q)
     cols = [*dims, "value", *[c for c in m.extra_columns if c not in dims]]
     result = result.select(*cols)
     return result.order_by(list(dims)) if dims else result
 
 
+def _segment_of(source: Any, segment: Any) -> SegmentFilter | None:
+    if segment is None or isinstance(segment, SegmentFilter):
+        return segment
+    if isinstance(segment, str) and hasattr(source, "con"):
+        return segment_runs.resolve(source, segment)
+    raise HudongError(f"segment {segment!r}: pass a stored segment's name with a workspace, or a SegmentFilter "
+                      "(hudong.store.segment_runs.resolve)")
+
+
+def _members(source: Any, people: SegmentFilter) -> ir.Table:
+    """(sm_platform, sm_user) of the segment's people: the workspace file's ``segment_members`` when the metric runs
+    on it, else the members read into memory (another engine has no such table)."""
+    if not (hasattr(source, "ibis") and hasattr(source, "con")):
+        return people.table
+    m = source.ibis.table("segment_members")
+    m = m.filter(bound_isin(m.run_id, people.run_id), bound_isin(m.segment, people.segments))
+    return m.select(sm_platform=m.platform, sm_user=m.user_id)
+
+
 def frame(ws: Any, name: str, by: str | Sequence[str] = (), *, output: str = "pandas", **filters: Any) -> Any:
     """A metric computed on the workspace's engine (``ws.source``) as a pandas (default), ``"arrow"`` or
     ``"polars"`` frame; what ``hudong.Workspace.metric`` and the front ends return. ``filters``: ``start``/``end``
-    (dates), ``platform``, ``account``, ``campaign`` (a value or a list)."""
+    (dates), ``platform``, ``account``, ``campaign`` (a value or a list), ``segment`` (a stored segment, read from
+    the workspace file whichever engine computes)."""
+    filters["segment"] = _segment_of(ws, filters.get("segment"))
     result = compute(ws.source, name, by=by, **filters)
     if output == "arrow":
         return result
@@ -166,10 +197,11 @@ def compute(
     account: Any = None,
     campaign: Any = None,
     settings: Mapping[str, Any] | None = None,
+    segment: Any = None,
 ) -> pa.Table:
     """Compute a registered metric and return a ``pyarrow.Table`` (see ``expr`` for the columns)."""
     e = expr(source, name, by, start=start, end=end, platform=platform, account=account, campaign=campaign,
-             settings=settings)
+             settings=settings, segment=segment)
     backend = getattr(source, "ibis", None)
     return backend.to_pyarrow(e) if backend is not None else e.to_pyarrow()
 

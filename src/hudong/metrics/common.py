@@ -96,10 +96,11 @@ class Query:
     account: list[str] | None = None
     campaign: list[str] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    segment: ir.Table | None = None  # (sm_platform, sm_user) of a segment's people: only them (person-level metrics)
 
     @classmethod
     def make(cls, dims: Sequence[str], start: Any, end: Any, platform: Any, account: Any, campaign: Any,
-             settings: Mapping[str, Any] | None) -> Query:
+             settings: Mapping[str, Any] | None, segment: Any = None) -> Query:
         return cls(
             dims=tuple(dims),
             start=_parse_time(start, end=False),
@@ -108,6 +109,7 @@ class Query:
             account=_as_list(account),
             campaign=_as_list(campaign),
             settings={**DEFAULT_SETTINGS, **_flatten(settings or {})},
+            segment=segment,
         )
 
     def setting(self, dotted: str) -> Any:
@@ -189,8 +191,12 @@ def bound_isin(column: ir.Column, values: Any) -> ir.BooleanValue:
     return column.isin(_values_table(vals, column.type())["v"])
 
 
-def filter_obs(obs: ir.Table, q: Query, ts: str = "ts") -> ir.Table:
-    """Apply start/end and entity filters to an observation table with standard column names."""
+def filter_obs(obs: ir.Table, q: Query, ts: str = "ts", person: str | tuple[str, str] | None = None) -> ir.Table:
+    """Apply start/end and entity filters to an observation table with standard column names. ``person``: the
+    column naming the person each row is about, on the row's ``platform`` (or a pair: the person's platform
+    column, then the person column — an order's customer is a fan on ``user_platform``); a segment filter in ``q``
+    keeps the rows of its members. Observations of no one person (the organization's posts, aggregates) pass no
+    ``person`` and are not filtered by segment."""
     preds = []
     col = obs[ts]
     if q.start is not None:
@@ -204,7 +210,12 @@ def filter_obs(obs: ir.Table, q: Query, ts: str = "ts") -> ir.Table:
         values = getattr(q, name)
         if values is not None and name in obs.columns:
             preds.append(bound_isin(obs[name], values))
-    return obs.filter(preds) if preds else obs
+    obs = obs.filter(preds) if preds else obs
+    if q.segment is not None and person is not None:
+        m = q.segment
+        on, who = person if isinstance(person, tuple) else ("platform", person)
+        obs = obs.semi_join(m, [obs[on] == m.sm_platform, obs[who].cast("string") == m.sm_user])
+    return obs
 
 
 def period_bounds(obs: ir.Table, q: Query, ts: str = "ts") -> ir.Table:

@@ -29,7 +29,7 @@ from hudong.metrics.common import (
 from hudong.metrics.registry import metric
 
 _T = ("interactions", "posts", "users", "accounts")
-_F = ("platform",)
+_F = ("platform", "segment")
 AMPLITUDE = "Amplitude retention analysis (amplitude.com/docs retention-analysis-time); Statsig WAU = days 0–6"
 STICKY = "metrics-reference §2: stickiness = mean DAU over the month / MAU"
 ORBIT = "Orbit Model, github.com/orbit-love/orbit-model (pages/gravity/measure.mdx)"
@@ -49,6 +49,14 @@ def _ukey(keys: list[str]) -> list[str]:
     return [*keys, *(["platform"] if "platform" not in keys else []), "user"]
 
 
+def _history(t: Tables, q: Query) -> tuple[ir.Table, ir.Table]:
+    """Activity over the whole history (entity filters only), and that of the segment's people in ``q``. Periods
+    and the data's end come from the first: a period the segment was quiet in is still a period (its churn shows),
+    and a cohort is observed up to the data's end, not to its members' last activity."""
+    ev = filter_obs(activity(t), q.replace(start=None, end=None, segment=None))
+    return ev, filter_obs(ev, q.replace(start=None, end=None), person="user")
+
+
 def _per_unit_active(ev: ir.Table, q: Query, unit: str) -> ir.Table:
     """Unique active users per (platform…, unit) with the unit start in ``ts`` (a date)."""
     keys = list(q.other_dims)
@@ -57,7 +65,7 @@ def _per_unit_active(ev: ir.Table, q: Query, unit: str) -> ir.Table:
 
 
 def _active_mean(t: Tables, q: Query, unit: str) -> ir.Table:
-    ev = filter_obs(activity(t), q)
+    ev = filter_obs(activity(t), q, person="user")
     per = _per_unit_active(ev, q, unit)
     return group(per, q.dims, value=per.value.mean(), units=_.count())
 
@@ -93,7 +101,7 @@ def mau(t: Tables, q: Query) -> ir.Table:
 
 
 def _ratio_to_mau(t: Tables, q: Query, unit: str) -> ir.Table:
-    ev = filter_obs(activity(t), q)
+    ev = filter_obs(activity(t), q, person="user")
     mq = q.replace(dims=q.other_dims)
     per = _per_unit_active(ev, mq, unit).mutate(month=lambda x: time_dim(x.ts, "month"))
     keys = [*q.other_dims, "month"]
@@ -131,7 +139,7 @@ def _active_with_first(t: Tables, q: Query) -> ir.Table:
     """Distinct (cell dims, platform, user) active in the filtered period, with the user's first-ever ts."""
     ev = activity(t)
     first = first_seen(ev)
-    act = filter_obs(ev, q)
+    act = filter_obs(ev, q, person="user")
     act = act.mutate(**{d: time_dim(act.ts, d) for d in q.time_dims})
     cell = act.select(*q.dims, *(["platform"] if "platform" not in q.dims else []), "user").distinct()
     return cell.join(first, ["platform", "user"])
@@ -144,7 +152,7 @@ def _active_with_first(t: Tables, q: Query) -> ir.Table:
 def new_users(t: Tables, q: Query) -> ir.Table:
     """Users whose first-ever activity is in the period/cell."""
     first = first_seen(activity(t)).rename(ts="first_ts")
-    first = filter_obs(first, q)
+    first = filter_obs(first, q, person="user")
     return group(first, q.dims, value=_.count())
 
 
@@ -174,10 +182,10 @@ def returning_users(t: Tables, q: Query) -> ir.Table:
 def churned_users(t: Tables, q: Query) -> ir.Table:
     """Users active in period p−1 but not in p; only periods with activity are reported."""
     grain = q.grain or "month"
-    ev = filter_obs(activity(t), q.replace(start=None, end=None))
+    everyone, ev = _history(t, q)
     keys = list(q.other_dims)
     act = ev.mutate(p=time_dim(ev.ts, grain)).select(*_ukey(keys), "p").distinct()
-    periods = act.select(*keys, "p").distinct()
+    periods = everyone.select(*keys, p=time_dim(everyone.ts, grain)).distinct()
     prev = act.mutate(p=act.p + STEP[grain])  # each user's activity, shifted to the following period
     churn = prev.anti_join(act, [*_ukey(keys), "p"])
     churn_n = churn.group_by([*keys, "p"]).aggregate(value=churn.count())
@@ -200,10 +208,10 @@ def churned_users(t: Tables, q: Query) -> ir.Table:
               "member. start/end select cohorts by their week. Period 0 is 1 by construction.")
 def retention(t: Tables, q: Query) -> ir.Table:
     """N-week retention of weekly cohorts (Amplitude/Statsig rolling-window definition)."""
-    ev = filter_obs(activity(t), q.replace(start=None, end=None))
+    everyone, ev = _history(t, q)
     keys = [d for d in q.dims if d == "platform"]
     first = first_seen(ev).mutate(cohort=lambda x: time_dim(x.first_ts, "week"))
-    last_day = ev.aggregate(last_day=ev.ts.max().date())
+    last_day = everyone.aggregate(last_day=everyone.ts.max().date())
     e = ev.join(first, ["platform", "user"])
     e = e.mutate(period=e.ts.date().delta(e.first_ts.date(), unit="day") // 7)
     act = e.select(*_ukey(keys), "cohort", "period").distinct()
@@ -221,13 +229,15 @@ def _love(t: Tables, q: Query) -> ir.Table:
     """Per (as-of period, platform, user): love = Σ activity weight over the look-back ending at period end."""
     grain = q.grain or "month"
     lookback = int(q.setting("metrics.orbit_lookback_days"))
-    ev = filter_obs(activity(t), q.replace(start=None, end=None))
+    ev = filter_obs(activity(t), q.replace(start=None, end=None, segment=None))
     w = ibis.literal(0)
     for kind, weight in ORBIT_WEIGHTS.items():
         w = ibis.ifelse(ev.type == kind, weight, w)
-    daily = ev.mutate(day=ev.ts.date(), w=w).filter(lambda x: x.w > 0)
-    daily = daily.group_by(["platform", "user", "day"]).aggregate(w=daily.w.sum())
-    periods = filter_obs(daily.select(ts=time_dim(daily.day, grain)).distinct(), q.replace(platform=None))
+    everyone = ev.mutate(day=ev.ts.date(), w=w).filter(lambda x: x.w > 0)
+    everyone = everyone.group_by(["platform", "user", "day"]).aggregate(w=everyone.w.sum())
+    # the periods are everyone's (a quiet period of the segment's people still counts them as they stand)
+    periods = filter_obs(everyone.select(ts=time_dim(everyone.day, grain)).distinct(), q.replace(platform=None))
+    daily = filter_obs(everyone, q.replace(start=None, end=None), ts="day", person="user")
     periods = periods.mutate(p_end=periods.ts + STEP[grain])
     periods = periods.mutate(p_from=periods.p_end - ibis.interval(days=lookback))
     # range join (not a cross join + filter): DuckDB plans it as an IEJoin, Spark as a broadcast join

@@ -37,6 +37,7 @@ def markdown() -> str:
         "**Filters.** `start` (inclusive) and `end` (a date includes that whole day; a datetime is exclusive) apply",
         "to the metric's observation time (post time, activity time, the clock start of a response, the first",
         "order …). `platform`, `account`, `campaign` take a value or a list; each metric lists those it accepts.",
+        "`segment` (the metrics that count people) keeps the people of a stored segment: docs/audience.md.",
         "",
         "## Shared rules",
         "",

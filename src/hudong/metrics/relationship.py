@@ -9,7 +9,7 @@ from ibis import _
 from hudong.metrics.common import TIME_GRAINS, Query, Tables, activity, filter_obs, group, ratio, time_dim
 from hudong.metrics.registry import metric
 
-_F = ("platform",)
+_F = ("platform", "segment")
 NPS_SRC = ("Reichheld, HBR 2003 'The One Number You Need to Grow'; CI: Var = [p + d − (p − d)²]/n, "
            "NPS ± 1.96·100·√Var (cybaea.net 2016)")
 REPURCHASE_SRC = "metrics-reference §2: customers with ≥2 orders in W / customers with ≥1 order in W, W equal per cohort"
@@ -27,8 +27,10 @@ def repurchase_rate(t: Tables, q: Query) -> ir.Table:
     """Share of customers who order again within W days of their first order."""
     w = int(q.setting("metrics.repurchase_window_days"))
     o = t["orders"]
-    o = filter_obs(o.select(platform=o.platform, user=o.user_id, ts=o.created_at), q.replace(start=None, end=None))
-    last = o.aggregate(last_ts=o.ts.max())
+    o = o.select(platform=o.platform, user=o.user_id, ts=o.created_at, user_platform=o.user_platform)
+    o = filter_obs(o, q.replace(start=None, end=None, segment=None))
+    last = o.aggregate(last_ts=o.ts.max())  # the data's end, whoever is counted (right-censoring)
+    o = filter_obs(o, q.replace(start=None, end=None), person=("user_platform", "user"))
     first = o.group_by(["platform", "user"]).aggregate(first_ts=o.ts.min())
     j = o.join(first, ["platform", "user"])
     in_w = (j.ts > j.first_ts) & (j.ts < j.first_ts + ibis.interval(days=w))
@@ -52,8 +54,9 @@ def nps(t: Tables, q: Query) -> ir.Table:
     The interval is clipped to the scale [−100, 100]: at tiny n the normal approximation runs past it (n = 2, one
     promoter and one detractor: 0 ± 138.6), and no NPS can lie outside it."""
     s = t["survey_responses"]
-    s = s.filter(s.nps_score.notnull()).select(platform=s.platform, ts=s.created_at, score=s.nps_score)
-    s = filter_obs(s, q)
+    s = s.filter(s.nps_score.notnull()).select(platform=s.platform, user=s.user_id, ts=s.created_at, score=s.nps_score,
+                                                  user_platform=s.user_platform)
+    s = filter_obs(s, q, person=("user_platform", "user"))
     g = group(
         s, q.dims, n=_.count(),
         promoters=(s.score >= 9).cast("int64").sum(),
@@ -84,11 +87,12 @@ ENGAGE_TYPES = ("like", "comment", "reply", "repost", "share", "save", "mention"
 def fan_loyalty(t: Tables, q: Query) -> ir.Table:
     """Share of a month's engaged users who were also engaged the month before."""
     ev = activity(t)
-    ev = filter_obs(ev.filter(ev.type.isin(ENGAGE_TYPES)), q.replace(start=None, end=None))
+    everyone = filter_obs(ev.filter(ev.type.isin(ENGAGE_TYPES)), q.replace(start=None, end=None, segment=None))
+    first_month = everyone.aggregate(first_month=time_dim(everyone.ts, "month").min())  # the data's first month
+    ev = filter_obs(everyone, q.replace(start=None, end=None), person="user")
     keys = [d for d in q.dims if d == "platform"]
     ukey = [*keys, *(["platform"] if not keys else []), "user"]
     m = ev.mutate(month=time_dim(ev.ts, "month")).select(*ukey, "month").distinct()
-    first_month = m.aggregate(first_month=m.month.min())
     prev = m.select(*ukey, month=m.month + ibis.interval(months=1), was=ibis.literal(1))
     j = m.left_join(prev, [*ukey, "month"])
     j = j.select(*keys, month=j.month, was=j.was.fill_null(0))

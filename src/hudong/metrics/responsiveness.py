@@ -48,6 +48,8 @@ def messages(t: Tables) -> ir.Table:
 
     Columns: platform, interaction_id, type, actor_id, text, conv (conversation key), ts, staff, and
     answered_at = the next staff reply in the conversation at or after the message (null: unanswered).
+    Conversations: a direct message's is the pair of people (``dm:a|b``), joined by a reply whose parent is a DM
+    (an agent's answer exported as a reply); any other message's is its thread (root one parent level up).
     Used by ``turns`` and by the web reply inbox, so both follow the same conversation rule.
     """
     i = t["interactions"]
@@ -55,12 +57,17 @@ def messages(t: Tables) -> ir.Table:
     staff = is_true(msgs.by_staff)
     msgs = msgs.filter(staff | is_true(msgs.is_inbound)).mutate(staff=staff)
     # Thread root: follow parent_id one more level, so replies to replies join their thread.
-    par = i.select(p_platform=i.platform, p_id=i.interaction_id, p_parent=i.parent_id)
+    par = i.select(p_platform=i.platform, p_id=i.interaction_id, p_parent=i.parent_id, p_type=i.type,
+                   p_actor=i.actor_id, p_target=i.target_user_id)
     m = msgs.left_join(par, [msgs.platform == par.p_platform, msgs.parent_id == par.p_id])
     thread = ibis.coalesce(m.p_parent, m.parent_id, m.interaction_id)
-    lo = ibis.least(m.actor_id, m.target_user_id)
-    hi = ibis.greatest(m.actor_id, m.target_user_id)
-    conv = ibis.ifelse(m.type == "dm", "dm:" + lo.fill_null("") + "|" + hi.fill_null(""), "thread:" + thread)
+
+    def dm(a: ir.StringValue, b: ir.StringValue) -> ir.StringValue:
+        return "dm:" + ibis.least(a, b).fill_null("") + "|" + ibis.greatest(a, b).fill_null("")
+
+    # A reply linked to a direct message (an agent's answer exported as a reply to it) is in that DM conversation.
+    conv = ibis.ifelse(m.type == "dm", dm(m.actor_id, m.target_user_id),
+                       ibis.ifelse(m.p_type.fill_null("") == "dm", dm(m.p_actor, m.p_target), "thread:" + thread))
     m = m.select(platform=m.platform, interaction_id=m.interaction_id, type=m.type, actor_id=m.actor_id,
                  text=m.text, conv=conv, ts=m.created_at, staff=m.staff)
     # Next staff reply at or after each message (rows frame from the current row onwards).

@@ -51,7 +51,7 @@ def word_of_mouth(t: Tables, q: Query, table: str = TABLE, columns: tuple[str, .
     p, i, a = t["posts"], t["interactions"], t["accounts"]
 
     watched = a.select(w_platform=a.platform, w_account=a.account_id)
-    posts = p.select(platform=p.platform, id=p.post_id, ts=p.created_at, account=p.account_id)
+    posts = p.select(platform=p.platform, id=p.post_id, ts=p.created_at, account=p.account_id, user=p.author_id)
     posts = posts.anti_join(watched, [posts.platform == watched.w_platform, posts.account == watched.w_account])
 
     own = own_accounts(t).select(o_platform="platform", o_account="account_id")
@@ -62,11 +62,11 @@ def word_of_mouth(t: Tables, q: Query, table: str = TABLE, columns: tuple[str, .
         platform=i.platform,
         id=i.interaction_id,
         ts=i.created_at,
-        actor=i.actor_id,
+        user=i.actor_id,
         post=i.target_post_id,
         target=i.target_user_id,
     )
-    ints = ints.anti_join(own, [ints.platform == own.o_platform, ints.actor == own.o_account])
+    ints = ints.anti_join(own, [ints.platform == own.o_platform, ints.user == own.o_account])
     on_post = ints.semi_join(own_post, [ints.platform == own_post.op_platform, ints.post == own_post.op_post])
     own_acct = own_accounts(t).select(t_platform="platform", t_account="account_id")
     at_acct = ints.semi_join(own_acct, [ints.platform == own_acct.t_platform, ints.target == own_acct.t_account])
@@ -75,9 +75,9 @@ def word_of_mouth(t: Tables, q: Query, table: str = TABLE, columns: tuple[str, .
     def scored(obs: ir.Table, kind: str) -> ir.Table:
         sk = s.filter(s.s_kind == kind)
         j = obs.join(sk, [obs.platform == sk.s_platform, obs.id == sk.s_id])
-        return j.select(platform=j.platform, ts=j.ts, **{c: j[c] for c in columns})
+        return j.select(platform=j.platform, ts=j.ts, user=j.user, **{c: j[c] for c in columns})
 
-    return filter_obs(scored(posts, "post").union(scored(ints, "interaction"), distinct=False), q)
+    return filter_obs(scored(posts, "post").union(scored(ints, "interaction"), distinct=False), q, person="user")
 
 
 @metric(
@@ -91,7 +91,7 @@ def word_of_mouth(t: Tables, q: Query, table: str = TABLE, columns: tuple[str, .
     dimensions=(*TIME_GRAINS, "platform"),
     higher_is_better=True,
     extra_columns=("n", "positive", "neutral", "negative"),
-    filters=("platform",),
+    filters=("platform", "segment"),
     tables=(TABLE, "posts", "interactions", "accounts"),
     notes="Needs `hudong text sentiment` first (writes the text_sentiment table with the model version). " + _WOM,
 )
@@ -115,7 +115,7 @@ def net_sentiment(t: Tables, q: Query) -> ir.Table:
     dimensions=(*TIME_GRAINS, "platform"),
     higher_is_better=True,
     extra_columns=("positive", "negative"),
-    filters=("platform",),
+    filters=("platform", "segment"),
     tables=(TABLE, "posts", "interactions", "accounts"),
     notes="Needs `hudong text sentiment` first. The organization's share of the opinionated word of mouth that is "
     "positive; NULL when no text is positive or negative. " + _WOM,
@@ -140,7 +140,7 @@ def share_of_positive_voice(t: Tables, q: Query) -> ir.Table:
     implicit_dims=("emotion",),
     higher_is_better=None,
     extra_columns=("texts", "total"),
-    filters=("platform",),
+    filters=("platform", "segment"),
     tables=(SIGNALS, "posts", "interactions", "accounts"),
     notes="Needs `hudong text score` (or `hudong text sentiment`) first: reads the text_signals table. `emotion` is "
     "always in the output; emotions no text has are absent (share 0). " + _WOM,
@@ -166,7 +166,7 @@ def emotion_mix(t: Tables, q: Query) -> ir.Table:
     dimensions=(*TIME_GRAINS, "platform"),
     higher_is_better=False,
     extra_columns=("n", "toxic"),
-    filters=("platform",),
+    filters=("platform", "segment"),
     tables=(SIGNALS, "posts", "interactions", "accounts"),
     notes="Needs `hudong text score` (or `hudong text sentiment`) first: reads the text_signals table. " + _WOM,
 )

@@ -26,7 +26,8 @@ from hudong.metrics.common import (
 from hudong.metrics.registry import metric
 
 DIMS = (*TIME_GRAINS, "platform", "campaign", "media_type")
-_F = ("platform", "campaign")
+_F = ("platform", "campaign", "segment")
+_SHARE_F = ("platform", "campaign")  # UGC against the brand's own posts: no one person's share
 _T = ("posts", "interactions", "accounts")
 CMX = "CMX SPACES model (Contribution → UGC), cmxhub.com/blog/the-spaces-model; FAQ 1 (UGC volume and quality)"
 
@@ -34,7 +35,7 @@ CMX = "CMX SPACES model (Contribution → UGC), cmxhub.com/blog/the-spaces-model
 def ugc_posts(t: Tables, q: Query, *, engagement: bool = False) -> ir.Table:
     """UGC posts with the standard columns; ``engagement=True`` adds E_p (costs a pass over interactions)."""
     pe = post_engagement(t) if engagement else post_columns(t)
-    return filter_obs(pe.filter(pe.is_ugc), q)
+    return filter_obs(pe.filter(pe.is_ugc), q, person="author")
 
 
 @metric(
@@ -67,7 +68,7 @@ def ugc_volume(t: Tables, q: Query) -> ir.Table:
     dimensions=DIMS,
     higher_is_better=True,
     extra_columns=("ugc_posts", "own_posts"),
-    filters=_F,
+    filters=_SHARE_F,
     tables=_T,
     notes="The brand's conversation = posts by the brand (own accounts) + posts by users about it (UGC). "
     "Own posts flagged is_ugc count once, as UGC.",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from hudong import analyses
 from hudong import fmt as F
+from hudong.analyses.statements import StatementParams
 from hudong.decide.evidence import MetricCache, Missing, explain_empty
 from hudong.decide.recommendations import Recommendation, recommend_for
 from hudong.decide.scorecard import Scorecard, build_scorecard
@@ -46,6 +47,9 @@ class ReportContent:
     audience: dict[str, Any] | None = None  # the latest stored segmentation and what each segment responds to
     campaigns: dict[str, Any] | None = None  # each campaign's return, attribution and lift
     ideas: dict[str, Any] | None = None  # the co-creation board: what people asked for, and what became of it
+    faq: dict[str, Any] | None = None  # recurring questions and the official answers
+    statements: dict[str, Any] | None = None  # announcements and rebuttals, and the public's response
+    profile: str = "brand"  # brand, or public: citizens instead of customers, no commerce measures
     propagation: Any = None  # hudong.report.propagation.Propagation
     text: Any = None  # hudong.report.text_sections.TextSections
     timings: dict[str, float] = field(default_factory=dict)
@@ -285,10 +289,71 @@ def campaigns_block(ws: Any, lang: str) -> dict[str, Any] | None:
         ugc = analyses.run(ws, "ugc_campaign", campaign=cid).values
         challenges.append({"title": t("ugc_title", lang, name=ugc["name"] or cid), "summary": ugc_summary(ugc, lang)})
     cov = res.values["coverage"]
-    return {"rows": rows, "challenges": challenges, "summary": t("campaigns_summary", lang, orders=F.number(cov["orders"], lang),
+    if getattr(ws, "profile", "brand") == "public":  # no commerce: the orders, revenue and return columns go
+        return {"rows": rows, "challenges": challenges, "commerce": False, "summary": "",
+                "title": t("campaigns_public", lang), "intro": t("campaigns_intro_public", lang)}  # fmt: skip
+    return {"rows": rows, "challenges": challenges, "commerce": True, "title": t("campaigns", lang),
+            "intro": t("campaigns_intro", lang),
+            "summary": t("campaigns_summary", lang, orders=F.number(cov["orders"], lang),
                                        linked=F.number(cov["linked_orders"], lang),
                                        touched=F.number(cov["touched_orders"], lang), days=res.values["lookback_days"],
                                        model=res.values["model"])}  # fmt: skip
+
+
+def _official(r: dict[str, Any], lang: str) -> str:
+    if not r["best_answer"]:
+        return t("faq_none", lang)
+    if not r["official"]:
+        return t("faq_differ", lang, share=F.percent(r["agreement"], 0))
+    return r["best_answer"]
+
+
+def faq_block(ws: Any, lang: str, top: int = 15, min_count: int = 3) -> dict[str, Any] | None:
+    """The recurring questions section, from the ``faq`` analysis (the ``top`` most asked, each with its best
+    official answer); None when no question recurs."""
+    try:
+        res = analyses.run(ws, "faq", min_count=min_count)
+    except HudongError:
+        return None
+    v = res.values
+    if not v["recurring"]:
+        return None
+    rows = [{"question": r["question"], "asked": F.number(r["asked"], lang), "askers": F.number(r["askers"], lang),
+             "answered": F.percent(r["answered"], 0), "minutes": F.minutes(r["median_minutes"], lang),
+             "best": _official(r, lang)} for r in res.frame("faq").head(top).to_dict("records")]  # fmt: skip
+    public = getattr(ws, "profile", "brand") == "public"
+    return {"rows": rows, "title": t("faq_public" if public else "faq", lang), "intro": t("faq_intro", lang, min=min_count),
+            "summary": t("faq_summary", lang, questions=F.number(v["questions"], lang), covered=F.percent(v["covered"], 0),
+                         recurring=F.number(v["recurring"], lang), answered=F.percent(v["answered"], 0),
+                         minutes=F.minutes(v["median_minutes"], lang))}  # fmt: skip
+
+
+def statements_block(ws: Any, lang: str, top: int = 12, start: Any = None, end: Any = None) -> dict[str, Any] | None:
+    """The announcements-and-rebuttals section, from the ``statements`` analysis (the ``top`` most recent); None
+    when the organization published neither."""
+    try:
+        res = analyses.run(ws, "statements", start=_iso(start), end=_iso(end))
+    except HudongError:
+        return None
+    df = res.frame("statements").head(top)
+    if df.empty:
+        return None
+
+    def net(r: dict[str, Any]) -> str:
+        if r["net"] is None or pd.isna(r["net"]):
+            return F.MISSING
+        return f"{F.signed_percent(r['net'], 0)} [{F.signed_percent(r['net_low'], 0)}, {F.signed_percent(r['net_high'], 0)}]"
+
+    rows = []
+    for r in df.to_dict("records"):
+        rebuttal = r["kind"] == "rebuttal"
+        rows.append({"date": F.date(r["ts"]), "kind": t(f"st_kind_{r['kind']}", lang), "text": str(r["text"])[:60],
+                     "responses": F.number(r["responses"], lang), "net": net(r),
+                     "answers": (f"{F.number(r.get('answers_posts'), lang)} ({F.number(r.get('answers_authors'), lang)})"
+                                 if rebuttal else ""),
+                     "ratio": (F.MISSING if r.get("reach_ratio") is None or pd.isna(r.get("reach_ratio"))
+                               else f"{r['reach_ratio']:.2f}×") if rebuttal else ""})  # fmt: skip
+    return {"rows": rows, "intro": t("statements_intro", lang, days=StatementParams.window_days)}
 
 
 def ideas_block(ws: Any, lang: str, top: int = 10) -> dict[str, Any] | None:
@@ -395,6 +460,9 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.audience = audience_block(ws, lang)
     content.campaigns = campaigns_block(ws, lang)
     content.ideas = ideas_block(ws, lang)
+    content.faq = faq_block(ws, lang)
+    content.statements = statements_block(ws, lang, start=start, end=end)
+    content.profile = getattr(ws, "profile", "brand")
     step("top posts")
     t2 = time.perf_counter()
     content.top_posts = top_posts(ws, lang, start, end)

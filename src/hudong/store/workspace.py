@@ -41,6 +41,7 @@ name = "{name}"
 timezone = "Asia/Shanghai"
 language = "{language}"   # zh | en: default language of reports and the UI
 engine = "duckdb"         # duckdb | spark
+profile = "{profile}"       # brand | public: a public service (政府部门、医疗机构) — citizens, not customers; no commerce measures
 
 [brand]
 name = {brand}                 # your brand, e.g. "山茶社"
@@ -158,6 +159,29 @@ def set_brand_text(text: str, name: str | None, aliases: list[str] | None) -> st
     return "".join(lines)
 
 
+PROFILES = ("brand", "public")
+
+
+def check_profile(profile: str, where: Any = None) -> str:
+    if profile not in PROFILES:
+        raise HudongError(f"{where or 'profile'}: profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    return profile
+
+
+def set_top_level_text(text: str, key: str, value: str) -> str:
+    """hudong.toml text with the top-level ``key`` set (before the first table; a trailing comment kept)."""
+    lines = text.splitlines(keepends=True)
+    first_table = next((i for i, ln in enumerate(lines) if re.match(r"\s*\[", ln)), len(lines))
+    hit = next((i for i in range(first_table) if re.match(rf"\s*{key}\s*=", lines[i])), None)
+    new = f"{key} = {toml_value(value)}"
+    if hit is None:
+        lines.insert(first_table, new + "\n")
+    else:
+        m = re.match(rf"(\s*{key}\s*=\s*)(.*?)(\s+#.*)?(\n?)$", lines[hit])
+        lines[hit] = f"{new}{(m.group(3) or '') if m else ''}\n"
+    return "".join(lines)
+
+
 def lookup(config: dict[str, Any], dotted: str, default: Any = None) -> Any:
     """A setting by dotted name (``business_hours.start``) from a parsed hudong.toml."""
     node: Any = config
@@ -181,13 +205,15 @@ class Workspace:
     # ---- life cycle -------------------------------------------------------------------------
     @classmethod
     def init(cls, path: str | os.PathLike, *, name: str | None = None, language: str = "zh", brand: str = "",
-             aliases: list[str] | tuple[str, ...] = ()) -> Workspace:  # fmt: skip
+             aliases: list[str] | tuple[str, ...] = (), profile: str = "brand") -> Workspace:  # fmt: skip
         p = Path(path)
         if (p / DB_NAME).exists():
             raise HudongError(f"{p} is already a hudong workspace (found {DB_NAME})")
+        check_profile(profile)
         p.mkdir(parents=True, exist_ok=True)
         (p / CONFIG_NAME).write_text(DEFAULT_CONFIG.format(name=name or p.resolve().name, language=language,
-                                                           brand=toml_value(brand), aliases=toml_value(list(aliases))))
+                                                           brand=toml_value(brand), aliases=toml_value(list(aliases)),
+                                                           profile=profile))  # fmt: skip
         key_path = p / KEY_NAME
         key_path.write_text(secrets.token_hex(32))
         key_path.chmod(0o600)
@@ -283,6 +309,19 @@ class Workspace:
 
     def setting(self, dotted: str, default: Any = None) -> Any:
         return lookup(self.config, dotted, default)
+
+    @property
+    def profile(self) -> str:
+        """``brand`` (default) or ``public``: whom the organization serves (docs/public-service.md)."""
+        return check_profile(str(self.setting("profile", "brand") or "brand"), self.path / CONFIG_NAME)
+
+    def set_profile(self, profile: str) -> None:
+        """Write the top-level ``profile`` into hudong.toml (comments and other settings kept) and reload."""
+        check_profile(profile)
+        cfg = self.path / CONFIG_NAME
+        text = set_top_level_text(cfg.read_text(encoding="utf-8"), "profile", profile)
+        self.config = tomllib.loads(text)
+        cfg.write_text(text, encoding="utf-8")
 
     def set_brand(self, name: str | None = None, aliases: list[str] | None = None) -> None:
         """Write ``[brand]`` name and/or aliases into hudong.toml (comments and other settings kept) and reload."""

@@ -161,6 +161,7 @@ FILTER_LABEL = {
     "platform": "platform",
     "account": "wa_account",
     "campaign": "wa_campaign",
+    "segment": "wa_segment",
     "start": "period",
     "end": "period",
 }
@@ -306,11 +307,11 @@ def topic_rows(fr: Frames) -> tuple[list[dict[str, str]] | None, str]:
     note saying so when the filter left more."""
     f = fr.filters
     res = analyses.run(fr.ws, "topics", mode="clusters", recent=TOPIC_POSTS, **f.kwargs())
+    note = not_applied_note(["segment"] if f.segment else [], fr.lang)  # topics are of posts, not of people
     if not res.values["posts"]:
-        return [], ""
-    note = ""
+        return [], note
     if res.values["posts_total"] > res.values["posts"]:
-        note = tt("wa_topics_sample", fr.lang, n=F.number(res.values["posts"], fr.lang),
+        note += tt("wa_topics_sample", fr.lang, n=F.number(res.values["posts"], fr.lang),
                   total=F.number(res.values["posts_total"], fr.lang))  # fmt: skip
     return [
         {
@@ -421,7 +422,7 @@ def community(request: Request, user: Reader) -> Response:
 def nps_block(fr: Frames) -> tuple[dict[str, str] | None, Figure]:
     """The ``nps`` analysis under the page's filters, shown as the report shows it (``nps_display``)."""
     lang, f = fr.lang, fr.filters
-    values = analyses.run(fr.ws, "nps", **f.kwargs()).values
+    values = analyses.run(fr.ws, "nps", **f.kwargs(people=True)).values
     info = nps_display(values, lang)
     if info is None:
         return None, Figure("nps", note=_missing(fr.why_empty("nps"), lang))

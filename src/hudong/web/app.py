@@ -30,6 +30,7 @@ from . import (
     campaign_pages,
     experiment_api,
     experiment_pages,
+    faq_pages,
     idea_pages,
     inbox_pages,
     outbox_pages,
@@ -38,6 +39,7 @@ from . import (
     plan_pages,
     segment_pages,
     sessions,
+    statement_pages,
     sync,
     uploads,
     wechat_hook,
@@ -204,6 +206,10 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     app.include_router(campaign_pages.api_router)
     app.include_router(idea_pages.router)
     app.include_router(idea_pages.api_router)
+    app.include_router(faq_pages.router)
+    app.include_router(faq_pages.api_router)
+    app.include_router(statement_pages.router)
+    app.include_router(statement_pages.api_router)
     app.include_router(segment_pages.api_router)
     app.include_router(wechat_hook.router)
     app.include_router(uploads.router)

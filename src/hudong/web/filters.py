@@ -1,4 +1,5 @@
-"""One parser for the filters every analytics page takes: platform, account, campaign and a date range.
+"""One parser for the filters every analytics page takes: platform, account, campaign, a date range and a segment
+(the people of a stored segment: the metrics that count people apply it, the others say they do not).
 
 Query parameters are validated against the values present in the workspace (``Choices``) and become the
 keyword filters of ``hudong.metrics.compute`` — Python values that the metric layer turns into Ibis literals,
@@ -15,9 +16,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hudong.analyses.base import Filters as AnalysisFilters
+from hudong.analyses.base import PeopleFilters
 from hudong.errors import HudongError
+from hudong.store import segment_runs
 
-FILTER_NAMES = ("platform", "account", "campaign", "start", "end")
+FILTER_NAMES = ("platform", "account", "campaign", "start", "end", "segment")
 ENTITY_FILTERS = ("platform", "account", "campaign")
 
 
@@ -26,20 +29,26 @@ class Option:
     value: str
     label: str
     platform: str = ""
+    label_zh: str = ""  # where the label differs by language (a segment's name)
+
+    def text(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" and self.label_zh else self.label
 
 
 @dataclass(frozen=True)
 class Choices:
-    """The filter values a workspace knows: platforms, accounts (own first) and campaigns."""
+    """The filter values a workspace knows: platforms, accounts (own first), campaigns and the segments of the
+    latest stored runs (learned, then rules)."""
 
     platforms: tuple[str, ...] = ()
     accounts: tuple[Option, ...] = ()
     campaigns: tuple[Option, ...] = ()
+    segments: tuple[Option, ...] = ()
 
     def allowed(self, name: str) -> list[str]:
         if name == "platform":
             return list(self.platforms)
-        return [o.value for o in (self.accounts if name == "account" else self.campaigns)]
+        return [o.value for o in {"account": self.accounts, "campaign": self.campaigns, "segment": self.segments}[name]]
 
 
 def load_choices(con: Any) -> Choices:
@@ -61,7 +70,17 @@ def load_choices(con: Any) -> Choices:
         tuple(platforms),
         tuple(Option(str(a), str(n), str(p)) for a, n, p in accounts),
         tuple(Option(str(c), str(n), str(p)) for c, n, p in campaigns),
+        tuple(_segment_options(con)),
     )
+
+
+def _segment_options(con: Any) -> list[Option]:
+    """One option per segment of the latest learned and the latest rules run (value ``RUN#SEGMENT``)."""
+    out = []
+    for run in segment_runs.latest_runs(con):
+        out += [Option(f"{run['run_id']}{segment_runs.SEP}{s['segment']}", f"{s['name_en']} ({s['size']:,})",
+                       label_zh=f"{s['name_zh']}({s['size']:,}人)") for s in run["segments"]]  # fmt: skip
+    return out
 
 
 def cached_choices(st: Any, ws: Any = None) -> Choices:
@@ -79,36 +98,43 @@ class Filters:
     campaign: tuple[str, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
+    segment: str | None = None  # RUN#SEGMENT of a stored run
 
     def key(self) -> tuple[Any, ...]:
         """A hashable cache key."""
-        return (self.platform, self.account, self.campaign, self.start, self.end)
+        return (self.platform, self.account, self.campaign, self.start, self.end, self.segment)
 
     def is_empty(self) -> bool:
         return not any(self.key())
 
     def analysis(self) -> AnalysisFilters:
-        """These filters as every analysis takes them (``hudong.analyses.Filters``)."""
+        """These filters as every analysis takes them (``hudong.analyses.Filters``; no segment)."""
         return AnalysisFilters(**self.kwargs())
 
-    def kwargs(self) -> dict[str, Any]:
-        """The filters as an analysis' keyword parameters (``analyses.run(ws, name, **filters.kwargs())``)."""
+    def people(self) -> PeopleFilters:
+        """These filters as an analysis that counts people takes them (``PeopleFilters``: with the segment)."""
+        return PeopleFilters(**self.kwargs(people=True))
+
+    def kwargs(self, people: bool = False) -> dict[str, Any]:
+        """The filters as an analysis' keyword parameters (``analyses.run(ws, name, **filters.kwargs())``);
+        ``people``: with the segment, for an analysis that takes ``PeopleFilters``."""
         out: dict[str, Any] = {n: list(getattr(self, n)) or None for n in ENTITY_FILTERS}
-        return out | {n: getattr(self, n).isoformat() if getattr(self, n) else None for n in ("start", "end")}
+        out |= {n: getattr(self, n).isoformat() if getattr(self, n) else None for n in ("start", "end")}
+        return out | ({"segment": self.segment} if people else {})
 
     def metric_kwargs(self, metric: str) -> dict[str, Any]:
         """The keyword filters for ``compute(ws, metric, ...)``: entity filters the metric does not support are
         left out (``unsupported(metric)`` names them, so the page can say so instead of hiding it)."""
-        return self.analysis().metric_kwargs(metric)
+        return self.people().metric_kwargs(metric)
 
     def unsupported(self, metric: str) -> list[str]:
-        return self.analysis().unsupported(metric)
+        return self.people().unsupported(metric)
 
     def params(self) -> dict[str, str]:
         """The non-empty filters as query parameters (to carry them across links)."""
         out = {n: ",".join(getattr(self, n)) for n in ENTITY_FILTERS if getattr(self, n)}
         out.update({n: getattr(self, n).isoformat() for n in ("start", "end") if getattr(self, n)})
-        return out
+        return out | ({"segment": self.segment} if self.segment else {})
 
     def query_string(self) -> str:
         p = self.params()
@@ -157,4 +183,17 @@ def parse_filters(params: Mapping[str, str], choices: Choices) -> Filters:
         campaign=_values(params, "campaign", choices.allowed("campaign")),
         start=start,
         end=end,
+        segment=_segment(params, choices),
     )
+
+
+def _segment(params: Mapping[str, str], choices: Choices) -> str | None:
+    """One segment of the latest stored runs (``RUN#SEGMENT``), or None."""
+    value = (params.get("segment") or "").strip()
+    if not value:
+        return None
+    allowed = choices.allowed("segment")
+    if value not in allowed:
+        shown = ", ".join(allowed[:20]) or "(no stored segmentation: `hudong segments --save` keeps one)"
+        raise HudongError(f"unknown segment {value!r}; known values: {shown}")
+    return value

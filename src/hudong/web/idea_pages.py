@@ -41,6 +41,8 @@ TEXT.update({
     "ideas_supporters": ("人", "people"), "ideas_messages": ("条", "messages"), "ideas_trend": ("近30天", "last 30 days"),
     "ideas_move": ("更新状态", "Move"), "ideas_note_field": ("备注", "Note"), "ideas_rename": ("改名", "Rename"),
     "ideas_answered": ("已答复", "answered"),
+    "ideas_confirm_ship": ("标为“已上线”会在收件箱为每位提出者起草一条答复。继续?",
+                           "Marking it shipped drafts an answer to every supporter in the inbox. Go on?"),
     "ideas_drafted": ("已在收件箱起草 {drafted} 条回复;{elsewhere} 位在别处提出(问卷、群聊、帖子)。",
                       "Drafted {drafted} answers in the inbox; {elsewhere} supporters wrote elsewhere (survey, group chat, posts)."),
 })  # fmt: skip
@@ -65,7 +67,7 @@ def ideas_page(request: Request, user: Reader, kind: str = "") -> Response:
         for r in res.frame("ideas").to_dict("records"):
             cols[r["status"]].append(r)
     return render(request, "ideas.html", user=user, res=res, cols=cols, kinds=KINDS, kind=kind,
-                  can_run=user.can("analyze"))  # fmt: skip
+                  can_run=user.can("analyze"), can_move=user.can("analyze"))  # fmt: skip
 
 
 @router.post("/ideas/refresh")
