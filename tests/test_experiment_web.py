@@ -98,6 +98,20 @@ def test_the_api_runs_an_experiment_and_enforces_roles(app):
             "text:control": "龙井", "text:variant": "龙井 🍵"}
     r = ana.post(f"/experiments/{eid}/plan", data=form, follow_redirects=True)
     assert r.status_code == 200 and "已排进日历:2 条草稿" in r.text
+    # the arms may differ in format and time instead: the shared text, each arm's format and time of day
+    form = {"csrf": _csrf(ana)["x-csrf-token"], "platform": "weibo", "slots": "2030-03-01 09:00\n2030-03-02 09:00",
+            "shared_text": "春茶上新", "content_type:control": "image", "content_type:variant": "video",
+            "time:control": "12:00", "time:variant": "21:00"}
+    r = ana.post(f"/experiments/{eid}/plan", data=form, follow_redirects=True)
+    assert r.status_code == 200 and "已排进日历:2 条草稿" in r.text
+    api = ana.post(f"/api/experiments/{eid}/plan", json={"platform": "weibo", "seed": 1, "text": "春茶上新",
+                   "slots": ["2030-04-01 09:00", "2030-04-02 09:00"],
+                   "variants": {"control": {"images": 1}, "variant": {"images": 9}}}, headers=_csrf(ana))  # fmt: skip
+    assert api.status_code == 200, api.text
+    alike = ana.post(f"/api/experiments/{eid}/plan", json={"platform": "weibo", "text": "x", "slots": [
+        "2030-05-01 09:00", "2030-05-02 09:00"], "variants": {"control": {"images": 1}, "variant": {"images": 1}}},
+        headers=_csrf(ana))  # fmt: skip
+    assert alike.status_code == 400 and "alike" in alike.json()["error"]
     no = ana.post(f"/api/experiments/{eid}/conclude", json={"decision": ""}, headers=_csrf(ana))
     assert no.status_code == 422
     done = ana.post(f"/api/experiments/{eid}/conclude", json={"decision": "不采用"}, headers=_csrf(ana)).json()

@@ -313,6 +313,51 @@ def test_the_power_calculator_says_what_cuped_saves(ws):
     assert f"{s['units_per_arm']:,} people per arm" in out and f"with CUPED: {s['units_per_arm_cuped']:,}" in out
 
 
+def test_variants_of_format_images_and_time_of_day(ws):
+    """An arm may vary more than the text: its format and number of images, or the time of day — then each slot
+    stands for its day, the day is randomised (blocked by weekday) and the item goes out at its arm's time."""
+    e = E.create(ws, name="evening", hypothesis="晚上9点发布的视频互动率更高", design="posts",
+                 primary_metric="engagement_rate", by="ana", planned_n=14, arms=["noon", "evening"])
+    days = [T0 + dt.timedelta(days=d) for d in range(28)]
+    made = E.plan_variants(ws, e["experiment_id"], platform="weibo", by="ana", seed=5, slots=days,
+                           text="今天的龙井", variants={"noon": {"time": "12:00", "content_type": "image", "images": 3},
+                                                      "evening": {"time": "21:00", "content_type": "video"}})  # fmt: skip
+    assert len(made) == 28 and len({m["scheduled_at"].date() for m in made}) == 28
+    for m in made:
+        assert m["scheduled_at"].hour == (21 if m["arm"] == "evening" else 12) and m["text"] == "今天的龙井"
+        assert (m["content_type"], m["images"]) == (("video", 0) if m["arm"] == "evening" else ("image", 3))
+    per_weekday = Counter((m["scheduled_at"].strftime("%a"), m["arm"]) for m in made)
+    assert all(per_weekday[(d, "noon")] == per_weekday[(d, "evening")] == 2 for d, _ in per_weekday)  # 4 of each
+    units = ws.con.execute("SELECT arm, count(*) FROM experiment_units WHERE experiment_id = ? GROUP BY arm",
+                           [e["experiment_id"]]).fetchall()  # fmt: skip
+    assert dict(units) == {"noon": 14, "evening": 14}
+    eid = e["experiment_id"]
+    for variants, message in (
+        ({"noon": {"time": "12:00"}, "evening": {}}, "every arm its time of day"),
+        ({"noon": {"time": "noon"}, "evening": {"time": "21:00"}}, "time of day like 21:00"),
+        ({"noon": {"colour": "red"}, "evening": {}}, "unknown field"),
+        ({"noon": {"images": 2}, "evening": {"images": 2}}, "alike"),
+        ({"lunch": {"images": 2}}, "unknown arm"),
+    ):
+        with pytest.raises(ExperimentError, match=message):
+            E.plan_variants(ws, eid, platform="weibo", by="ana", slots=days[:2], text="x", variants=variants)
+    with pytest.raises(ExperimentError, match="distinct days"):
+        E.plan_variants(ws, eid, platform="weibo", by="ana", text="x", slots=[T0, T0 + dt.timedelta(hours=2)],
+                        variants={"noon": {"time": "12:00"}, "evening": {"time": "21:00"}})  # fmt: skip
+    with pytest.raises(ExperimentError, match="has none"):
+        E.plan_variants(ws, eid, platform="weibo", by="ana", slots=days[:2], variants={"noon": {"images": 1},
+                                                                                      "evening": {"images": 2}})
+    from click.testing import CliRunner
+
+    from hudong.cli import cli
+
+    out = CliRunner().invoke(cli, ["-w", str(ws.path), "experiment", "plan", eid, "--platform", "weibo",
+                                   "--shared-text", "新品", "--set", "noon.time=12:00", "--set", "evening.time=21:30",
+                                   "--slot", "2030-01-01 08:00", "--slot", "2030-01-02 08:00", "--seed", "1"])
+    assert out.exit_code == 0, out.output
+    assert sorted(line.split()[1] for line in out.output.splitlines()) == ["12:00", "21:30"]
+
+
 def test_hudong_places_post_variants_on_matched_calendar_slots(ws):
     from hudong.plan import items as P
     from hudong.plan import publishing

@@ -363,21 +363,36 @@ def experiment_power(ctx: click.Context, design: str, metric: str, mde: float, a
 @click.argument("experiment_id")
 @click.option("--platform", required=True, help="Where the posts go out.")
 @click.option("--slot", "slots", multiple=True, required=True, help="A time to publish (repeatable): YYYY-MM-DD HH:MM.")
-@click.option("--text", "texts", multiple=True, required=True, help="ARM=TEXT, one per arm.")
+@click.option("--text", "texts", multiple=True, help="ARM=TEXT: the text of an arm's posts (repeatable).")
+@click.option("--set", "sets", multiple=True, metavar="ARM.FIELD=VALUE",
+              help="What else an arm varies (repeatable): title, images (a count), content_type (image, video …) or "
+                   "time (of day, e.g. evening.time=21:00: then each slot stands for its day).")
+@click.option("--shared-text", help="The text every arm carries (when the arms differ in format, images or time).")
 @click.option("--seed", type=int, help="Randomisation seed (default: random).")
 @click.pass_context
 def experiment_plan(ctx: click.Context, experiment_id: str, platform: str, slots: tuple[str, ...],
-                    texts: tuple[str, ...], seed: int | None) -> None:  # fmt: skip
+                    texts: tuple[str, ...], sets: tuple[str, ...], shared_text: str | None,
+                    seed: int | None) -> None:  # fmt: skip
     """Let hudong place a posts experiment's variants on the calendar: the slots are randomised into the arms
-    within like slots (weekday × 3 hours), one draft plan item per slot with its arm's text."""
+    within like slots (weekday × 3 hours; weekdays when time is the treatment), one draft plan item per slot with
+    its arm's variant."""
     from hudong.plan import experiments as E
 
     arms = dict(t.split("=", 1) for t in texts if "=" in t)
     if len(arms) != len(texts):
         raise click.UsageError("--text takes ARM=TEXT")
+    variants: dict[str, dict[str, str]] = {}
+    for item in sets:
+        target, eq, value = item.partition("=")
+        arm, dot, field = target.rpartition(".")
+        if not (eq and dot and arm and field):
+            raise click.UsageError(f"--set takes ARM.FIELD=VALUE, got {item!r}")
+        variants.setdefault(arm, {})[field] = value
+    common = {"text": shared_text} if shared_text else {}
     ws = _open(ctx)
     try:
-        made = E.plan_variants(ws, experiment_id, platform=platform, slots=slots, texts=arms, by=_by(), seed=seed)
+        made = E.plan_variants(ws, experiment_id, platform=platform, slots=slots, texts=arms, variants=variants,
+                               by=_by(), seed=seed, **common)  # fmt: skip
     finally:
         ws.close()
     for m in sorted(made, key=lambda m: m["scheduled_at"]):

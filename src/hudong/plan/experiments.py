@@ -334,35 +334,95 @@ def enroll_replied(ws: Any, experiment_id: str) -> int:
     return len(arms)
 
 
-def plan_variants(ws: Any, experiment_id: str, *, platform: str, slots: Sequence[Any], texts: dict[str, str],
-                  by: str, seed: int | None = None, **fields: Any) -> list[dict[str, Any]]:  # fmt: skip
-    """hudong assigns the variants of a posts experiment to calendar slots: the ``slots`` (times) are randomised
-    into the arms within blocks of like slots (weekday × 3-hour block, so each arm gets as many evenings as the
-    other), and one draft plan item per slot carries its arm's text (``texts``: arm → text; ``fields``: any plan
-    item field, e.g. title, images, owner). Each item enters the experiment as the unit ``plan:<item id>``; once it
-    is published and tied to its post, the post's engagement is the unit's outcome. Returns the items."""
+VARIANT_FIELDS = ("text", "title", "images", "content_type", "time")  # what an arm of a posts experiment may set
+
+
+def plan_variants(ws: Any, experiment_id: str, *, platform: str, slots: Sequence[Any],
+                  texts: dict[str, str] | None = None, variants: dict[str, dict[str, Any]] | None = None, by: str,
+                  seed: int | None = None, **fields: Any) -> list[dict[str, Any]]:  # fmt: skip
+    """hudong assigns the variants of a posts experiment to calendar slots: the ``slots`` are randomised into the
+    arms within blocks of like slots, and one draft plan item per slot carries its arm's variant. Each item enters
+    the experiment as the unit ``plan:<item id>``; once it is published and tied to its post, the post's engagement
+    is the unit's outcome. Returns the items.
+
+    An arm's variant (``variants``: arm → fields; ``texts``: arm → text, the text-only shorthand) sets any of
+    ``VARIANT_FIELDS`` — its text, title, number of images, format (``content_type``: image, video …) or time of
+    day (``time``: "21:00"); ``fields`` are what all arms share (any plan item field: text, title, images, owner …).
+    Blocks are weekday × 3-hour block (each arm gets as many evenings as the other); when time is the treatment
+    every arm sets one, a slot stands for its day, and blocks are weekdays."""
     exp = get(ws, experiment_id)
     if exp["design"] != "posts":
         raise ExperimentError("only a posts experiment places variants on the calendar")
     if exp["state"] not in ("draft", "running"):
         raise ExperimentError(f"experiment {experiment_id} is {exp['state']}: no more units")
-    if sorted(texts) != sorted(exp["arms"]):
-        raise ExperimentError(f"give one text per arm: {', '.join(exp['arms'])}")
+    arms_of = _variants(exp["arms"], texts, variants, fields)
+    timed = any("time" in v for v in arms_of.values())
     times = [_time(s) for s in slots]
-    if len(set(times)) != len(times) or len(times) < len(exp["arms"]):
-        raise ExperimentError("give distinct slots, at least one per arm")
-    keys = [(t.isoformat(), f"{t:%a}-{t.hour // 3}") for t in times]
+    if None in times:
+        raise ExperimentError("a slot has no time")
+    days = [t.date() for t in times]
+    if len(set(days if timed else times)) != len(times) or len(times) < len(exp["arms"]):
+        raise ExperimentError("give distinct slots (distinct days when time is the treatment), at least one per arm")
+    keys = [(t.isoformat(), f"{t:%a}" if timed else f"{t:%a}-{t.hour // 3}") for t in times]
     arms = randomise(keys, exp["arms"], exp["weights"], seed)
     made, units, blocks, when = [], {}, {}, {}
     for (key, block), t in zip(keys, times, strict=True):
-        it = P.create(ws, platform=platform, by=by, text=texts[arms[key]], state="draft", scheduled_at=t, **fields)
-        P.act(ws, it["item_id"], "comment", by, note=f"experiment {experiment_id} ({exp['name']}): arm {arms[key]}")
+        arm = arms[key]
+        v = dict(arms_of[arm])
+        at = dt.datetime.combine(t.date(), v.pop("time")) if timed else t
+        item_fields = {**fields, **v}
+        text, title = item_fields.pop("text", None), item_fields.pop("title", None)
+        it = P.create(ws, platform=platform, by=by, text=text, title=title, state="draft", scheduled_at=at,
+                      **item_fields)  # fmt: skip
+        P.act(ws, it["item_id"], "comment", by, note=f"experiment {experiment_id} ({exp['name']}): arm {arm}")
         unit = f"plan:{it['item_id']}"
-        units[unit], blocks[unit], when[unit] = arms[key], block, t
-        made.append(P.get(ws, it["item_id"]) | {"arm": arms[key]})
+        units[unit], blocks[unit], when[unit] = arm, block, at
+        made.append(P.get(ws, it["item_id"]) | {"arm": arm})
     with transaction(ws.con):
         _insert(ws, experiment_id, units, blocks, when)
     return made
+
+
+def _variants(arms: Sequence[str], texts: dict[str, str] | None, variants: dict[str, dict[str, Any]] | None,
+              common: dict[str, Any]) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Each arm's fields (texts and variants merged), checked: every arm named, only ``VARIANT_FIELDS``, a time
+    of day in every arm or none, a text for every post, and no two arms alike (that would test nothing)."""
+    given: dict[str, dict[str, Any]] = {a: {} for a in arms}
+    for name, part in (("texts", {a: {"text": t} for a, t in (texts or {}).items()}), ("variants", variants or {})):
+        for arm, v in part.items():
+            if arm not in given:
+                raise ExperimentError(f"{name}: unknown arm {arm!r}; arms: {', '.join(arms)}")
+            bad = sorted(set(v) - set(VARIANT_FIELDS))
+            if bad:
+                raise ExperimentError(f"arm {arm!r}: unknown field(s) {', '.join(bad)}; an arm sets "
+                                      f"{', '.join(VARIANT_FIELDS)}")  # fmt: skip
+            given[arm] |= {k: x for k, x in v.items() if x not in (None, "")}
+    if not any(given.values()):
+        raise ExperimentError(f"give one text per arm (or a variant per arm): {', '.join(arms)}")
+    timed = [a for a, v in given.items() if "time" in v]
+    if timed and len(timed) != len(arms):
+        raise ExperimentError("time is the treatment of some arms only: give every arm its time of day")
+    for arm, v in given.items():
+        if "time" in v:
+            v["time"] = _clock(v["time"], arm)
+        if not (v.get("text") or common.get("text")):
+            raise ExperimentError(f"give one text per arm: arm {arm!r} has none (nor do all arms share one)")
+    seen: dict[str, str] = {}
+    for arm, v in given.items():
+        key = repr(sorted((k, str(x)) for k, x in v.items()))
+        if key in seen:
+            raise ExperimentError(f"arms {seen[key]!r} and {arm!r} are alike: the experiment would test nothing")
+        seen[key] = arm
+    return given
+
+
+def _clock(value: Any, arm: str) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ExperimentError(f"arm {arm!r}: time must be a time of day like 21:00, got {value!r}") from None
 
 
 def _time(value: Any) -> dt.datetime | None:

@@ -53,7 +53,11 @@ class Assign(BaseModel):
 class Variants(BaseModel):
     platform: str
     slots: list[str] = Field(min_length=2, max_length=1000, description="times to publish: YYYY-MM-DD HH:MM")
-    texts: dict[str, str] = Field(description="arm → the text its posts carry")
+    texts: dict[str, str] = Field(default_factory=dict, description="arm → the text its posts carry")
+    variants: dict[str, dict[str, str | int]] = Field(
+        default_factory=dict, description="arm → what else it varies: title, images (a count), content_type (image, "
+        "video …), time (of day, e.g. 21:00: then each slot stands for its day)")
+    text: str | None = Field(default=None, max_length=50000, description="the text every arm shares")
     seed: int | None = None
 
 
@@ -130,7 +134,8 @@ def experiment_plan(request: Request, experiment_id: str, body: Variants, user: 
     check_csrf(request, x_csrf_token)
     with state_of(request).db() as ws:
         made = E.plan_variants(ws, experiment_id, platform=body.platform, slots=body.slots, texts=body.texts,
-                               by=user.name, seed=body.seed)  # fmt: skip
+                               variants=body.variants, by=user.name, seed=body.seed,
+                               **({"text": body.text} if body.text else {}))  # fmt: skip
     return {"items": [{"item_id": m["item_id"], "arm": m["arm"], "scheduled_at": m["scheduled_at"].isoformat()}
                       for m in made]}
 

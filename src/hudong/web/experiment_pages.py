@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from hudong import analyses
 from hudong.plan import experiments as E
 from hudong.platforms import PLATFORMS
+from hudong.store import schema as S
 
 from .auth import User
 from .experiment_api import jsonable
@@ -50,6 +51,9 @@ TEXT.update({
     "exp_place_note": ("每行一个发布时间(YYYY-MM-DD HH:MM);互动率相近的时段会被均匀分给各组,每个时段生成一条草稿。",
                        "One time a line (YYYY-MM-DD HH:MM); like slots are split evenly between the arms, one draft "
                        "plan item per slot."),
+    "exp_shared_text": ("各组共用的文案(各组只在形式、图片数或时间上不同时)", "Text all arms share (when they differ only in format, images or time)"),
+    "exp_v_text": ("文案", "Text"), "exp_v_format": ("形式", "Format"), "exp_v_images": ("图片数", "Images"),
+    "exp_v_time": ("发布时刻(以时间为变量时)", "Time of day (when time is the treatment)"),
     "exp_slots": ("发布时间", "Slots"), "exp_placed": ("已排进日历:{n} 条草稿", "Placed on the calendar: {n} drafts"),
     "exp_action": ("决策行动", "Action"), "act_ship": ("采用变体", "ship the variant"),
     "act_keep": ("保持对照", "keep control"), "act_iterate": ("再测一次", "iterate"), "act_abandon": ("放弃", "abandon"),
@@ -116,7 +120,7 @@ def experiment_page(request: Request, experiment_id: str, user: Reader) -> Respo
         res = json.loads(exp["result"]) if exp["result"] else (
             E.analyze(ws, experiment_id) if exp["state"] != "draft" else None)
     return render(request, "experiment.html", user=user, exp=exp, res=res, pct=_pct, can_run=user.can("analyze"),
-                  placed=request.query_params.get("placed"),
+                  placed=request.query_params.get("placed"), media_types=S.MEDIA_TYPES,
                   platforms=[p for p in PLATFORMS.values() if p.social])  # fmt: skip
 
 
@@ -126,10 +130,15 @@ async def experiment_plan(request: Request, experiment_id: str, user: Runner) ->
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     slots = [line.strip() for line in str(form.get("slots", "")).splitlines() if line.strip()]
-    texts = {k[5:]: str(v) for k, v in form.items() if k.startswith("text:") and str(v).strip()}
+    variants: dict[str, dict[str, str]] = {}
+    for k, v in form.items():  # FIELD:ARM — text, title, images, content_type, time
+        field, sep, arm = k.partition(":")
+        if sep and field in E.VARIANT_FIELDS and str(v).strip():
+            variants.setdefault(arm, {})[field] = str(v).strip()
+    shared = str(form.get("shared_text", "")).strip()
     with state_of(request).db() as ws:
-        E.plan_variants(ws, experiment_id, platform=str(form.get("platform", "")), slots=slots, texts=texts,
-                        by=user.name)  # fmt: skip
+        E.plan_variants(ws, experiment_id, platform=str(form.get("platform", "")), slots=slots, variants=variants,
+                        by=user.name, **({"text": shared} if shared else {}))  # fmt: skip
     return RedirectResponse(f"/experiments/{experiment_id}?placed={len(slots)}", status_code=303)
 
 

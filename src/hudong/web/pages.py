@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hudong.decide.recommendations import recommend_for
 from hudong.fmt import blank, evidence_value, minutes, number, percent, score
-from hudong.i18n import platform_name
+from hudong.i18n import media_name, platform_name
 from hudong.i18n import t as report_t
 from hudong.report.text_sections import domain_warnings
 
@@ -142,7 +142,7 @@ _env = jinja2.Environment(
     finalize=blank,  # a None or NaN a template prints directly reads "—", never "None"/"nan"
 )
 _env.globals.update(
-    platform_name=platform_name, evidence_value=evidence_value, score=score, business_duration=business_duration,
+    platform_name=platform_name, media_name=media_name, evidence_value=evidence_value, score=score, business_duration=business_duration,
     number=number, percent=percent, minutes=minutes,
 )
 
