@@ -5,6 +5,8 @@ segments and by the preference table."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,8 +134,11 @@ def test_runs_are_stored_read_back_and_shown_the_same_by_the_cli(demo, tmp_path)
         fresh = analyses.run(ws, "segments", platform=["xiaohongshu"], focus="content").frame("segments")
         members = ws.con.execute("SELECT count(*) FROM segment_members WHERE run_id = ?", [run]).fetchone()[0]
         audience = audience_block(ws, "en")  # the report's section: the latest stored learned run
+        distinctive = int(analyses.run(ws, "segment_preferences", run=run).frame("preferences")["distinctive"].sum())
     assert [r["name"] for r in audience["rows"]] == stored["name_en"].tolist()
     assert any("×" in r["likes"] for r in audience["rows"]) and "content features" in audience["summary"]
+    stars = re.findall(r"<text[^>]*>★</text>", audience["heat"].svg)
+    assert len(stars) == distinctive > 0, audience["heat"].svg[:3000]  # the heatmap marks each distinctive cell
     assert stored[["segment", "name_en", "size"]].equals(fresh[["segment", "name_en", "size"]])
     assert members == stored["size"].sum()
     for row in stored.itertuples():

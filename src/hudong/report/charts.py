@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hudong.fmt import clip_nps
-from hudong.i18n import platform_name, t
+from hudong.i18n import media_name, platform_name, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, Helvetica Neue, Arial, sans-serif"
 INK = "#1f2937"
@@ -426,6 +426,35 @@ def best_hours_heatmap(df: pd.DataFrame, lang: str) -> dict[str, Any]:
             "tooltip": [{"field": "day_label"}, {"field": "hour"}, {"field": "value", "format": ".3%"}],
         },
     )
+
+
+def segment_preferences_heatmap(prefs: pd.DataFrame, lang: str) -> dict[str, Any]:
+    """What each segment responds to: segment × content type (or topic), coloured by the lift of its share of
+    engagement against the other segments' on a log scale (red above 1, blue below; clipped at ×4 either way), ★
+    where the 90 % interval lies above 1 (``segment_preferences``' preferences frame)."""
+    data = prefs.copy()
+    data["name"] = data["name_zh" if lang == "zh" else "name_en"]
+    data["lift_shown"] = data["lift"].clip(0.25, 4.0)
+    data["star"] = ["★" if d else "" for d in data["distinctive"]]
+    data["cell"] = [media_name(c, lang) or c for c in data["cell"]]  # a content type in words (a topic stays)
+    order = list(dict.fromkeys(data["name"]))
+    enc_xy = {"x": {"field": "cell", "type": "nominal", "title": None, "axis": {"labelAngle": 0}},
+              "y": {"field": "name", "type": "nominal", "title": None, "sort": order}}  # fmt: skip
+    return _base(
+        t("aud_heat", lang),
+        data[["name", "cell", "lift", "lift_lo", "lift_hi", "lift_shown", "star"]],
+        height=max(80, 26 * len(order)),
+        layer=[
+            {"mark": {"type": "rect", "cornerRadius": 2}, "encoding": {
+                **enc_xy,
+                "color": {"field": "lift_shown", "type": "quantitative", "title": t("aud_lift", lang),
+                          "scale": {"type": "log", "domain": [0.25, 4], "scheme": "redblue", "reverse": True},
+                          "legend": {"orient": "right", "values": [0.25, 0.5, 1, 2, 4]}},
+                "tooltip": [{"field": "name"}, {"field": "cell"}, {"field": "lift", "format": ".2f"},
+                            {"field": "lift_lo", "format": ".2f"}, {"field": "lift_hi", "format": ".2f"}]}},
+            {"mark": {"type": "text", "fontSize": 12}, "encoding": {**enc_xy, "text": {"field": "star"}}},
+        ],
+    )  # fmt: skip
 
 
 def share_of_voice(df: pd.DataFrame, lang: str) -> dict[str, Any]:

@@ -239,17 +239,23 @@ def audience_block(ws: Any, lang: str) -> dict[str, Any] | None:
         return None
     try:
         res = analyses.run(ws, "segments", run="latest", kind="learned")
-        prefs = analyses.run(ws, "segment_preferences", run=res.values["run"]).frame("top")
+        pref_res = analyses.run(ws, "segment_preferences", run=res.values["run"])
     except HudongError:
         return None
+    prefs = pref_res.frame("top")
+    try:
+        heat = Chart("audience_heat", svg=charts.to_svg(charts.segment_preferences_heatmap(pref_res.frame("preferences"),
+                                                                                         lang)))  # fmt: skip
+    except (KeyError, ValueError) as e:
+        heat = Chart("audience_heat", note=error_text(e, lang))
     likes = {seg: "; ".join(f"{r.cell} {F.lift(r.lift, r.lift_lo, r.lift_hi)}" for r in rows.itertuples())
              for seg, rows in prefs.groupby("segment")}  # fmt: skip
     rows = [{"name": r["name_zh"] if lang == "zh" else r["name_en"], "size": F.number(r["size"], lang),
              "share": F.percent(r["share"], 0),
              "traits": " · ".join(x.get(lang, x["feature"]) for x in r["traits"][:3] if "z" in x),
              "likes": likes.get(r["segment"], F.MISSING)} for r in res.frame("segments").to_dict("records")]  # fmt: skip
-    return {"rows": rows, "summary": t("audience_summary", lang, people=F.number(res.values["people"], lang),
-                                       k=res.values["k"], criterion=res.values["criterion"])}  # fmt: skip
+    return {"rows": rows, "heat": heat, "summary": t("audience_summary", lang, people=F.number(res.values["people"], lang),
+                                                     k=res.values["k"], criterion=res.values["criterion"])}  # fmt: skip
 
 
 def ugc_summary(v: dict[str, Any], lang: str) -> str:
@@ -458,6 +464,8 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     content.groups = groups_block(ws, lang, start, end)
     content.learning = learning_block(ws, lang)
     content.audience = audience_block(ws, lang)
+    if content.audience:
+        content.charts["audience_heat"] = content.audience["heat"]
     content.campaigns = campaigns_block(ws, lang)
     content.ideas = ideas_block(ws, lang)
     content.faq = faq_block(ws, lang)
