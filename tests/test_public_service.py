@@ -120,6 +120,7 @@ def test_the_faq_page_and_api_show_the_analysis(demo):
         auth.ensure_tables(ws.con)
         auth.add_user(ws.con, "viewer", "viewer", "correct horse battery")
         expected = analyses.run(ws, "faq").frame("faq")
+        ws.set_profile("public")
     app = create_app(demo)
     try:
         c = TestClient(app, base_url="http://testserver")
@@ -139,6 +140,8 @@ def test_the_faq_page_and_api_show_the_analysis(demo):
         body = c.get("/api/statements").json()
         assert body["values"]["rebuttals"] == 1 and len(body["statements"]) == 3
         assert c.get("/api/statements", params={"window_days": 0}).status_code == 422
+        rel = c.get("/relationships", params={"lang": "en"}).text  # a public service: no repurchase on the page
+        assert 'id="loyalty"' in rel and 'id="repurchase"' not in rel and "Repurchase" not in rel
     finally:
         app.state.web.ws.close()
 

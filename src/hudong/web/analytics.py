@@ -452,15 +452,17 @@ def monthly_rows(fr: Frames, name: str, extra: tuple[str, ...]) -> list[dict[str
 def relationships_context(fr: Frames) -> dict[str, Any]:
     lang = fr.lang
     nps, nps_fig = nps_block(fr)
+    commerce = getattr(fr.ws, "profile", "brand") != "public"  # a public service has no repurchase to show
     return {
         "nps": nps,
         "figures": [nps_fig],
         "kpis": [
-            kpi("wa_repurchase", F.percent(fr.scalar("repurchase_rate")), lang),
+            *([kpi("wa_repurchase", F.percent(fr.scalar("repurchase_rate")), lang)] if commerce else []),
             kpi("wa_loyalty", F.percent(fr.scalar("fan_loyalty")), lang),
         ],
-        "kpi_note": fr.note("repurchase_rate"),
-        "repurchase": monthly_rows(fr, "repurchase_rate", ("repeat_customers", "customers")),
+        "kpi_note": fr.note("repurchase_rate" if commerce else "fan_loyalty"),
+        "commerce": commerce,
+        "repurchase": monthly_rows(fr, "repurchase_rate", ("repeat_customers", "customers")) if commerce else [],
         "loyalty": monthly_rows(fr, "fan_loyalty", ()),
     }
 
