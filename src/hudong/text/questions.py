@@ -16,7 +16,7 @@ CUES: dict[str, tuple[str, ...]] = {
     "zh": (r"[?？]", r"请问", r"(怎么|怎样|如何)(办|弄|用|走|去|查|申请|办理|预约|联系|找|处理|退|换|开|买|领)",
            r"(什么|啥|哪)(时候|时间|地方|里|儿|些|个|天)", r"几(点|号|天|时|月)", r"多(久|少钱|长时间)",
            r"(能|可以|可|会|有|是|要|用)不(能|可以|会|有|是|要|用)", r"(能否|可否|是否|有没有|能不能|可不可以)",
-           r"[\u4e00-\u9fff](吗|么|嘛)$", r"为(什么|啥)", r"咨询"),
+           r"[\u4e00-\u9fff](吗|么|嘛)$", r"为(什么|啥)", r"咨询", r"(要|需要|得|该)(带|准备|交|提供|办)?(什么|啥|哪些)"),
     "en": (r"\?", r"^(how|what|when|where|why|which|who|is|are|can|could|do|does|did|will|would|should|may)\b",
            r"\b(how (do|can|long|much|to)|what (is|are|time)|when (is|are|will|does|do)|where (is|are|can|do))\b",
            r"\b(is there|are there|can i|could i|do you|does it|i('d| would) like to know|wondering)\b"),
