@@ -13,6 +13,7 @@ import hudong
 from hudong.demo import calendar, experiments
 from hudong.demo.tables import accounts_table
 from hudong.metrics import testing as T
+from hudong.plan import clock
 from hudong.plan import experiments as E
 from hudong.plan import publishing
 
@@ -83,7 +84,8 @@ def test_the_demo_calendar_ties_published_items_to_their_posts(demo):
 
 def test_calendar_ahead_plans_the_next_shopping_day(tmp_path):
     ws = T.workspace(tmp_path / "ws")
-    calendar.ahead(ws, dt.date(2026, 12, 6))
+    with clock.at(dt.datetime(2026, 12, 6, 8, 0)):  # "ahead" of that day whatever the date the test runs on
+        calendar.ahead(ws, dt.date(2026, 12, 6))
     titles = [r[0] for r in ws.con.execute("SELECT title FROM plan_items WHERE title IS NOT NULL").fetchall()]
     assert "双12囤茶攻略" in titles
 
