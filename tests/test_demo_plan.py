@@ -13,9 +13,8 @@ import hudong
 from hudong.demo import calendar, experiments
 from hudong.demo.tables import accounts_table
 from hudong.metrics import testing as T
-from hudong.plan import clock
+from hudong.plan import clock, publishing
 from hudong.plan import experiments as E
-from hudong.plan import publishing
 
 
 @pytest.fixture(scope="module")
