@@ -183,3 +183,28 @@ def test_the_register_form_takes_design_arms_guardrails_and_size(app):
     with app.state.web.db() as ws:
         exp = E.get(ws, suggested.headers["location"].rsplit("/", 1)[1])
     assert exp["design"] == "posts" and exp["planned_n"] > 2  # from the demo's own posts
+
+
+def test_the_kept_analysis_follows_every_change_within_the_minute(app):
+    """The web keeps an experiment's analysis and the learning log for the minute (WebState.experiments_cached);
+    units assigned, a stop and a conclusion must show at once, not a minute later."""
+    from conftest import signed_in
+
+    ana = signed_in(app, "ana", "pw-ana-123456")
+    body = {"name": "缓存", "hypothesis": "新分配立刻可见", "design": "posts", "primary_metric": "comments",
+            "planned_n": 20}
+    eid = ana.post("/api/experiments", json=body, headers=_csrf(ana)).json()["experiment_id"]
+    ana.post(f"/api/experiments/{eid}/start", headers=_csrf(ana))
+    before = ana.get(f"/api/experiments/{eid}").json()["analysis"]
+    assert sum(before["assigned"].values()) == 0
+    assert ana.get(f"/api/experiments/{eid}").json()["analysis"] == before  # read twice: the kept one
+    ana.post(f"/api/experiments/{eid}/assign", json={"units": ["weibo:c1", "weibo:c2", "weibo:c3"], "seed": 3},
+             headers=_csrf(ana))  # fmt: skip
+    assert sum(ana.get(f"/api/experiments/{eid}").json()["analysis"]["assigned"].values()) == 3
+    row = next(r for r in ana.get("/api/experiments").json()["experiments"] if r["experiment_id"] == eid)
+    assert row["state"] == "running" and row["units"] == 3
+    ana.post(f"/api/experiments/{eid}/stop", headers=_csrf(ana))
+    r = ana.post(f"/api/experiments/{eid}/conclude", json={"decision": "样本太少,不下结论"}, headers=_csrf(ana))
+    assert r.status_code == 200, r.text
+    row = next(r for r in ana.get("/api/experiments").json()["experiments"] if r["experiment_id"] == eid)
+    assert row["state"] == "concluded" and row["decision"] == "样本太少,不下结论"

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hudong import plugins
+from hudong import analyses, plugins
 from hudong.errors import HudongError
 from hudong.inbox import items as inbox
 from hudong.inbox import labels, replies
@@ -148,6 +148,8 @@ def create_app(ws_dir: str | os.PathLike, *, now: dt.datetime | None = None, war
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         st: WebState = app.state.web
+        analyses.registry()  # every analysis imported (numba, igraph …) before the first request, then frozen
+        W.freeze_once("started")
         stop = None
         if (W.enabled_by_env() if warm is None else warm) and st.cache.enabled:
             st.warm_thread, stop = W.start_warming(st)

@@ -15,7 +15,6 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from hudong import analyses
 from hudong.plan import experiments as E
 
 from .auth import User
@@ -84,9 +83,7 @@ def jsonable(value: Any) -> Any:
 def experiment_log(request: Request, user: Reader,
                    q: Annotated[str | None, Query(max_length=200, description="words in name, hypothesis or decision")]
                    = None) -> dict[str, Any]:  # fmt: skip
-    with state_of(request).db() as ws:
-        res = analyses.run(ws, "learning_log", q=q)
-    return jsonable(res.values)
+    return jsonable(state_of(request).learning_log(q).values)
 
 
 @router.get("/experiments/power", summary="Units per arm to detect a relative effect, from the workspace's own "
@@ -111,9 +108,10 @@ def experiment_create(request: Request, body: ExperimentIn, user: Runner,
 @router.get("/experiments/{experiment_id}", summary="One experiment: its registration and the analysis now",
             responses=errors(401, 404, 422))
 def experiment_get(request: Request, experiment_id: str, user: Reader) -> dict[str, Any]:
-    with state_of(request).db() as ws:
+    st = state_of(request)
+    with st.db() as ws:
         exp = E.get(ws, experiment_id)
-        res = E.analyze(ws, experiment_id) if exp["state"] in ("running", "stopped") else None
+        res = st.experiment_analysis(experiment_id) if exp["state"] in ("running", "stopped") else None
     return jsonable(exp | {"analysis": res})
 
 

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hudong import analyses
 from hudong.plan import experiments as E
 from hudong.platforms import PLATFORMS
 from hudong.store import schema as S
@@ -75,16 +74,14 @@ def _pct(x: Any, relative: bool = True) -> str:
 
 @router.get("/experiments")
 def experiments_page(request: Request, user: Reader, q: str | None = None) -> Response:
-    with state_of(request).db() as ws:
-        res = analyses.run(ws, "learning_log", q=q or None)
+    res = state_of(request).learning_log(q)
     return render(request, "experiments.html", user=user, log=res.values, q=q or "", pct=_pct,
                   outcomes=E.OUTCOMES, can_run=user.can("analyze"))
 
 
 @router.get("/experiments/log.json")
 def experiments_export(request: Request, user: Reader, q: str | None = None) -> Response:
-    with state_of(request).db() as ws:
-        rows = analyses.run(ws, "learning_log", q=q or None).values["experiments"]
+    rows = state_of(request).learning_log(q).values["experiments"]
     body = json.dumps(jsonable(rows), ensure_ascii=False, indent=1)
     return Response(body, media_type="application/json",
                     headers={"Content-Disposition": 'attachment; filename="learning-log.json"'})
@@ -115,10 +112,11 @@ async def experiments_new(request: Request, user: Runner) -> Response:
 
 @router.get("/experiments/{experiment_id}")
 def experiment_page(request: Request, experiment_id: str, user: Reader) -> Response:
-    with state_of(request).db() as ws:
+    st = state_of(request)
+    with st.db() as ws:
         exp = E.get(ws, experiment_id)
         res = json.loads(exp["result"]) if exp["result"] else (
-            E.analyze(ws, experiment_id) if exp["state"] != "draft" else None)
+            st.experiment_analysis(experiment_id) if exp["state"] != "draft" else None)
     return render(request, "experiment.html", user=user, exp=exp, res=res, pct=_pct, can_run=user.can("analyze"),
                   placed=request.query_params.get("placed"), media_types=S.MEDIA_TYPES,
                   platforms=[p for p in PLATFORMS.values() if p.social])  # fmt: skip

@@ -27,6 +27,7 @@ from hudong import analyses
 from hudong.decide.scorecard import build_scorecard
 from hudong.decide.status import build_status
 from hudong.inbox import items as inbox
+from hudong.plan import clock, experiments
 from hudong.store.workspace import Workspace
 
 from . import auth, sessions
@@ -182,6 +183,25 @@ class WebState:
 
     def now(self) -> dt.datetime:
         return self.fixed_now or inbox.local_now(self.ws)
+
+    def experiments_cached(self, key: tuple[Any, ...], compute: Callable[[Workspace, dt.datetime], Any]) -> Any:
+        """``compute(ws, minute)`` — an analysis of experiments as of this minute — cached under the data version, the
+        experiments' own state (``experiments.state_key``: a registration, a conclusion or new units make it new)
+        and the minute: results move on with the clock as windows pass, so reads within one minute share one
+        computation (100k conversations take ≈0.15 s to analyse)."""
+        with self.db() as ws:
+            minute = clock.now().replace(second=0)
+            return self.cached((*key, experiments.state_key(ws), minute), lambda w: compute(w, minute))
+
+    def experiment_analysis(self, experiment_id: str) -> dict[str, Any]:
+        """``experiments.analyze`` as of this minute (cached: ``experiments_cached``)."""
+        return self.experiments_cached(("experiment", experiment_id),
+                                       lambda ws, now: experiments.analyze(ws, experiment_id, now))
+
+    def learning_log(self, q: str | None = None) -> Any:
+        """The ``learning_log`` analysis as of this minute (cached: ``experiments_cached``)."""
+        return self.experiments_cached(("learning_log", q or None),
+                                       lambda ws, _: analyses.run(ws, "learning_log", q=q or None))
 
     # ---- sessions (server side: web/sessions.py) ------------------------------------------------------
     def settings(self) -> sessions.Settings:
