@@ -26,6 +26,7 @@ import pandas as pd
 from hudong.analyses.base import Result, analysis
 from hudong.errors import HudongError
 from hudong.store.schema import IDEA_STATUSES
+from hudong.store.workspace import has_table
 from hudong.text import feedback as FB
 from hudong.text import ideas as I
 
@@ -120,7 +121,7 @@ def refresh(ws: Any, *, threshold: float = I.THRESHOLD, limit: int = MAX_NEW) ->
 
 def _with_text(ws: Any) -> str:
     """SQL: the rows of ``idea_messages`` with each message's ``text``, from the table its source names."""
-    chat = _has(ws, "chat_messages")
+    chat = has_table(ws.con, "chat_messages")
     return f"""
         SELECT m.*, coalesce(i.text, p.text, {'c.text, ' if chat else ''}s.comment) AS text FROM idea_messages m
         LEFT JOIN interactions i ON m.source = 'interaction' AND i.platform = m.platform AND i.interaction_id = m.message_id
@@ -139,11 +140,6 @@ def _texts(ws: Any, stored: pd.DataFrame) -> dict[str, list[str]]:
         if text:
             out.setdefault(idea_id, []).append(text)
     return out
-
-
-def _has(ws: Any, table: str) -> bool:
-    return bool(ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                               [table]).fetchone()[0])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def ideas(ws: Any, p: IdeaParams, step: Any) -> Result:
     if p.min_supporters < 1 or p.top < 1:
         raise HudongError("min_supporters and top must be at least 1")
     step("counting supporters")
-    if not _has(ws, "ideas"):
+    if not has_table(ws.con, "ideas"):
         raise HudongError("no co-creation board yet: `hudong ideas refresh` builds it")
     latest = ws.con.execute("SELECT max(created_at) FROM idea_messages").fetchone()[0] or _now()
     board = ws.con.execute(f"""
@@ -214,7 +210,7 @@ def ideas(ws: Any, p: IdeaParams, step: Any) -> Result:
 
 def _segments(ws: Any, idea_id: str) -> list[dict[str, Any]]:
     """The supporters' segments in the latest learned segmentation: [{segment, name_zh, name_en, people}]."""
-    if not _has(ws, "segment_runs"):
+    if not has_table(ws.con, "segment_runs"):
         return []
     row = ws.con.execute("SELECT run_id, definition FROM segment_runs WHERE kind = 'learned' ORDER BY created_at DESC "
                          "LIMIT 1").fetchone()  # fmt: skip

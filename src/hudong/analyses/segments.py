@@ -31,8 +31,8 @@ from hudong.errors import HudongError
 from hudong.platforms import PLATFORMS
 from hudong.stats import segments as S
 from hudong.store.segment_runs import SEP as TARGET_SEP
-from hudong.store.segment_runs import has_table as _has
 from hudong.store.segment_runs import runs, stored_run  # noqa: F401  (runs: `seg.runs` for the front ends)
+from hudong.store.workspace import has_table
 
 ACTS = ("like", "comment", "reply", "repost", "share", "save", "click", "view", "impression", "dm", "mention")
 ENGAGEMENTS = ("like", "comment", "reply", "repost", "share", "save", "click")  # what a preference counts
@@ -107,8 +107,7 @@ def features(ws: Any, days: int, min_interactions: int, platform: list[str] | No
         FROM f LEFT JOIN o USING (platform, user_id)
         LEFT JOIN users u ON u.platform = f.platform AND u.user_id = f.user_id
         ORDER BY f.platform, f.user_id"""
-    has_scores = ws.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0]
+    has_scores = has_table(ws.con, "text_sentiment")
     if not has_scores:
         sql = sql.replace("LEFT JOIN text_sentiment s ON s.kind = 'interaction' AND s.platform = i.platform AND "
                           "s.id = i.interaction_id", "").replace("avg(s.score)", "NULL::DOUBLE")
@@ -206,7 +205,7 @@ def segments(ws: Any, p: SegmentParams, step: Any) -> Result:
     stores), ``run`` (the stored run read back, else None), ``kind``, ``k``, ``people``, ``criterion``."""
     step("segmenting")
     if p.run:
-        if not _has(ws, "segment_runs"):
+        if not has_table(ws.con, "segment_runs"):
             raise HudongError("no stored segmentation: `hudong segments --save` keeps one")
         definition, run_id = stored_run(ws, p.run, p.kind)
     else:
@@ -229,7 +228,7 @@ class PreferenceParams:
 def _members(ws: Any, p: PreferenceParams) -> tuple[dict[str, Any], str | None, pd.DataFrame]:
     """(definition, run id, members: platform, user_id, segment) of the stored run ``p.run``; with none stored
     (``latest``), a learned segmentation computed now with the default parameters (run id None)."""
-    has_runs = ws.con.execute("SELECT count(*) FROM segment_runs").fetchone()[0] if _has(ws, "segment_runs") else 0
+    has_runs = ws.con.execute("SELECT count(*) FROM segment_runs").fetchone()[0] if has_table(ws.con, "segment_runs") else 0
     if p.run == "latest" and not has_runs:
         definition, labels = compute(ws, SegmentParams(days=p.days))
         members = pd.DataFrame({"platform": labels.index.get_level_values("platform"),
@@ -282,7 +281,7 @@ def segment_preferences(ws: Any, p: PreferenceParams, step: Any) -> Result:
 
 def targets(ws: Any) -> list[dict[str, Any]]:
     """The segments a plan item can target: those of the latest stored learned run (value ``RUN#SEGMENT``)."""
-    if not _has(ws, "segment_runs"):
+    if not has_table(ws.con, "segment_runs"):
         return []
     try:
         definition, run_id = stored_run(ws, "latest", "learned")
@@ -298,7 +297,7 @@ def target(ws: Any, value: str | None, content_type: str | None = None,
     with interval) and whether the item's ``content_type`` is one of them (None: not a stored segment). ``prefs``:
     ``run_id → the run's preference frame``, for a caller that caches it (the web: until the next import)."""
     run_id, sep, segment = (value or "").partition(TARGET_SEP)
-    if not sep or not _has(ws, "segment_runs"):
+    if not sep or not has_table(ws.con, "segment_runs"):
         return None
     try:
         definition, _ = stored_run(ws, run_id)

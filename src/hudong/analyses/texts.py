@@ -15,6 +15,7 @@ import pandas as pd
 from hudong.analyses.context import brands, reads_workspace_text
 from hudong.i18n import translated_error
 from hudong.progress import callback
+from hudong.store.workspace import has_table
 from hudong.text import toxicity
 from hudong.text.mentions import mentions_frame
 from hudong.text.tokenize import max_chars
@@ -70,8 +71,7 @@ def posts(
     first ``max_chars()`` characters: a 5 MB cell is not read whole); ``roots_only`` leaves out
     reposts and replies (posts with a parent), in the query."""
     where, params = _post_where(start, end, roots_only, platform=platform, campaign_id=campaign, account_id=account)
-    has_sent = bool(ws.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'text_sentiment'").fetchone()[0])  # fmt: skip
+    has_sent = has_table(ws.con, "text_sentiment")
     sent = ("LEFT JOIN text_sentiment s ON s.platform = p.platform AND s.kind = 'post' AND s.id = p.post_id"
             if has_sent else "")  # fmt: skip
     pol = ("s.polarity, s.score, s.coverage" if has_sent else

@@ -29,6 +29,7 @@ from hudong.inbox import items as inbox
 from hudong.inbox import sending
 from hudong.metrics import tables_of
 from hudong.metrics.responsiveness import messages
+from hudong.store.workspace import has_table
 
 MAX_THREAD = 200  # messages shown (the newest); a longer thread says how many were left out
 RECENT = 10  # the person's other messages and previous replies shown
@@ -59,10 +60,6 @@ def _rows(cur: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def _has(ws: Any, table: str) -> bool:
-    return bool(ws.con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [table]).fetchone())
-
-
 def thread(ws: Any, item: str) -> dict[str, Any]:
     """The conversation of ``item``: ``messages`` (oldest first, each with ``staff``, ``sentiment``, ``is_item``),
     ``left_out`` (older messages not shown), ``post`` (what a comment was written under) and ``outbox`` (replies
@@ -77,9 +74,9 @@ def thread(ws: Any, item: str) -> dict[str, Any]:
         c = m.filter(m.platform == platform, m.conv == conv[0]["conv"])
         conv_rows = ws.ibis.to_pyarrow(c.select("interaction_id")).to_pylist()
     ids = [r["interaction_id"] for r in conv_rows]
-    sentiment = "s.polarity" if _has(ws, "text_sentiment") else "NULL"
+    sentiment = "s.polarity" if has_table(ws.con, "text_sentiment") else "NULL"
     join = ("LEFT JOIN text_sentiment s ON s.platform = i.platform AND s.kind = 'interaction' "
-            "AND s.id = i.interaction_id ") if _has(ws, "text_sentiment") else ""
+            "AND s.id = i.interaction_id ") if has_table(ws.con, "text_sentiment") else ""
     rows = _rows(ws.con.execute(
         f"SELECT i.interaction_id, i.type, i.actor_id, i.text, i.created_at AS ts, coalesce(i.by_staff, false) AS staff, "
         f"i.url, i.target_post_id AS post_id, {sentiment} AS sentiment FROM interactions i {join}"
@@ -98,7 +95,7 @@ def thread(ws: Any, item: str) -> dict[str, Any]:
                                      [platform, post_id]))  # fmt: skip
         post = found[0] if found else {"post_id": post_id, "text": None, "url": None, "created_at": None}
         post["url"] = inbox.safe_link(post["url"])
-    sent = outbox.rows(ws, item=item, oldest_first=True) if _has(ws, "outbox") else []
+    sent = outbox.rows(ws, item=item, oldest_first=True) if has_table(ws.con, "outbox") else []
     for r in sent:
         r["url"] = inbox.safe_link(r["url"])
     return {"messages": rows, "left_out": left_out, "post": post, "outbox": sent}
@@ -123,7 +120,7 @@ def person(ws: Any, platform: str, actor_id: str, at: dt.datetime) -> dict[str, 
         "SELECT count(*) FROM interactions WHERE platform = ? AND actor_id = ? AND created_at > ?",
         [platform, actor_id, at - dt.timedelta(days=90)]).fetchone()  # fmt: skip
     orders = {"n": 0, "amount": 0.0, "last": None, "recent": []}
-    if _has(ws, "orders"):
+    if has_table(ws.con, "orders"):
         where = "user_id = ? AND coalesce(user_platform, platform) = ?"
         n, amount, last = con.execute(f"SELECT count(*), coalesce(sum(amount), 0), max(created_at) FROM orders "
                                       f"WHERE {where}", [actor_id, platform]).fetchone()  # fmt: skip
@@ -131,7 +128,7 @@ def person(ws: Any, platform: str, actor_id: str, at: dt.datetime) -> dict[str, 
                                    "ORDER BY created_at DESC LIMIT 5", [actor_id, platform]))  # fmt: skip
         orders = {"n": int(n), "amount": float(amount), "last": last, "recent": recent}
     sentiment: list[dict[str, Any]] = []
-    if _has(ws, "text_sentiment"):
+    if has_table(ws.con, "text_sentiment"):
         sentiment = _rows(con.execute(
             "SELECT strftime(date_trunc('month', i.created_at), '%Y-%m') AS month, count(*) AS n, "
             "round(avg(s.score), 2) AS mean_score, count(*) FILTER (WHERE s.polarity = 'negative') AS negative "

@@ -30,6 +30,7 @@ from hudong.metrics import tables_of
 from hudong.metrics.common import bound_isin, business_clock
 from hudong.metrics.responsiveness import messages
 from hudong.store import schema as S
+from hudong.store.workspace import has_table
 from hudong.text.toxicity import INSULTS_ZH
 
 ACTIONS = ("assign", "replied", "ignore", "escalate", "reopen", "draft")
@@ -215,10 +216,6 @@ def _items_expr(ws: Any, q: InboxQuery, now: dt.datetime):
     )
 
 
-def _table_exists(ws: Any, name: str) -> bool:
-    return bool(ws.con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [name]).fetchone())
-
-
 def _with_signals(ws: Any, items: Any) -> Any:
     """Add ``sentiment`` (text_sentiment polarity, null when unscored) and ``abusive``.
 
@@ -228,7 +225,7 @@ def _with_signals(ws: Any, items: Any) -> Any:
     operator's toxicity label (``text_labels``: toxic / ok) decides over both: toxic moves the message to the
     triage queue, ok brings a false alarm back to the inbox.
     """
-    if _table_exists(ws, "text_sentiment"):
+    if has_table(ws.con, "text_sentiment"):
         ts = ws.ibis.table("text_sentiment")
         ts = ts.filter(ts.kind == "interaction").select(s_platform="platform", s_id="id", sentiment="polarity")
         items = items.left_join(ts, [items.platform == ts.s_platform, items.interaction_id == ts.s_id]).drop(
@@ -237,14 +234,14 @@ def _with_signals(ws: Any, items: Any) -> Any:
     else:
         items = items.mutate(sentiment=ibis.null("string"))
     rule = items.text.fill_null("").re_search(ABUSE_PATTERN)
-    if _table_exists(ws, TOXICITY_TABLE):
+    if has_table(ws.con, TOXICITY_TABLE):
         tx = ws.ibis.table(TOXICITY_TABLE)
         tx = tx.filter(tx.kind == "interaction").select(t_platform="platform", t_id="id", toxic="toxic")
         items = items.left_join(tx, [items.platform == tx.t_platform, items.interaction_id == tx.t_id])
         items = items.mutate(abusive=items.toxic.fill_null(False) | rule).drop("t_platform", "t_id", "toxic")
     else:
         items = items.mutate(abusive=rule)
-    if _table_exists(ws, LABELS_TABLE):  # an operator's toxicity label overrides model and rule, both ways
+    if has_table(ws.con, LABELS_TABLE):  # an operator's toxicity label overrides model and rule, both ways
         lb = ws.ibis.table(LABELS_TABLE)
         lb = lb.filter(lb.task == "toxicity").select(l_platform="platform", l_id="interaction_id", l_label="label")
         items = items.left_join(lb, [items.platform == lb.l_platform, items.interaction_id == lb.l_id])

@@ -34,7 +34,7 @@ from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
 from hudong.inbox import items as inbox
 from hudong.store import schema as S
-from hudong.store.workspace import transaction
+from hudong.store.workspace import has_table, transaction
 from hudong.text import adapt, domain
 from hudong.text.classifier import LANGS
 from hudong.text.domain import LOW_COVERAGE
@@ -118,13 +118,9 @@ def set_label(
     }
 
 
-def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [TABLE]).fetchone())
-
-
 def current(ws: Any, items: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
     """``{item: {task: {"label", "by", "at"}}}`` for the labelled ones among ``items``."""
-    if not items or not _exists(ws.con):
+    if not items or not has_table(ws.con, TABLE):
         return {}
     rows = ws.con.execute(
         f"SELECT platform || ':' || interaction_id, task, label, by_user, labelled_at FROM {TABLE} "
@@ -175,7 +171,7 @@ def item_labels(ws: Any, item: str) -> dict[str, Any]:
 
 def training_data(ws: Any, task: str) -> tuple[list[str], list[str], list[str | None]]:
     """(texts, labels, langs) of the workspace's inbox labels for ``task`` — the arguments of ``adapt.train``."""
-    if not _exists(ws.con):
+    if not has_table(ws.con, TABLE):
         return [], [], []
     rows = ws.con.execute(
         f"SELECT text, label, lang FROM {TABLE} WHERE task = ? ORDER BY platform, interaction_id", [task]

@@ -49,7 +49,7 @@ from hudong.plan import clock
 from hudong.plan import items as P
 from hudong.stats import experiments as X
 from hudong.store import schema as S
-from hudong.store.workspace import transaction
+from hudong.store.workspace import has_table, transaction
 
 OUTCOMES: dict[str, dict[str, tuple[str, str]]] = {
     "posts": {"engagement_rate": ("ratio", "engagements per impression"),
@@ -284,7 +284,7 @@ def hash_arm(experiment_id: str, unit: str, arms: Sequence[str], weights: Sequen
 
 def _inbox_experiments(ws: Any) -> list[dict[str, Any]]:
     """Running replies experiments whose arms are all reply templates: tone experiments of the inbox."""
-    if not ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'reply_templates'").fetchone()[0]:
+    if not has_table(ws.con, "reply_templates"):
         return []
     out = []
     for (eid,) in ws.con.execute("SELECT experiment_id FROM experiments WHERE state = 'running' AND design = "

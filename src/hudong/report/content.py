@@ -23,6 +23,7 @@ from hudong.errors import HudongError
 from hudong.i18n import error_text, media_name, platform_name, t
 from hudong.metrics.common import _parse_time
 from hudong.progress import callback
+from hudong.store.workspace import has_table
 
 from . import charts
 from .charts import Chart
@@ -235,7 +236,7 @@ def audience_block(ws: Any, lang: str) -> dict[str, Any] | None:
     """The audience section, from the ``segments`` and ``segment_preferences`` analyses on the latest stored
     learned segmentation: a row per segment — name, size, share, top traits, and the content types it responds to
     distinctly more than the others (lift with its 90 % interval); None when no segmentation is stored."""
-    if not ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'segment_runs'").fetchone()[0]:
+    if not has_table(ws.con, "segment_runs"):
         return None
     try:
         res = analyses.run(ws, "segments", run="latest", kind="learned")

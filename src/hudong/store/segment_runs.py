@@ -18,24 +18,16 @@ import pandas as pd
 import pyarrow as pa
 
 from hudong.errors import HudongError
+from hudong.store.workspace import has_table
 
 SEP = "#"  # RUN#SEGMENT
 _MEMBERS = "FROM segment_members WHERE run_id = ? AND list_contains(?, segment)"
 
 
-def has_table(ws: Any, table: str) -> bool:
-    return _has(ws.con, table)
-
-
-def _has(con: Any, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [table]).fetchone()[0])  # fmt: skip
-
-
 def latest_runs(con: Any) -> list[dict[str, Any]]:
     """The latest learned and the latest rules run (those that exist): run_id, kind and the definition's
     segments (segment, name_zh, name_en, size, traits). Takes a DuckDB connection (the web's cursor)."""
-    if not _has(con, "segment_runs"):
+    if not has_table(con, "segment_runs"):
         return []
     rows = con.execute("SELECT run_id, kind, definition FROM segment_runs QUALIFY row_number() OVER "
                        "(PARTITION BY kind ORDER BY created_at DESC) = 1 ORDER BY kind").fetchall()  # fmt: skip
@@ -51,7 +43,7 @@ def runs(ws: Any) -> pd.DataFrame:
 def stored_run(ws: Any, run: str, kind: str | None = None) -> tuple[dict[str, Any], str]:
     """(definition, run id) of a stored run: its id, or ``latest`` (of ``kind``)."""
     row = None
-    if has_table(ws, "segment_runs"):
+    if has_table(ws.con, "segment_runs"):
         if run == "latest":
             row = ws.con.execute("SELECT run_id, definition FROM segment_runs WHERE (? IS NULL OR kind = ?) "
                                  "ORDER BY created_at DESC LIMIT 1", [kind, kind]).fetchone()  # fmt: skip

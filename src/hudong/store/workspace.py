@@ -71,6 +71,12 @@ adapt_after_import = 0    # adapt the sentiment model to your texts after an imp
 """
 
 
+def has_table(con: Any, name: str) -> bool:
+    """Whether table ``name`` exists on ``con`` (a connection or cursor): tables made on first use — reply
+    templates, segment runs, the outbox, text scores … — may not exist yet in an older or fresh workspace."""
+    return con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ? LIMIT 1", [name]).fetchone() is not None
+
+
 @contextlib.contextmanager
 def transaction(con: Any) -> Iterator[Any]:
     """``BEGIN`` … ``COMMIT`` on ``con`` (a connection or cursor), ``ROLLBACK`` if the block raises — also on
