@@ -4,6 +4,7 @@ as a gap, and a workspace of profile "public" whose scorecard and report speak o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 
@@ -175,3 +176,31 @@ def test_statements_in_the_cli_the_report_and_the_web(demo, tmp_path):
         expected = analyses.run(ws, "statements").frame("statements")
     section = html.split('id="statements"')[1].split("</section>")[0]
     assert section.count("<tr>") == len(expected) + 1 and "辟谣" in section and "×" in section
+
+
+def test_each_rebuttal_answers_only_its_own_window(tmp_path):
+    """Rebuttals whose windows overlap are read together and one far later apart (``statements._spans``); each
+    counts only others' posts in its own ``window_days`` before it and on its topic — not its neighbour's."""
+    from hudong.metrics import testing as T
+
+    day = lambda d: dt.datetime(2026, 3, 1, 12) + dt.timedelta(days=d)  # noqa: E731
+    own = [("a", 10, "辟谣:网传全市停水三天的消息不实,请以官方通知为准 #停水#"),
+           ("b", 12, "澄清:网传地铁二号线停运的消息不实 #地铁#"),
+           ("c", 40, "辟谣:网传中小学提前放假的消息不实 #放假#")]  # fmt: skip
+    others = [("o1", 8, "#停水# 听说要停水三天,赶紧囤水"), ("o2", 11, "#地铁# 地铁二号线明天停运?"),
+              ("o3", 38, "#放假# 中小学要提前放假了"), ("o4", 30, "#停水# 停水的事后来怎么样了"),
+              ("o5", 9, "今天天气不错,出去走走"),
+              ("o6", 11, "#停水# 又有人说要停水三天")]  # after a, inside b's window and the span read  # fmt: skip
+    posts = [{"platform": "weibo", "post_id": p, "author_id": "gov", "account_id": "gov", "created_at": day(d),
+              "text": x, "likes": 5} for p, d, x in own]
+    posts += [{"platform": "weibo", "post_id": p, "author_id": f"u_{p}", "created_at": day(d), "text": x, "likes": 2}
+              for p, d, x in others]
+    ws = T.workspace(tmp_path / "ws", accounts=[{"platform": "weibo", "account_id": "gov", "name": "市政府",
+                                                 "is_own": True}], posts=posts)  # fmt: skip
+    try:
+        df = analyses.run(ws, "statements").frame("statements").set_index("post_id")
+    finally:
+        ws.close()
+    assert set(df.index) == {"a", "b", "c"} and set(df["kind"]) == {"rebuttal"}
+    assert {p: sorted(df.loc[p, "answers_ids"]) for p in "abc"} == {"a": ["o1"], "b": ["o2"], "c": ["o3"]}
+    assert df.loc["a", "reach_ratio"] == pytest.approx(5 / 2)

@@ -81,18 +81,42 @@ def _list(topics: Any) -> list[str]:
     return [str(x) for x in topics]
 
 
-def _answered(ws: Any, t: Any, r: pd.Series, p: StatementParams) -> dict[str, Any]:
-    """What rebuttal ``r`` answers: others' similar posts in the window before it."""
+def _spans(times: pd.Series, days: int) -> list[tuple[Any, Any]]:
+    """The windows ``[ts − days, ts]`` merged where they overlap: one read of others' posts per span."""
+    spans: list[list[Any]] = []
+    for ts in sorted(times):
+        if spans and ts - dt.timedelta(days=days) <= spans[-1][1]:
+            spans[-1][1] = ts
+        else:
+            spans.append([ts - dt.timedelta(days=days), ts])
+    return [(a, b) for a, b in spans]
+
+
+def _others(ws: Any, t: Any, rebuttals: pd.DataFrame, p: StatementParams) -> pd.DataFrame:
+    """Posts with text by others (not an own account) on the rebuttals' platforms within their windows: one query
+    per span of overlapping windows (``_spans``), not one per rebuttal."""
     pe = post_engagement(t)
-    since = r["ts"] - dt.timedelta(days=p.window_days)
     own = t["accounts"].filter(is_true(t["accounts"].is_own))
-    others = pe.filter(pe.ts >= since, pe.ts <= r["ts"], pe.text.notnull(), pe.platform == r["platform"])
-    others = others.anti_join(own, [others.platform == own.platform, others.account == own.account_id])
     p_ = t["posts"].select(t_platform="platform", t_post="post_id", topics="topics")
-    others = others.left_join(p_, [others.platform == p_.t_platform, others.post_id == p_.t_post])
-    df = ws.ibis.to_pyarrow(others.select("post_id", "author", "text", "engagements", "reach", "topics")).to_pandas()
+    frames = []
+    for since, until in _spans(rebuttals["ts"], p.window_days):
+        others = pe.filter(pe.ts >= since, pe.ts <= until, pe.text.notnull(),
+                           pe.platform.isin(sorted(set(rebuttals["platform"]))))  # fmt: skip
+        others = others.anti_join(own, [others.platform == own.platform, others.account == own.account_id])
+        others = others.left_join(p_, [others.platform == p_.t_platform, others.post_id == p_.t_post])
+        frames.append(ws.ibis.to_pyarrow(others.select("platform", "post_id", "ts", "author", "text", "engagements",
+                                                       "reach", "topics")).to_pandas())  # fmt: skip
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _answered(others: pd.DataFrame, r: pd.Series, p: StatementParams) -> dict[str, Any]:
+    """What rebuttal ``r`` answers: others' similar posts on its platform in the window before it."""
     out = {"answers_posts": 0, "answers_authors": 0, "answers_engagements": 0, "answers_reach": None,
            "reach_ratio": None, "answers_ids": []}  # fmt: skip
+    if others.empty:
+        return out
+    since = r["ts"] - dt.timedelta(days=p.window_days)
+    df = others[(others["platform"] == r["platform"]) & (others["ts"] >= since) & (others["ts"] <= r["ts"])]
     if df.empty:
         return out
     texts = [I.clean(x) for x in df["text"]]
@@ -136,7 +160,9 @@ def statements(ws: Any, p: StatementParams, step: Any) -> Result:
         posts[c] = posts[c].fillna(0).astype(int) if c in posts else pd.Series(dtype=int)
     nets = [_net(r.positive, r.negative, r.scored) for r in posts.itertuples()]
     posts["net"], posts["net_low"], posts["net_high"] = ([n[k] for n in nets] for k in range(3))
-    extra = [_answered(ws, t, r, p) if r["kind"] == "rebuttal" else {} for _, r in posts.iterrows()]
+    rebuttals = posts[posts["kind"] == "rebuttal"] if len(posts) else posts
+    others = _others(ws, t, rebuttals, p) if len(rebuttals) else pd.DataFrame()
+    extra = [_answered(others, r, p) if r["kind"] == "rebuttal" else {} for _, r in posts.iterrows()]
     posts = pd.concat([posts, pd.DataFrame(extra, index=posts.index)], axis=1) if len(posts) else posts
     ann = posts[posts["kind"] == "announcement"]
     reb = posts[posts["kind"] == "rebuttal"]
