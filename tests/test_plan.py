@@ -314,3 +314,37 @@ def test_the_item_page_takes_review_comments_and_a_hand_published_link(tmp_path)
         assert [e["action"] for e in got["events"]][-5:] == ["reject", "comment", "submit", "approve", "published"]
     finally:
         app.state.web.ws.close()
+
+
+def test_a_rejection_from_the_calendar_says_so_in_the_operators_language(tmp_path):
+    """The calendar's step buttons share one form with no note: the server writes the rejection's note, in the
+    language the operator reads the page in."""
+    from conftest import signed_in
+    from hudong.store.workspace import Workspace
+    from hudong.web import auth
+    from hudong.web.app import create_app
+
+    d = tmp_path / "ws"
+    T.workspace(d).close()
+    ws = Workspace.open(d)
+    auth.add_user(ws.con, "ana", "analyst", "pw-ana-123456")
+    made = [items.create(ws, platform="weibo", by="ana", text=f"草稿 {k}", state="draft") for k in range(2)]
+    for it in made:
+        items.act(ws, it["item_id"], "submit", "ana")
+    ws.close()
+    app = create_app(d, warm=False)
+    try:
+        ana = signed_in(app, "ana", "pw-ana-123456")
+        token = re.search(r'name="csrf" value="([^"]+)"', ana.get("/plan").text).group(1)
+        for it, lang in zip(made, ("zh", "en"), strict=True):
+            r = ana.post(f"/plan/{it['item_id']}/do", params={"lang": lang},
+                         data={"csrf": token, "action": "reject", "back": "/plan"}, follow_redirects=False)
+            assert r.status_code == 303
+    finally:
+        app.state.web.ws.close()
+    ws = Workspace.open(d)
+    try:
+        notes = [[e["note"] for e in items.get(ws, it["item_id"])["events"] if e["action"] == "reject"] for it in made]
+    finally:
+        ws.close()
+    assert notes == [["退回"], ["Reject"]]

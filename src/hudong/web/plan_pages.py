@@ -21,7 +21,7 @@ from hudong.platforms import PLATFORMS
 from hudong.store.schema import MEDIA_TYPES
 
 from .auth import User
-from .pages import TEXT, lang_of, render
+from .pages import TEXT, lang_of, render, tr
 from .state import check_csrf, require, state_of
 
 router = APIRouter(include_in_schema=False)
@@ -188,6 +188,7 @@ def plan_do(request: Request, item_id: str, user: Planner, action: Annotated[str
             raise HTTPException(400, "write the comment first")
         extra = {"url": url.strip()} if action == "published" and url.strip() else {}
         items.act(ws, item_id, action, user.name, role=user.role,
-                  note=note.strip() or ({"reject": "退回"}.get(action)), **extra)  # a rejection always says something
+                  note=note.strip() or (tr("do_reject", lang_of(request)) if action == "reject" else None),
+                  **extra)  # a rejection always says something, in the operator's language
     target = back if back.startswith("/plan") and "//" not in back else "/plan"
     return RedirectResponse(target, status_code=303)
