@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -147,3 +148,70 @@ def test_cli_web_and_report_show_the_same_cascades_and_kocs(demo_dir):
     assert str(top["root_post_id"]) in report.tree_note and f"{int(top['size']):,}" in report.tree_note
     assert [k["reshares"] for k in report.koc] == [f"{int(v):,}" for v in kocs["reshares_sum"]]
     assert [k["reshares"] for k in web_kocs][: len(report.koc)] == [k["reshares"] for k in report.koc]
+
+
+def test_memo_computes_an_analysis_once_per_parameters_and_hands_out_copies(tmp_path):
+    """Inside analyses.memo() an analysis asked for again with the same parameters on the same workspace is not
+    run again (the demo's scorecard and two reports); each caller gets its own copy; outside, nothing is kept."""
+    from dataclasses import dataclass
+
+    from hudong.analyses import base
+
+    calls: list[str | None] = []
+
+    @dataclass(frozen=True)
+    class P:
+        platform: str | None = None
+
+    def probe(ws, p, step):
+        calls.append(p.platform)
+        return analyses.Result({"t": pd.DataFrame({"n": [len(calls)]})}, values={"tags": ["a"]})
+
+    probe_analysis = analyses.analysis("memo_probe", "探针", "probe", tables=(), params=P)(probe)
+    try:
+        ws, other = Workspace.init(tmp_path / "a"), Workspace.init(tmp_path / "b")
+        try:
+            probe_analysis(ws)
+            probe_analysis(ws)
+            assert len(calls) == 2  # no memo: computed each time
+            with analyses.memo():
+                first = probe_analysis(ws)
+                first.frames["t"].loc[0, "n"] = -1  # a caller changing its copy…
+                first.values["tags"].append("b")
+                again = probe_analysis(ws)
+                assert len(calls) == 3
+                assert again.frame("t")["n"].tolist() == [3] and again.values["tags"] == ["a"]  # …changes only its own
+                with analyses.memo():  # a nested block shares the outer one
+                    probe_analysis(ws)
+                assert len(calls) == 3
+                probe_analysis(ws, platform="weibo")
+                probe_analysis(other)
+                assert calls[3:] == ["weibo", None]
+            probe_analysis(ws)
+            assert len(calls) == 6  # the block is over: computed again
+        finally:
+            ws.close()
+            other.close()
+    finally:
+        del base.REGISTRY["memo_probe"]
+
+
+def test_the_demo_reports_under_memo_are_those_computed_apart(demo_dir, tmp_path):
+    """The demo writes its scorecard and both reports inside one memo: each report must be the one written
+    alone (only the time it was written and the charts' SVG element ids, a per-process counter, may differ)."""
+    from hudong.report import write_report
+
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}|(?<=clip)\d+|(?<=gradient_)\d+")
+    ws = Workspace.open(demo_dir, read_only=True)
+    try:
+        apart = {lang: write_report(ws, tmp_path / f"apart-{lang}", lang=lang, formats=("html",))["html"]
+                 for lang in ("zh", "en")}  # fmt: skip
+        with analyses.memo():
+            together = {lang: write_report(ws, tmp_path / "together", lang=lang, formats=("html",))["html"]
+                        for lang in ("zh", "en")}  # fmt: skip
+    finally:
+        ws.close()
+    for lang in ("zh", "en"):
+        a, b = (stamp.sub("…", p.read_text(encoding="utf-8")) for p in (apart[lang], together[lang]))
+        assert a == b, lang
+        assert len(a) > 50_000

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REGISTRY", "Analysis", "Filters", "PeopleFilters", "Result", "analysis", "get", "registry", "run"]
+__all__ = ["REGISTRY", "Analysis", "Filters", "PeopleFilters", "Result", "analysis", "get", "memo", "memoized", "registry",
+           "run"]
 
 
 def __getattr__(name: str) -> Any:

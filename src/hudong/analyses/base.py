@@ -16,11 +16,14 @@ parameters and frames out. The CLI, the web app and the report call the same ana
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,13 +81,45 @@ class Analysis:
         return f"{self.name}: computed on the workspace's DuckDB file, not on {engine} (it runs on {', '.join(self.engines)})"
 
     def __call__(self, ws: Any, *, progress: Any = None, **params: Any) -> Result:
-        """Run on ``ws``; ``progress``: a ``hudong.progress`` Step that hears of the stages (not a parameter)."""
+        """Run on ``ws``; ``progress``: a ``hudong.progress`` Step that hears of the stages (not a parameter).
+        Inside ``memo()`` a second call with the same parameters returns a copy of the first result."""
         p = self.make_params(**params)
+        return memoized(("analysis", self.name, repr(p)), ws, lambda: self._compute(ws, p, progress), copy.deepcopy)
+
+    def _compute(self, ws: Any, p: Any, progress: Any) -> Result:
         with workspace_text(ws):  # its analysed length, adapted models and brand words, for this run only
             result = self.fn(ws, p, callback(progress))
         if note := self.engine_note(ws):
             result.notes.insert(0, note)
         return result
+
+
+_MEMO: ContextVar[dict | None] = ContextVar("hudong_analysis_memo", default=None)
+
+
+@contextmanager
+def memo() -> Iterator[None]:
+    """Inside this block an analysis (or any ``memoized`` value) asked for again on the same workspace, engine
+    and parameters is not computed again: for a front end that renders the same analyses more than once over
+    data it does not change — the report in Chinese and in English, the demo's scorecard and reports. Only
+    around reads: a write inside the block is not seen by what was already computed."""
+    token = _MEMO.set({} if _MEMO.get() is None else _MEMO.get())  # nested blocks share the outer one
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def memoized(key: tuple, ws: Any, make: Callable[[], Any], copy_out: Callable[[Any], Any] = lambda v: v) -> Any:
+    """``make()``, or inside ``memo()`` the value first made for ``key`` on this workspace and engine, passed
+    through ``copy_out`` (a deep copy for analysis results, so a caller changing its frames changes only its own)."""
+    store = _MEMO.get()
+    if store is None:
+        return make()
+    full = (id(ws), getattr(ws, "engine", "duckdb"), *key)
+    if full not in store:
+        store[full] = make()
+    return copy_out(store[full])
 
 
 def _is_instance(value: Any, hint: Any) -> bool:

@@ -36,6 +36,7 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
 
     password = _demo_serve_options(serve_after, host, port, password_stdin)
 
+    from hudong.analyses import memo
     from hudong.decide.scorecard import build_scorecard
     from hudong.demo import build
     from hudong.report import write_report
@@ -55,14 +56,15 @@ def demo(directory: str, scale: float, seed: int, lang: str, force: bool, serve_
         n = ws.count("interactions")
         click.echo(f"workspace {d}: {ws.count('posts'):,} posts, {n:,} interactions, {ws.count('users'):,} users, "
                    f"{quarantined} quarantined ({len(built.files)} files imported in {t1 - t0:.1f} s)")
-        card = build_scorecard(ws)
-        click.echo(card.to_text(lang) if hasattr(card, "to_text") else json.dumps(card.to_dict(), ensure_ascii=False,
-                                                                                  default=str))
-        paths = write_report(ws, d / "reports", lang=lang)
-        for other in ("zh", "en"):
-            if other != lang:
-                paths.update({f"{k}-{other}": v for k, v in write_report(ws, d / "reports", lang=other,
-                                                                           formats=("html",)).items()})
+        with memo():  # the scorecard and both reports read the same analyses of data that no longer changes
+            card = build_scorecard(ws)
+            click.echo(card.to_text(lang) if hasattr(card, "to_text")
+                       else json.dumps(card.to_dict(), ensure_ascii=False, default=str))
+            paths = write_report(ws, d / "reports", lang=lang)
+            for other in ("zh", "en"):
+                if other != lang:
+                    paths.update({f"{k}-{other}": v for k, v in write_report(ws, d / "reports", lang=other,
+                                                                               formats=("html",)).items()})
     finally:
         ws.close()
     for kind, p in paths.items():

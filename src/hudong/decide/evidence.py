@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from hudong.analyses import memoized
 from hudong.analyses.scoring import has_scores
 from hudong.i18n import t
 from hudong.metrics import frame as metric_frame
@@ -82,6 +83,12 @@ class MetricCache:
         self.requirement_counts: dict[str, int] | None = None
         self._results: dict[tuple[str, tuple[str, ...]], pd.DataFrame | Missing] = {}
         self.timings: dict[str, float] = {}
+
+    @classmethod
+    def shared(cls, ws: Any, *, start: Any = None, end: Any = None) -> MetricCache:
+        """A new cache, or inside ``analyses.memo()`` the one for this workspace and period (the demo's scorecard
+        and its reports in two languages compute each metric once)."""
+        return memoized(("metric_cache", str(start), str(end)), ws, lambda: cls(ws, start=start, end=end))
 
     def available(self) -> set[str] | None:
         try:

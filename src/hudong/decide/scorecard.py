@@ -306,7 +306,7 @@ def build_scorecard(
 ) -> Scorecard:
     """The scorecard of a workspace for a period (``start``/``end`` filter every metric); ``progress`` (a
     ``hudong.progress.Step``) hears of each evidence computed."""
-    cache = cache or E.MetricCache(ws, start=start, end=end)
+    cache = cache or E.MetricCache.shared(ws, start=start, end=end)
     values, path = gather_values(ws, self_assessment=self_assessment, cache=cache, progress=progress)
     card = score(values, load_rules(getattr(ws, "profile", "brand")))
     card.context = E.context(cache, values)

@@ -450,7 +450,7 @@ def gather(ws: Any, lang: str, *, start: Any = None, end: Any = None, self_asses
     step = callback(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    cache = MetricCache(ws, start=start, end=end)
+    cache = MetricCache.shared(ws, start=start, end=end)
     card = build_scorecard(ws, self_assessment=self_assessment, start=start, end=end, cache=cache, progress=step)
     timings["scorecard"] = time.perf_counter() - t0
     recs = recommend_for(card)
