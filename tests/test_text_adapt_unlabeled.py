@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import posts_csv, shared_data
 from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
-from hudong.text import adapt, adapt_unlabeled
+from hudong.text import adapt, adapt_unlabeled, emotion
 from hudong.text.classifier import TextClassifier
 from hudong.text.sentiment import predict
 
@@ -153,6 +153,24 @@ def test_epidemic_weibo_stream_closes_the_public_affairs_gap(workspace):
 
     assert f1(model, virus) > f1(shipped, virus) + 0.08
     assert f1(model, usual) >= f1(shipped, usual) - 0.01
+    # the zh emotion lexicon backed off to that model: six classes, SMP2020-EWECT eval (measured 0.430 → 0.439 virus,
+    # 0.445 → 0.481 usual; docs/text.md)
+    res = adapt_unlabeled.adapt_emotion(models_dir(workspace), texts)
+    assert "refused" not in res.details and res.version == "zh-emotion-lex-1+ws1", res.details
+    six = {"virus": [], "usual": []}
+    with gzip.open(smp, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["split"] == "eval" and row["content"].strip():
+                six[row["domain"]].append((row["content"], row["label"]))
+
+    def emotion_f1(rows):
+        return adapt.scores([g for _, g in rows], [e.label for e in emotion.predict([t for t, _ in rows], "zh")])["macro_f1"]
+
+    lexicon = {k: emotion_f1(rows) for k, rows in six.items()}
+    with adapt.workspace_models(models_dir(workspace)):
+        adapted = {k: emotion_f1(rows) for k, rows in six.items()}
+    assert adapted["virus"] >= lexicon["virus"] and adapted["usual"] > lexicon["usual"] + 0.02, (lexicon, adapted)
 
 
 def test_adapt_after_import_when_the_workspace_opts_in(tmp_path):
@@ -168,7 +186,7 @@ def test_adapt_after_import_when_the_workspace_opts_in(tmp_path):
     ws = Workspace.open(tmp_path / "ws")
     try:
         res = import_and_score(ws, [(f, "generic-posts")])
-        (zh,) = [r for r in res.adapted if r.lang == "zh"]
+        (zh,) = [r for r in res.adapted if r.lang == "zh" and r.task == "sentiment"]
         assert not res.adapt_error and "refused" not in zh.details and zh.version.endswith("+ws1")
         versions = ws.con.execute(f"SELECT DISTINCT model_version FROM {TABLE} WHERE lang = 'zh'").fetchall()
         assert versions == [(zh.version,)]  # the import's scoring used the model it had just adapted
@@ -183,3 +201,45 @@ def test_adapt_after_import_when_the_workspace_opts_in(tmp_path):
             import_and_score(ws, [(f, "generic-posts")])
     finally:
         ws.close()
+
+
+def test_zh_emotion_backs_off_to_the_adapted_sentiment_where_the_lexicon_finds_no_cue(workspace):
+    """Slang the emotion lexicon has no cue for is neutral to it; once the sentiment model has learnt the slang
+    (text adapt), the adapted emotion model reads it as angry / happy. A cue still decides; safeguards hold."""
+    d = models_dir(workspace)
+    texts, _ = stream(3000, 1)
+    probe, gold = stream(300, 98, cue_share=0.0)
+    assert {e.label for e in emotion.predict(probe, "zh")} == {"neutral"}
+    (sent,) = adapt_unlabeled.adapt_texts(d, texts)
+    assert "refused" not in sent.details
+    # on the slang alone the back-off would leave no text neutral (the lexicon's most frequent class): refused
+    res = adapt_unlabeled.adapt_emotion(d, texts)
+    assert "class_shares" in res.details["refused"] and res.details["checks"]["class_shares"]["after"]["neutral"] < 0.05
+    # the workspace also posts notices (no emotion): the back-off leaves neutral its share
+    r = random.Random(7)
+    texts += [f"{r.choice(SUBJ)}{r.choice(['明天上午十点', '本周六晚上八点', '下周一'])}{r.choice(['开售', '上线', '开始'])} #{i}"
+              for i in range(1500)]
+    # the workspace's emotion labels say these are all neutral: the back-off would lose on them → refused, kept
+    res = adapt_unlabeled.adapt_emotion(d, texts, labelled=adapt_unlabeled.Labelled(probe[:100], ["neutral"] * 100))
+    assert "workspace_labels" in res.details["refused"] and "emotion-zh" not in adapt.manifest(d)
+    res = adapt_unlabeled.adapt_emotion(d, texts)
+    assert "refused" not in res.details, res.details
+    assert res.version == "zh-emotion-lex-1+ws1" and res.method == "unlabeled" and 0.3 < res.details["changed"] <= 1
+    assert adapt.manifest(d)["emotion-zh"]["version"] == res.version
+    with adapt.workspace_models(d):
+        out = emotion.predict(probe, "zh")
+        cued = emotion.predict(["这次联名真的踩雷[泪]", "今晚的返场封神[哈哈]"], "zh")
+    assert {e.model_version for e in out} == {res.version}
+    want = {"negative": "angry", "positive": "happy"}
+    right = sum(e.label == want[g] for e, g in zip(out, gold, strict=True)) / len(gold)
+    assert right >= 0.9, right
+    assert all(e.score >= emotion.BACKOFF_SURE for e in out if e.label != "neutral")
+    assert [e.label for e in cued] == ["sad", "happy"]  # the cue ([泪]) decides, not the polarity
+    # an emotion model trained on the workspace's labels is the workspace's own: kept
+    labels = [("这次联名踩雷了", "sad"), ("今晚的返场封神", "surprise")] * 15
+    adapt.train(d, [t for t, _ in labels], [lb for _, lb in labels], task="emotion", lang="zh")
+    kept = adapt_unlabeled.adapt_emotion(d, texts)
+    assert "trained on the workspace's labels" in kept.details["refused"]
+    adapt.reset(d, "emotion")
+    with adapt.workspace_models(d):
+        assert {e.label for e in emotion.predict(probe, "zh")} == {"neutral"}  # back to the lexicon

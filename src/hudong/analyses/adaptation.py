@@ -2,7 +2,7 @@
 transformer model of its own (``hudong text onnx``).
 
     from hudong.analyses.adaptation import adapt_to_workspace, use_onnx
-    results = adapt_to_workspace(ws, limit=100_000)      # one AdaptResult per language (hudong.text.adapt)
+    results = adapt_to_workspace(ws, limit=100_000)      # one AdaptResult per task and language (hudong.text.adapt)
     use_onnx(ws, "models/roberta-sentiment", task="sentiment", lang="en")
 
 Reads up to ``limit`` distinct texts of the workspace's posts and comments (a seeded random sample when there are
@@ -47,17 +47,28 @@ def adapt_to_workspace(
     limit: int = 100_000,
     seed: int = 0,
     labelled: tuple[Sequence[str], Sequence[str], Sequence[str | None]] | None = None,
+    labelled_emotion: tuple[Sequence[str], Sequence[str], Sequence[str | None]] | None = None,
 ) -> list[adapt.AdaptResult]:
-    """Adapt the sentiment model of each language to ``workspace_texts``; ``labelled`` = (texts, labels, langs) the
-    workspace's own labels (e.g. the inbox's), used only as a check (``adapt_unlabeled``)."""
-    by_lang: dict[str, adapt_unlabeled.Labelled] = {}
-    if labelled is not None:
-        xs, ys, given = labelled
-        _, at = by_language(xs, langs=[lg or detect_lang(t) for t, lg in zip(xs, given, strict=True)])
-        by_lang = {lg: adapt_unlabeled.Labelled([xs[i] for i in ix], [ys[i] for i in ix]) for lg, ix in at.items()}
+    """Adapt the sentiment model of each language to ``workspace_texts``, then give the zh emotion lexicon its
+    polarity back-off (``adapt_unlabeled.adapt_emotion``); ``labelled`` / ``labelled_emotion`` = (texts, labels,
+    langs) the workspace's own sentiment / emotion labels (e.g. the inbox's), used only as checks."""
     with workspace_text(ws):
         texts = workspace_texts(ws, limit=limit, seed=seed)
-        return adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=by_lang)
+        results = adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=_by_language(labelled))
+        clean, at = by_language(texts)
+        if at.get("zh"):
+            results.append(adapt_unlabeled.adapt_emotion(models_dir(ws), [clean[i] for i in at["zh"]], seed=seed,
+                                                         labelled=_by_language(labelled_emotion).get("zh")))
+        return results
+
+
+def _by_language(labelled: tuple[Sequence[str], Sequence[str], Sequence[str | None]] | None
+                 ) -> dict[str, adapt_unlabeled.Labelled]:  # fmt: skip
+    if labelled is None or not len(labelled[0]):
+        return {}
+    xs, ys, given = labelled
+    _, at = by_language(xs, langs=[lg or detect_lang(t) for t, lg in zip(xs, given, strict=True)])
+    return {lg: adapt_unlabeled.Labelled([xs[i] for i in ix], [ys[i] for i in ix]) for lg, ix in at.items()}
 
 
 def _rate(model: Any, texts: list[str]) -> float | None:

@@ -241,7 +241,7 @@ def import_(ctx: click.Context, files: tuple[str, ...], fmt: str, progress: bool
         ws.close()
     for r in res.adapted:  # [text] adapt_after_import
         why = r.details.get("refused")
-        click.echo(f"sentiment {r.lang}: " + (f"not adapted ({why})" if why else f"adapted to the workspace's texts: "
+        click.echo(f"{r.task} {r.lang}: " + (f"not adapted ({why})" if why else f"adapted to the workspace's texts: "
                                               f"{r.base_version} → {r.version}"))  # fmt: skip
     if res.adapt_error:
         click.echo(f"warning: adapting the sentiment model failed ({res.adapt_error}); the model in use is kept", err=True)

@@ -125,24 +125,32 @@ def text_train(ctx: click.Context, labels_file, from_inbox, task, lang, holdout,
 @click.pass_context
 def text_adapt(ctx: click.Context, unlabeled: bool, limit: int, seed: int) -> None:
     """Adapt the sentiment model to this workspace's texts without labels: distant labels from emoticons, emoji
-    and emotion words, then self-training (docs/text.md, "Adapting without labels").
+    and emotion words, then self-training; then the Chinese emotion lexicon backs off to that sentiment model where
+    it finds no cue (docs/text.md, "Adapting without labels").
 
     Prints, per language, how many texts carried a cue, the agreement with held-out cue labels before and after
-    (cues removed), and each safeguard; a failed safeguard keeps the model in use. Labels set in the inbox are
-    used as a further check. Stop `hudong serve` first: it holds the workspace."""
+    (cues removed), and each safeguard; a failed safeguard keeps the model in use. Sentiment and emotion labels set
+    in the inbox are used as a further check. Stop `hudong serve` first: it holds the workspace."""
     from hudong.analyses.adaptation import adapt_to_workspace
     from hudong.inbox.labels import training_data
 
     ws = _open(ctx)
     try:
-        labelled = training_data(ws, "sentiment")
-        results = adapt_to_workspace(ws, limit=limit, seed=seed, labelled=labelled if labelled[0] else None)
+        labelled, labelled_emotion = training_data(ws, "sentiment"), training_data(ws, "emotion")
+        results = adapt_to_workspace(ws, limit=limit, seed=seed, labelled=labelled if labelled[0] else None,
+                                     labelled_emotion=labelled_emotion if labelled_emotion[0] else None)  # fmt: skip
     finally:
         ws.close()
     for r in results:
         d = r.details
-        cues = ", ".join(f"{c} {n:,}" for c, n in sorted(d["distant"].items())) or "none"
-        click.echo(f"sentiment {r.lang}: {d['texts']:,} texts, {sum(d['distant'].values()):,} with an emotion cue ({cues})")
+        if r.task == "emotion":
+            click.echo(f"emotion {r.lang}: {d['texts']:,} texts; the lexicon backs off to the sentiment model where "
+                       f"it finds no cue (P ≥ {d['backoff']:.1f} → angry / happy)"
+                       + (f", {d['changed']:.0%} of the texts change label" if "changed" in d else ""))  # fmt: skip
+        else:
+            cues = ", ".join(f"{c} {n:,}" for c, n in sorted(d["distant"].items())) or "none"
+            click.echo(f"sentiment {r.lang}: {d['texts']:,} texts, {sum(d['distant'].values()):,} with an emotion cue "
+                       f"({cues})")  # fmt: skip
         if d.get("self_training", {}).get("used"):
             used = d["self_training"]["used"]
             click.echo(f"  self-training: {used['positive']:,} positive + {used['negative']:,} negative texts the "
@@ -156,8 +164,8 @@ def text_adapt(ctx: click.Context, unlabeled: bool, limit: int, seed: int) -> No
         if "refused" in d:
             click.echo(f"  not adapted: {d['refused']}; still {r.base_version}")
         else:
-            click.echo(f"  adapted: {r.base_version} → {r.version} ({r.path}); trained on {r.n_train:,}, "
-                       f"held out {r.n_heldout:,}")
+            held = f"; trained on {r.n_train:,}, held out {r.n_heldout:,}" if r.task == "sentiment" else ""
+            click.echo(f"  adapted: {r.base_version} → {r.version} ({r.path}){held}")
     if any("refused" not in r.details for r in results):
         click.echo("in use from now on; run `hudong text score` to rescore the workspace")
 

@@ -28,6 +28,12 @@ Safeguards (each result's ``details["checks"]``; a failed check keeps the curren
 - **the workspace's labels**, when it has some (``labelled``): macro-F1 on them may not fall by more than
   ``MAX_LABELLED_DROP``.
 Every threshold is fixed a priori, never tuned on an evaluation set.
+
+**Chinese emotion** (``adapt_emotion``): the shipped zh emotion model is a cue lexicon; adapted, it backs off to
+the polarity of the workspace's sentiment model where it finds no cue (``emotion.BACKOFF_SURE``). Safeguards: no
+emotion class the lexicon gives to ≥ ``MIN_SHARE`` of the texts falls below it, and the workspace's emotion labels,
+when it has some, lose at most ``MAX_LABELLED_DROP`` macro-F1. An emotion model trained on the workspace's labels
+(``hudong text train --task emotion``) is kept as it is.
 """
 
 from __future__ import annotations
@@ -194,6 +200,57 @@ def adapt_language(
         details["refused"] = "failed check(s): " + ", ".join(failed) + "; the model in use is kept"
         return None, details
     return model, details
+
+
+def adapt_emotion(directory: Path, texts: Sequence[str], *, seed: int = 0,
+                  labelled: Labelled | None = None) -> adapt.AdaptResult:  # fmt: skip
+    """Give the zh emotion lexicon in use the polarity back-off (module doc) if the safeguards pass on ``texts``
+    (the workspace's Chinese texts) and save it as the workspace's emotion model. Call it after the sentiment model
+    was adapted: the checks read with the workspace's models as they are now."""
+    directory = Path(directory)
+    state = adapt.manifest(directory)
+    current = adapt.workspace_model(directory, "emotion", "zh")
+    shipped = emotion.shipped_model("zh")
+    version = adapt.next_version(state, "emotion", "zh")
+    details: dict[str, Any] = {"texts": 0, "backoff": emotion.BACKOFF_SURE, "checks": {}}
+
+    def result(model: Any) -> adapt.AdaptResult:
+        res = adapt.AdaptResult("emotion", "zh", 0, 0, current.version, model.version if model else current.version,
+                                {}, {}, "", method="unlabeled", details=details)  # fmt: skip
+        return adapt.record(directory, state, model, res) if model is not None else res
+
+    if current.version != shipped.version and not current.meta.get("polarity_backoff"):
+        details["refused"] = (f"the emotion model in use ({current.version}) was trained on the workspace's labels or is "
+                              "the workspace's own; it is kept")  # fmt: skip
+        return result(None)
+    texts = list(dict.fromkeys(t for t in texts if t and t.strip()))
+    sample = random.Random(seed).sample(texts, min(SHARE_SAMPLE, len(texts)))
+    details["texts"] = len(sample)
+    if not sample:
+        details["refused"] = "no Chinese texts"
+        return result(None)
+    vocab = sorted(shipped.index, key=shipped.index.__getitem__)
+    meta = {**shipped.meta, "version": version, "adapted_from": shipped.version,
+            "polarity_backoff": emotion.BACKOFF_SURE,
+            "train_data": "none: the lexicon, backed off to the workspace's sentiment model (hudong text adapt)"}  # fmt: skip
+    model = emotion.EmotionModel.from_arrays("zh", vocab, shipped.weights, shipped.bias, shipped.classes, meta)
+    with adapt.workspace_models(directory):  # the sentiment model just adapted is the one the back-off reads
+        was, now = current.labels(sample)[0], model.labels(sample)[0]
+        checks = details["checks"]
+        before, after = _shares(was, emotion.EMOTIONS), _shares(now, emotion.EMOTIONS)
+        lost = [c for c in emotion.EMOTIONS if before[c] >= MIN_SHARE > after[c]]
+        checks["class_shares"] = {"before": before, "after": after, "ok": not lost}
+        details["changed"] = sum(a != b for a, b in zip(was, now, strict=True)) / len(sample)
+        if labelled is not None and len(labelled.texts):
+            lb = adapt.scores(labelled.labels, current.labels(list(labelled.texts))[0])
+            la = adapt.scores(labelled.labels, model.labels(list(labelled.texts))[0])
+            checks["workspace_labels"] = {"n": len(labelled.texts), "before": lb["macro_f1"], "after": la["macro_f1"],
+                                          "ok": la["macro_f1"] >= lb["macro_f1"] - MAX_LABELLED_DROP}  # fmt: skip
+    failed = [name for name, c in checks.items() if not c["ok"]]
+    if failed:
+        details["refused"] = "failed check(s): " + ", ".join(failed) + "; the model in use is kept"
+        return result(None)
+    return result(model)
 
 
 def _polarity(model: Any, texts: Sequence[str]) -> list[str]:

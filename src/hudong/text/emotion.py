@@ -19,6 +19,11 @@ that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextCla
   it) is ``fear`` or ``surprise`` (fear first) unless the model is sure of another emotion (P ≥ ``CUE_OVERRIDE``);
   its score is then ``CUE_SCORE`` (the cues carry no probability).
 
+A zh model whose meta carries ``polarity_backoff`` (made by ``hudong text adapt``, ``adapt_unlabeled.adapt_emotion``)
+backs off to polarity where the lexicon finds no cue: the sentiment model in use (the workspace's, adapted or
+shipped) gives P(negative) ≥ the upper bound → ``angry`` (the most frequent negative emotion on Weibo, everyday and
+epidemic), P(positive) ≥ it → ``happy``; the score is that probability.
+
 Text in other languages gets no label. A workspace adapts these models to its own labels (``hudong text train
 --task emotion``, e.g. ``--from-inbox``; ``hudong.text.adapt``): for zh the adapted model is trained on the labels
 together with the lexicon's cues, and labels must be among the language's classes (``EmotionModel.outputs``).
@@ -30,6 +35,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hudong.text import sentiment
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
 
@@ -51,6 +57,10 @@ EN_CUES = {
 }  # fmt: skip
 CUE_OVERRIDE = 0.9  # a cue decides unless the model is this sure of another emotion (it never saw fear or surprise)
 CUE_SCORE = 0.6  # the score of a cue label (the cues carry no probability)
+# Polarity back-off (meta["polarity_backoff"] = this): a cue-less text becomes angry / happy when the sentiment model
+# in use gives P(negative) / P(positive) ≥ this. Fixed before measuring (docs/text.md, "Adapting without labels").
+BACKOFF_SURE = 0.8
+BACKOFF_LABEL = {"negative": "angry", "positive": "happy"}
 _NEGATORS = {"not", "no", "never", "without", "nothing", "nobody"}
 
 
@@ -72,6 +82,7 @@ class EmotionModel(TextClassifier):
         if bad:
             raise ValueError(f"emotion classes {bad} are not in {EMOTIONS}")
         self.neutral_below = 0.0 if "neutral" in self.classes else float(self.meta.get("neutral_below", 0.0))
+        self.backoff = float(self.meta.get("polarity_backoff") or 0.0)  # 0: none
         cues = EN_CUES if self.meta.get("cue_lexicon") and self.lang == "en" else {}
         self._cues = {emo: re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, words)) + r")(?![\w'])")
                       for emo, words in cues.items() if emo not in self.classes}  # fmt: skip
@@ -89,6 +100,8 @@ class EmotionModel(TextClassifier):
         top = p[range(len(texts)), best]
         labels = [self.classes[b] if pr >= self.neutral_below else "neutral" for b, pr in zip(best, top, strict=True)]
         scores = [float(x) for x in top]
+        if self.backoff:
+            self._back_off(texts, labels, scores)
         if self._cues:
             for i, t in enumerate(texts):
                 if labels[i] != "neutral" and scores[i] >= CUE_OVERRIDE:
@@ -97,6 +110,20 @@ class EmotionModel(TextClassifier):
                 if cue:
                     labels[i], scores[i] = cue, CUE_SCORE
         return labels, scores
+
+    def _back_off(self, texts: Sequence[str], labels: list[str], scores: list[float]) -> None:
+        """Neutral (no cue) → angry / happy where the sentiment model in use is sure of the polarity (in place)."""
+        idx = [i for i, lb in enumerate(labels) if lb == "neutral"]
+        if not idx:
+            return
+        polarity = sentiment.load_model(self.lang)
+        p = polarity.proba([texts[i] for i in idx])
+        for pol, emo in BACKOFF_LABEL.items():
+            if pol not in polarity.classes:
+                continue
+            col = p[:, polarity.classes.index(pol)]
+            for j in [int(j) for j in (col >= self.backoff).nonzero()[0]]:
+                labels[idx[j]], scores[idx[j]] = emo, float(col[j])
 
     def _cue(self, text: str) -> str | None:
         """The first cue class with an un-negated cue in ``analysed(text)``."""
