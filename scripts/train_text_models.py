@@ -306,8 +306,9 @@ ZH_CUE_WEIGHT = 1.5  # one cue beats neutral: logit 1.5 − 1.0 = 0.5 > 0
 ZH_EMOTION_BIAS = -1.0  # every emotion but neutral
 EN_NEUTRAL_BELOW = 0.5  # en emotion: neutral unless one class has P ≥ 0.5 (a priori; the data has no neutral)
 EMOTION_VERSIONS = {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-2"}
-TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-2", "en": "en-toxicity-lr-1"}
-TOXICITY_META = {"zh": {"insult_lexicon": "zh-insults-1"}, "en": {}}  # lr-2 = lr-1's weights + the insult lexicon
+TOXICITY_VERSIONS = {"zh": "zh-toxicity-lr-2", "en": "en-toxicity-lr-2"}
+# lr-2 = lr-1's weights + the insult lexicon (toxicity.INSULTS_ZH / INSULTS_EN)
+TOXICITY_META = {"zh": {"insult_lexicon": "zh-insults-1"}, "en": {"insult_lexicon": "en-insults-1"}}
 
 
 def _cue_feature(cue: str) -> str:

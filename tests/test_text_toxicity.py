@@ -39,7 +39,7 @@ def test_clear_cases():
                    "おはよう"])  # fmt: skip
     assert [o.toxic for o in out] == [True, False, True, False, None]
     assert out[0].probability > 0.5 > out[1].probability and out[4].probability is None
-    assert out[0].model_version == "zh-toxicity-lr-2" and out[2].model_version == "en-toxicity-lr-1"
+    assert out[0].model_version == "zh-toxicity-lr-2" and out[2].model_version == "en-toxicity-lr-2"
 
 
 def test_zh_personal_insults_sanity_set():
@@ -57,6 +57,42 @@ def test_zh_personal_insults_sanity_set():
                                        model.bias, model.classes,
                                        {k: v for k, v in model.meta.items() if k != "insult_lexicon"})
     assert bare.probability(insults) == pytest.approx([float(x) for x in raw])
+
+
+def test_en_insults_sanity_set():
+    """Hand-written sanity set (not an evaluation): profanity and insults at a person are toxic through the English
+    lexicon, word-bounded (class, passive, Dickens are not); complaints about things are left to the model."""
+    insults = ["you are a stupid loser", "shut up already", "what a bunch of cowards", "this guy is a f**king joke",
+               "Go to hell", "ur support team is full of bitches"]  # fmt: skip
+    assert all(o.toxic and o.probability >= X.INSULT_FLOOR for o in predict(insults, "en"))
+    model = X.load_model("en")
+    assert (model.proba(insults)[:, model._toxic] < 0.5).sum() >= 2  # what the Davidson weights alone say
+    calm = ["this app sucks, the update broke login", "the class was passive and boring", "reading Dickens tonight",
+            "Thanks for the quick reply", "damn, the delivery is late again"]  # fmt: skip
+    assert not any(o.probability >= X.INSULT_FLOOR for o in predict(calm, "en"))
+
+
+def test_en_lexicon_beats_the_bare_weights_on_offenseval_and_keeps_davidson():
+    """TweetEval offensive val (OLID; never trained on) and the Davidson held-out fifth: the lexicon must raise
+    macro-F1 on the first and not lower it on the second (measured 0.616 → 0.656 and 0.917 → 0.925)."""
+    shared_data("tweeteval", "offensive", "val_text.txt")
+    sys.path.insert(0, str(REPO / "scripts"))
+    import train_text_models
+
+    from hudong.stats.evaluation import classification_scores
+
+    model = X.load_model("en")
+    bare = X.ToxicityModel.from_arrays("en", sorted(model.index, key=model.index.__getitem__), model.weights,
+                                       model.bias, model.classes,
+                                       {k: v for k, v in model.meta.items() if k != "insult_lexicon"})  # fmt: skip
+    off = train_text_models.tweeteval_task("offensive", "val", {"0": "ok", "1": "toxic"})
+    held = train_text_models.davidson()[1]
+
+    def f1(m, data):
+        return classification_scores(data[1], m.predict(data[0]), ("ok", "toxic"))["macro_f1"]
+
+    assert f1(model, off) > f1(bare, off) + 0.03
+    assert f1(model, held) >= f1(bare, held)
 
 
 def _acc_and_majority(gold, pred):
