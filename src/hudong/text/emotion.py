@@ -21,7 +21,7 @@ that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextCla
 
 A zh model whose meta carries ``polarity_backoff`` (made by ``hudong text adapt``, ``adapt_unlabeled.adapt_emotion``)
 backs off to polarity where the lexicon finds no cue: the sentiment model in use (the workspace's, adapted or
-shipped) gives P(negative) ≥ the upper bound → ``angry`` (the most frequent negative emotion on Weibo, everyday and
+shipped) gives P(negative) ≥ ``BACKOFF_SURE`` → ``angry`` (the most frequent negative emotion on Weibo, everyday and
 epidemic), P(positive) ≥ it → ``happy``; the score is that probability.
 
 Text in other languages gets no label. A workspace adapts these models to its own labels (``hudong text train
