@@ -54,10 +54,12 @@ def adapt_to_workspace(
     langs) the workspace's own sentiment / emotion labels (e.g. the inbox's), used only as checks."""
     with workspace_text(ws):
         texts = workspace_texts(ws, limit=limit, seed=seed)
-        results = adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=_by_language(labelled))
-        clean, at = by_language(texts)
-        if at.get("zh"):
-            results.append(adapt_unlabeled.adapt_emotion(models_dir(ws), [clean[i] for i in at["zh"]], seed=seed,
+        langs = [detect_lang(t) for t in texts]  # once, for both steps
+        results = adapt_unlabeled.adapt_texts(models_dir(ws), texts, seed=seed, labelled=_by_language(labelled),
+                                              langs=langs)  # fmt: skip
+        zh = [t for t, lg in zip(texts, langs, strict=True) if lg == "zh"]
+        if zh:
+            results.append(adapt_unlabeled.adapt_emotion(models_dir(ws), zh, seed=seed,
                                                          labelled=_by_language(labelled_emotion).get("zh")))
         return results
 

@@ -153,7 +153,7 @@ def cue_rows(model: classifier.TextClassifier) -> tuple[list[str], list[str]]:
     """A cue-lexicon model as training rows: each feature with a positive weight (a cue such as ``[怒]``, 气死),
     labelled with the class it weighs most for. Measured on SMP2020-EWECT (docs/text.md, "Emotion on real Weibo posts"):
     training on a workspace's labels plus these rows beats the labels alone and the lexicon alone."""
-    vocab = sorted(model.index, key=model.index.__getitem__)
+    vocab = model.vocabulary
     w = model.weights[: len(vocab)]
     keep = [i for i in range(len(vocab)) if w[i].max() > 0]
     return [vocab[i] for i in keep], [model.classes[int(w[i].argmax())] for i in keep]

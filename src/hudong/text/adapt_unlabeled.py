@@ -229,11 +229,10 @@ def adapt_emotion(directory: Path, texts: Sequence[str], *, seed: int = 0,
     if not sample:
         details["refused"] = "no Chinese texts"
         return result(None)
-    vocab = sorted(shipped.index, key=shipped.index.__getitem__)
-    meta = {**shipped.meta, "version": version, "adapted_from": shipped.version,
-            "polarity_backoff": emotion.BACKOFF_SURE,
-            "train_data": "none: the lexicon, backed off to the workspace's sentiment model (hudong text adapt)"}  # fmt: skip
-    model = emotion.EmotionModel.from_arrays("zh", vocab, shipped.weights, shipped.bias, shipped.classes, meta)
+    model = shipped.with_meta({**shipped.meta, "version": version, "adapted_from": shipped.version,
+                               "polarity_backoff": emotion.BACKOFF_SURE,
+                               "train_data": "none: the lexicon, backed off to the workspace's sentiment model "
+                                             "(hudong text adapt)"})  # fmt: skip
     with adapt.workspace_models(directory):  # the sentiment model just adapted is the one the back-off reads
         was, now = current.labels(sample)[0], model.labels(sample)[0]
         checks = details["checks"]
@@ -273,18 +272,20 @@ def adapt_texts(
     holdout: float = 0.2,
     seed: int = 0,
     labelled: dict[str, Labelled] | None = None,
+    langs: Sequence[str] | None = None,
 ) -> list[adapt.AdaptResult]:
     """Adapt the sentiment model of each language among ``texts`` that carries enough cues; the model in use in
-    ``directory`` (adapted from labels before, or shipped) is the starting point and the prior. Returns one
-    result per language tried (``details["refused"]`` says why a language was not adapted); an error when no
-    language has models."""
+    ``directory`` (adapted from labels before, or shipped) is the starting point and the prior. ``langs``: each
+    text's language when already detected. Returns one result per language tried (``details["refused"]`` says
+    why a language was not adapted); an error when no language has models."""
     if task != "sentiment":
         raise HudongError(
             f"adapting without labels is built for sentiment, not {task} (with labels: hudong text train)"
         )
     if not 0 < holdout < 1:
         raise HudongError(f"holdout must be between 0 and 1, got {holdout}")
-    clean, at = classifier.by_language([t for t in texts if t])
+    keep = [i for i, t in enumerate(texts) if t]
+    clean, at = classifier.by_language([texts[i] for i in keep], langs=[langs[i] for i in keep] if langs else None)
     groups = {lg: [clean[i] for i in ix] for lg, ix in at.items()}
     langs = [lg for lg in classifier.LANGS if groups.get(lg)]
     if not langs:

@@ -157,11 +157,25 @@ class TextClassifier(Estimator):
     def _ready(self) -> None:
         """What a subclass derives from ``classes`` and ``meta`` once the model is learned (or loaded)."""
 
+    @property
+    def vocabulary(self) -> list[str]:
+        """The features in weight-row order."""
+        assert self.index is not None
+        return sorted(self.index, key=self.index.__getitem__)
+
+    def with_meta(self, meta: dict[str, Any]) -> Self:
+        """The same weights under ``meta``: a model that differs only by a rule its meta switches on (an insult
+        lexicon, the emotion back-off) and by its version."""
+        self.check_fitted()
+        assert self.weights is not None and self.bias is not None and self.classes is not None
+        return type(self).from_arrays(self.lang, self.vocabulary, self.weights, self.bias, self.classes, meta,
+                                      self.lexicon or None)  # fmt: skip
+
     # ---- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         self.check_fitted()
         assert self.index is not None and self.weights is not None and self.bias is not None and self.classes
-        vocab = sorted(self.index, key=self.index.__getitem__)
+        vocab = self.vocabulary
         lex = sorted(self.lexicon)
         _save_npz_lzma(
             path,
