@@ -298,6 +298,8 @@ def test_actions_are_never_sent_twice_and_conflicts_are_clear(net, tmp_path):
         c.act("delete", idempotency_key="hd-undo", target=one["platform_id"])  # undo the reply
         assert wait_for(lambda: not brand.get("app.bsky.feed.getPosts", uris=[one["platform_id"]])["posts"])
         gone = fan.post("deleted soon")
+        # seen first: otherwise "not found" could mean "not indexed yet", and the AppView indexes it a moment later
+        wait_for(lambda: brand.get("app.bsky.feed.getPosts", uris=[gone["uri"]])["posts"])
         httpx.post(f"{net.pds}/xrpc/com.atproto.repo.deleteRecord", headers={"authorization": f"Bearer {fan.token}"},
                    json={"repo": fan.did, "collection": "app.bsky.feed.post", "rkey": gone["uri"].rsplit("/", 1)[1]})
         wait_for(lambda: not brand.get("app.bsky.feed.getPosts", uris=[gone["uri"]])["posts"])

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from conftest import posts_csv, shared_data
 from hudong.analyses.context import models_dir
 from hudong.errors import HudongError
-from hudong.text import adapt, adapt_unlabeled, emotion
+from hudong.text import adapt, adapt_unlabeled, emotion, sentiment
 from hudong.text.classifier import TextClassifier
 from hudong.text.sentiment import predict
 
@@ -203,7 +203,7 @@ def test_adapt_after_import_when_the_workspace_opts_in(tmp_path):
         ws.close()
 
 
-def test_zh_emotion_backs_off_to_the_adapted_sentiment_where_the_lexicon_finds_no_cue(workspace):
+def test_zh_emotion_backs_off_to_the_adapted_sentiment_where_the_lexicon_finds_no_cue(workspace, monkeypatch):
     """Slang the emotion lexicon has no cue for is neutral to it; once the sentiment model has learnt the slang
     (text adapt), the adapted emotion model reads it as angry / happy. A cue still decides; safeguards hold."""
     d = models_dir(workspace)
@@ -235,6 +235,15 @@ def test_zh_emotion_backs_off_to_the_adapted_sentiment_where_the_lexicon_finds_n
     assert right >= 0.9, right
     assert all(e.score >= emotion.BACKOFF_SURE for e in out if e.label != "neutral")
     assert [e.label for e in cued] == ["sad", "happy"]  # the cue ([泪]) decides, not the polarity
+    # scoring passes the batch's sentiment along: the same labels, and the sentiment model runs once, not twice
+    mixed = probe[:50] + ["这次联名真的踩雷[泪]", "Love this!", "", "今晚的返场封神"]
+    with adapt.workspace_models(d), monkeypatch.context() as m:
+        alone = emotion.predict(mixed, "zh")
+        model, calls = sentiment.load_model("zh"), []
+        real = type(model).proba
+        m.setattr(type(model), "proba", lambda self, *a, **k: calls.append(1) or real(self, *a, **k))
+        shared = emotion.predict(mixed, "zh", sentiments=sentiment.predict(mixed, "zh"))
+    assert shared == alone and len(calls) == 1
     # an emotion model trained on the workspace's labels is the workspace's own: kept
     labels = [("这次联名踩雷了", "sad"), ("今晚的返场封神", "surprise")] * 15
     adapt.train(d, [t for t, _ in labels], [lb for _, lb in labels], task="emotion", lang="zh")

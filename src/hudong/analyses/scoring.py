@@ -118,7 +118,7 @@ def _score_texts(texts: list[str], signals: bool) -> dict[str, list]:
         "model_version": [r.model_version for r in res],
     }
     if signals:
-        emo = emotion.predict(texts, langs=langs)
+        emo = emotion.predict(texts, langs=langs, sentiments=res)
         tox = toxicity.predict(texts, langs=langs)
         cols |= {
             "emotion": [e.label for e in emo],

@@ -470,15 +470,15 @@ def per_language(
     texts: Iterable[str | None],
     lang: str | None,
     langs: Sequence[str] | None,
-    run: Callable[[str, list[str]], list[R]],
+    run: Callable[[str, list[str], list[int]], list[R]],
     unscored: Callable[[str], R],
 ) -> list[R]:
-    """``run(lang, texts)`` on each supported language's texts (one batch per language), ``unscored(lang)`` for
-    the others; results in the input order."""
+    """``run(lang, texts, positions)`` on each supported language's texts (one batch per language; ``positions``:
+    where they stand in the input), ``unscored(lang)`` for the others; results in the input order."""
     clean, groups = by_language(list(texts), lang, langs)
     out: list[Any] = [None] * len(clean)
     for lg, idx in groups.items():
-        res = run(lg, [clean[i] for i in idx]) if lg in LANGS else [unscored(lg)] * len(idx)
+        res = run(lg, [clean[i] for i in idx], idx) if lg in LANGS else [unscored(lg)] * len(idx)
         for i, r in zip(idx, res, strict=True):
             out[i] = r
     return out

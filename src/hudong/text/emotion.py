@@ -35,6 +35,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from hudong.text import sentiment
 from hudong.text.classifier import LANGS, TextClassifier, load_shipped, model_in_use, per_language
 from hudong.text.tokenize import analysed
@@ -60,7 +62,7 @@ CUE_SCORE = 0.6  # the score of a cue label (the cues carry no probability)
 # Polarity back-off (meta["polarity_backoff"] = this): a cue-less text becomes angry / happy when the sentiment model
 # in use gives P(negative) / P(positive) ≥ this. Fixed before measuring (docs/text.md, "Adapting without labels").
 BACKOFF_SURE = 0.8
-BACKOFF_LABEL = {"negative": "angry", "positive": "happy"}
+BACKOFF_LABEL = {"negative": "angry", "positive": "happy"}  # in this order: [P(negative), P(positive)]
 _NEGATORS = {"not", "no", "never", "without", "nothing", "nobody"}
 
 
@@ -93,15 +95,17 @@ class EmotionModel(TextClassifier):
         out = set(self.classes) | {"neutral"} | set(self._cues)
         return tuple(e for e in EMOTIONS if e in out)
 
-    def labels(self, texts: Sequence[str]) -> tuple[list[str], list[float]]:
-        """(label, probability of the most probable class — ``CUE_SCORE`` for a cue label) for each text."""
+    def labels(self, texts: Sequence[str], polarity: np.ndarray | None = None) -> tuple[list[str], list[float]]:
+        """(label, probability of the most probable class — ``CUE_SCORE`` for a cue label) for each text.
+        ``polarity``: the texts' [P(negative), P(positive)] from the sentiment model in use, when the caller has
+        them already (the back-off then does not score the texts again)."""
         p = self.proba(texts)
         best = p.argmax(axis=1)
         top = p[range(len(texts)), best]
         labels = [self.classes[b] if pr >= self.neutral_below else "neutral" for b, pr in zip(best, top, strict=True)]
         scores = [float(x) for x in top]
         if self.backoff:
-            self._back_off(texts, labels, scores)
+            self._back_off(texts, labels, scores, polarity)
         if self._cues:
             for i, t in enumerate(texts):
                 if labels[i] != "neutral" and scores[i] >= CUE_OVERRIDE:
@@ -111,17 +115,20 @@ class EmotionModel(TextClassifier):
                     labels[i], scores[i] = cue, CUE_SCORE
         return labels, scores
 
-    def _back_off(self, texts: Sequence[str], labels: list[str], scores: list[float]) -> None:
+    def _back_off(self, texts: Sequence[str], labels: list[str], scores: list[float],
+                  polarity: np.ndarray | None) -> None:
         """Neutral (no cue) → angry / happy where the sentiment model in use is sure of the polarity (in place)."""
         idx = [i for i, lb in enumerate(labels) if lb == "neutral"]
         if not idx:
             return
-        polarity = sentiment.load_model(self.lang)
-        p = polarity.proba([texts[i] for i in idx])
-        for pol, emo in BACKOFF_LABEL.items():
-            if pol not in polarity.classes:
-                continue
-            col = p[:, polarity.classes.index(pol)]
+        if polarity is None:
+            model = sentiment.load_model(self.lang)
+            p = model.proba([texts[i] for i in idx])
+            p = p[:, [model.classes.index("negative"), model.classes.index("positive")]]
+        else:
+            p = np.asarray(polarity, dtype=float)[idx]
+        for k, emo in enumerate(BACKOFF_LABEL.values()):  # negative, positive
+            col = p[:, k]
             for j in [int(j) for j in (col >= self.backoff).nonzero()[0]]:
                 labels[idx[j]], scores[idx[j]] = emo, float(col[j])
 
@@ -154,13 +161,22 @@ def model_versions() -> dict[str, str]:
 
 
 def predict(
-    texts: Iterable[str | None], lang: str | None = None, *, langs: Sequence[str] | None = None
+    texts: Iterable[str | None],
+    lang: str | None = None,
+    *,
+    langs: Sequence[str] | None = None,
+    sentiments: Sequence[sentiment.Sentiment] | None = None,
 ) -> list[Emotion]:
-    """Emotion of each text; ``lang`` forces the model, ``langs`` gives each text's language, else detected."""
+    """Emotion of each text; ``lang`` forces the model, ``langs`` gives each text's language, else detected.
+    ``sentiments``: the same texts' ``sentiment.predict`` (same models in use), so that the polarity back-off
+    reads their probabilities instead of scoring the texts a second time."""
+    polarity = None if sentiments is None else np.array(
+        [[np.nan if s.p_negative is None else s.p_negative, np.nan if s.p_positive is None else s.p_positive]
+         for s in sentiments], dtype=float).reshape(-1, 2)  # fmt: skip
 
-    def run(lg: str, xs: list[str]) -> list[Emotion]:
+    def run(lg: str, xs: list[str], at: list[int]) -> list[Emotion]:
         model = load_model(lg)
-        labels, probs = model.labels(xs)
+        labels, probs = model.labels(xs, None if polarity is None else polarity[at])
         return [Emotion(lg, lb, p, model.version) for lb, p in zip(labels, probs, strict=True)]
 
     return per_language(texts, lang, langs, run, lambda lg: Emotion(lg, None, None, None))

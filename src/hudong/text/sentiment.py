@@ -54,6 +54,8 @@ class Sentiment:
     score: float | None
     model_version: str | None
     coverage: float | None = None  # share of the text's judged features the model knows (hudong.text.domain)
+    p_negative: float | None = None  # the model's probabilities (the emotion back-off reads them, not a rescore)
+    p_positive: float | None = None
 
 
 class SentimentModel(TextClassifier):
@@ -70,6 +72,10 @@ class SentimentModel(TextClassifier):
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """(score in [−1, 1], polarity) for each text."""
+        return self.scored(texts)[1:]
+
+    def scored(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(class probabilities, score in [−1, 1], polarity) for each text."""
         encoded = self.encode(texts)
         p = self.proba(texts, encoded)
         score = p[:, self._pos] - p[:, self._neg]
@@ -81,7 +87,7 @@ class SentimentModel(TextClassifier):
         if self.neutral_without_lexicon:
             lexical = encoded[2].any(axis=1)
             pol = [x if has else "neutral" for x, has in zip(pol, lexical, strict=True)]
-        return score, pol
+        return p, score, pol
 
 
 def load_model(lang: str) -> SentimentModel:
@@ -106,11 +112,12 @@ def predict(
     """Sentiment of each text; ``lang`` forces the model, ``langs`` gives each text's language, otherwise it
     is detected per text."""
 
-    def run(lg: str, xs: list[str]) -> list[Sentiment]:
+    def run(lg: str, xs: list[str], _at: list[int]) -> list[Sentiment]:
         model = load_model(lg)
-        score, pol = model.scores(xs)
+        p, score, pol = model.scored(xs)
         cov = coverage(model, xs)
-        return [Sentiment(lg, p, float(s), model.version, None if np.isnan(c) else float(c))
-                for s, p, c in zip(score, pol, cov, strict=True)]  # fmt: skip
+        neg, pos = p[:, model.classes.index("negative")], p[:, model.classes.index("positive")]
+        return [Sentiment(lg, lb, float(s), model.version, None if np.isnan(c) else float(c), float(n), float(q))
+                for s, lb, c, n, q in zip(score, pol, cov, neg, pos, strict=True)]  # fmt: skip
 
     return per_language(texts, lang, langs, run, lambda lg: Sentiment(lg, None, None, None))

@@ -107,7 +107,7 @@ def predict(
 ) -> list[Toxicity]:
     """Toxicity of each text; ``lang`` forces the model, ``langs`` gives each text's language, else detected."""
 
-    def run(lg: str, xs: list[str]) -> list[Toxicity]:
+    def run(lg: str, xs: list[str], _at: list[int]) -> list[Toxicity]:
         model = load_model(lg)
         return [Toxicity(lg, p, p >= model.threshold, model.version) for p in model.probability(xs)]
 
