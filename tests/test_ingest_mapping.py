@@ -325,3 +325,27 @@ def test_twitter_v2_response(workspace, tmp_path):
         900,
         pseudonymise(workspace.key, "twitter", "42"),
     )
+
+
+def test_an_id_built_by_a_template_names_its_empty_fields_when_quarantined(workspace, tmp_path):
+    """A key built from several fields is empty when one of them is: the reason says which fields to look at."""
+    m = _mapping(
+        tmp_path,
+        """
+platform = "weibo"
+[fields]
+key = { template = "{userid}|{date}|{text}", derive = "digest" }
+[[targets]]
+table = "posts"
+[targets.columns]
+post_id = "key"
+author_id = "userid"
+created_at = "date"
+text = "text"
+""",
+    )
+    f = tmp_path / "posts.csv"
+    f.write_text("date,userid,text\n2020-01-19,42,武汉加油\n2020-01-19,,没有作者\n", encoding="utf-8")
+    s = import_file(workspace, f, m)
+    assert s.tables["posts"].stored == 1
+    assert s.reasons == {"post_id: missing required value (built from userid, date, text: empty when one of them is)": 1}

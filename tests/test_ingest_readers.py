@@ -187,6 +187,12 @@ def test_missing_required_columns_names_file_missing_and_found(workspace, tmp_pa
     msg = str(e.value)
     assert "few.csv" in msg and "missing required column(s) post_id, created_at" in msg
     assert "found: platform, author_id, likes" in msg
+    assert "write a mapping file" in msg and "docs/mapping.md" in msg  # what to do about it
+    own = tmp_path / "mine.toml"  # a mapping of the user's own: the fix is in that file
+    own.write_text('platform = "weibo"\n[[targets]]\ntable = "posts"\n[targets.columns]\npost_id = "mid"\n'
+                   'created_at = "time"\n')
+    with pytest.raises(HudongError, match=r"missing required column\(s\) mid, time .* correct the field names in .*mine\.toml"):
+        import_file(workspace, f, own)
 
 
 def test_jsonl_broken_line_is_quarantined_with_its_line_number(workspace, tmp_path):

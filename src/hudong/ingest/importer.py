@@ -48,7 +48,7 @@ from hudong.ingest import parsers as P
 from hudong.ingest import quarantine as Q
 from hudong.ingest import readers
 from hudong.ingest.limits import ImportLimits
-from hudong.ingest.mapping import Mapping, Spec, Target, load_mapping
+from hudong.ingest.mapping import Mapping, Spec, Target, builtin_files, load_mapping
 from hudong.ingest.privacy import digest_array, pseudonymise_array, redact_text
 from hudong.store import schema as S
 from hudong.store.lake import export_lake, lake_path
@@ -668,6 +668,21 @@ def _implausible(job: _Job, column: S.Column, values: pa.Array) -> np.ndarray:
     return _np(bad)
 
 
+def _why_missing(mapping: Mapping, spec: Spec | None) -> str:
+    """The quarantine reason for an empty required value; a value built by a template (directly or through a
+    derived field) is empty when one of its fields is, so the reason names them: the user looks there."""
+    seen: set[str] = set()
+    while spec is not None and spec.template is None and len(spec.fields) == 1 and spec.fields[0] in mapping.fields:
+        if spec.fields[0] in seen:
+            break
+        seen.add(spec.fields[0])
+        spec = mapping.fields[spec.fields[0]]
+    if spec is None or spec.template is None:
+        return "missing required value"
+    names = list(dict.fromkeys(spec.template_fields()))
+    return f"missing required value (built from {', '.join(names)}: empty when one of them is)"
+
+
 def _build_table(
     ctx: _Context, index: int, target: Target, quarantine: Q.Quarantine
 ) -> tuple[pa.Table, pa.Table | None]:
@@ -729,7 +744,7 @@ def _build_table(
         if column.name in pending:
             missing[[r for r, _ in pending[column.name][0]]] = False
         if missing.any():
-            failures.append((column.name, "missing required value", missing, None))
+            failures.append((column.name, _why_missing(ctx.mapping, target.columns.get(column.name)), missing, None))
 
     # Pseudonymise user ids (per distinct (platform, id)), unless the workspace opted in to raw ids.
     if not job.raw_ids:
@@ -839,8 +854,14 @@ def _check_columns(ctx: _Context, path: Path) -> None:
                 missing.extend(f for f in sources[:1] if f not in missing)
     if missing:
         found = ", ".join(_shown_name(c) for c in ctx.src.columns[:40]) or "(none)"
+        p = ctx.mapping.path
+        own = p if p and p.suffix == ".toml" and p not in builtin_files().values() else None  # a user's mapping
+        fix = (f"correct the field names in {own}" if own else
+               "rename the file's columns to these names, or write a mapping file that says which column holds "
+               "each (docs/mapping.md) and pass its path to --as")  # fmt: skip
         raise HudongError(
             f"{path}: missing required column(s) {', '.join(missing)} for format {ctx.mapping.name}; found: {found}"
+            f" — {fix}"
         )
 
 
