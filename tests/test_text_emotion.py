@@ -33,7 +33,7 @@ def test_models_ship_and_load_offline():
         assert m.version.startswith(lang) and m.meta["train_data"]
         assert set(m.classes) <= set(EMOTIONS) and len(m.classes) >= 3
     assert E.load_model("zh").classes == EMOTIONS
-    assert E.model_versions() == {"zh": "zh-emotion-lex-1", "en": "en-emotion-lex-lr-2"}
+    assert E.model_versions() == {"zh": "zh-emotion-lex-2", "en": "en-emotion-lex-lr-2"}
     assert E.load_model("en").outputs == EMOTIONS  # trained classes + neutral + the fear/surprise cues
     with pytest.raises(HudongError, match="no emotion model"):
         E.load_model("fr")
@@ -45,7 +45,7 @@ def test_clear_cases():
                    "東京のラーメン"])  # fmt: skip
     assert [o.label for o in out] == ["angry", "happy", "fear", "neutral", "happy", "angry", None]
     assert all(0 < o.score <= 1 for o in out[:6]) and out[6].model_version is None
-    assert out[0].model_version == "zh-emotion-lex-1" and out[4].model_version == "en-emotion-lex-lr-2"
+    assert out[0].model_version == "zh-emotion-lex-2" and out[4].model_version == "en-emotion-lex-lr-2"
     assert predict(["不开心"])[0].label == "sad"  # the negated cue outweighs 开心
 
 

@@ -264,7 +264,7 @@ def test_emotion_choices_follow_the_message_language_in_both_ui_languages(app):
     assert values(_form(en_page, "weibo:e1", "emotion")) == six
     zh_form = _form(zh_page, "weibo:c1", "emotion")
     assert "情绪" in zh_form and ">恐惧<" in zh_form and ">惊讶<" in zh_form and "模型判断" in zh_form
-    assert 'title="zh-emotion-lex-1"' in zh_form  # the model's prediction, its version on hover
+    assert 'title="zh-emotion-lex-2"' in zh_form  # the model's prediction, its version on hover
     en_form = _form(en_page, "weibo:e1", "emotion")
     assert "Emotion" in en_form and ">angry<" in en_form and "model says" in en_form
     assert 'title="en-emotion-lex-lr-2"' in en_form
@@ -305,7 +305,7 @@ def test_emotion_labels_through_the_api_are_stored_and_in_the_history(app):
     got = c.get("/api/inbox/weibo:c2/labels").json()
     assert got["labels"]["emotion"]["label"] == "angry" and got["labels"]["emotion"]["by"] == "ana"
     assert got["choices"]["emotion"] == ["neutral", "happy", "angry", "sad", "fear", "surprise"]
-    assert got["predicted"]["emotion"]["model_version"] == "zh-emotion-lex-1"
+    assert got["predicted"]["emotion"]["model_version"] == "zh-emotion-lex-2"
     assert got["predicted"]["emotion"]["label"] in got["choices"]["emotion"]
     en = c.get("/api/inbox/weibo:e1/labels").json()
     assert en["predicted"]["emotion"]["model_version"] == "en-emotion-lex-lr-2"
@@ -330,7 +330,7 @@ def test_train_emotion_from_inbox_and_scoring_uses_the_adapted_model(ws_dir):
     r = run(cli, ["-w", str(ws_dir), "text", "train", "--from-inbox", "--task", "emotion"])
     assert r.exit_code == 0, r.output
     assert "emotion labels: 48 from the inbox — zh 48 (angry 12, happy 12, neutral 12, sad 12)" in r.output
-    m = re.search(r"emotion zh: trained on (\d+), held out (\d+); zh-emotion-lex-1 → (zh-emotion-lex-1\+ws1)", r.output)
+    m = re.search(r"emotion zh: trained on (\d+), held out (\d+); zh-emotion-lex-2 → (zh-emotion-lex-2\+ws1)", r.output)
     assert m and (int(m[1]), int(m[2])) == (40, 8), r.output
     f1 = {k: float(v) for k, v in re.findall(r"(before|after) *: accuracy [0-9.]+, macro-F1 ([0-9.]+)", r.output)}
     assert f1["after"] >= 0.9 and f1["after"] > f1["before"] + 0.3, r.output  # the lexicon calls all of it neutral
@@ -371,7 +371,7 @@ def test_train_emotion_from_inbox_and_scoring_uses_the_adapted_model(ws_dir):
     assert r.exit_code == 0 and "emotion-zh" in r.output
     ws = Workspace.open(ws_dir)
     try:
-        assert adapt.workspace_model(models_dir(ws), "emotion", "zh").version == "zh-emotion-lex-1"
+        assert adapt.workspace_model(models_dir(ws), "emotion", "zh").version == "zh-emotion-lex-2"
     finally:
         ws.close()
 
@@ -406,7 +406,7 @@ def test_emotion_from_inbox_on_real_weibo_posts(tmp_path):
     ws = Workspace.open(d)
     try:
         model = adapt.workspace_model(models_dir(ws), "emotion", "zh")
-        assert model.version == "zh-emotion-lex-1+ws1"
+        assert model.version == "zh-emotion-lex-2+ws1"
         gold = [r["label"] for r in ev]
         before = adapt.scores(gold, adapt.shipped_model("emotion", "zh").predict([r["content"] for r in ev]))
         after = adapt.scores(gold, model.predict([r["content"] for r in ev]))

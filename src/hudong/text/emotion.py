@@ -2,7 +2,7 @@
 
     from hudong.text.emotion import predict
     predict(["气死我了，客服一直不回", "I'm so happy today!"])
-    # [Emotion(lang='zh', label='angry', score=0.52, model_version='zh-emotion-lex-1'), …]
+    # [Emotion(lang='zh', label='angry', score=0.52, model_version='zh-emotion-lex-2'), …]
 
 Labels: ``neutral, happy, angry, sad, fear, surprise`` (``EMOTIONS``); ``score`` = the model's probability of
 that label. Models ship in ``hudong/text/models/emotion-{zh,en}.npz`` (``TextClassifier``; built by
